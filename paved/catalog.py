@@ -1,0 +1,237 @@
+"""A catalog: golden paths made of layers, with their questions, at one version.
+
+A catalog is a directory (usually a git repository whose `vX.Y.Z` tags are its
+versions) holding a copier.yml with every question, a `paved-catalog.yml`
+manifest naming golden paths and layers, shared `partials/` and one folder per
+layer. A plain copier template without a manifest is a catalog of one golden
+path with one layer. See docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+import paved
+from paved import config, git, yaml
+from paved.errors import CatalogError, InputError, UnknownGoldenPath
+from paved.questions import Question, parse_questions
+
+MANIFEST = "paved-catalog.yml"
+COPIER_FILES = ("copier.yml", "copier.yaml")
+BUNDLED = "bundled"
+DEFAULT_GOLDEN_PATH = "python-service"
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    description: str
+    path: str  # folder inside the catalog, relative to its root
+    owner: str = ""
+    once: tuple[str, ...] = ()  # globs created once for the team, never overwritten
+    managed: tuple[str, ...] = ()  # globs owned by the platform: local edits are drift
+
+
+@dataclass(frozen=True)
+class GoldenPath:
+    name: str
+    description: str
+    layers: tuple[str, ...]
+    owner: str = ""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    source: str  # as recorded in generated repos: "bundled", an absolute path or a URL
+    version: str
+    root: Path  # a local directory holding this version's files
+    golden_paths: Mapping[str, GoldenPath]
+    layers: Mapping[str, Layer]
+    questions: tuple[Question, ...]
+    name: str = ""
+    description: str = ""
+    versions: tuple[str, ...] = field(default=())  # every released version, oldest first
+
+    def golden_path(self, name: str | None) -> GoldenPath:
+        """The golden path called `name`; with None, the default or the only one."""
+        if name is None:
+            if DEFAULT_GOLDEN_PATH in self.golden_paths:
+                name = DEFAULT_GOLDEN_PATH
+            elif len(self.golden_paths) == 1:
+                name = next(iter(self.golden_paths))
+            else:
+                raise UnknownGoldenPath(f"choose a golden path with --template: "
+                                        f"{', '.join(sorted(self.golden_paths))}")
+        if name not in self.golden_paths:
+            raise UnknownGoldenPath(f"no golden path {name!r} in catalog {self.source}; "
+                                    f"it has: {', '.join(sorted(self.golden_paths))}")
+        return self.golden_paths[name]
+
+    def layers_of(self, golden_path: GoldenPath) -> tuple[Layer, ...]:
+        return tuple(self.layers[name] for name in golden_path.layers)
+
+
+def bundled_root() -> Path:
+    """The catalog shipped with paved: inside the wheel, or `templates/` in a checkout."""
+    installed = Path(__file__).with_name("templates")
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def open_catalog(source: str | None = None, *, version: str | None = None) -> Catalog:
+    """Open `source` ("bundled", a local path or a git URL) at `version` (default: latest)."""
+    source = source or config.default_catalog_source()
+    if source == BUNDLED:
+        if version is not None and _normalise(version) != paved.__version__:
+            raise CatalogError(f"the bundled catalog is version {paved.__version__}, "
+                               f"not {version}; use --catalog with a git copy for others")
+        return load(bundled_root(), source=BUNDLED, version=paved.__version__,
+                    versions=(paved.__version__,))
+    path = Path(source).expanduser()
+    if path.exists():
+        path = path.resolve()
+        if git.is_repo_root(path):
+            return _open_git(path, str(path), version)
+        if version is not None:
+            raise CatalogError(f"{path} is not a git repository, so it has no version {version}")
+        return load(path, source=str(path), version=_manifest_version(path))
+    if _looks_like_url(source):
+        mirror = config.cache_dir() / "mirrors" / _digest(source)
+        mirror.parent.mkdir(parents=True, exist_ok=True)
+        git.mirror(source, mirror)
+        return _open_git(mirror, source, version)
+    raise CatalogError(f"catalog {source!r} not found: not a directory and not a git URL")
+
+
+def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = ()) -> Catalog:
+    """Read the catalog whose files are in `root`."""
+    copier_file = next((root / name for name in COPIER_FILES if (root / name).is_file()), None)
+    if copier_file is None:
+        raise CatalogError(f"{source} is not a catalog: it has no copier.yml")
+    try:
+        copier_config = yaml.plain(yaml.load(copier_file)) or {}
+        manifest_file = root / MANIFEST
+        manifest = yaml.plain(yaml.load(manifest_file)) if manifest_file.is_file() else None
+    except InputError as error:
+        raise CatalogError(str(error)) from error
+    questions = parse_questions(copier_config, source=str(copier_file))
+    if manifest is None:
+        return _plain_copier_template(root, source, version, versions, questions)
+    try:
+        layers = {
+            name: Layer(name=name, description=str(spec.get("description", "")),
+                        path=str(spec.get("path", f"layers/{name}")),
+                        owner=str(spec.get("owner", "")),
+                        once=tuple(spec.get("once", ())), managed=tuple(spec.get("managed", ())))
+            for name, spec in (manifest.get("layers") or {}).items()
+        }
+        golden_paths = {
+            name: GoldenPath(name=name, description=str(spec.get("description", "")),
+                             layers=tuple(spec["layers"]), owner=str(spec.get("owner", "")))
+            for name, spec in (manifest.get("golden_paths") or {}).items()
+        }
+    except (AttributeError, KeyError, TypeError) as error:
+        raise CatalogError(f"{manifest_file}: malformed manifest ({error})") from error
+    for golden_path in golden_paths.values():
+        for layer in golden_path.layers:
+            if layer not in layers:
+                raise CatalogError(f"{manifest_file}: golden path {golden_path.name!r} "
+                                   f"uses undeclared layer {layer!r}")
+    return Catalog(source=source, version=version, root=root, golden_paths=golden_paths,
+                   layers=layers, questions=questions, name=str(manifest.get("name", "")),
+                   description=str(manifest.get("description", "")), versions=versions)
+
+
+def _plain_copier_template(root: Path, source: str, version: str, versions: tuple[str, ...],
+                           questions: tuple[Question, ...]) -> Catalog:
+    name = Path(source.rstrip("/")).name.removesuffix(".git") or "template"
+    layer = Layer(name=name, description="a plain copier template", path="")
+    golden_path = GoldenPath(name=name, description="a plain copier template", layers=(name,))
+    return Catalog(source=source, version=version, root=root,
+                   golden_paths={name: golden_path}, layers={name: layer},
+                   questions=questions, name=name, versions=versions)
+
+
+def _open_git(repo: Path, source: str, version: str | None) -> Catalog:
+    released = release_tags(repo)
+    versions = tuple(released)
+    if version is not None:
+        wanted = _normalise(version)
+        if wanted not in released:
+            known = ", ".join(versions) or "none"
+            raise CatalogError(f"catalog {source} has no version {wanted} (versions: {known})")
+        ref, label = released[wanted], wanted
+    elif released:
+        label = versions[-1]
+        ref = released[label]
+    else:
+        # An untagged repository is used at its HEAD, as copier does.
+        ref = "HEAD"
+        label = f"0.0.0+g{git.resolve(repo, 'HEAD')[:7]}"
+    return load(_materialise(repo, ref), source=source, version=label, versions=versions)
+
+
+def release_tags(repo: Path) -> dict[str, str]:
+    """Map each released version ("1.2.0") to its tag ("v1.2.0"), oldest first."""
+    found: dict[Version, str] = {}
+    for tag in git.tags(repo):
+        try:
+            parsed = Version(tag.removeprefix("v"))
+        except InvalidVersion:
+            continue
+        if not parsed.is_prerelease:
+            found[parsed] = tag
+    return {str(number): found[number] for number in sorted(found)}
+
+
+def _materialise(repo: Path, ref: str) -> Path:
+    """The files of `ref`, extracted once into the cache (keyed by commit) and reused."""
+    commit = git.resolve(repo, ref)
+    target = config.cache_dir() / "trees" / commit
+    if target.is_dir():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{commit[:12]}-"))
+    try:
+        git.export_tree(repo, commit, staging)
+        try:
+            staging.rename(target)
+        except OSError:
+            if not target.is_dir():  # another paved process may have won the race
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _manifest_version(root: Path) -> str:
+    manifest = root / MANIFEST
+    if manifest.is_file():
+        data = yaml.plain(yaml.load(manifest)) or {}
+        if isinstance(data, dict) and data.get("version"):
+            return str(data["version"])
+    return "0.0.0+local"
+
+
+def _normalise(version: str) -> str:
+    try:
+        return str(Version(version.removeprefix("v")))
+    except InvalidVersion as error:
+        raise InputError(f"{version!r} is not a version like 1.2.3") from error
+
+
+def _looks_like_url(source: str) -> bool:
+    return "://" in source or source.startswith("git@") or source.endswith(".git")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+

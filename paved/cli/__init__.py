@@ -1,0 +1,102 @@
+"""The paved command line: parses options, calls one core function, prints its result.
+
+`PavedGroup.invoke` is the one place where errors and interruptions become
+exit codes (see `paved.errors.ExitCode` and docs/commands.md).
+"""
+
+from __future__ import annotations
+
+import datetime
+import signal
+import traceback
+from typing import Annotated, Any, NoReturn
+
+import typer
+from typer.core import TyperGroup
+
+import paved
+from paved import config, output
+from paved.errors import ExitCode, PavedError
+
+
+class PavedGroup(TyperGroup):
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except PavedError as error:
+            output.error(str(error))
+            raise typer.Exit(error.exit_code) from error
+        except (KeyboardInterrupt, typer.Abort) as error:
+            output.error("interrupted; nothing was left half-written")
+            raise typer.Exit(ExitCode.INTERRUPTED) from error
+        except (typer.Exit, typer.TyperException):
+            raise
+        except Exception as error:
+            log = _write_crash_log()
+            output.error(f"internal error: {type(error).__name__}: {error}. This is a bug in "
+                         f"paved; the traceback is in {log}")
+            raise typer.Exit(ExitCode.INTERNAL) from error
+
+
+def _write_crash_log() -> str:
+    directory = config.cache_dir() / "crash"
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"crash-{stamp}.log"
+        path.write_text(f"paved {paved.__version__}\n{traceback.format_exc()}", encoding="utf-8")
+        return str(path)
+    except OSError:
+        return "(no crash log: the cache directory is not writable)"
+
+
+app = typer.Typer(
+    cls=PavedGroup,
+    name="paved",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    help="""A paved road for services: render production-ready services from golden-path
+    templates and keep every generated repo in step as the templates evolve.
+
+    \b
+    Examples:
+      paved list
+      paved new service payments-api --defaults --data owner=team-payments
+    """,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        output.emit(f"paved {paved.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print paved's version and exit.")] = False,
+) -> None:
+    pass
+
+
+def _register() -> None:
+    from paved.cli import list as list_command
+    from paved.cli import new as new_command
+
+    new_command.register(app)
+    list_command.register(app)
+
+
+_register()
+
+
+def _terminate(signum: int, frame: object) -> NoReturn:
+    # SIGTERM unwinds like Ctrl-C, so temporary work is removed on the way out.
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
+    app()

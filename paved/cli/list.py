@@ -1,0 +1,36 @@
+"""`paved list`: the golden paths a catalog offers."""
+
+from __future__ import annotations
+
+import typer
+
+from paved import output
+from paved.catalog import open_catalog
+from paved.cli import options
+
+
+def register(app: typer.Typer) -> None:
+    app.command("list")(list_golden_paths)
+
+
+def list_golden_paths(catalog: options.Catalog = None, json: options.Json = False) -> None:
+    """List the golden paths in the catalog, with its version and their descriptions.
+
+    \b
+    Examples:
+      paved list
+      paved list --catalog ../platform-catalog --json
+    """
+    opened = open_catalog(catalog)
+    golden_paths = [
+        {"name": gp.name, "description": gp.description, "layers": list(gp.layers)}
+        for gp in opened.golden_paths.values()
+    ]
+    if json:
+        output.emit_json({"catalog": opened.source, "version": opened.version,
+                          "golden_paths": golden_paths})
+        return
+    output.emit(f"Catalog {opened.source} v{opened.version}")
+    rows = [(gp.name, gp.description, ", ".join(gp.layers))
+            for gp in opened.golden_paths.values()]
+    output.emit(output.table(rows, headers=("GOLDEN PATH", "DESCRIPTION", "LAYERS")))

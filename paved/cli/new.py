@@ -1,0 +1,83 @@
+"""`paved new service`: render a golden path into a new repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from paved import output
+from paved.cli import options
+from paved.cli.prompt import terminal_asker
+from paved.create import CreateResult, create_service
+from paved.questions import read_answers_file
+
+new_app = typer.Typer(help="Create something new from the catalog.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(new_app, name="new")
+
+
+def _parse_data(values: list[str]) -> dict[str, str]:
+    data = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--data")
+        data[key.strip()] = value
+    return data
+
+
+@new_app.command("service")
+def service(
+    name: Annotated[str, typer.Argument(help="Service name: a DNS-1123 label such as "
+                                             "payments-api.")],
+    dest: Annotated[Path | None, typer.Option("--dest", help="Directory to create. "
+                                              "Default: ./NAME.")] = None,
+    template: Annotated[str | None, typer.Option(
+        "--template", metavar="GOLDEN_PATH",
+        help="Golden path to render. Default: python-service.")] = None,
+    catalog: options.Catalog = None,
+    defaults: Annotated[bool, typer.Option("--defaults", help="Take the default for every "
+                                           "question not answered by --data or a file.")] = False,
+    data: Annotated[list[str] | None, typer.Option(
+        "--data", metavar="KEY=VALUE", help="Answer a question; repeatable.")] = None,
+    answers_file: Annotated[Path | None, typer.Option(
+        "--answers-file", metavar="FILE", help="YAML file of answers; --data wins.")] = None,
+    no_git: Annotated[bool, typer.Option("--no-git", help="Do not create a git repository.")]
+    = False,
+    trust: options.Trust = False,
+    json: options.Json = False,
+) -> None:
+    """Render a new service from a golden path into ./NAME (or --dest).
+
+    Questions are asked on a terminal; otherwise (CI, pipes, --defaults) each takes
+    its default. Answers are checked before anything is written, and the render is
+    atomic: on any failure or Ctrl-C nothing is left behind.
+
+    \b
+    Examples:
+      paved new service payments-api
+      paved new service payments-api --defaults --data owner=team-payments
+      paved new service checkout --catalog git@github.com:acme/paved-catalog.git --json
+    """
+    answers: dict[str, Any] = read_answers_file(answers_file) if answers_file else {}
+    answers.update(_parse_data(data or []))
+    result = create_service(name, dest=dest, golden_path=template, catalog_source=catalog,
+                            data=answers, ask=terminal_asker(defaults), use_git=not no_git,
+                            trust=trust)
+    if json:
+        output.emit_json(result)
+    else:
+        output.emit(_describe(result))
+
+
+def _describe(result: CreateResult) -> str:
+    committed = f", committed {result.commit[:12]}" if result.commit else ""
+    return (f"Created {result.path} from golden path {result.golden_path} "
+            f"(catalog {result.catalog} v{result.version}): {result.files} files"
+            f"{committed}.\n"
+            f"Layers: {', '.join(result.layers)}.\n"
+            f"Next: cd {result.path} && make install && make test")

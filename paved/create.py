@@ -1,0 +1,118 @@
+"""Creating a service: render a golden path's layers into a new git repository.
+
+Rendering is atomic: everything goes into a hidden temporary directory beside
+the destination, which is moved into place only once every layer rendered,
+the record was written and the first commit was made.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import paved
+from paved import git, render
+from paved.catalog import Catalog, GoldenPath, open_catalog
+from paved.errors import DestinationError
+from paved.project import RECORD_FILE, Record, write_record
+from paved.questions import Asker, resolve_answers
+
+NAME_QUESTION = "service_name"
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    path: Path
+    catalog: str
+    version: str
+    golden_path: str
+    layers: tuple[str, ...]
+    answers: Mapping[str, Any]
+    files: int
+    commit: str | None  # None with --no-git
+
+
+def create_service(
+    name: str,
+    *,
+    dest: Path | None = None,
+    golden_path: str | None = None,
+    catalog_source: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    ask: Asker | None = None,
+    use_git: bool = True,
+    trust: bool = False,
+) -> CreateResult:
+    """Render the golden path for service `name` into `dest` (default `./name`)."""
+    catalog = open_catalog(catalog_source)
+    chosen = catalog.golden_path(golden_path)
+    target = (dest if dest is not None else Path(name)).absolute()
+    _check_destination(target)
+    given = {NAME_QUESTION: name, **(data or {})}
+    answers = resolve_answers(catalog.questions, given, catalog_root=catalog.root,
+                              context=paved_context(catalog, chosen), ask=ask)
+    record = Record(catalog=catalog.source, version=catalog.version, golden_path=chosen.name,
+                    layers=chosen.layers, answers=answers, paved_version=paved.__version__)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.paved-"))
+    try:
+        render_golden_path(catalog, chosen, answers, staging, trust=trust)
+        write_record(staging, record)
+        files = sum(len(names) for _, _, names in os.walk(staging))
+        commit = None
+        if use_git:
+            commit = git.init_and_commit(staging, commit_message(name, record))
+        _move_into_place(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return CreateResult(path=target, catalog=catalog.source, version=catalog.version,
+                        golden_path=chosen.name, layers=chosen.layers, answers=answers,
+                        files=files, commit=commit)
+
+
+def render_golden_path(catalog: Catalog, golden_path: GoldenPath, answers: Mapping[str, Any],
+                       dest: Path, *, trust: bool) -> None:
+    """Render every layer of `golden_path`, in order, into the existing directory `dest`."""
+    context = {**paved_context(catalog, golden_path), **answers}
+    for layer in catalog.layers_of(golden_path):
+        render.render_layer(catalog.root, layer.path, dest, context, trust=trust)
+
+
+def paved_context(catalog: Catalog, golden_path: GoldenPath) -> dict[str, Any]:
+    """Variables paved adds to every render, beside the answers."""
+    return {
+        "paved_catalog_version": catalog.version,
+        "paved_golden_path": golden_path.name,
+        "paved_layers": list(golden_path.layers),
+    }
+
+
+def commit_message(name: str, record: Record) -> str:
+    return (f"Generate {name} from golden path {record.golden_path} "
+            f"(catalog {record.catalog} v{record.version})\n\n"
+            f"Layers: {', '.join(record.layers)}. Rendered by paved {paved.__version__}; "
+            f"{RECORD_FILE} records the answers.\n")
+
+
+def _check_destination(target: Path) -> None:
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise DestinationError(f"{target} exists and is not a directory")
+    if target.is_dir() and any(target.iterdir()):
+        raise DestinationError(f"{target} exists and is not empty")
+    if not target.parent.is_dir():
+        raise DestinationError(f"{target.parent} does not exist; create it first")
+    if not os.access(target.parent, os.W_OK):
+        raise DestinationError(f"cannot write to {target.parent}")
+
+
+def _move_into_place(staging: Path, target: Path) -> None:
+    try:
+        # rename(2) replaces an empty directory atomically and refuses a non-empty one.
+        staging.rename(target)
+    except OSError as error:
+        raise DestinationError(f"cannot move the new project to {target}: "
+                               f"{error.strerror}") from error

@@ -1,0 +1,65 @@
+"""The one error hierarchy of paved, and the exit codes it maps to.
+
+    PavedError                  any failure a user can act on; message is user-ready
+    ├── InputError              bad name, answer, option or answers file        -> 1
+    ├── DestinationError        destination exists, is not empty or unwritable  -> 1
+    ├── CatalogError            catalog missing, unreadable, malformed          -> 1
+    │   └── UnknownGoldenPath   no such golden path in the catalog              -> 1
+    ├── ProjectError            the target repo is not usable (not paved, dirty)-> 1
+    ├── GitError                a git operation failed (keeps git's stderr)     -> 1
+    └── RenderError             the template failed to render                   -> 1
+
+Outcomes that are not errors (conflicts left by an update, lint findings,
+drift) have their own codes in `ExitCode`; `paved.cli` is the one place that
+turns errors and outcomes into a process exit code. Code 2 is click's own
+usage error and is never used for an outcome.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    ERROR = 1  # a PavedError: bad input, catalog, repo, git or render failure
+    USAGE = 2  # click: unknown option, missing argument
+    CONFLICTS = 3  # paved update left conflicts to resolve
+    FINDINGS = 4  # lint/check found problems at or above the threshold
+    DRIFT = 5  # paved status --check: behind the catalog or managed files changed
+    INTERNAL = 70  # a bug in paved (EX_SOFTWARE); a crash log is written
+    INTERRUPTED = 130  # Ctrl-C or SIGTERM; nothing was left half-written
+
+
+class PavedError(Exception):
+    """Base of every error paved reports to a user. `str(error)` is one line."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+
+class InputError(PavedError):
+    """A name, answer, option value or answers file is not acceptable."""
+
+
+class DestinationError(PavedError):
+    """The destination directory cannot receive a new project."""
+
+
+class CatalogError(PavedError):
+    """The catalog cannot be found, fetched or understood."""
+
+
+class UnknownGoldenPath(CatalogError):
+    """The catalog has no golden path by that name."""
+
+
+class ProjectError(PavedError):
+    """The target repository cannot be used for this operation."""
+
+
+class GitError(PavedError):
+    """A git operation failed; the message carries git's own explanation."""
+
+
+class RenderError(PavedError):
+    """Copier or Jinja failed to render a template."""

@@ -1,0 +1,122 @@
+"""The one module that touches git (through gitpython).
+
+Errors from git are translated here into `GitError`, keeping git's own stderr.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tarfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import git
+from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+
+from paved.errors import GitError
+
+FALLBACK_BRANCH = "main"
+
+
+@contextmanager
+def _translated(action: str) -> Iterator[None]:
+    try:
+        yield
+    except GitCommandError as error:
+        detail = (error.stderr or "").strip().replace("\n", " ").removeprefix("stderr: ")
+        detail = detail.strip("' ")
+        raise GitError(f"{action} failed: {detail or error}") from error
+    except (InvalidGitRepositoryError, NoSuchPathError) as error:
+        raise GitError(f"{action} failed: not a git repository: {error}") from error
+
+
+def is_repo_root(path: Path) -> bool:
+    """True when `path` is the top of a git work tree or a bare repository."""
+    try:
+        repo = git.Repo(path)
+    except (InvalidGitRepositoryError, NoSuchPathError):
+        return False
+    if repo.bare:
+        return True
+    return Path(repo.working_tree_dir or "").resolve() == path.resolve()
+
+
+def default_branch() -> str:
+    """The user's `init.defaultBranch`, or `main` when it is not configured."""
+    try:
+        return str(git.Git().config("--get", "init.defaultBranch")).strip() or FALLBACK_BRANCH
+    except GitCommandError:
+        return FALLBACK_BRANCH
+
+
+def init_and_commit(path: Path, message: str) -> str:
+    """Make `path` a git repository holding all its files in one commit; return its sha."""
+    with _translated(f"git init in {path}"):
+        repo = git.Repo.init(path, initial_branch=default_branch())
+        repo.git.add("--all", "--force")
+        repo.git.commit("--no-verify", "--quiet", "-m", message, env=_identity_env(repo))
+        return str(repo.head.commit.hexsha)
+
+
+def _identity_env(repo: git.Repo) -> dict[str, str]:
+    """Fall back to a paved identity only where the user has none configured."""
+    reader = repo.config_reader()
+    env: dict[str, str] = {}
+    if not reader.has_option("user", "name"):
+        env["GIT_AUTHOR_NAME"] = env["GIT_COMMITTER_NAME"] = "paved"
+    if not reader.has_option("user", "email"):
+        env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = "paved@localhost"
+    return env
+
+
+def tags(path: Path) -> list[str]:
+    """Every tag name of the repository at `path`."""
+    with _translated(f"listing tags of {path}"):
+        return [tag.name for tag in git.Repo(path).tags]
+
+
+def resolve(path: Path, ref: str) -> str:
+    """The commit sha that `ref` names in the repository at `path`."""
+    with _translated(f"resolving {ref} in {path}"):
+        return str(git.Repo(path).commit(ref).hexsha)
+
+
+def export_tree(path: Path, ref: str, dest: Path) -> None:
+    """Write the files of `ref` into `dest` (no .git); links may not leave `dest`."""
+    with _translated(f"reading {ref} from {path}"):
+        stream = io.BytesIO()
+        git.Repo(path).archive(stream, treeish=ref, format="tar")
+    stream.seek(0)
+    with tarfile.open(fileobj=stream) as archive:
+        try:
+            # The "data" filter refuses absolute paths, `..` and links pointing outside.
+            archive.extractall(dest, filter="data")
+        except tarfile.FilterError as error:
+            raise GitError(f"{ref} of {path} holds an unsafe path: {error}") from error
+
+
+def mirror(url: str, dest: Path) -> bool:
+    """Clone `url` as a bare mirror into `dest`, or fetch into an existing one.
+
+    Returns False when the remote could not be reached but a cached mirror exists,
+    so that callers can carry on offline with what the cache holds.
+    """
+    if dest.exists():
+        try:
+            with _translated(f"fetching {url}"):
+                git.Repo(dest).git.fetch("--quiet", "--prune", "--tags", "origin",
+                                         "+refs/heads/*:refs/heads/*")
+        except GitError:
+            return False
+        return True
+    partial = dest.with_name(dest.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        with _translated(f"cloning {url}"):
+            git.Repo.clone_from(url, partial, bare=True, multi_options=["--quiet"])
+        partial.rename(dest)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return True

@@ -1,0 +1,59 @@
+"""The only module that writes to the terminal.
+
+Data goes to stdout (text or versioned JSON); status, progress and errors go to
+stderr, so `paved … --json | jq` always sees clean JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import PurePath
+from typing import Any
+
+JSON_SCHEMA_VERSION = 1
+
+
+def to_plain(value: Any) -> Any:
+    """Results (frozen dataclasses) to JSON-ready values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: to_plain(getattr(value, field.name))
+                for field in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(key): to_plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_plain(item) for item in value]
+    if isinstance(value, PurePath):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def emit_json(result: Any) -> None:
+    payload = {"schema_version": JSON_SCHEMA_VERSION, **to_plain(result)}
+    print(json.dumps(payload, indent=2))
+
+
+def emit(text: str) -> None:
+    print(text)
+
+
+def status(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def error(message: str) -> None:
+    print(f"paved: error: {message}", file=sys.stderr, flush=True)
+
+
+def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    """A plain left-aligned text table."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows,
+                                                                       strict=False)]
+    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=False))
+             .rstrip() for line in (headers, *rows)]
+    return "\n".join(lines)
