@@ -123,6 +123,7 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
     except InputError as error:
         raise CatalogError(str(error)) from error
     questions = parse_questions(copier_config, source=str(copier_file))
+    _refuse_escaping_links(root, source)
     if manifest is None:
         return _plain_copier_template(root, source, version, versions, questions)
     try:
@@ -148,6 +149,15 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
     return Catalog(source=source, version=version, root=root, golden_paths=golden_paths,
                    layers=layers, questions=questions, name=str(manifest.get("name", "")),
                    description=str(manifest.get("description", "")), versions=versions)
+
+
+def _refuse_escaping_links(root: Path, source: str) -> None:
+    """A link out of the catalog would copy a file of this machine into the new repo."""
+    top = root.resolve()
+    for path in root.rglob("*"):
+        if path.is_symlink() and not path.resolve().is_relative_to(top):
+            raise CatalogError(f"catalog {source} links {path.relative_to(root)} to a file "
+                               f"outside the catalog; refusing to render it")
 
 
 def _plain_copier_template(root: Path, source: str, version: str, versions: tuple[str, ...],

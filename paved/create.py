@@ -51,9 +51,12 @@ def create_service(
     """Render the golden path for service `name` into `dest` (default `./name`)."""
     catalog = open_catalog(catalog_source)
     chosen = catalog.golden_path(golden_path)
+    if dest is None and (Path(name).name != name or name in {".", ".."}):
+        raise DestinationError(f"{name!r} cannot name a directory here; pass --dest")
     target = (dest if dest is not None else Path(name)).absolute()
     _check_destination(target)
-    given = {NAME_QUESTION: name, **(data or {})}
+    asks_name = any(question.name == NAME_QUESTION for question in catalog.questions)
+    given = {**({NAME_QUESTION: name} if asks_name else {}), **(data or {})}
     answers = resolve_answers(catalog.questions, given, catalog_root=catalog.root,
                               context=paved_context(catalog, chosen), ask=ask)
     record = Record(catalog=catalog.source, version=catalog.version, golden_path=chosen.name,

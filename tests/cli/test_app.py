@@ -1,0 +1,116 @@
+"""The command line as a whole: help, version, exit codes, interruption, crashes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import paved
+from paved.cli import new as new_command
+from paved.cli.prompt import terminal_asker
+from tests.helpers import run_cli
+
+
+def test_version() -> None:
+    result = run_cli(["--version"])
+    assert result.exit_code == 0
+    assert result.stdout == f"paved {paved.__version__}\n"
+
+
+def test_help_lists_every_command_with_an_example() -> None:
+    result = run_cli(["--help"])
+    assert result.exit_code == 0
+    assert "paved new service payments-api --defaults" in result.stdout
+    for command in ("new", "list"):
+        assert f"  {command} " in result.stdout
+
+
+@pytest.mark.parametrize("command", [["new", "service"], ["list"]])
+def test_each_command_help_shows_an_example(command: list[str]) -> None:
+    result = run_cli([*command, "--help"])
+    assert result.exit_code == 0
+    assert "Examples:" in result.stdout
+    assert f"paved {' '.join(command)}" in result.stdout
+
+
+def test_list_shows_golden_paths_with_version_and_description() -> None:
+    result = run_cli(["list"])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Catalog bundled v{paved.__version__}"
+    assert lines[1].split() == ["GOLDEN", "PATH", "DESCRIPTION", "LAYERS"]
+    assert lines[2].startswith("python-service  HTTP service on FastAPI")
+    assert lines[2].endswith("base, python-service, ci-github, deploy-k8s")
+
+
+def test_list_json() -> None:
+    result = run_cli(["list", "--json"])
+    data = json.loads(result.stdout)
+    assert data["schema_version"] == 1
+    assert data["catalog"] == "bundled"
+    assert data["version"] == paved.__version__
+    assert [gp["name"] for gp in data["golden_paths"]] == ["python-service"]
+    assert data["golden_paths"][0]["layers"] == ["base", "python-service", "ci-github",
+                                                 "deploy-k8s"]
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    result = run_cli(["list", "--colour"])
+    assert result.exit_code == 2
+    assert "No such option: --colour" in result.stderr
+
+
+def test_unexpected_exception_gives_one_line_a_crash_log_and_code_70(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(new_command, "create_service", explode)
+    result = run_cli(["new", "service", "svc", "--dest", str(tmp_path / "svc")])
+    assert result.exit_code == 70
+    assert result.stderr.startswith("paved: error: internal error: ZeroDivisionError: boom. "
+                                    "This is a bug in paved; the traceback is in ")
+    log = Path(result.stderr.strip().rsplit(" ", 1)[1])
+    assert "ZeroDivisionError: boom" in log.read_text()
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_no_prompts_without_a_terminal_or_with_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
+    assert terminal_asker(defaults=False) is None
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    assert terminal_asker(defaults=True) is None
+    assert terminal_asker(defaults=False) is not None
+
+
+def test_sigterm_mid_render_exits_130_and_leaves_nothing(tmp_path: Path) -> None:
+    """A real process, killed politely while a slow template renders."""
+    template = tmp_path / "slow"
+    template.mkdir()
+    (template / "copier.yml").write_text("project:\n  type: str\n  help: Name\n  default: x\n")
+    (template / "big.txt.jinja").write_text(
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "paved", "new", "service", "svc", "--catalog", str(template)],
+        cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ},
+    )
+    deadline = time.monotonic() + 60
+    while not any(work.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any(work.iterdir()), "paved never started rendering"
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert stderr == "paved: error: interrupted; nothing was left half-written\n"
+    assert list(work.iterdir()) == []
