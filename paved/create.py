@@ -79,10 +79,10 @@ def create_service(
 
 def render_golden_path(catalog: Catalog, golden_path: GoldenPath, answers: Mapping[str, Any],
                        dest: Path, *, trust: bool) -> None:
-    """Render every layer of `golden_path`, in order, into the existing directory `dest`."""
+    """Render every layer of `golden_path` into the existing directory `dest`."""
     context = {**paved_context(catalog, golden_path), **answers}
-    for layer in catalog.layers_of(golden_path):
-        render.render_layer(catalog.root, layer.path, dest, context, trust=trust)
+    layer_dirs = [layer.path for layer in catalog.layers_of(golden_path)]
+    render.render_layers(catalog.root, layer_dirs, dest, context, trust=trust)
 
 
 def paved_context(catalog: Catalog, golden_path: GoldenPath) -> dict[str, Any]:

@@ -1,4 +1,9 @@
-"""The one module that touches ruamel.yaml: round-trip YAML that keeps comments."""
+"""The one module that touches ruamel.yaml.
+
+Two ways in: `load`/`loads` read plain data fast (ruamel's C-accelerated safe
+loader) for everything paved only reads; `load_document`/`dump` keep comments,
+order and quoting for files paved edits in place (a catalog manifest, say).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from ruamel.yaml.error import YAMLError
 from paved.errors import InputError
 
 
-def _yaml() -> YAML:
+def _round_trip() -> YAML:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -20,10 +25,9 @@ def _yaml() -> YAML:
     return yaml
 
 
-def loads(text: str, *, source: str = "<string>") -> Any:
-    """Parse YAML text; a syntax error becomes an `InputError` naming `source`."""
+def _parse(parser: YAML, text: str, source: str) -> Any:
     try:
-        return _yaml().load(text)
+        return parser.load(text)
     except YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
@@ -31,18 +35,31 @@ def loads(text: str, *, source: str = "<string>") -> Any:
         raise InputError(f"{where}: invalid YAML: {problem}") from error
 
 
-def load(path: Path) -> Any:
-    """Parse a YAML file (comments kept for a later `dump`)."""
+def _read(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as error:
         raise InputError(f"cannot read {path}: {error.strerror}") from error
-    return loads(text, source=str(path))
+
+
+def loads(text: str, *, source: str = "<string>") -> Any:
+    """Plain data (dicts, lists, scalars) from YAML text; errors name `source` and line."""
+    return _parse(YAML(typ="safe"), text, source)
+
+
+def load(path: Path) -> Any:
+    """Plain data from a YAML file."""
+    return loads(_read(path), source=str(path))
+
+
+def load_document(path: Path) -> Any:
+    """A YAML file as an editable document that keeps its comments for `dump`."""
+    return _parse(_round_trip(), _read(path), str(path))
 
 
 def dumps(data: Any) -> str:
     stream = io.StringIO()
-    _yaml().dump(data, stream)
+    _round_trip().dump(data, stream)
     return stream.getvalue()
 
 
@@ -51,15 +68,15 @@ def dump(data: Any, path: Path) -> None:
 
 
 def plain(data: Any) -> Any:
-    """Turn ruamel's round-trip containers into plain dicts, lists and scalars."""
+    """Turn round-trip containers into plain dicts, lists and scalars."""
     if isinstance(data, dict):
         return {str(key): plain(value) for key, value in data.items()}
     if isinstance(data, list):
         return [plain(item) for item in data]
-    if isinstance(data, str):
-        return str(data)
     if isinstance(data, bool):
         return bool(data)
+    if isinstance(data, str):
+        return str(data)
     if isinstance(data, int):
         return int(data)
     if isinstance(data, float):

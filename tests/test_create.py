@@ -214,24 +214,32 @@ def test_missing_parent_directory_is_refused(tmp_path: Path) -> None:
     assert leftovers(tmp_path) == []
 
 
-def test_failure_in_a_later_layer_leaves_nothing_behind(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    real = render.render_layer
-    calls = []
-
-    def fail_on_third(*args: object, **kwargs: object) -> None:
-        calls.append(args[1])
-        if len(calls) == 3:
-            raise render.RenderError("disk full (simulated)")
-        real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(render, "render_layer", fail_on_third)
-    code, _, stderr = new(tmp_path)
+def test_template_error_in_the_last_layer_leaves_nothing_behind(tmp_path: Path) -> None:
+    catalog = bundled_catalog_repo(tmp_path / "catalog")
+    broken = catalog / "layers" / "deploy-k8s" / "broken.txt.jinja"
+    broken.write_text("line one\n{% if %}\n")
+    git(catalog, "add", "--all")
+    git(catalog, "commit", "-qm", "broken")
+    git(catalog, "tag", "v0.2.0")
+    code, _, stderr = new(tmp_path, "--catalog", str(catalog))
     assert code == 1
-    assert stderr == "paved: error: disk full (simulated)\n"
-    assert calls == ["layers/base", "layers/python-service", "layers/ci-github"]
-    assert leftovers(tmp_path) == []
+    assert stderr.startswith("paved: error: rendering failed: ")
+    assert "broken.txt.jinja:2: " in stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert leftovers(tmp_path) == ["catalog"]
+
+
+def test_layers_writing_the_same_file_are_refused(tmp_path: Path) -> None:
+    catalog = bundled_catalog_repo(tmp_path / "catalog")
+    (catalog / "layers" / "deploy-k8s" / "CODEOWNERS").write_text("* @someone-else\n")
+    git(catalog, "add", "--all")
+    git(catalog, "commit", "-qm", "collide")
+    git(catalog, "tag", "v0.2.0")
+    code, _, stderr = new(tmp_path, "--catalog", str(catalog))
+    assert code == 1
+    assert stderr == ("paved: error: layers 'layers/base' and 'layers/deploy-k8s' both write "
+                      "CODEOWNERS; a file belongs to one layer\n")
+    assert leftovers(tmp_path) == ["catalog"]
 
 
 def test_ctrl_c_mid_render_leaves_nothing_behind(
@@ -240,7 +248,7 @@ def test_ctrl_c_mid_render_leaves_nothing_behind(
     def interrupt(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(render, "render_layer", interrupt)
+    monkeypatch.setattr(render, "_run_copier", interrupt)
     code, _, stderr = new(tmp_path)
     assert code == 130
     assert stderr == "paved: error: interrupted; nothing was left half-written\n"

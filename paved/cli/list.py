@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from paved import output
-from paved.catalog import open_catalog
 from paved.cli import options
 
 
@@ -21,6 +20,8 @@ def list_golden_paths(catalog: options.Catalog = None, json: options.Json = Fals
       paved list
       paved list --catalog ../platform-catalog --json
     """
+    from paved.catalog import open_catalog
+
     opened = open_catalog(catalog)
     golden_paths = [
         {"name": gp.name, "description": gp.description, "layers": list(gp.layers)}

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from paved import output
 from paved.cli import options
 from paved.cli.prompt import terminal_asker
-from paved.create import CreateResult, create_service
-from paved.questions import read_answers_file
+
+if TYPE_CHECKING:
+    from paved.create import CreateResult
 
 new_app = typer.Typer(help="Create something new from the catalog.", no_args_is_help=True)
 
@@ -63,6 +64,10 @@ def service(
       paved new service payments-api --defaults --data owner=team-payments
       paved new service checkout --catalog git@github.com:acme/paved-catalog.git --json
     """
+    # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
+    from paved.create import create_service
+    from paved.questions import read_answers_file
+
     answers: dict[str, Any] = read_answers_file(answers_file) if answers_file else {}
     answers.update(_parse_data(data or []))
     result = create_service(name, dest=dest, golden_path=template, catalog_source=catalog,

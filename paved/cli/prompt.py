@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from paved.questions import Asker, Question
+if TYPE_CHECKING:
+    from paved.questions import Asker, Question
 
 
 def terminal_asker(defaults: bool) -> Asker | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import paved
-from paved.cli import new as new_command
+from paved import create
 from paved.cli.prompt import terminal_asker
 from tests.helpers import run_cli
 
@@ -73,7 +73,7 @@ def test_unexpected_exception_gives_one_line_a_crash_log_and_code_70(
     def explode(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(new_command, "create_service", explode)
+    monkeypatch.setattr(create, "create_service", explode)
     result = run_cli(["new", "service", "svc", "--dest", str(tmp_path / "svc")])
     assert result.exit_code == 70
     assert result.stderr.startswith("paved: error: internal error: ZeroDivisionError: boom. "
