@@ -94,6 +94,8 @@ class Repo:
     def _read(self, path: str) -> str | None:
         full = self.root / path
         text: str | None = None
+        if not full.is_file() or full.is_symlink():
+            return None
         try:
             if full.stat().st_size > MAX_BYTES:
                 self.skipped.append(f"{path}: larger than {MAX_BYTES} bytes")
