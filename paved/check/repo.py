@@ -178,7 +178,7 @@ class Repo:
             obj = document.data
             spec = _pod_spec(obj)
             if isinstance(spec, Mapping) and isinstance(spec.get("containers"), list):
-                name = str((obj.get("metadata") or {}).get("name", "?"))
+                name = str(as_map(obj.get("metadata")).get("name", "?"))
                 found.append(PodSpec(document.path, str(obj["kind"]), name, spec, obj))
         return tuple(found)
 
@@ -231,7 +231,7 @@ def _pod_spec(obj: Mapping[str, Any]) -> Any:
     if kind == "Pod":
         return spec
     if kind == "CronJob":
-        spec = ((spec.get("jobTemplate") or {}).get("spec") or {})
+        spec = as_map(as_map(spec.get("jobTemplate")).get("spec"))
     template = spec.get("template") if isinstance(spec, Mapping) else None
     return template.get("spec") if isinstance(template, Mapping) else None
 
@@ -244,3 +244,8 @@ def containers(spec: Mapping[str, Any]) -> list[Any]:
         if isinstance(items, list):
             found.extend(item for item in items if isinstance(item, Mapping))
     return found
+
+
+def as_map(value: Any) -> Mapping[str, Any]:
+    """`value` when it is a mapping, else an empty one: manifests may hold anything."""
+    return value if isinstance(value, Mapping) else {}

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from paved import yaml
-from paved.check.repo import Repo, containers
+from paved.check.repo import Repo, as_map, containers
 from paved.check.rollback import jobs, steps
 from paved.check.rule import (
     PAVED_UPDATE,
@@ -34,7 +34,7 @@ def check_pod_security(repo: Repo) -> Outcome:
         return not_applicable("no workload manifests")
     problems = []
     for pod in repo.pod_specs:
-        context = _map(pod.spec.get("securityContext"))
+        context = as_map(pod.spec.get("securityContext"))
         for key in ("hostNetwork", "hostPID", "hostIPC"):
             if pod.spec.get(key) is True:
                 problems.append(Evidence(pod.path, yaml.line_of(pod.spec, key),
@@ -55,7 +55,7 @@ def check_pod_security(repo: Repo) -> Outcome:
 
 
 def _container_problems(pod: Mapping[str, Any], container: Mapping[str, Any]) -> list[str]:
-    own = _map(container.get("securityContext"))
+    own = as_map(container.get("securityContext"))
 
     def setting(key: str) -> Any:
         return own.get(key, pod.get(key))
@@ -69,19 +69,15 @@ def _container_problems(pod: Mapping[str, Any], container: Mapping[str, Any]) ->
         problems.append("privileged: true")
     if own.get("allowPrivilegeEscalation") is not False:
         problems.append("allowPrivilegeEscalation is not false")
-    drop = _map(own.get("capabilities")).get("drop")
+    drop = as_map(own.get("capabilities")).get("drop")
     if not isinstance(drop, list) or "ALL" not in [str(item) for item in drop]:
         problems.append("capabilities do not drop ALL")
-    seccomp = _map(setting("seccompProfile")).get("type")
+    seccomp = as_map(setting("seccompProfile")).get("type")
     if seccomp not in ("RuntimeDefault", "Localhost"):
         problems.append("seccompProfile is not RuntimeDefault")
     if own.get("readOnlyRootFilesystem") is not True:
         problems.append("readOnlyRootFilesystem is not true")
     return problems
-
-
-def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
 def check_image_user(repo: Repo) -> Outcome:

@@ -132,10 +132,10 @@ from opentelemetry.sdk.trace import TracerProvider
 
 def configure() -> None:
     trace.set_tracer_provider(TracerProvider())
-    structlog.configure(processors=[add_trace_ids, structlog.processors.JSONRenderer()])
+    structlog.configure(processors=[add_span_context, structlog.processors.JSONRenderer()])
 
 
-def add_trace_ids(logger, name, event):
+def add_span_context(logger, name, event):
     context = trace.get_current_span().get_span_context()
     event["trace_id"] = format(context.trace_id, "032x")
     return event
