@@ -84,8 +84,8 @@ def test_switching_the_breaker_off_fails(repo: Path) -> None:
 def test_outbound_calls_without_any_breaker_fail(repo: Path) -> None:
     change(repo, CLIENT, "from payments_api.platform.breaker import CircuitBreaker\n", "")
     (repo / "src/payments_api/platform/breaker.py").unlink()
-    change(repo, SETTINGS, "    breaker_failure_rate: float = 0.5\n    breaker_enabled: bool = True\n",
-           "")
+    change(repo, SETTINGS, "    breaker_failure_rate: float = 0.5\n"
+                           "    breaker_enabled: bool = True\n", "")
     result = results(repo)["isolation/circuit-breaker"]
     assert result.status is Status.FAIL
     assert where(result) == [(CLIENT, line(repo, CLIENT, "AsyncClient"))]
