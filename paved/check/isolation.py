@@ -59,7 +59,9 @@ class Bound:
 BOUNDS = (
     Bound("retries-bounded", r"^(?!.*(breaker|circuit|half_open)).*(^|_)attempts(_|$)",
           lambda v: 1 <= v <= 3, "at most 3 attempts in total"),
-    Bound("retries-bounded", r"(^|_)(max_)?retries$", lambda v: 0 <= v <= 2, "at most 2 retries"),
+    # The retry budget's floor (`retry_budget_min_retries`) is not a per-call retry count.
+    Bound("retries-bounded", r"^(?!.*budget)(.*_)?(max_)?retries$", lambda v: 0 <= v <= 2,
+          "at most 2 retries"),
     Bound("retries-bounded", r"retry_budget_(ratio|fraction)$", lambda v: 0 <= v <= 0.2,
           "a retry budget of at most 20 % of requests"),
     Bound("retries-bounded", r"retry_budget_percent$", lambda v: 0 <= v <= 20,
@@ -77,7 +79,9 @@ BOUNDS = (
           "a limit between 1 and 10000 requests in flight (0 means none)"),
     Bound("safe-settings", r"connect_timeout", lambda v: 0 < v <= 1.0,
           "a connect timeout above 0 and at most 1 s"),
-    Bound("safe-settings", r"(total|request|call|read|outbound|client)_timeout",
+    # Outbound timeouts only: the inbound default deadline (`request_timeout_default_ms`)
+    # is the caller's budget, not ours to bound.
+    Bound("safe-settings", r"(total|call|read|outbound|client)_timeout",
           lambda v: 0 < v <= 5.0, "a per-call timeout above 0 and at most 5 s"),
 )
 

@@ -96,18 +96,24 @@ def version() -> dict[str, str]:
 """,
     "src/payments_api/platform/__init__.py": "",
     "src/payments_api/platform/settings.py": """\
+from pydantic import Field
 from pydantic_settings import BaseSettings
 
 
-class Settings(BaseSettings):
-    outbound_connect_timeout_s: float = 0.5
-    outbound_total_timeout_s: float = 2.0
-    outbound_max_attempts: int = 3
+# Names and defaults as the golden path's platform settings have them.
+class PlatformSettings(BaseSettings):
+    max_in_flight_requests: int = Field(100, ge=1, description="load shedding")
+    shutdown_timeout_seconds: float = 20
+    request_timeout_default_ms: int = 10_000
+    outbound_connect_timeout_seconds: float = Field(0.5, gt=0)
+    outbound_timeout_seconds: float = Field(2.0, gt=0)
+    outbound_max_attempts: int = Field(3, ge=1)
+    outbound_max_in_flight_per_host: int = 20
     retry_budget_ratio: float = 0.1
-    breaker_failure_rate: float = 0.5
-    breaker_enabled: bool = True
-    max_in_flight: int = 100
-    shutdown_timeout_seconds: int = 20
+    retry_budget_min_retries: int = 5
+    breaker_failure_ratio: float = 0.5
+    breaker_half_open_probes: int = 3
+    breaker_enabled: bool = Field(True, description="tests only")
 """,
     "src/payments_api/platform/client.py": """\
 import httpx
@@ -117,8 +123,8 @@ from payments_api.platform.budget import RetryBudget
 
 
 def make_client(settings):
-    timeout = httpx.Timeout(settings.outbound_total_timeout_s,
-                            connect=settings.outbound_connect_timeout_s)
+    timeout = httpx.Timeout(settings.outbound_timeout_seconds,
+                            connect=settings.outbound_connect_timeout_seconds)
     return httpx.AsyncClient(timeout=timeout)
 """,
     "src/payments_api/platform/breaker.py": "class CircuitBreaker:\n    pass\n",

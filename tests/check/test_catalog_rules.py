@@ -10,7 +10,7 @@ from paved.check import run_check, trusted_catalog
 from paved.check.rule import CheckOptions, Status
 from paved.errors import CatalogError
 from tests.check.fixture_repo import change
-from tests.helpers import bundled_catalog_repo, build_file_tree, commit_all
+from tests.helpers import build_file_tree, bundled_catalog_repo, commit_all
 
 EXTRA = '''\
 from paved.check.rule import Rule, Severity, failed, passed

@@ -41,7 +41,8 @@ def test_calls_forwarding_kwargs_and_calls_in_tests_are_not_flagged(repo: Path) 
 
 
 def test_raising_attempts_fails_with_the_setting(repo: Path) -> None:
-    change(repo, SETTINGS, "outbound_max_attempts: int = 3", "outbound_max_attempts: int = 10")
+    change(repo, SETTINGS, "outbound_max_attempts: int = Field(3,",
+           "outbound_max_attempts: int = Field(10,")
     result = results(repo)["isolation/retries-bounded"]
     assert result.status is Status.FAIL
     assert where(result) == [(SETTINGS, line(repo, SETTINGS, "outbound_max_attempts"))]
@@ -58,7 +59,8 @@ def test_raising_attempts_through_the_environment_fails_in_the_manifest(repo: Pa
 
 
 def test_retries_without_a_budget_fail(repo: Path) -> None:
-    change(repo, SETTINGS, "    retry_budget_ratio: float = 0.1\n", "")
+    change(repo, SETTINGS, "    retry_budget_ratio: float = 0.1\n"
+                           "    retry_budget_min_retries: int = 5\n", "")
     change(repo, CLIENT, "from payments_api.platform.budget import RetryBudget\n", "")
     (repo / "src/payments_api/platform/budget.py").unlink()
     result = results(repo)["isolation/retries-bounded"]
@@ -75,7 +77,8 @@ def test_unbounded_tenacity_retry_fails(repo: Path) -> None:
 
 
 def test_switching_the_breaker_off_fails(repo: Path) -> None:
-    change(repo, SETTINGS, "breaker_enabled: bool = True", "breaker_enabled: bool = False")
+    change(repo, SETTINGS, "breaker_enabled: bool = Field(True,",
+           "breaker_enabled: bool = Field(False,")
     result = results(repo)["isolation/circuit-breaker"]
     assert result.status is Status.FAIL
     assert where(result) == [(SETTINGS, line(repo, SETTINGS, "breaker_enabled"))]
@@ -84,18 +87,21 @@ def test_switching_the_breaker_off_fails(repo: Path) -> None:
 def test_outbound_calls_without_any_breaker_fail(repo: Path) -> None:
     change(repo, CLIENT, "from payments_api.platform.breaker import CircuitBreaker\n", "")
     (repo / "src/payments_api/platform/breaker.py").unlink()
-    change(repo, SETTINGS, "    breaker_failure_rate: float = 0.5\n"
-                           "    breaker_enabled: bool = True\n", "")
+    change(repo, SETTINGS, "    breaker_failure_ratio: float = 0.5\n", "")
+    change(repo, SETTINGS, "    breaker_half_open_probes: int = 3\n", "")
+    change(repo, SETTINGS,
+           '    breaker_enabled: bool = Field(True, description="tests only")\n', "")
     result = results(repo)["isolation/circuit-breaker"]
     assert result.status is Status.FAIL
     assert where(result) == [(CLIENT, line(repo, CLIENT, "AsyncClient"))]
 
 
 def test_a_concurrency_limit_of_zero_fails(repo: Path) -> None:
-    change(repo, SETTINGS, "max_in_flight: int = 100", "max_in_flight: int = 0")
+    change(repo, SETTINGS, "max_in_flight_requests: int = Field(100,",
+           "max_in_flight_requests: int = Field(0,")
     result = results(repo)["isolation/load-shedding"]
     assert result.status is Status.FAIL
-    assert where(result) == [(SETTINGS, line(repo, SETTINGS, "max_in_flight"))]
+    assert where(result) == [(SETTINGS, line(repo, SETTINGS, "max_in_flight_requests"))]
 
 
 def test_an_app_without_shedding_fails_at_the_app(repo: Path) -> None:
@@ -104,7 +110,9 @@ def test_an_app_without_shedding_fails_at_the_app(repo: Path) -> None:
     change(repo, "src/payments_api/main.py",
            "from payments_api.platform.shedding import LoadSheddingMiddleware\n", "")
     (repo / "src/payments_api/platform/shedding.py").unlink()
-    change(repo, SETTINGS, "    max_in_flight: int = 100\n", "")
+    change(repo, SETTINGS, '    max_in_flight_requests: int = Field(100, ge=1, description="load '
+                           'shedding")\n', "")
+    change(repo, SETTINGS, "    outbound_max_in_flight_per_host: int = 20\n", "")
     result = results(repo)["isolation/load-shedding"]
     assert result.status is Status.FAIL
     assert where(result) == [("src/payments_api/main.py",
@@ -112,9 +120,11 @@ def test_an_app_without_shedding_fails_at_the_app(repo: Path) -> None:
 
 
 @pytest.mark.parametrize("old, new", [
-    ("outbound_connect_timeout_s: float = 0.5", "outbound_connect_timeout_s: float = 5"),
-    ("outbound_total_timeout_s: float = 2.0", "outbound_total_timeout_s: float = 30.0"),
-    ("outbound_total_timeout_s: float = 2.0", "outbound_total_timeout_s: float | None = None"),
+    ("outbound_connect_timeout_seconds: float = Field(0.5,",
+     "outbound_connect_timeout_seconds: float = Field(5,"),
+    ("outbound_timeout_seconds: float = Field(2.0,", "outbound_timeout_seconds: float = Field(30,"),
+    ("outbound_timeout_seconds: float = Field(2.0, gt=0)",
+     "outbound_timeout_seconds: float | None = None"),
 ])
 def test_weakened_timeouts_fail(repo: Path, old: str, new: str) -> None:
     change(repo, SETTINGS, old, new)
