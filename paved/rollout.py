@@ -1,21 +1,21 @@
-"""How long a rollback can take at worst, computed from Kubernetes manifests.
+"""How long a rollback can take at worst, computed from one Deployment's manifests.
 
-    worst case = detection + waves x per-wave budget
+    worst case = detection + waves x wave budget
 
 - detection: `progressDeadlineSeconds` (default 600): how long Kubernetes (and
   `kubectl rollout status`, which the deploy workflow waits on) takes to call a
   stuck rollout failed, after which the automatic rollback starts;
 - waves: ceil(replicas / (maxSurge + maxUnavailable)), replicas being the most
-  a workload can have (the HPA's `maxReplicas` when there is one);
-- per-wave budget: the slowest container's startup probe budget
+  the Deployment can have (the HPA's `maxReplicas` when there is one);
+- wave budget: the slowest container's startup probe budget
   (initialDelaySeconds + failureThreshold x periodSeconds), plus its readiness
   budget (initialDelaySeconds + successThreshold x periodSeconds), plus
   `minReadySeconds`.
 
-Kubernetes defaults apply where a field is missing. A kustomize layout holds a
-base Deployment and overlay patches of it: values of the same Deployment are
-combined taking the worst (largest) of each, so the result holds for every
-overlay.
+Kubernetes defaults apply where a field is missing. The public API
+(`worst_case_rollback`, `RollbackEstimate` with `deployment`, `replicas`,
+`waves`, `wave_seconds`, `progress_deadline_seconds`, `total_seconds`,
+`breakdown`, and `RolloutError`) is what `paved check` relies on.
 """
 
 from __future__ import annotations
@@ -25,75 +25,64 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from paved.errors import PavedError
+
 DEFAULT_PROGRESS_DEADLINE = 600
 DEFAULT_PERIOD = 10
 DEFAULT_FAILURE_THRESHOLD = 3
 
 
+class RolloutError(PavedError):
+    """The manifests hold no Deployment to estimate, or more than one."""
+
+
 @dataclass(frozen=True)
-class RollbackTime:
-    seconds: int
+class RollbackEstimate:
     deployment: str
-    breakdown: tuple[tuple[str, int], ...]  # (term, seconds), summing to `seconds`
-    replicas: int
+    replicas: int  # the most the Deployment can have
     waves: int
+    wave_seconds: int
+    progress_deadline_seconds: int
+    total_seconds: int
+    breakdown: tuple[tuple[str, int], ...]  # (term, seconds) of one wave
 
 
-def worst_case_rollback(manifests: Iterable[Mapping[str, Any]]) -> RollbackTime | None:
-    """The slowest Deployment's worst-case rollback time; None without Deployments."""
+def worst_case_rollback(manifests: Iterable[Mapping[str, Any]]) -> RollbackEstimate:
+    """The worst-case rollback time of the one Deployment in `manifests` (with its HPA)."""
     documents = [doc for doc in manifests if isinstance(doc, Mapping)]
-    deployments: dict[str, list[Mapping[str, Any]]] = {}
-    for doc in documents:
-        if doc.get("kind") == "Deployment":
-            deployments.setdefault(_name(doc), []).append(doc)
-    estimates = [_estimate(name, docs, _replica_ceiling(name, documents))
-                 for name, docs in deployments.items()]
-    return max(estimates, key=lambda estimate: estimate.seconds, default=None)
-
-
-def _estimate(name: str, docs: list[Mapping[str, Any]], ceiling: int) -> RollbackTime:
-    specs = [_map(doc.get("spec")) for doc in docs]
-    replicas = max([ceiling, *(_int(spec.get("replicas"), 1) for spec in specs)])
-    deadline = max(_int(spec.get("progressDeadlineSeconds"), DEFAULT_PROGRESS_DEADLINE)
-                   for spec in specs)
-    min_ready = max(_int(spec.get("minReadySeconds"), 0) for spec in specs)
-    surge, unavailable = "25%", "25%"
-    for spec in specs:
-        rolling = _map(_map(spec.get("strategy")).get("rollingUpdate"))
-        surge = rolling.get("maxSurge", surge)
-        unavailable = rolling.get("maxUnavailable", unavailable)
-    per_wave = _scaled(surge, replicas, up=True) + _scaled(unavailable, replicas, up=False)
+    deployments = [doc for doc in documents if doc.get("kind") == "Deployment"]
+    if len(deployments) != 1:
+        raise RolloutError(f"expected one Deployment in the manifests, found {len(deployments)}")
+    deployment = deployments[0]
+    name = _name(deployment)
+    spec = _map(deployment.get("spec"))
+    replicas = max(_int(spec.get("replicas"), 1), _hpa_ceiling(name, documents))
+    rolling = _map(_map(spec.get("strategy")).get("rollingUpdate"))
+    per_wave = (_scaled(rolling.get("maxSurge", "25%"), replicas, up=True)
+                + _scaled(rolling.get("maxUnavailable", "25%"), replicas, up=False))
     waves = math.ceil(replicas / max(per_wave, 1))
     startup, readiness = 0, 0
-    for spec in specs:
-        containers = _map(_map(spec.get("template")).get("spec")).get("containers")
-        for container in containers if isinstance(containers, list) else []:
-            if isinstance(container, Mapping):
-                startup = max(startup, _startup_budget(container.get("startupProbe")))
-                readiness = max(readiness, _readiness_budget(container.get("readinessProbe")))
-    wave_seconds = startup + readiness + min_ready
-    breakdown = (
-        ("detection (progressDeadlineSeconds)", deadline),
-        (f"{waves} wave(s) of {replicas} replica(s) x (startup {startup} s + readiness "
-         f"{readiness} s + minReadySeconds {min_ready} s)", waves * wave_seconds),
-    )
-    return RollbackTime(seconds=deadline + waves * wave_seconds, deployment=name,
-                        breakdown=breakdown, replicas=replicas, waves=waves)
+    containers = _map(_map(spec.get("template")).get("spec")).get("containers")
+    for container in containers if isinstance(containers, list) else []:
+        if isinstance(container, Mapping):
+            startup = max(startup, _startup_budget(container.get("startupProbe")))
+            readiness = max(readiness, _readiness_budget(container.get("readinessProbe")))
+    breakdown = (("startup probe budget", startup), ("readiness probe first successes", readiness),
+                 ("minReadySeconds", _int(spec.get("minReadySeconds"), 0)))
+    wave_seconds = sum(seconds for _, seconds in breakdown)
+    deadline = _int(spec.get("progressDeadlineSeconds"), DEFAULT_PROGRESS_DEADLINE)
+    return RollbackEstimate(deployment=name, replicas=replicas, waves=waves,
+                            wave_seconds=wave_seconds, progress_deadline_seconds=deadline,
+                            total_seconds=deadline + waves * wave_seconds, breakdown=breakdown)
 
 
-def _replica_ceiling(name: str, documents: list[Mapping[str, Any]]) -> int:
-    """The most replicas any HPA or kustomize `replicas:` entry gives Deployment `name`."""
+def _hpa_ceiling(name: str, documents: list[Mapping[str, Any]]) -> int:
     ceiling = 1
     for doc in documents:
         spec = _map(doc.get("spec"))
         if doc.get("kind") == "HorizontalPodAutoscaler" and \
                 _map(spec.get("scaleTargetRef")).get("name") == name:
             ceiling = max(ceiling, _int(spec.get("maxReplicas"), 1))
-        if doc.get("kind") == "Kustomization":
-            entries = doc.get("replicas")
-            for entry in entries if isinstance(entries, list) else []:
-                if isinstance(entry, Mapping) and entry.get("name") == name:
-                    ceiling = max(ceiling, _int(entry.get("count"), 1))
     return ceiling
 
 
@@ -132,8 +121,7 @@ def _int(value: Any, default: int) -> int:
 
 
 def _name(doc: Mapping[str, Any]) -> str:
-    metadata = doc.get("metadata")
-    return str(metadata.get("name", "?")) if isinstance(metadata, Mapping) else "?"
+    return str(_map(doc.get("metadata")).get("name", "?"))
 
 
 def _map(value: Any) -> Mapping[str, Any]:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from paved import yaml
-from paved.check.repo import Repo, YamlDocument, containers
+from paved.check.repo import Repo, YamlDocument, as_map, containers
 from paved.check.rule import (
     PAVED_UPDATE,
     Evidence,
@@ -24,6 +24,7 @@ from paved.check.rule import (
     not_applicable,
     passed,
 )
+from paved.errors import PavedError
 from paved.rollout import worst_case_rollback
 
 AREA = "rollback"
@@ -158,15 +159,62 @@ def _rolls_back(item: Mapping[str, Any]) -> bool:
 
 
 def check_rollback_time(repo: Repo) -> Outcome:
-    documents = [document.data for document in (*repo.manifests, *repo.kustomizations)]
-    estimate = worst_case_rollback(documents)
-    if estimate is None:
-        return not_applicable("no Deployment manifests")
-    terms = "; ".join(f"{term}: {seconds} s" for term, seconds in estimate.breakdown)
-    summary = f"worst case {estimate.seconds} s for Deployment {estimate.deployment} ({terms})"
-    if estimate.seconds <= MAX_ROLLBACK_SECONDS:
+    autoscalers = [yaml.plain(document.data) for document in
+                   repo.objects("HorizontalPodAutoscaler")]
+    estimates, unknown = [], []
+    for name, deployment in merged_deployments(repo).items():
+        try:
+            estimates.append(worst_case_rollback([deployment, *autoscalers]))
+        except (PavedError, ArithmeticError, LookupError, TypeError, ValueError,
+                AttributeError) as error:
+            unknown.append(f"{name}: {error}")
+    if not estimates:
+        reason = "; ".join(unknown) or "no Deployment manifests"
+        return not_applicable(f"cannot estimate a rollback: {reason}")
+    worst = max(estimates, key=lambda estimate: estimate.total_seconds)
+    summary = (f"worst case {worst.total_seconds} s for Deployment {worst.deployment} "
+               f"(progressDeadlineSeconds {worst.progress_deadline_seconds}, {worst.waves} "
+               f"wave(s) of {worst.wave_seconds} s for {worst.replicas} replica(s))")
+    if worst.total_seconds <= MAX_ROLLBACK_SECONDS:
         return passed(summary)
-    return failed(summary, *_deployment_evidence(repo, estimate.deployment, summary))
+    return failed(summary, *_deployment_evidence(repo, worst.deployment, summary))
+
+
+def merged_deployments(repo: Repo) -> dict[str, dict[str, Any]]:
+    """Each Deployment as one plain document: the base (the one with containers) with
+    the worst value any overlay patch or kustomize `replicas:` entry gives its replica
+    count, progress deadline and minReadySeconds, and the last patched strategy."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for document in repo.objects("Deployment"):
+        data = yaml.plain(document.data)
+        grouped.setdefault(str(as_map(data.get("metadata")).get("name", "?")), []).append(data)
+    counts: dict[str, list[Any]] = {}
+    for kustomization in repo.kustomizations:
+        entries = kustomization.data.get("replicas")
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, Mapping):
+                counts.setdefault(str(entry.get("name")), []).append(entry.get("count"))
+    merged = {}
+    for name, documents in grouped.items():
+        base = next((doc for doc in documents if _has_containers(doc)), documents[0])
+        spec = dict(as_map(base.get("spec")))
+        for doc in documents:
+            patch = as_map(doc.get("spec"))
+            for key in ("replicas", "progressDeadlineSeconds", "minReadySeconds"):
+                values = [spec.get(key), patch.get(key), *(counts.get(name, [])
+                                                           if key == "replicas" else [])]
+                numbers = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+                if numbers:
+                    spec[key] = max(numbers)
+            if doc is not base and "strategy" in patch:
+                spec["strategy"] = patch["strategy"]
+        merged[name] = {**base, "spec": spec}
+    return merged
+
+
+def _has_containers(document: Mapping[str, Any]) -> bool:
+    template = as_map(as_map(document.get("spec")).get("template"))
+    return isinstance(as_map(template.get("spec")).get("containers"), list)
 
 
 def _deployment_evidence(repo: Repo, name: str, summary: str) -> list[Evidence]:

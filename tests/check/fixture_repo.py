@@ -164,7 +164,7 @@ spec:
   progressDeadlineSeconds: 120
   strategy:
     rollingUpdate:
-      maxSurge: 1
+      maxSurge: 2
       maxUnavailable: 0
   template:
     spec:
@@ -186,7 +186,7 @@ spec:
           startupProbe:
             httpGet: {path: /livez, port: 8080}
             periodSeconds: 2
-            failureThreshold: 15
+            failureThreshold: 10
           livenessProbe:
             httpGet: {path: /livez, port: 8080}
           readinessProbe:
