@@ -182,8 +182,7 @@ def check_retries(repo: Repo) -> Outcome:
             evidence = _unbounded_retry(module.path, call, name)
             if evidence is not None:
                 problems.append(evidence)
-            if name.startswith(("tenacity.", "backoff.", "urllib3.", "requests.adapters.")) or \
-                    name.endswith("HTTPTransport"):
+            if _retries(call, name):
                 retry_sites.append(Evidence(module.path, call.lineno, name))
         problems.extend(_bare_tenacity(module))
     attempts = [s for s in seen if "budget" not in s.name]
@@ -200,6 +199,18 @@ def check_retries(repo: Repo) -> Outcome:
     return passed("retries are bounded and budgeted")
 
 
+def _retries(call: ast.Call, name: str) -> bool:
+    """Whether this call sets up retrying (not merely uses a library that can retry)."""
+    if name in ("tenacity.retry", "tenacity.Retrying", "tenacity.AsyncRetrying") or \
+            name.startswith("backoff.on_") or name.endswith(".Retry"):
+        return True
+    if name.endswith("HTTPTransport"):
+        return pycode.keyword(call, "retries") is not None
+    if name.endswith("HTTPAdapter"):
+        return pycode.keyword(call, "max_retries") is not None
+    return False
+
+
 def _unbounded_retry(path: str, call: ast.Call, name: str) -> Evidence | None:
     if pycode.passes_unknown_keywords(call):
         return None
@@ -213,10 +224,10 @@ def _unbounded_retry(path: str, call: ast.Call, name: str) -> Evidence | None:
         value = pycode.number(total)
         if total is None or pycode.is_none(total) or (value is not None and value > 3):
             return Evidence(path, call.lineno, f"{name} allows more than 3 retries")
-    if name.endswith(("HTTPTransport",)):
-        value = pycode.number(pycode.keyword(call, "retries"))
-        if value is not None and value > 2:
-            return Evidence(path, call.lineno, f"{name}(retries={int(value)}): more than 2")
+    for suffix, keyword in (("HTTPTransport", "retries"), ("HTTPAdapter", "max_retries")):
+        value = pycode.number(pycode.keyword(call, keyword))
+        if name.endswith(suffix) and value is not None and value > 2:
+            return Evidence(path, call.lineno, f"{name}({keyword}={int(value)}): more than 2")
     return None
 
 

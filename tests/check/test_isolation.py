@@ -131,3 +131,22 @@ def test_weakened_timeouts_fail(repo: Path, old: str, new: str) -> None:
     result = results(repo)["isolation/safe-settings"]
     assert result.status is Status.FAIL
     assert where(result) == [(SETTINGS, line(repo, SETTINGS, new.split(":")[0]))]
+
+
+@pytest.mark.parametrize("source, line_number", [
+    ("import requests.adapters\nrequests.adapters.HTTPAdapter(max_retries=5)\n", 2),
+    ("import httpx\n\nhttpx.AsyncHTTPTransport(retries=4)\n", 3),
+    ("from urllib3.util.retry import Retry\nRetry(total=10)\n", 2),
+    ("import backoff\n\n@backoff.on_exception(backoff.expo, Exception)\ndef f():\n    pass\n",
+     3),
+])
+def test_library_retries_above_the_bound_fail(repo: Path, source: str, line_number: int) -> None:
+    (repo / "src/payments_api/extra.py").write_text(source)
+    result = results(repo)["isolation/retries-bounded"]
+    assert result.status is Status.FAIL
+    assert where(result) == [("src/payments_api/extra.py", line_number)]
+
+
+def test_a_library_that_could_retry_is_not_a_retry(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("import urllib3\nurllib3.PoolManager(timeout=1)\n")
+    assert results(tmp_path)["isolation/retries-bounded"].status is Status.NOT_APPLICABLE
