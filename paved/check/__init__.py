@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from paved.catalog import BUNDLED, open_catalog
+from paved.catalog import BUNDLED
 from paved.check import currency, isolation, observability, ownership, rollback, security
 from paved.check.repo import Repo
 from paved.check.rule import CheckOptions, Evidence, Rule, Severity, Status
@@ -80,7 +80,7 @@ def run_check(path: Path, options: CheckOptions | None = None) -> CheckReport:
     rules, notes = builtin_rules(), []
     source = options.catalog or (repo.record.catalog if repo.record else None)
     if source is not None:
-        extra, note = catalog_rules(source, trust=options.trust)
+        extra, note = catalog_rules(repo, source, trust=options.trust)
         rules = _merge(rules, extra, source)
         notes.extend([note] if note else [])
     results = tuple(_run(rule, repo) for rule in rules)
@@ -135,14 +135,15 @@ def trusted_catalog(source: str, *, trust: bool) -> bool:
     return trust or source == BUNDLED
 
 
-def catalog_rules(source: str, *, trust: bool) -> tuple[tuple[Rule, ...], str | None]:
+def catalog_rules(repo: Repo, source: str, *,
+                  trust: bool) -> tuple[tuple[Rule, ...], str | None]:
     """Extra rules from the catalog's `checks/*.py` (each defining `RULES`), and a note.
 
     Loading a rule runs the catalog's code, so nothing is loaded from a catalog
     that is not trusted; the note then says what was left out.
     """
     try:
-        catalog = open_catalog(source)
+        catalog = repo.catalog(source)
     except PavedError:
         return (), None  # the currency rule reports a catalog it cannot reach
     folder = catalog.root / CATALOG_CHECKS_DIR

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from paved import yaml
+from paved.catalog import Catalog, open_catalog
 from paved.check.rule import CheckOptions
-from paved.errors import InputError, ProjectError
+from paved.errors import InputError, PavedError, ProjectError
 from paved.project import Record, read_record
 
 MAX_BYTES = 1_000_000
@@ -63,6 +64,7 @@ class Repo:
         self.skipped: list[str] = []
         self._texts: dict[str, str | None] = {}
         self._documents: dict[str, tuple[Any, ...]] = {}
+        self._catalogs: dict[str, Catalog | PavedError] = {}
 
     # -- files -------------------------------------------------------------------------------
 
@@ -213,6 +215,19 @@ class Repo:
             if (self.root / ".paved.yml").exists():
                 self.skipped.append(str(error))
             return None
+
+    def catalog(self, source: str) -> Catalog:
+        """The catalog at `source`, opened (and fetched) once per check; `PavedError` when it
+        cannot be opened."""
+        if source not in self._catalogs:
+            try:
+                self._catalogs[source] = open_catalog(source)
+            except PavedError as error:
+                self._catalogs[source] = error
+        found = self._catalogs[source]
+        if isinstance(found, PavedError):
+            raise found
+        return found
 
     def line_of_text(self, path: str, pattern: str) -> int | None:
         """The first line of `path` matching the regular expression `pattern`."""
