@@ -51,7 +51,9 @@ def check(
     max_minor_behind: Annotated[int, typer.Option(
         "--max-minor-behind", min=0, metavar="N",
         help="Minor golden-path versions a repository may lag behind.")] = 2,
-    trust: options.Trust = False,
+    trust: Annotated[bool, typer.Option(
+        "--trust", help="Run the extra rules the catalog ships in checks/ (its own code). "
+                        "Only for catalogs you trust.")] = False,
 ) -> None:
     """Check a repository against the golden path: failure isolation, observability,
     rollback, security, ownership and currency, with a score per area.
