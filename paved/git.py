@@ -120,3 +120,10 @@ def mirror(url: str, dest: Path) -> bool:
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     return True
+
+
+def push_branch(path: Path, branch: str, remote: str = "origin") -> None:
+    """Push `branch` of the repository at `path` to `remote`, creating or moving it there."""
+    with _translated(f"pushing {branch} to {remote}"):
+        git.Repo(path).git.push("--quiet", "--force-with-lease", remote,
+                                f"refs/heads/{branch}:refs/heads/{branch}")

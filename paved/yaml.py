@@ -29,10 +29,14 @@ def _parse(parser: YAML, text: str, source: str) -> Any:
     try:
         return parser.load(text)
     except YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise InputError(f"{where}: invalid YAML: {problem}") from error
+        raise _invalid(error, source) from error
+
+
+def _invalid(error: YAMLError, source: str) -> InputError:
+    mark = getattr(error, "problem_mark", None)
+    where = f"{source}:{mark.line + 1}" if mark is not None else source
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    return InputError(f"{where}: invalid YAML: {problem}")
 
 
 def _read(path: Path) -> str:
@@ -82,3 +86,31 @@ def plain(data: Any) -> Any:
     if isinstance(data, float):
         return float(data)
     return data
+
+
+def loads_all(text: str, *, source: str = "<string>") -> list[Any]:
+    """Parse every document of a multi-document YAML text (Kubernetes manifests)."""
+    try:
+        return [document for document in _round_trip().load_all(text)
+                if document is not None]
+    except YAMLError as error:
+        raise _invalid(error, source) from error
+
+
+def line_of(node: Any, key: Any = None) -> int | None:
+    """The 1-based line where `key` (a mapping key or list index) of `node` starts.
+
+    Without `key`, the line of `node` itself. None when the node was not read
+    from text (plain values carry no position).
+    """
+    positions = getattr(node, "lc", None)
+    if positions is None:
+        return None
+    try:
+        if key is None:
+            return int(positions.line) + 1
+        if isinstance(node, list):
+            return int(positions.item(key)[0]) + 1
+        return int(positions.key(key)[0]) + 1
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return int(positions.line) + 1

@@ -82,11 +82,13 @@ def _root(
 
 
 def _register() -> None:
+    from paved.cli import check as check_command
     from paved.cli import list as list_command
     from paved.cli import new as new_command
 
     new_command.register(app)
     list_command.register(app)
+    check_command.register(app)
 
 
 _register()

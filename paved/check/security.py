@@ -1,0 +1,193 @@
+"""Security: a compromised dependency or workflow can do as little as possible.
+
+Pods meet the Pod Security Standards *restricted* profile, the image runs as a
+numeric non-root user, workflows hold least-privilege tokens and pin actions by
+commit SHA.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from paved import yaml
+from paved.check.repo import Repo, as_map, containers
+from paved.check.rollback import jobs, steps
+from paved.check.rule import (
+    PAVED_UPDATE,
+    Evidence,
+    Outcome,
+    Rule,
+    Severity,
+    failed_with,
+    not_applicable,
+)
+
+AREA = "security"
+PINNED = re.compile(r"@[0-9a-f]{40}$")
+ROOT_USERS = frozenset({"root", "0", "0:0", "root:root"})
+
+
+def check_pod_security(repo: Repo) -> Outcome:
+    if not repo.pod_specs:
+        return not_applicable("no workload manifests")
+    problems = []
+    for pod in repo.pod_specs:
+        context = as_map(pod.spec.get("securityContext"))
+        for key in ("hostNetwork", "hostPID", "hostIPC"):
+            if pod.spec.get(key) is True:
+                problems.append(Evidence(pod.path, yaml.line_of(pod.spec, key),
+                                         f"{pod.kind}/{pod.name}: {key}: true"))
+        volumes = pod.spec.get("volumes")
+        for volume in volumes if isinstance(volumes, list) else []:
+            if isinstance(volume, Mapping) and "hostPath" in volume:
+                problems.append(Evidence(pod.path, yaml.line_of(volume, "hostPath"),
+                                         f"{pod.kind}/{pod.name}: hostPath volume"))
+        for container in containers(pod.spec):
+            where = f"{pod.kind}/{pod.name} container {container.get('name', '?')}"
+            line = yaml.line_of(container, "securityContext") or \
+                yaml.line_of(container, "name")
+            problems.extend(Evidence(pod.path, line, f"{where}: {problem}")
+                            for problem in _container_problems(context, container))
+    return failed_with(problems, ok="every pod meets Pod Security restricted",
+                       bad="{count} Pod Security restricted violation(s)")
+
+
+def _container_problems(pod: Mapping[str, Any], container: Mapping[str, Any]) -> list[str]:
+    own = as_map(container.get("securityContext"))
+
+    def setting(key: str) -> Any:
+        return own.get(key, pod.get(key))
+
+    problems = []
+    if setting("runAsNonRoot") is not True:
+        problems.append("runAsNonRoot is not true")
+    if setting("runAsUser") == 0:
+        problems.append("runAsUser is 0 (root)")
+    if own.get("privileged") is True:
+        problems.append("privileged: true")
+    if own.get("allowPrivilegeEscalation") is not False:
+        problems.append("allowPrivilegeEscalation is not false")
+    drop = as_map(own.get("capabilities")).get("drop")
+    if not isinstance(drop, list) or "ALL" not in [str(item) for item in drop]:
+        problems.append("capabilities do not drop ALL")
+    seccomp = as_map(setting("seccompProfile")).get("type")
+    if seccomp not in ("RuntimeDefault", "Localhost"):
+        problems.append("seccompProfile is not RuntimeDefault")
+    if own.get("readOnlyRootFilesystem") is not True:
+        problems.append("readOnlyRootFilesystem is not true")
+    return problems
+
+
+def check_image_user(repo: Repo) -> Outcome:
+    dockerfiles = repo.matching(r"(^|/)(Dockerfile|Containerfile)[^/]*$")
+    if not dockerfiles:
+        return not_applicable("no Dockerfile")
+    problems = []
+    for path in dockerfiles:
+        user, line, stage_line = None, None, 1
+        for number, text in enumerate((repo.text(path) or "").splitlines(), start=1):
+            words = text.strip().split()
+            if not words:
+                continue
+            if words[0].upper() == "FROM":
+                user, line, stage_line = None, None, number  # each stage starts as root
+            elif words[0].upper() == "USER" and len(words) > 1:
+                user, line = words[1], number
+        if user is None:
+            problems.append(Evidence(path, stage_line, "the final stage has no USER: the "
+                                                       "container runs as root"))
+        elif user.lower() in ROOT_USERS or user.split(":")[0] in ("0", "root"):
+            problems.append(Evidence(path, line, f"USER {user} is root"))
+        elif not user.split(":")[0].isdigit():
+            problems.append(Evidence(path, line, f"USER {user} is a name: Kubernetes "
+                                                 "runAsNonRoot can only verify a numeric uid"))
+    return failed_with(problems, ok="every image runs as a numeric non-root user",
+                       bad="{count} image(s) may run as root")
+
+
+def check_permissions(repo: Repo) -> Outcome:
+    if not repo.workflows:
+        return not_applicable("no GitHub workflows")
+    problems = []
+    for workflow in repo.workflows:
+        top = workflow.data.get("permissions")
+        if top is not None and _writes(top):
+            problems.append(Evidence(workflow.path, yaml.line_of(workflow.data, "permissions"),
+                                     f"workflow-wide permissions grant write: {_show(top)}"))
+        for job_id, job, table in jobs(workflow):
+            if top is None and "permissions" not in job and "uses" not in job:
+                problems.append(Evidence(workflow.path, yaml.line_of(table, job_id),
+                                         f"job {job_id} has no permissions (the token "
+                                         "gets the repository's default, often write-all)"))
+            elif job.get("permissions") in ("write-all",):
+                problems.append(Evidence(workflow.path, yaml.line_of(job, "permissions"),
+                                         f"job {job_id}: permissions: write-all"))
+    return failed_with(problems, ok="every workflow token is least-privilege",
+                       bad="{count} workflow permission problem(s)")
+
+
+def _writes(permissions: Any) -> bool:
+    if isinstance(permissions, str):
+        return permissions == "write-all"
+    return isinstance(permissions, Mapping) and any(
+        str(value) == "write" for value in permissions.values())
+
+
+def _show(permissions: Any) -> str:
+    if isinstance(permissions, Mapping):
+        return ", ".join(f"{key}: {value}" for key, value in permissions.items())
+    return str(permissions)
+
+
+def check_pinned(repo: Repo) -> Outcome:
+    if not repo.workflows:
+        return not_applicable("no GitHub workflows")
+    problems = []
+    for workflow in repo.workflows:
+        for job_id, job, _ in jobs(workflow):
+            if "uses" in job and not _pinned(str(job["uses"])):
+                problems.append(Evidence(workflow.path, yaml.line_of(job, "uses"),
+                                         f"job {job_id} uses {job['uses']} by tag or branch"))
+            for step, _ in steps(job):
+                uses = step.get("uses")
+                if uses is not None and not _pinned(str(uses)):
+                    problems.append(Evidence(workflow.path, yaml.line_of(step, "uses"),
+                                             f"{uses} is not pinned by commit SHA"))
+    return failed_with(problems, ok="every action is pinned by commit SHA",
+                       bad="{count} action(s) not pinned by commit SHA")
+
+
+def _pinned(uses: str) -> bool:
+    uses = uses.strip()
+    if uses.startswith("./"):
+        return True  # an action of this repository, versioned with it
+    if uses.startswith("docker://"):
+        return "@sha256:" in uses
+    return bool(PINNED.search(uses))
+
+
+RULES = (
+    Rule("security/pod-security-restricted", AREA, "Pods meet Pod Security restricted",
+         "A container escape or a compromised dependency gets as little as possible: no "
+         "root, no privilege escalation, no capabilities, default seccomp, read-only root.",
+         Severity.HIGH,
+         "Set runAsNonRoot, allowPrivilegeEscalation: false, capabilities.drop [ALL], "
+         "seccompProfile RuntimeDefault and readOnlyRootFilesystem on every container "
+         f"(an emptyDir for /tmp). {PAVED_UPDATE}.", check_pod_security),
+    Rule("security/non-root-image", AREA, "The image runs as a numeric non-root user",
+         "Images run as root by default; a numeric USER lets Kubernetes verify "
+         "runAsNonRoot.", Severity.HIGH,
+         "End the Dockerfile's final stage with `USER 10001` (any non-zero uid).",
+         check_image_user),
+    Rule("security/workflow-permissions", AREA, "Workflow tokens are least-privilege",
+         "A workflow token with write access lets any compromised step push code or "
+         "releases.", Severity.MEDIUM,
+         "Set `permissions: contents: read` at the top of each workflow and grant writes "
+         "per job only where needed.", check_permissions),
+    Rule("security/actions-pinned", AREA, "Actions are pinned by commit SHA",
+         "A tag can be moved to malicious code; a commit SHA cannot.", Severity.MEDIUM,
+         "Pin each `uses:` to a full commit SHA with the version in a comment "
+         "(`uses: actions/checkout@<sha> # v4.2.2`).", check_pinned),
+)

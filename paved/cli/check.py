@@ -1,0 +1,85 @@
+"""`paved check`: audit a repository against the golden path's checklist."""
+
+from __future__ import annotations
+
+import enum
+import json as jsonlib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from paved import output
+from paved.check import formats, run_check
+from paved.check.rule import CheckOptions, Severity
+from paved.cli import options
+from paved.errors import ExitCode
+
+
+class Format(enum.Enum):
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    SARIF = "sarif"
+
+
+class FailOn(enum.Enum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+    NEVER = "never"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)
+
+
+def check(
+    path: Annotated[Path, typer.Argument(help="Repository to check.")] = Path("."),
+    output_format: Annotated[Format, typer.Option(
+        "--format", help="text (default), json, markdown (a PR comment) or sarif "
+                         "(code scanning).")] = Format.TEXT,
+    json: options.Json = False,
+    fail_on: Annotated[FailOn, typer.Option(
+        "--fail-on", metavar="SEVERITY",
+        help="Exit 4 when a rule of this severity or above fails: low, medium, high, "
+             "critical or never.")] = FailOn.HIGH,
+    catalog: Annotated[str | None, typer.Option(
+        "--catalog", metavar="SRC", help="Compare with this catalog (and take its extra "
+        "rules) instead of the one .paved.yml records.")] = None,
+    max_minor_behind: Annotated[int, typer.Option(
+        "--max-minor-behind", min=0, metavar="N",
+        help="Minor golden-path versions a repository may lag behind.")] = 2,
+    trust: Annotated[bool, typer.Option(
+        "--trust", help="Run the extra rules the catalog ships in checks/ (its own code). "
+                        "Only for catalogs you trust.")] = False,
+) -> None:
+    """Check a repository against the golden path: failure isolation, observability,
+    rollback, security, ownership and currency, with a score per area.
+
+    Works on any repository; rules that need paved data say "not applicable" on
+    repositories paved did not generate. Exit code 4 when a rule at or above
+    --fail-on fails. Every rule is described in docs/check.md.
+
+    \b
+    Examples:
+      paved check
+      paved check ../payments-api --fail-on medium
+      paved check --format sarif > paved.sarif
+      paved check --format markdown > comment.md
+      paved check --catalog ../platform-catalog --trust --json
+    """
+    report = run_check(path, CheckOptions(catalog=catalog, max_minor_behind=max_minor_behind,
+                                          trust=trust))
+    chosen = Format.JSON if json else output_format
+    if chosen is Format.JSON:
+        output.emit_json(report)
+    elif chosen is Format.SARIF:
+        output.emit(jsonlib.dumps(formats.sarif(report), indent=2))
+    elif chosen is Format.MARKDOWN:
+        output.emit(formats.markdown(report))
+    else:
+        output.emit(formats.text(report))
+    if fail_on is not FailOn.NEVER and report.failures(Severity(fail_on.value)):
+        raise typer.Exit(ExitCode.FINDINGS)
