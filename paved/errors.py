@@ -29,6 +29,7 @@ class ExitCode(enum.IntEnum):
     DRIFT = 5  # paved status --check: behind the catalog or managed files changed
     INTERNAL = 70  # a bug in paved (EX_SOFTWARE); a crash log is written
     INTERRUPTED = 130  # Ctrl-C or SIGTERM; nothing was left half-written
+    BROKEN_PIPE = 141  # the reader of stdout went away (`paved list | head`), as git does
 
 
 class PavedError(Exception):

@@ -7,7 +7,9 @@ exit codes (see `paved.errors.ExitCode` and docs/commands.md).
 from __future__ import annotations
 
 import datetime
+import os
 import signal
+import sys
 import traceback
 from typing import Annotated, Any, NoReturn
 
@@ -31,6 +33,10 @@ class PavedGroup(TyperGroup):
             raise typer.Exit(ExitCode.INTERRUPTED) from error
         except (typer.Exit, typer.TyperException):
             raise
+        except BrokenPipeError as error:
+            # Nobody reads our output any more: stop quietly, without a crash log.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(ExitCode.BROKEN_PIPE) from error
         except Exception as error:
             log = _write_crash_log()
             output.error(f"internal error: {type(error).__name__}: {error}. This is a bug in "

@@ -114,3 +114,15 @@ def test_sigterm_mid_render_exits_130_and_leaves_nothing(tmp_path: Path) -> None
     assert process.returncode == 130
     assert stderr == "paved: error: interrupted; nothing was left half-written\n"
     assert list(work.iterdir()) == []
+
+
+def test_closed_stdout_stops_quietly_without_a_crash_log() -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before paved writes a byte
+    try:
+        process = subprocess.run([sys.executable, "-m", "paved", "list"], stdout=write_end,
+                                 stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert process.returncode == 141
+    assert process.stderr == ""
