@@ -65,3 +65,15 @@ def plain(data: Any) -> Any:
     if isinstance(data, float):
         return float(data)
     return data
+
+
+def loads_all(text: str, *, source: str = "<string>") -> list[Any]:
+    """Parse a multi-document YAML stream (such as `kubectl kustomize` output) into plain data."""
+    try:
+        return [plain(document) for document in YAML(typ="safe").load_all(text)
+                if document is not None]
+    except YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise InputError(f"{where}: invalid YAML: {problem}") from error
