@@ -81,7 +81,7 @@ def validate_project(project: Path, *, tools_dir: Path | None = None,
     if unknown:
         raise PavedError(f"unknown validator {', '.join(sorted(unknown))}; "
                          f"known: {', '.join(VALIDATORS)}")
-    context = _Context(project.resolve(), tools_dir or cache_dir() / "tools")
+    context = _Context(project.resolve(), (tools_dir or cache_dir() / "tools").resolve())
     ran: list[str] = []
     findings: list[Finding] = []
     missing: list[MissingTool] = []
