@@ -147,3 +147,14 @@ def test_worst_case_rollback_is_under_five_minutes(env: str, rendered_service: P
     assert estimate.total_seconds == 235  # the figure in docs/benchmarks.md
     # A healthy wave must fit in the progress deadline, or good releases would fail.
     assert estimate.wave_seconds <= estimate.progress_deadline_seconds
+
+
+def test_runbook_bad_deploy_points_at_these_commands(rendered_service: Path) -> None:
+    runbook = (rendered_service / "docs" / "runbook.md").read_text()
+    bad_deploy = runbook.split("## 3. Bad deploy", 1)[1].split("## 4.", 1)[0]
+    assert "Actions → *rollback* → *Run workflow*, environment `prod`" in bad_deploy
+    assert "`make rollback ENV=prod`" in bad_deploy
+    assert "`make rollback ENV=prod TO=sha256:…`" in bad_deploy
+    assert "`deploy/scripts/release.sh previous prod`" in bad_deploy
+    assert workflow(rendered_service, "rollback.yml")["name"] == "rollback"
+    assert (rendered_service / "deploy" / "scripts" / "release.sh").stat().st_mode & 0o111
