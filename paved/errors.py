@@ -7,7 +7,8 @@
     │   └── UnknownGoldenPath   no such golden path in the catalog              -> 1
     ├── ProjectError            the target repo is not usable (not paved, dirty)-> 1
     ├── GitError                a git operation failed (keeps git's stderr)     -> 1
-    └── RenderError             the template failed to render                   -> 1
+    ├── RenderError             the template failed to render                   -> 1
+    └── MissingToolError        an external tool paved runs is not installed    -> 1
 
 Outcomes that are not errors (conflicts left by an update, lint findings,
 drift) have their own codes in `ExitCode`; `paved.cli` is the one place that
@@ -64,3 +65,12 @@ class GitError(PavedError):
 
 class RenderError(PavedError):
     """Copier or Jinja failed to render a template."""
+
+
+class MissingToolError(PavedError):
+    """An external program paved runs (kubectl, node, a validator) is not installed."""
+
+    def __init__(self, tool: str, hint: str) -> None:
+        super().__init__(f"{tool} is not installed: {hint}")
+        self.tool = tool
+        self.hint = hint

@@ -1,21 +1,22 @@
-"""How long a rollback can take at worst, computed from one Deployment's manifests.
+"""Worst-case rollback time of a Deployment, computed from its rendered manifests.
 
-    worst case = detection + waves x wave budget
+A rollback ends a bad release in two phases:
 
-- detection: `progressDeadlineSeconds` (default 600): how long Kubernetes (and
-  `kubectl rollout status`, which the deploy workflow waits on) takes to call a
-  stuck rollout failed, after which the automatic rollback starts;
-- waves: ceil(replicas / (maxSurge + maxUnavailable)), replicas being the most
-  the Deployment can have (the HPA's `maxReplicas` when there is one);
-- wave budget: the slowest container's startup probe budget
-  (initialDelaySeconds + failureThreshold x periodSeconds), plus its readiness
-  budget (initialDelaySeconds + successThreshold x periodSeconds), plus
-  `minReadySeconds`.
+1. **Detection**: the deploy learns the release is bad. Either its pods never
+   become available, and the Deployment reports `ProgressDeadlineExceeded`
+   `progressDeadlineSeconds` after its last progress (worst when that happens
+   in the last wave), or it rolls out completely and then fails the smoke test.
+2. **Restore**: the previous release rolls out again. Worst when the bad
+   release had replaced every pod: all waves again.
 
-Kubernetes defaults apply where a field is missing. The public API
-(`worst_case_rollback`, `RollbackEstimate` with `deployment`, `replicas`,
-`waves`, `wave_seconds`, `progress_deadline_seconds`, `total_seconds`,
-`breakdown`, and `RolloutError`) is what `paved check` relies on.
+A *wave* is one batch of new pods under the rolling-update strategy (with
+`maxUnavailable: 0`, `maxSurge` pods at a time), sized at the autoscaler's
+`maxReplicas`. A wave lasts at most the image pull, the startup probe's full
+budget (`initialDelaySeconds + periodSeconds x failureThreshold`; a pod slower
+than that is killed, not waited for), the readiness probe's first successes
+(`initialDelaySeconds + periodSeconds x successThreshold`) and `minReadySeconds`.
+Termination of old pods does not hold a rollout up. What the manifests cannot
+tell (pull time, smoke test, tool overhead) comes from `Assumptions`.
 """
 
 from __future__ import annotations
@@ -27,102 +28,114 @@ from typing import Any
 
 from paved.errors import PavedError
 
+# Kubernetes defaults for fields a manifest leaves out.
 DEFAULT_PROGRESS_DEADLINE = 600
-DEFAULT_PERIOD = 10
-DEFAULT_FAILURE_THRESHOLD = 3
+DEFAULT_SURGE = "25%"
+DEFAULT_UNAVAILABLE = "25%"
+PROBE_DEFAULTS = {"initialDelaySeconds": 0, "periodSeconds": 10, "failureThreshold": 3,
+                  "successThreshold": 1, "timeoutSeconds": 1}
 
 
-class RolloutError(PavedError):
-    """The manifests hold no Deployment to estimate, or more than one."""
+@dataclass(frozen=True)
+class Assumptions:
+    image_pull_seconds: int = 15  # per wave; the previous image is usually still cached
+    smoke_test_seconds: int = 40  # release.sh smoke: 10 tries of /readyz, then /version
+    overhead_seconds: int = 15  # cluster login, apply, record look-up
 
 
 @dataclass(frozen=True)
 class RollbackEstimate:
     deployment: str
-    replicas: int  # the most the Deployment can have
+    replicas: int  # at the autoscaler's maximum
+    pods_per_wave: int
     waves: int
     wave_seconds: int
     progress_deadline_seconds: int
+    detection_seconds: int
+    restore_seconds: int
+    overhead_seconds: int
     total_seconds: int
-    breakdown: tuple[tuple[str, int], ...]  # (term, seconds) of one wave
+    breakdown: tuple[tuple[str, int], ...]  # (what, seconds), adding up to the wave time
 
 
-def worst_case_rollback(manifests: Iterable[Mapping[str, Any]]) -> RollbackEstimate:
-    """The worst-case rollback time of the one Deployment in `manifests` (with its HPA)."""
-    documents = [doc for doc in manifests if isinstance(doc, Mapping)]
-    deployments = [doc for doc in documents if doc.get("kind") == "Deployment"]
+class RolloutError(PavedError):
+    """The manifests hold no Deployment to estimate, or one that cannot roll out."""
+
+
+def worst_case_rollback(manifests: Iterable[Mapping[str, Any]],
+                        assumptions: Assumptions = Assumptions()) -> RollbackEstimate:
+    """Worst-case time to detect a bad release of the one Deployment and restore the last one."""
+    documents = list(manifests)
+    deployments = [d for d in documents if d.get("kind") == "Deployment"]
     if len(deployments) != 1:
         raise RolloutError(f"expected one Deployment in the manifests, found {len(deployments)}")
     deployment = deployments[0]
-    name = _name(deployment)
-    spec = _map(deployment.get("spec"))
-    replicas = max(_int(spec.get("replicas"), 1), _hpa_ceiling(name, documents))
-    rolling = _map(_map(spec.get("strategy")).get("rollingUpdate"))
-    per_wave = (_scaled(rolling.get("maxSurge", "25%"), replicas, up=True)
-                + _scaled(rolling.get("maxUnavailable", "25%"), replicas, up=False))
-    waves = math.ceil(replicas / max(per_wave, 1))
-    startup, readiness = 0, 0
-    containers = _map(_map(spec.get("template")).get("spec")).get("containers")
-    for container in containers if isinstance(containers, list) else []:
-        if isinstance(container, Mapping):
-            startup = max(startup, _startup_budget(container.get("startupProbe")))
-            readiness = max(readiness, _readiness_budget(container.get("readinessProbe")))
-    breakdown = (("startup probe budget", startup), ("readiness probe first successes", readiness),
-                 ("minReadySeconds", _int(spec.get("minReadySeconds"), 0)))
-    wave_seconds = sum(seconds for _, seconds in breakdown)
-    deadline = _int(spec.get("progressDeadlineSeconds"), DEFAULT_PROGRESS_DEADLINE)
-    return RollbackEstimate(deployment=name, replicas=replicas, waves=waves,
-                            wave_seconds=wave_seconds, progress_deadline_seconds=deadline,
-                            total_seconds=deadline + waves * wave_seconds, breakdown=breakdown)
+    name = str(deployment["metadata"]["name"])
+    spec = deployment.get("spec") or {}
+    replicas = _max_replicas(name, spec, documents)
+    rolling = (spec.get("strategy") or {}).get("rollingUpdate") or {}
+    surge = _scaled(rolling.get("maxSurge", DEFAULT_SURGE), replicas, round_up=True)
+    unavailable = _scaled(rolling.get("maxUnavailable", DEFAULT_UNAVAILABLE), replicas,
+                          round_up=False)
+    if surge + unavailable < 1:
+        raise RolloutError(f"Deployment {name}: maxSurge and maxUnavailable are both 0")
+    pods_per_wave = min(replicas, surge + unavailable)
+    waves = math.ceil(replicas / pods_per_wave)
+    pod = ((spec.get("template") or {}).get("spec") or {})
+    breakdown = (("image pull", assumptions.image_pull_seconds),
+                 *_probe_budgets(name, pod),
+                 ("minReadySeconds", int(spec.get("minReadySeconds", 0))))
+    wave = sum(seconds for _, seconds in breakdown)
+    deadline = int(spec.get("progressDeadlineSeconds", DEFAULT_PROGRESS_DEADLINE))
+    stalled = (waves - 1) * wave + deadline
+    rolled_out_but_bad = waves * wave + assumptions.smoke_test_seconds
+    detection = max(stalled, rolled_out_but_bad)
+    restore = waves * wave
+    return RollbackEstimate(
+        deployment=name, replicas=replicas, pods_per_wave=pods_per_wave, waves=waves,
+        wave_seconds=wave, progress_deadline_seconds=deadline, detection_seconds=detection,
+        restore_seconds=restore, overhead_seconds=assumptions.overhead_seconds,
+        total_seconds=detection + restore + assumptions.overhead_seconds, breakdown=breakdown)
 
 
-def _hpa_ceiling(name: str, documents: list[Mapping[str, Any]]) -> int:
-    ceiling = 1
-    for doc in documents:
-        spec = _map(doc.get("spec"))
-        if doc.get("kind") == "HorizontalPodAutoscaler" and \
-                _map(spec.get("scaleTargetRef")).get("name") == name:
-            ceiling = max(ceiling, _int(spec.get("maxReplicas"), 1))
-    return ceiling
+def _max_replicas(name: str, spec: Mapping[str, Any], documents: list[Mapping[str, Any]]) -> int:
+    """The most pods a rollout may have to replace: the autoscaler's ceiling or the
+    Deployment's own count, whichever is larger (a count above the ceiling is applied
+    first and only later scaled down)."""
+    replicas = int(spec.get("replicas", 1))
+    for document in documents:
+        target = (document.get("spec") or {}).get("scaleTargetRef") or {}
+        if document.get("kind") == "HorizontalPodAutoscaler" and target.get("name") == name \
+                and target.get("kind") == "Deployment":
+            replicas = max(replicas, int(document["spec"]["maxReplicas"]))
+    return replicas
 
 
-def _startup_budget(probe: Any) -> int:
-    if not isinstance(probe, Mapping):
-        return 0
-    return (_int(probe.get("initialDelaySeconds"), 0)
-            + _int(probe.get("failureThreshold"), DEFAULT_FAILURE_THRESHOLD)
-            * _int(probe.get("periodSeconds"), DEFAULT_PERIOD))
+def _scaled(value: int | str, replicas: int, *, round_up: bool) -> int:
+    """An absolute or percentage surge/unavailable count, rounded as Kubernetes does."""
+    if isinstance(value, str) and value.endswith("%"):
+        exact = replicas * int(value[:-1]) / 100
+        return math.ceil(exact) if round_up else math.floor(exact)
+    return int(value)
 
 
-def _readiness_budget(probe: Any) -> int:
-    if not isinstance(probe, Mapping):
-        return 0
-    return (_int(probe.get("initialDelaySeconds"), 0)
-            + _int(probe.get("successThreshold"), 1) * _int(probe.get("periodSeconds"),
-                                                            DEFAULT_PERIOD))
-
-
-def _scaled(value: Any, replicas: int, *, up: bool) -> int:
-    """maxSurge (rounded up) or maxUnavailable (rounded down), absolute or a percentage."""
-    text = str(value).strip()
-    if text.endswith("%"):
-        share = replicas * _int(text[:-1], 25) / 100
-        return math.ceil(share) if up else math.floor(share)
-    return _int(text, 1 if up else 0)
-
-
-def _int(value: Any, default: int) -> int:
-    if isinstance(value, bool):
-        return default
-    try:
-        return max(int(str(value)), 0)
-    except (TypeError, ValueError):
-        return default
-
-
-def _name(doc: Mapping[str, Any]) -> str:
-    return str(_map(doc.get("metadata")).get("name", "?"))
-
-
-def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+def _probe_budgets(name: str, pod: Mapping[str, Any]) -> list[tuple[str, int]]:
+    containers = pod.get("containers") or []
+    if not containers:
+        raise RolloutError(f"Deployment {name} has no containers")
+    slowest: list[tuple[str, int]] = []
+    for container in containers:
+        budgets = []
+        startup = container.get("startupProbe")
+        if startup is not None:
+            probe = {**PROBE_DEFAULTS, **startup}
+            budgets.append(("startup probe budget", probe["initialDelaySeconds"]
+                            + probe["periodSeconds"] * probe["failureThreshold"]))
+        readiness = container.get("readinessProbe")
+        if readiness is not None:
+            probe = {**PROBE_DEFAULTS, **readiness}
+            budgets.append(("readiness probe first successes", probe["initialDelaySeconds"]
+                            + probe["periodSeconds"] * probe["successThreshold"]))
+        if sum(s for _, s in budgets) >= sum(s for _, s in slowest):
+            slowest = budgets
+    return slowest

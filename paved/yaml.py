@@ -89,7 +89,16 @@ def plain(data: Any) -> Any:
 
 
 def loads_all(text: str, *, source: str = "<string>") -> list[Any]:
-    """Parse every document of a multi-document YAML text (Kubernetes manifests)."""
+    """Parse a multi-document YAML stream (such as `kubectl kustomize` output) into plain data."""
+    try:
+        return [plain(document) for document in YAML(typ="safe").load_all(text)
+                if document is not None]
+    except YAMLError as error:
+        raise _invalid(error, source) from error
+
+
+def loads_all_with_lines(text: str, *, source: str = "<string>") -> list[Any]:
+    """Every document of a multi-document YAML text, keeping positions for `line_of`."""
     try:
         return [document for document in _round_trip().load_all(text)
                 if document is not None]

@@ -125,7 +125,7 @@ class Repo:
         if text is None:
             return ()
         try:
-            return tuple(yaml.loads_all(text, source=path))
+            return tuple(yaml.loads_all_with_lines(text, source=path))
         except InputError as error:
             self.skipped.append(str(error))
         except Exception as error:  # ruamel raises more than YAMLError on hostile input

