@@ -260,11 +260,28 @@ class Repository:
         return [record[3:] for record in listing.split("\0") if len(record) > 3]
 
     def changed_since(self, rev: str) -> dict[str, str]:
-        """Files of the work tree that differ from `rev`: path -> A (added), M or D."""
-        listing = self._git("diff", "--no-renames", "--name-status", "-z", rev, "--",
+        """Files of the work tree that differ from `rev`: path -> A (added), M or D.
+
+        Read-only: `git diff` would refresh and rewrite the index, `diff-index` does
+        not; files it cannot vouch for (stat changed) are hashed here instead.
+        """
+        listing = self._git("diff-index", "-z", "--no-renames", rev, "--",
                             action=f"comparing the work tree with {rev[:12]}")
-        fields = [field for field in listing.split("\0") if field]
-        return {path: status[0] for status, path in zip(fields[::2], fields[1::2], strict=False)}
+        fields = listing.split("\0")
+        changed = {}
+        for meta, path in zip(fields[::2], fields[1::2], strict=False):
+            if not meta:
+                continue
+            _, _, old, new, status = meta.split(" ")
+            if status == "M" and new == EMPTY_SHA:
+                local = self.root / path
+                if local.is_file() and not local.is_symlink() and \
+                        blob_sha(local.read_bytes()) == old:
+                    continue  # only its stat changed
+            if status == "M" and not (self.root / path).exists():
+                status = "D"
+            changed[path] = status
+        return changed
 
     def merge_file(self, ours: Path, base: Path, theirs: Path,
                    labels: tuple[str, str, str]) -> tuple[bytes, bool]:
