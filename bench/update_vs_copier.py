@@ -1,7 +1,9 @@
 """Time `paved update` against `copier update` of the same change (see issue 9).
 
 One plain copier template (also a paved catalog: one golden path, one layer)
-of N files, tagged v1.0.0 and v2.0.0; the change edits, adds, deletes and
+of N files, tagged v1.0.0 and v2.0.0, in two copies that differ only in each
+tool's bookkeeping (copier's needs a `.copier-answers.yml` template, paved
+records `.paved.yml` itself); the change edits, adds, deletes and
 renames files and adds a question. A project is generated from v1.0.0 by each
 tool, given the same local edits (one of them overlapping the template's, so
 one conflict) and committed. Each run copies the project afresh and updates it;
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -50,11 +53,12 @@ def commit(repo: Path, message: str, tag: str | None = None) -> None:
         sh("git", "tag", tag, cwd=repo)
 
 
-def build_template(root: Path, files: int) -> None:
+def build_template(root: Path, files: int, answers_file: bool) -> None:
     body = "".join(f"line {i} of {{{{ service_name }}}}\n" for i in range(30))
     tree = {f"src/module_{i}.txt.jinja": body for i in range(files - 3)}
     tree["copier.yml"] = "service_name:\n  type: str\n  default: svc\n"
-    tree["{{ _copier_conf.answers_file }}.jinja"] = "{{ _copier_answers|to_nice_yaml }}"
+    if answers_file:
+        tree["{{ _copier_conf.answers_file }}.jinja"] = "{{ _copier_answers|to_nice_yaml }}"
     tree["README.md.jinja"] = "# {{ service_name }}\n\nintro\nusage\n"
     write(root, tree)
     commit(root, "v1", tag="v1.0.0")
@@ -101,21 +105,23 @@ def main() -> None:
     os.environ.update(HOME=str(home), GIT_CONFIG_GLOBAL=str(home / ".gitconfig"),
                       PAVED_CACHE_DIR=str(work / "cache"), GIT_CONFIG_NOSYSTEM="1")
     os.environ.pop("PAVED_CATALOG", None)
-    template = work / "template"
-    template.mkdir()
-    build_template(template, args.files)
-    # Both projects are generated from v1.0.0 (paved new takes the latest tag).
-    sh("git", "checkout", "--quiet", "v1.0.0", cwd=template)
-    sh("git", "tag", "-d", "v2.0.0", cwd=template)
+    catalog, template = work / "catalog", work / "template"
+    for root in (catalog, template):
+        root.mkdir()
+        build_template(root, args.files, answers_file=root == template)
+        # Both projects are generated from v1.0.0 (paved new takes the latest tag).
+        sh("git", "checkout", "--quiet", "v1.0.0", cwd=root)
+        sh("git", "tag", "-d", "v2.0.0", cwd=root)
     paved_src, copier_src = work / "paved-project", work / "copier-project"
-    sh(BIN / "paved", "new", "service", "demo", "--catalog", template, "--dest", paved_src)
+    sh(BIN / "paved", "new", "service", "demo", "--catalog", catalog, "--dest", paved_src)
     sh(BIN / "copier", "copy", "--quiet", "--defaults", "--data", "service_name=demo",
        "--vcs-ref", "v1.0.0", template, copier_src)
     commit(copier_src, "generated")
     for project in (paved_src, copier_src):
         edit_locally(project)
-    sh("git", "checkout", "--quiet", "main", cwd=template)
-    sh("git", "tag", "v2.0.0", "main", cwd=template)
+    for root in (catalog, template):
+        sh("git", "checkout", "--quiet", "main", cwd=root)
+        sh("git", "tag", "v2.0.0", "main", cwd=root)
     # warm both sides (imports, paved's extracted-tree cache) once
     commands = {
         "paved": lambda p: [BIN / "paved", "update", p],
@@ -124,19 +130,23 @@ def main() -> None:
     }
     sources = {"paved": paved_src, "copier": copier_src}
     times: dict[str, list[float]] = {"paved": [], "copier": []}
+    cpu_times: dict[str, list[float]] = {"paved": [], "copier": []}  # noisy shared machines
     results = {}
     for run in range(args.runs + 1):
         for tool in ("paved", "copier") if run % 2 else ("copier", "paved"):
             target = work / f"{tool}-{run}"
             shutil.copytree(sources[tool], target, symlinks=True)
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
             code = sh(*commands[tool](target), check=False)
             elapsed = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu_used = (after.ru_utime - cpu.ru_utime) + (after.ru_stime - cpu.ru_stime)
             if code not in (0, 3):
                 raise SystemExit(f"{tool} update failed with {code}")
             results[tool] = outcome(target)
             if run:  # run 0 is the warm-up
                 times[tool].append(elapsed)
+                cpu_times[tool].append(cpu_used)
     if results["paved"] != results["copier"]:
         raise SystemExit(f"outcomes differ:\npaved  {results['paved']}\n"
                          f"copier {results['copier']}")
@@ -146,9 +156,11 @@ def main() -> None:
           f"same outcome: {len(results['paved'][0])} files, conflicts "
           f"{results['paved'][1]}")
     for tool in ("paved", "copier"):
-        print(f"{tool:>6} update: median {statistics.median(times[tool]):.3f} s "
-              f"(min {min(times[tool]):.3f}, max {max(times[tool]):.3f})")
-    print(f"ratio paved/copier: {paved_median / copier_median:.2f}")
+        print(f"{tool:>6} update: wall median {statistics.median(times[tool]):.3f} s "
+              f"(min {min(times[tool]):.3f}, max {max(times[tool]):.3f}); CPU median "
+              f"{statistics.median(cpu_times[tool]):.3f} s")
+    cpu_ratio = statistics.median(cpu_times["paved"]) / statistics.median(cpu_times["copier"])
+    print(f"ratio paved/copier: wall {paved_median / copier_median:.2f}, CPU {cpu_ratio:.2f}")
     if args.keep:
         print(f"kept fixtures in {work}")
     else:

@@ -20,7 +20,7 @@ from paved import git, pristine, render
 from paved.catalog import Catalog, GoldenPath, open_catalog
 from paved.errors import DestinationError
 from paved.project import RECORD_FILE, Record, write_record
-from paved.questions import Asker, resolve_answers
+from paved.questions import Asker, resolve_answers, template_context
 
 NAME_QUESTION = "service_name"
 
@@ -79,7 +79,8 @@ def create_service(
 def render_golden_path(catalog: Catalog, golden_path: GoldenPath, answers: Mapping[str, Any],
                        dest: Path, *, trust: bool) -> None:
     """Render every layer of `golden_path`, in order, into the existing directory `dest`."""
-    context = {**paved_context(catalog, golden_path), **answers}
+    context = template_context(catalog.questions, answers, catalog_root=catalog.root,
+                               context=paved_context(catalog, golden_path))
     for layer in catalog.layers_of(golden_path):
         render.render_layer(catalog.root, layer.path, dest, context, trust=trust)
 

@@ -76,6 +76,8 @@ def apply(repo: Repository, change: Change) -> None:
         for path, entry in change.files.items():
             _put(repo, path, entry)
             checkpoint()
+        repo.refresh_index(change.index)  # so git sees the files just written as unchanged
+        checkpoint()
         os.replace(change.index, index)
         checkpoint()
         for name, text in change.git_files.items():

@@ -119,6 +119,24 @@ def resolve_answers(
     return answers
 
 
+def template_context(questions: tuple[Question, ...], answers: Mapping[str, Any], *,
+                     catalog_root: Path, context: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything a template sees, as copier computes it: `context`, the answers, and
+    the default of every question not answered (`when: false` ones, say)."""
+    env = render.environment(catalog_root)
+    values: dict[str, Any] = {**context}
+    for question in questions:
+        if question.name in answers:
+            values[question.name] = answers[question.name]
+            continue
+        default = _render_default(question, env, values)
+        try:
+            values[question.name] = convert(question, default) if default is not None else None
+        except InputError:
+            values[question.name] = default
+    return values
+
+
 def _accept(question: Question, raw: Any, env: Any, scope: Mapping[str, Any]) -> Any:
     value = convert(question, raw)
     check(question, value, env, {**scope, question.name: value})
