@@ -16,14 +16,17 @@ import json
 import os
 import shutil
 import signal
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from paved.errors import ProjectError
 from paved.git import Entry, Repository
 
 WORK_DIR = "paved"  # inside the repo's git dir: journal, index backup, prepared index
 JOURNAL = "journal.json"
+LOCK = "lock"  # the process id of the paved update at work
 KILL_ENV = "PAVED_TEST_KILL_AT"  # tests: SIGKILL ourselves at the Nth checkpoint
 _NEW_SUFFIX = ".paved-new"
 _reached = 0
@@ -95,9 +98,56 @@ def apply(repo: Repository, change: Change) -> None:
     backup.unlink(missing_ok=True)
 
 
-def recover(repo: Repository) -> bool:
-    """Roll back an update that was interrupted; True when there was one to roll back."""
+@contextmanager
+def locked(repo: Repository) -> Iterator[None]:
+    """Hold the repo for one update: one paved update at a time, stale state rolled back."""
     folder = work_dir(repo)
+    holder = _live_holder(folder)
+    if holder is not None:
+        raise ProjectError(f"another paved update (process {holder}) is working on this "
+                           "repo; wait for it to finish")
+    recover(repo)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(folder / LOCK, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError as error:
+        raise ProjectError("another paved update started on this repo just now; wait for "
+                           "it to finish") from error
+    os.write(descriptor, str(os.getpid()).encode())
+    os.close(descriptor)
+    try:
+        yield
+    finally:
+        (folder / LOCK).unlink(missing_ok=True)
+        if not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def _live_holder(folder: Path) -> int | None:
+    """The process id holding the lock, when that process is still running."""
+    try:
+        pid = int((folder / LOCK).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if pid == os.getpid():
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid
+    return pid
+
+
+def recover(repo: Repository) -> bool:
+    """Roll back an update that was interrupted; True when there was one to roll back.
+
+    Leaves the repo alone while another paved process holds it (`locked`).
+    """
+    folder = work_dir(repo)
+    if _live_holder(folder) is not None:
+        return False
     path = folder / JOURNAL
     if not path.is_file():
         shutil.rmtree(folder, ignore_errors=True)  # leftovers of an interrupted preparation

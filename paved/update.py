@@ -64,8 +64,13 @@ def update_project(path: Path, *, to: str | None = None, data: Mapping[str, Any]
         if (journal.work_dir(repo) / journal.JOURNAL).exists():
             raise ProjectError("an interrupted paved update must be rolled back first; "
                                "run paved update or paved status without --dry-run")
-    else:
-        journal.recover(repo)
+        return _update(repo, to=to, data=data or {}, dry_run=True, branch=None, trust=trust)
+    with journal.locked(repo):
+        return _update(repo, to=to, data=data or {}, dry_run=False, branch=branch, trust=trust)
+
+
+def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_run: bool,
+            branch: str | None, trust: bool) -> UpdateResult:
     head = _check_ready(repo, branch)
     record = read_record(repo.root)
     catalog = open_catalog(record.catalog, version=to)
@@ -74,7 +79,7 @@ def update_project(path: Path, *, to: str | None = None, data: Mapping[str, Any]
     if missing:
         raise CatalogError(f"catalog {catalog.source} v{catalog.version} has no layer "
                            f"{missing[0]!r}, which this repo uses")
-    answers = _answers(catalog, golden_path, record, data or {})
+    answers = _answers(catalog, golden_path, record, data)
     new_record = Record(catalog=record.catalog, version=catalog.version,
                         golden_path=record.golden_path, layers=record.layers, answers=answers,
                         paved_version=paved.__version__)

@@ -299,3 +299,21 @@ def test_catalog_code_runs_only_when_trusted(tmp_path: Path, catalog: Path) -> N
         assert run_cli(["update", str(repo), "--dry-run"]).exit_code == 0
     finally:
         del os.environ["PAVED_CONFIG"]
+
+
+def test_one_update_at_a_time(project: Path) -> None:
+    other = subprocess.Popen(["sleep", "30"])
+    try:
+        lock = project / ".git" / "paved" / "lock"
+        lock.parent.mkdir()
+        lock.write_text(str(other.pid))
+        refused = run_cli(["update", str(project)])
+        assert refused.stderr == (f"paved: error: another paved update (process {other.pid}) "
+                                  "is working on this repo; wait for it to finish\n")
+        assert run_cli(["status", str(project)]).exit_code == 0
+        assert lock.read_text() == str(other.pid)  # status left the running update alone
+    finally:
+        other.kill()
+        other.wait()
+    assert run_cli(["update", str(project)]).exit_code == 3  # a dead holder is stale
+    assert not (project / ".git" / "paved").exists()
