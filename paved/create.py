@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import paved
-from paved import git, pristine, render
+from paved import config, git, pristine, render
 from paved.catalog import Catalog, GoldenPath, open_catalog
 from paved.errors import DestinationError
 from paved.project import RECORD_FILE, Record, write_record
@@ -50,6 +50,7 @@ def create_service(
 ) -> CreateResult:
     """Render the golden path for service `name` into `dest` (default `./name`)."""
     catalog = open_catalog(catalog_source)
+    trust = trust or config.is_trusted(catalog.source)
     chosen = catalog.golden_path(golden_path)
     target = (dest if dest is not None else Path(name)).absolute()
     _check_destination(target)

@@ -170,7 +170,9 @@ class Repository:
             return None
 
     def resolve_ref(self, ref: str) -> str | None:
-        """The object a full ref name (`refs/paved/pristine`) points at, or None."""
+        """The object a full ref name (`refs/paved/pristine`, `HEAD`) points at, or None."""
+        if ref == "HEAD":
+            return self.resolve("HEAD")
         path = Path(self._repo.common_dir) / ref
         if path.is_file():  # a loose ref: read it without running git
             return path.read_text(encoding="utf-8").strip() or None

@@ -128,8 +128,8 @@ def test_update_step_by_step_commits_and_uses_the_stored_base(
     line = git(repo, "log", "--format=%s", "refs/paved/pristine").splitlines()
     assert line == ["paved pristine render: svc v3.0.0", "paved pristine render: svc v2.0.0",
                     "Generate demo from golden path svc (catalog " + str(catalog) + " v1.0.0)"]
-    third = update_project(repo)
-    assert third.up_to_date and third.files == () and third.commit is None
+    third = run_cli(["update", str(repo)])
+    assert (third.exit_code, third.stdout) == (0, f"{repo} is already at v3.0.0; nothing to do.\n")
 
 
 def test_new_questions_take_data_and_unknown_ones_are_refused(project: Path) -> None:
@@ -317,3 +317,11 @@ def test_one_update_at_a_time(project: Path) -> None:
         other.wait()
     assert run_cli(["update", str(project)]).exit_code == 3  # a dead holder is stale
     assert not (project / ".git" / "paved").exists()
+
+
+@pytest.mark.parametrize("command", ["update", "status"])
+def test_help_shows_examples(command: str) -> None:
+    result = run_cli([command, "--help"])
+    assert result.exit_code == 0
+    examples = result.stdout.split("Examples:\n")[1].split("\n\n")[0].splitlines()
+    assert examples[0] == f"    paved {command}" or examples[0].startswith(f"    paved {command} ")

@@ -19,7 +19,7 @@ Trust = Annotated[
                                  "extensions). Only for catalogs you trust."),
 ]
 ProjectDir = Annotated[
-    Path, typer.Argument(metavar="[DIR]", help="The generated repo. Default: the current "
+    Path, typer.Argument(metavar="DIR", help="The generated repo. Default: the current "
                                                "directory.", show_default=False),
 ]
 Data = Annotated[
