@@ -76,7 +76,7 @@ def apply(repo: Repository, change: Change) -> None:
     _write_atomically(folder / JOURNAL, json.dumps(journal, indent=1).encode())
     checkpoint()
     try:
-        for path, entry in change.files.items():
+        for path, entry in _removals_first(change.files):
             _put(repo, path, entry)
             checkpoint()
         repo.refresh_index(change.index)  # so git sees the files just written as unchanged
@@ -119,7 +119,7 @@ def locked(repo: Repository) -> Iterator[None]:
         yield
     finally:
         (folder / LOCK).unlink(missing_ok=True)
-        if not any(folder.iterdir()):
+        if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
 
 
@@ -153,9 +153,11 @@ def recover(repo: Repository) -> bool:
         shutil.rmtree(folder, ignore_errors=True)  # leftovers of an interrupted preparation
         return False
     journal = json.loads(path.read_text(encoding="utf-8"))
-    for name, entry in journal["files"].items():
+    originals = {name: (entry[0], entry[1]) if entry else None
+                 for name, entry in journal["files"].items()}
+    for name, original in _removals_first(originals):
         (repo.root / (name + _NEW_SUFFIX)).unlink(missing_ok=True)
-        _put(repo, name, tuple(entry) if entry else None)
+        _put(repo, name, original)
     for folder_name in sorted(journal["new_dirs"], key=len, reverse=True):
         directory = repo.root / folder_name
         if directory.is_dir() and not any(directory.iterdir()):
@@ -176,6 +178,11 @@ def recover(repo: Repository) -> bool:
     path.unlink()
     shutil.rmtree(folder, ignore_errors=True)
     return True
+
+
+def _removals_first(files: Mapping[str, Entry | None]) -> list[tuple[str, Entry | None]]:
+    """Removals before writes, so a file may become a folder and a folder a file."""
+    return sorted(files.items(), key=lambda item: (item[1] is not None, item[0]))
 
 
 def _put(repo: Repository, name: str, entry: Entry | None) -> None:

@@ -228,13 +228,14 @@ def test_a_failure_midway_rolls_back(project: Path, monkeypatch: pytest.MonkeyPa
     before = snapshot(project)
 
     def broken(*args: object, **kwargs: object) -> None:
-        raise git_module.GitError("updating refs failed: disk full")
+        raise git_module.GitError("moving HEAD failed: disk full")
 
-    monkeypatch.setattr(git_module.Repository, "update_refs", broken, raising=True)
-    with pytest.raises(git_module.GitError):
-        update_project(project)
-    monkeypatch.undo()
+    # The last step fails: files, index and refs (a new branch) were already changed.
+    monkeypatch.setattr(git_module.Repository, "set_head", broken, raising=True)
+    with pytest.raises(git_module.GitError, match="disk full"):
+        update_project(project, branch="paved/update")
     assert snapshot(project) == before
+    assert not (project / ".git" / "paved").exists()
 
 
 def test_offline_with_a_git_url_whose_remote_is_gone(tmp_path: Path) -> None:
@@ -325,3 +326,16 @@ def test_help_shows_examples(command: str) -> None:
     assert result.exit_code == 0
     examples = result.stdout.split("Examples:\n")[1].split("\n\n")[0].splitlines()
     assert examples[0] == f"    paved {command}" or examples[0].startswith(f"    paved {command} ")
+
+
+def test_a_file_may_become_a_folder(tmp_path: Path, catalog: Path) -> None:
+    repo = create_service("demo", dest=tmp_path / "demo", catalog_source=str(catalog)).path
+    (catalog / "layers/core/old.txt").unlink()
+    (catalog / "layers/core/old.txt").mkdir()
+    (catalog / "layers/core/old.txt/inside.md").write_text("now a folder\n")
+    commit_all(catalog, "v2", tag="v2.0.0")
+    result = update_project(repo)
+    assert {file.path: file.action for file in result.files} == {
+        ".paved.yml": "updated", "old.txt": "removed", "old.txt/inside.md": "added"}
+    assert (repo / "old.txt/inside.md").read_text() == "now a folder\n"
+    assert git(repo, "status", "--porcelain") == ""
