@@ -8,7 +8,8 @@ sides are read and merged with `git merge-file`. Policies on top of git's:
 - a file the template creates once for the team (`once:`) is added when new
   and never changed afterwards;
 - a file the team deleted stays deleted;
-- a file the template removed is removed, unless the team changed it: kept.
+- a file the template removed is removed, unless the team changed it: kept;
+- a file the template moved unchanged takes the team's edits (or deletion) along.
 
 Nothing here writes to the repository: `plan` returns what would happen.
 """
@@ -37,11 +38,12 @@ class Action(enum.Enum):
     KEPT = "kept"  # removed by the template but changed locally: kept
     LEFT_DELETED = "left deleted"  # changed by the template but deleted locally
     ONCE = "left alone"  # changed by the template but created once for the team
+    RENAMED = "renamed"  # moved by the template, edited locally: the edits move along
 
 
 #: Actions that change the work tree.
 WRITES = frozenset({Action.ADDED, Action.UPDATED, Action.MERGED, Action.CONFLICT,
-                    Action.REMOVED})
+                    Action.REMOVED, Action.RENAMED})
 
 
 @dataclass(frozen=True)
@@ -102,13 +104,23 @@ def plan(repo: Repository, base: Snapshot, ours: Snapshot, theirs: Snapshot, *,
                 return snapshot.blobs[sha]
         return repo.read_blob(sha)
 
+    # Moves to a path the repo does not use: the team's edits follow the file.
+    moved = {new: old for new, old in _renames(base.entries, theirs.entries).items()
+             if new not in ours.entries}
     changes = []
     with tempfile.TemporaryDirectory(prefix="paved-merge-") as scratch:
         for path in sorted(set(base.entries) | set(ours.entries) | set(theirs.entries)):
             b, o, t = base.entries.get(path), ours.entries.get(path), theirs.entries.get(path)
-            if path in overwrite:  # paved's own files: always the new version
+            change: FileChange | None
+            if path in moved.values() and o is not None and t is None and b != o \
+                    and not _is_once(path, once):
+                change = FileChange(path, Action.REMOVED)  # moved, with its edits: see above
+            elif path in overwrite:  # paved's own files: always the new version
                 change = None if t == o else FileChange(
                     path, Action.UPDATED if o else Action.ADDED, new=t)
+            elif path in moved:
+                change = _follow_rename(path, moved[path], ours.entries.get(moved[path]),
+                                        base.entries[moved[path]], t)
             else:
                 change = _decide(path, b, o, t, once)
             if change is None:
@@ -121,11 +133,43 @@ def plan(repo: Repository, base: Snapshot, ours: Snapshot, theirs: Snapshot, *,
     return tuple(changes)
 
 
+def _is_once(path: str, once: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatchcase(path, glob) for glob in once)
+
+
+def _renames(base: Mapping[str, Entry], theirs: Mapping[str, Entry]) -> dict[str, str]:
+    """Files the template moved without changing them: new path -> old path.
+
+    Only unambiguous moves: content found once among the removed and once among the
+    added files (many files are alike, empty `__init__.py` files say).
+    """
+    gone: dict[Entry, list[str]] = {}
+    for path, entry in base.items():
+        if path not in theirs:
+            gone.setdefault(entry, []).append(path)
+    came: dict[Entry, list[str]] = {}
+    for path, entry in theirs.items():
+        if path not in base:
+            came.setdefault(entry, []).append(path)
+    return {paths[0]: gone[entry][0] for entry, paths in came.items()
+            if len(paths) == 1 and len(gone.get(entry, ())) == 1}
+
+
+def _follow_rename(path: str, old: str, o: Entry | None, b: Entry,
+                   t: Entry | None) -> FileChange | None:
+    """The new path of a moved file: the team's edits (or deletion) of the old one follow."""
+    if o is None:
+        return FileChange(path, Action.LEFT_DELETED)
+    if o == b:
+        return FileChange(path, Action.ADDED, new=t)
+    return FileChange(path, Action.RENAMED, new=o)  # the old path is removed: see _decide
+
+
 def _decide(path: str, b: Entry | None, o: Entry | None, t: Entry | None,
             once: Sequence[str]) -> FileChange | None:
     if t in (b, o):
         return None  # the template did not change it, or the repo already has it
-    if any(fnmatch.fnmatchcase(path, glob) for glob in once):
+    if _is_once(path, once):
         if o is None and b is None:
             return FileChange(path, Action.ADDED, new=t)
         return FileChange(path, Action.ONCE)

@@ -163,6 +163,7 @@ def edit_like_a_team(repo: Path) -> None:
     (repo / "notes.txt").write_text("one\ntwo from the team\n")
     (repo / "legacy.txt").write_text("legacy, kept by the team\n")
     (repo / "dropped.txt").unlink()
+    (repo / "docs/guide.md").write_text("the guide, with the team's advice\n")
     (repo / "TEAM.md").write_text("our own notes\n")
     commit_all(repo, "team edits")
 

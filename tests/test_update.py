@@ -32,7 +32,7 @@ EXPECTED_V1_TO_V3 = {
     "app/main.py": "left alone",
     "config.txt": "merged",
     "docs/guide.md": "removed",
-    "docs/handbook.md": "added",
+    "docs/handbook.md": "renamed",
     "dropped.txt": "left deleted",
     "legacy.txt": "kept",
     "notes.txt": "conflict",
@@ -76,6 +76,7 @@ def test_update_merges_the_template_and_keeps_local_edits(project: Path) -> None
     assert (project / "region.txt").read_text() == "eu hello\n"  # recorded answer kept
     assert (project / "added.txt").read_text() == "port=8000\n"  # new question: default
     assert (project / "TEAM.md").read_text() == "our own notes\n"
+    assert (project / "docs/handbook.md").read_text() == "the guide, with the team's advice\n"
     for gone in ("dropped.txt", "old.txt", "docs/guide.md"):
         assert not (project / gone).exists()
     # A real git conflict: three index stages, `git status` and `git diff` see it.
