@@ -66,9 +66,11 @@ def test_update_merges_the_template_and_keeps_local_edits(project: Path) -> None
         f"Updated {project} from v1.0.0 to v3.0.0 with 1 conflict(s): notes.txt.",
         "Resolve them, then git add and git commit (the message is prepared).",
     ]
-    actions = {line.split()[-1]: " ".join(line.split()[:-1])
+    actions = {line[14:].split("  (")[0]: line[:12].strip()
                for line in result.stdout.splitlines()[:-2]}
     assert actions == EXPECTED_V1_TO_V3
+    assert "        kept  legacy.txt  (the template removed it; kept because you changed it)" \
+        in result.stdout.splitlines()
     assert (project / "notes.txt").read_text() == NOTES_CONFLICT
     assert (project / "config.txt").read_text() == "ALPHA\nbeta\nGAMMA by the team\n"
     assert (project / "legacy.txt").read_text() == "legacy, kept by the team\n"

@@ -52,12 +52,20 @@ def update(
     return result
 
 
+_NOTES = {
+    "kept": "  (the template removed it; kept because you changed it)",
+    "left deleted": "  (the template changed it; you had deleted it)",
+    "left alone": "  (created once for you; the template's changes are not applied)",
+    "renamed": "  (the template moved it here; your edits came along)",
+}
+
+
 def describe(result: UpdateResult) -> str:
     if result.up_to_date:
         return f"{result.path} is already at v{result.new_version}; nothing to do."
     lines = []
     for file in result.files:
-        lines.append(f"{file.action:>12}  {file.path}")
+        lines.append(f"{file.action:>12}  {file.path}{_NOTES.get(file.action, '')}")
         if file.diff:
             lines.append(file.diff.rstrip("\n"))
     versions = f"v{result.old_version} to v{result.new_version}"
