@@ -342,3 +342,17 @@ def test_a_file_may_become_a_folder(tmp_path: Path, catalog: Path) -> None:
         ".paved.yml": "updated", "old.txt": "removed", "old.txt/inside.md": "added"}
     assert (repo / "old.txt/inside.md").read_text() == "now a folder\n"
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_the_base_travels_with_a_clone(tmp_path: Path, catalog: Path) -> None:
+    origin = create_service("demo", dest=tmp_path / "demo", catalog_source=str(catalog)).path
+    release_v2(catalog)
+    update_project(origin)
+    release_v3(catalog)
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "--quiet", str(origin), str(clone))
+    assert git(clone, "for-each-ref", "refs/paved") == ""  # clones do not copy the pointer
+    result = update_project(clone)
+    assert (result.base, result.old_version, result.conflicts) == ("stored", "2.0.0", ())
+    assert {file.path: file.action for file in result.files} == {
+        ".paved.yml": "updated", "region.txt": "added"}
