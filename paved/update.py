@@ -169,7 +169,8 @@ def _with_record(snapshot: merge.Snapshot, record: Record) -> merge.Snapshot:
 
 
 def _check_untracked(repo: Repository, changes: tuple[merge.FileChange, ...]) -> None:
-    blocked = [change.path for change in changes if change.action is Action.ADDED
+    blocked = [change.path for change in changes
+               if change.action in (Action.ADDED, Action.RENAMED)
                and _occupied(repo.root / change.path)]
     if blocked:
         shown = ", ".join(blocked[:_SHOWN]) + (" …" if len(blocked) > _SHOWN else "")
