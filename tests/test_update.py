@@ -205,24 +205,33 @@ def test_branch_option_commits_on_a_new_branch(tmp_path: Path, catalog: Path) ->
                             "choose another --branch\n")
 
 
-def test_killed_at_any_point_the_repo_is_left_as_it_was(tmp_path: Path, project: Path) -> None:
+@pytest.mark.parametrize(("options", "conflicts"), [
+    (["--branch", "paved/update"], True),  # a new branch, HEAD moved, merge state written
+    ([], False),  # the current branch moved to the update commit
+])
+def test_killed_at_any_point_the_repo_is_left_as_it_was(
+        project: Path, options: list[str], conflicts: bool) -> None:
+    if not conflicts:
+        git(project, "checkout", "--quiet", "HEAD~1", "--", "notes.txt")
+        commit_all(project, "undo notes edit")
     before = snapshot(project)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     step = 0
     while True:
         step += 1
         env["PAVED_TEST_KILL_AT"] = str(step)
-        done = subprocess.run([sys.executable, "-m", "paved", "update", str(project),
-                               "--branch", "paved/update"], env=env, capture_output=True,
-                              text=True, check=False)
+        done = subprocess.run([sys.executable, "-m", "paved", "update", str(project), *options],
+                              env=env, capture_output=True, text=True, check=False)
         if done.returncode != -9:
             break
         assert run_cli(["status", str(project)]).exit_code == 0  # rolls back the journal
         assert snapshot(project) == before, f"killed at step {step}"
         assert not (project / ".git" / "paved").exists()
-    assert done.returncode == 3, done.stderr
+    assert done.returncode == (3 if conflicts else 0), done.stderr
     assert step > 15  # every file write, the index, the refs and HEAD were a kill point
-    assert git(project, "branch", "--show-current").strip() == "paved/update"
+    if not conflicts:
+        assert git(project, "status", "--porcelain") == ""
+        assert git(project, "log", "-1", "--format=%s").startswith("Update svc")
 
 
 def test_a_failure_midway_rolls_back(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
