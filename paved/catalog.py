@@ -10,6 +10,7 @@ path with one layer. See docs/architecture.md.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from paved.errors import CatalogError, InputError, UnknownGoldenPath
 from paved.questions import Question, parse_questions
 
 MANIFEST = "paved-catalog.yml"
+CHANGELOG = "CHANGELOG.md"
 COPIER_FILES = ("copier.yml", "copier.yaml")
 BUNDLED = "bundled"
 DEFAULT_GOLDEN_PATH = "python-service"
@@ -220,6 +222,27 @@ def _materialise(repo: Path, ref: str) -> Path:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def changelog_between(catalog: Catalog, old: str, new: str) -> str:
+    """The `## X.Y.Z` sections of the catalog's CHANGELOG.md after `old`, up to `new`."""
+    path = catalog.root / CHANGELOG
+    if not path.is_file():
+        return ""
+    try:
+        low, high = Version(old), Version(new)
+    except InvalidVersion:
+        return ""
+    kept = []
+    for section in re.split(r"^(?=## )", path.read_text(encoding="utf-8"), flags=re.MULTILINE):
+        heading = section.partition("\n")[0].removeprefix("## ").strip().removeprefix("v")
+        try:
+            number = Version(heading.split()[0]) if heading else None
+        except InvalidVersion:
+            continue
+        if number is not None and section.startswith("## ") and low < number <= high:
+            kept.append(section.strip())
+    return "\n\n".join(kept)
 
 
 def _manifest_version(root: Path) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import paved
-from paved import git, render
+from paved import config, git, pristine, render
 from paved.catalog import Catalog, GoldenPath, open_catalog
 from paved.errors import DestinationError
 from paved.project import RECORD_FILE, Record, write_record
@@ -50,6 +50,7 @@ def create_service(
 ) -> CreateResult:
     """Render the golden path for service `name` into `dest` (default `./name`)."""
     catalog = open_catalog(catalog_source)
+    trust = trust or config.is_trusted(catalog.source)
     chosen = catalog.golden_path(golden_path)
     if dest is None and (Path(name).name != name or name in {".", ".."}):
         raise DestinationError(f"{name!r} cannot name a directory here; pass --dest")
@@ -69,6 +70,8 @@ def create_service(
         commit = None
         if use_git:
             commit = git.init_and_commit(staging, commit_message(name, record))
+            # The first commit is the pristine render: the merge base of the next update.
+            git.Repository(staging).update_refs({pristine.REF: (commit, None)})
         _move_into_place(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -98,7 +101,7 @@ def commit_message(name: str, record: Record) -> str:
     return (f"Generate {name} from golden path {record.golden_path} "
             f"(catalog {record.catalog} v{record.version})\n\n"
             f"Layers: {', '.join(record.layers)}. Rendered by paved {paved.__version__}; "
-            f"{RECORD_FILE} records the answers.\n")
+            f"{RECORD_FILE} records the answers.\n\n{pristine.trailer(record.version)}\n")
 
 
 def _check_destination(target: Path) -> None:

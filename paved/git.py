@@ -5,17 +5,22 @@ Errors from git are translated here into `GitError`, keeping git's own stderr.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
 import tarfile
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import git
+import gitdb.exc
 from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+from gitdb.base import IStream
 
-from paved.errors import GitError
+from paved.errors import GitError, ProjectError
 
 FALLBACK_BRANCH = "main"
 
@@ -127,3 +132,225 @@ def push_branch(path: Path, branch: str, remote: str = "origin") -> None:
     with _translated(f"pushing {branch} to {remote}"):
         git.Repo(path).git.push("--quiet", "--force-with-lease", remote,
                                 f"refs/heads/{branch}:refs/heads/{branch}")
+
+
+# --- reading and writing a generated project's repository (paved update / status) ---
+
+#: A file as git stores it: (mode, blob sha), e.g. ("100644", "e69de29…").
+Entry = tuple[str, str]
+EMPTY_SHA = "0" * 40
+
+
+def blob_sha(data: bytes) -> str:
+    """The sha git gives a blob holding `data`, computed without running git."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+class Repository:
+    """A generated project's repository. Every method is one git operation (or none)."""
+
+    def __init__(self, path: Path) -> None:
+        with _translated(f"opening {path}"):
+            try:
+                self._repo = git.Repo(path, search_parent_directories=True)
+            except (InvalidGitRepositoryError, NoSuchPathError) as error:
+                raise ProjectError(f"{path} is not a git repository") from error
+        if self._repo.bare or self._repo.working_tree_dir is None:
+            raise ProjectError(f"{path} is a bare repository; run paved in a checkout")
+        self.root = Path(self._repo.working_tree_dir)
+        self.git_dir = Path(self._repo.git_dir)  # HEAD, index, MERGE_HEAD live here
+
+    def _git(self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None,
+             action: str = "") -> str:
+        with _translated(action or f"git {args[0]}"), tempfile.TemporaryFile() as stream:
+            stream.write((stdin or "").encode())
+            stream.seek(0)
+            return str(self._repo.git.execute(["git", "--no-optional-locks", *args],
+                                              env=env, istream=stream if stdin else None,
+                                              strip_newline_in_stdout=False))
+
+    def resolve(self, rev: str) -> str | None:
+        """The commit `rev` names, or None when there is none (no such ref, empty repo)."""
+        try:
+            return str(self._repo.commit(rev).hexsha)
+        except (ValueError, IndexError, GitCommandError, gitdb.exc.BadName):
+            return None
+
+    def resolve_ref(self, ref: str) -> str | None:
+        """The object a full ref name (`refs/paved/pristine`, `HEAD`) points at, or None."""
+        if ref == "HEAD":
+            return self.resolve("HEAD")
+        path = Path(self._repo.common_dir) / ref
+        if path.is_file():  # a loose ref: read it without running git
+            return path.read_text(encoding="utf-8").strip() or None
+        return self.resolve(ref) if ref.startswith("refs/") else None
+
+    def message(self, commit: str) -> str:
+        with _translated(f"reading commit {commit[:12]}"):
+            return str(self._repo.commit(commit).message)
+
+    def is_valid_branch_name(self, name: str) -> bool:
+        status = self._repo.git.execute(["git", "check-ref-format", "--branch", name],
+                                        with_exceptions=False, with_extended_output=True)[0]
+        return status == 0
+
+    def head_file(self) -> str:
+        """HEAD as written: `ref: refs/heads/main` or a detached commit sha."""
+        return (self.git_dir / "HEAD").read_text(encoding="utf-8").strip()
+
+    def entries(self, rev: str) -> dict[str, Entry]:
+        """Every file of `rev` (recursively) as path -> (mode, sha)."""
+        listing = self._git("ls-tree", "-r", "-z", "--full-tree", rev,
+                            action=f"listing the files of {rev[:12]}")
+        found: dict[str, Entry] = {}
+        for record in listing.split("\0"):
+            if record:
+                meta, _, path = record.partition("\t")
+                mode, _kind, sha = meta.split(" ")
+                found[path] = (mode, sha)
+        return found
+
+    def read_blob(self, sha: str) -> bytes:
+        with _translated(f"reading object {sha[:12]}"):
+            return bytes(self._repo.odb.stream(bytes.fromhex(sha)).read())
+
+    def store_blob(self, data: bytes) -> str:
+        """Write `data` as a blob into the object store (no subprocess); return its sha."""
+        stream = self._repo.odb.store(IStream(b"blob", len(data), io.BytesIO(data)))
+        return bytes(stream.binsha).hex()
+
+    def store_tree(self, files: Mapping[str, Entry]) -> str:
+        """Write the nested trees holding `files` (path -> entry); return the root tree sha."""
+        root: dict[str, Any] = {}
+        for path, entry in files.items():
+            *folders, name = path.split("/")
+            node = root
+            for folder in folders:
+                node = node.setdefault(folder, {})
+            node[name] = entry
+        return self._store_tree_node(root)
+
+    def _store_tree_node(self, node: Mapping[str, Any]) -> str:
+        items: list[tuple[bytes, bytes]] = []
+        for name, value in node.items():
+            if isinstance(value, dict):
+                mode, sha, key = "40000", self._store_tree_node(value), name + "/"
+            else:
+                (mode, sha), key = value, name
+            items.append((key.encode(), f"{mode} {name}".encode() + b"\0" + bytes.fromhex(sha)))
+        data = b"".join(entry for _, entry in sorted(items))  # git sorts folders as "name/"
+        stream = self._repo.odb.store(IStream(b"tree", len(data), io.BytesIO(data)))
+        return bytes(stream.binsha).hex()
+
+    def commit_tree(self, tree: str, parents: Sequence[str], message: str) -> str:
+        args = ["commit-tree", tree]
+        for parent in parents:
+            args += ["-p", parent]
+        return self._git(*args, "-F", "-", stdin=message, env=_identity_env(self._repo),
+                         action="writing a commit").strip()
+
+    def commits_mentioning(self, pattern: str, rev: str = "HEAD") -> list[tuple[str, str]]:
+        """(sha, message) of each commit reachable from `rev` whose message matches."""
+        if self.resolve(rev) is None:
+            return []
+        listing = self._git("log", "-z", "--topo-order", "--format=%H%n%B",
+                            f"--grep={pattern}", rev, action="searching the history")
+        found = []
+        for record in listing.split("\0"):
+            sha, _, message = record.strip("\n").partition("\n")
+            if sha:
+                found.append((sha, message))
+        return found
+
+    def changed_tracked_files(self) -> list[str]:
+        """Tracked files with uncommitted changes (staged or not), unmerged ones included."""
+        listing = self._git("status", "--porcelain=v1", "-z", "--untracked-files=no",
+                            "--ignore-submodules=none", action="checking for local changes")
+        return [record[3:] for record in listing.split("\0") if len(record) > 3]
+
+    def changed_since(self, rev: str) -> dict[str, str]:
+        """Files of the work tree that differ from `rev`: path -> A (added), M or D.
+
+        Read-only: `git diff` would refresh and rewrite the index, `diff-index` does
+        not; files it cannot vouch for (stat changed) are hashed here instead.
+        """
+        listing = self._git("diff-index", "-z", "--no-renames", rev, "--",
+                            action=f"comparing the work tree with {rev[:12]}")
+        fields = listing.split("\0")
+        changed = {}
+        for meta, path in zip(fields[::2], fields[1::2], strict=False):
+            if not meta:
+                continue
+            _, _, old, new, status = meta.split(" ")
+            if status == "M" and new == EMPTY_SHA:
+                local = self.root / path
+                if local.is_file() and not local.is_symlink() and \
+                        blob_sha(local.read_bytes()) == old:
+                    continue  # only its stat changed
+            if status == "M" and not (self.root / path).exists():
+                status = "D"
+            changed[path] = status
+        return changed
+
+    def merge_file(self, ours: Path, base: Path, theirs: Path,
+                   labels: tuple[str, str, str]) -> tuple[bytes, bool]:
+        """Three-way merge of one file's text; returns (result, True when conflicted)."""
+        with _translated("merging a file"):
+            status, out, err = self._repo.git.execute(
+                ["git", "merge-file", "-p", "-L", labels[0], "-L", labels[1], "-L", labels[2],
+                 str(ours), str(base), str(theirs)],
+                with_exceptions=False, with_extended_output=True, as_process=False,
+                stdout_as_string=False, strip_newline_in_stdout=False)
+        if status < 0 or status > 127:
+            raise GitError(f"git merge-file failed: {err!r}")
+        return bytes(out), status > 0
+
+    def build_index(self, index_file: Path, tree: str, stages: Mapping[str, Sequence[Entry | None]]
+                    ) -> None:
+        """Write an index for `tree` into `index_file`; `stages` paths become unmerged.
+
+        Each value of `stages` is (base, ours, theirs): the entries for stages 1-3.
+        """
+        env = {"GIT_INDEX_FILE": str(index_file)}
+        self._git("read-tree", tree, env=env, action="preparing the index")
+        if stages:
+            lines = []
+            for path, sides in stages.items():
+                lines.append(f"0 {EMPTY_SHA}\t{path}")
+                for stage, side in enumerate(sides, start=1):
+                    if side is not None:
+                        lines.append(f"{side[0]} {side[1]} {stage}\t{path}")
+            self._git("update-index", "--index-info", env=env, stdin="\n".join(lines) + "\n",
+                      action="recording the conflicts in the index")
+
+    def refresh_index(self, index_file: Path) -> None:
+        """Record the work tree's file stats in `index_file` so git sees it unchanged."""
+        with _translated("refreshing the index"):
+            self._repo.git.execute(["git", "update-index", "-q", "--refresh",
+                                    "--ignore-submodules"], env={"GIT_INDEX_FILE":
+                                                                 str(index_file)},
+                                   with_exceptions=False)
+
+    def update_refs(self, changes: Mapping[str, tuple[str | None, str | None]]) -> None:
+        """Change several refs in one atomic transaction: ref -> (new, expected old).
+
+        A new value of None deletes the ref; an expected old of None means "must not exist".
+        """
+        lines = ["start"]
+        for ref, (new, old) in changes.items():
+            expected = old or EMPTY_SHA
+            if new is None:
+                lines.append(f"delete {ref} {expected}" if old else f"delete {ref}")
+            else:
+                lines.append(f"update {ref} {new} {expected}")
+        lines += ["prepare", "commit"]
+        self._git("update-ref", "--no-deref", "--stdin", stdin="\n".join(lines) + "\n",
+                  action="updating refs")
+
+    def set_head(self, head: str) -> None:
+        """Point HEAD at `head`: `ref: refs/heads/x` (a branch) or a commit sha."""
+        if head.startswith("ref: "):
+            self._git("symbolic-ref", "HEAD", head.removeprefix("ref: "), action="moving HEAD")
+        else:
+            self._git("update-ref", "--no-deref", "HEAD", head, action="moving HEAD")
+

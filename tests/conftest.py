@@ -22,4 +22,6 @@ def _isolated_home(
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.delenv("PAVED_CATALOG", raising=False)
+    monkeypatch.delenv("PAVED_CONFIG", raising=False)
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     return home

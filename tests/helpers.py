@@ -67,3 +67,119 @@ def tree(root: Path) -> dict[str, str]:
         for path in sorted(root.rglob("*"))
         if path.is_file() and ".git" not in path.relative_to(root).parts
     }
+
+
+# --- an evolving test catalog and a repo generated from it (paved update / status) ---
+
+CATALOG_COPIER = """\
+_subdirectory: "{{ paved_layer }}"
+_templates_suffix: .jinja
+paved_layer:
+  type: str
+  default: layers/core
+  when: false
+service_name:
+  type: str
+  default: svc
+greeting:
+  type: str
+  default: %(greeting)s
+"""
+CATALOG_MANIFEST = """\
+name: test-catalog
+golden_paths:
+  svc:
+    description: a small service
+    layers: [core]
+layers:
+  core:
+    description: everything
+    path: layers/core
+    once: ["app/*"]
+    managed: ["ci.yml"]
+"""
+V1 = {
+    "copier.yml": CATALOG_COPIER % {"greeting": "hello"},
+    "paved-catalog.yml": CATALOG_MANIFEST,
+    "CHANGELOG.md": "# Changelog\n\n## 1.0.0\n\n- First release.\n",
+    "layers/core/README.md.jinja": "# {{ service_name }}\n\nline a\nline b\nline c\n",
+    "layers/core/config.txt": "alpha\nbeta\ngamma\n",
+    "layers/core/notes.txt": "one\ntwo\n",
+    "layers/core/old.txt": "to be removed\n",
+    "layers/core/legacy.txt": "legacy\n",
+    "layers/core/docs/guide.md": "the guide\n",
+    "layers/core/dropped.txt": "drop me\n",
+    "layers/core/ci.yml": "ci: 1\n",
+    "layers/core/app/main.py.jinja": "print('{{ greeting }}')\n",
+}
+V2_CHANGES = {
+    "copier.yml": CATALOG_COPIER % {"greeting": "hello"}
+    + "port:\n  type: int\n  default: 8000\n",
+    "CHANGELOG.md": "# Changelog\n\n## 2.0.0\n\n- Port question.\n\n## 1.0.0\n\n- First release.\n",
+    "layers/core/README.md.jinja": "# {{ service_name }}\n\nline A\nline b\nline c\n",
+    "layers/core/config.txt": "ALPHA\nbeta\ngamma\n",
+    "layers/core/notes.txt": "one\nTWO from the template\n",
+    "layers/core/dropped.txt": "drop me, v2\n",
+    "layers/core/app/main.py.jinja": "print('{{ greeting }}!')\n",
+    "layers/core/added.txt.jinja": "port={{ port }}\n",
+    "layers/core/docs/handbook.md": "the guide\n",  # renamed from docs/guide.md
+}
+V2_REMOVED = ("layers/core/old.txt", "layers/core/legacy.txt", "layers/core/docs/guide.md")
+V3_CHANGES = {
+    "copier.yml": CATALOG_COPIER % {"greeting": "hi"}  # a changed default
+    + "port:\n  type: int\n  default: 8000\nregion:\n  type: str\n  default: eu\n",
+    "CHANGELOG.md": "# Changelog\n\n## 3.0.0\n\n- Region question.\n\n"
+                    "## 2.0.0\n\n- Port question.\n\n## 1.0.0\n\n- First release.\n",
+    "layers/core/region.txt.jinja": "{{ region }} {{ greeting }}\n",
+}
+
+
+def evolving_catalog(root: Path, versions: int = 3) -> Path:
+    """A git catalog tagged v1.0.0, v2.0.0 and v3.0.0 (see V1, V2_CHANGES, V3_CHANGES)."""
+    build_file_tree(root, V1)
+    commit_all(root, "v1", tag="v1.0.0")
+    if versions >= 2:
+        release_v2(root)
+    if versions >= 3:
+        release_v3(root)
+    return root
+
+
+def release_v2(root: Path) -> None:
+    build_file_tree(root, V2_CHANGES)
+    for name in V2_REMOVED:
+        (root / name).unlink()
+    commit_all(root, "v2", tag="v2.0.0")
+
+
+def release_v3(root: Path) -> None:
+    build_file_tree(root, V3_CHANGES)
+    commit_all(root, "v3", tag="v3.0.0")
+
+
+def edit_like_a_team(repo: Path) -> None:
+    """Local edits of every kind, committed: other lines, same lines, deleted, new files."""
+    (repo / "config.txt").write_text("alpha\nbeta\nGAMMA by the team\n")
+    (repo / "notes.txt").write_text("one\ntwo from the team\n")
+    (repo / "legacy.txt").write_text("legacy, kept by the team\n")
+    (repo / "dropped.txt").unlink()
+    (repo / "docs/guide.md").write_text("the guide, with the team's advice\n")
+    (repo / "TEAM.md").write_text("our own notes\n")
+    commit_all(repo, "team edits")
+
+
+def snapshot(repo: Path) -> dict[str, object]:
+    """Everything an update may change: files (with modes), index bytes, refs, merge state."""
+    files = {
+        str(path.relative_to(repo)): (path.stat().st_mode, path.read_bytes())
+        for path in sorted(repo.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(repo).parts
+    }
+    git_dir = repo / ".git"
+    return {
+        "files": files,
+        "index": (git_dir / "index").read_bytes(),
+        "refs": git(repo, "for-each-ref", "--format=%(refname) %(objectname)"),
+        "HEAD": (git_dir / "HEAD").read_text(),
+        "merge": sorted(p.name for p in git_dir.iterdir() if p.name.startswith("MERGE_")),
+    }

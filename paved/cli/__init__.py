@@ -24,7 +24,7 @@ from paved.errors import ExitCode, PavedError
 class PavedGroup(TyperGroup):
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except PavedError as error:
             output.error(str(error))
             raise typer.Exit(error.exit_code) from error
@@ -42,6 +42,11 @@ class PavedGroup(TyperGroup):
             output.error(f"internal error: {type(error).__name__}: {error}. This is a bug in "
                          f"paved; the traceback is in {log}")
             raise typer.Exit(ExitCode.INTERNAL) from error
+        # Outcomes that are not errors (conflicts left, drift found) carry their own code.
+        code = getattr(result, "exit_code", ExitCode.OK)
+        if code != ExitCode.OK:
+            raise typer.Exit(code)
+        return result
 
 
 def _write_crash_log() -> str:
@@ -69,6 +74,8 @@ app = typer.Typer(
     Examples:
       paved list
       paved new service payments-api --defaults --data owner=team-payments
+      paved update --dry-run
+      paved status --check
     """,
 )
 
@@ -91,10 +98,14 @@ def _register() -> None:
     from paved.cli import check as check_command
     from paved.cli import list as list_command
     from paved.cli import new as new_command
+    from paved.cli import status as status_command
+    from paved.cli import update as update_command
 
     new_command.register(app)
     list_command.register(app)
     check_command.register(app)
+    update_command.register(app)
+    status_command.register(app)
 
 
 _register()

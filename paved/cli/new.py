@@ -21,16 +21,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(new_app, name="new")
 
 
-def _parse_data(values: list[str]) -> dict[str, str]:
-    data = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise typer.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--data")
-        data[key.strip()] = value
-    return data
-
-
 @new_app.command("service")
 def service(
     name: Annotated[str, typer.Argument(help="Service name: a DNS-1123 label such as "
@@ -43,8 +33,7 @@ def service(
     catalog: options.Catalog = None,
     defaults: Annotated[bool, typer.Option("--defaults", help="Take the default for every "
                                            "question not answered by --data or a file.")] = False,
-    data: Annotated[list[str] | None, typer.Option(
-        "--data", metavar="KEY=VALUE", help="Answer a question; repeatable.")] = None,
+    data: options.Data = None,
     answers_file: Annotated[Path | None, typer.Option(
         "--answers-file", metavar="FILE", help="YAML file of answers; --data wins.")] = None,
     no_git: Annotated[bool, typer.Option("--no-git", help="Do not create a git repository.")]
@@ -69,7 +58,7 @@ def service(
     from paved.questions import read_answers_file
 
     answers: dict[str, Any] = read_answers_file(answers_file) if answers_file else {}
-    answers.update(_parse_data(data or []))
+    answers.update(options.parse_data(data))
     result = create_service(name, dest=dest, golden_path=template, catalog_source=catalog,
                             data=answers, ask=terminal_asker(defaults), use_git=not no_git,
                             trust=trust)

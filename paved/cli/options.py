@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,3 +18,22 @@ Trust = Annotated[
     typer.Option("--trust", help="Allow the catalog to run code (copier tasks, migrations, "
                                  "extensions). Only for catalogs you trust."),
 ]
+ProjectDir = Annotated[
+    Path, typer.Argument(metavar="DIR", help="The generated repo. Default: the current "
+                                               "directory.", show_default=False),
+]
+Data = Annotated[
+    list[str] | None,
+    typer.Option("--data", metavar="KEY=VALUE", help="Answer a question; repeatable."),
+]
+
+
+def parse_data(values: list[str] | None) -> dict[str, str]:
+    """`--data KEY=VALUE` items as a mapping; a malformed item is a usage error."""
+    data = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--data")
+        data[key.strip()] = value
+    return data
