@@ -1,0 +1,87 @@
+"""Test support: serve an ASGI app on a real loopback port, and a scriptable fake downstream.
+
+Used by the service's own tests and benchmarks; teams can use it for theirs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+
+@contextmanager
+def serve_in_thread(app: ASGIApp) -> Iterator[str]:
+    """Run `app` under uvicorn on 127.0.0.1 (a free port) in a thread; yields its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=1
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() - started > 30:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        server.force_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@dataclass
+class FakeDownstream:
+    """An ASGI app answering every request with `status` after `delay` seconds, counting hits."""
+
+    status: int = 200
+    delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+    hits: int = 0
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        self.hits += 1
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        self.requests.append((scope["method"], headers))
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        body = json.dumps({"status": self.status}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": self.status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    *((k.encode(), v.encode()) for k, v in self.headers.items()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    def reset(self) -> None:
+        self.hits = 0
+        self.requests.clear()
