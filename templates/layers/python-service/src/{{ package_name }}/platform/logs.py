@@ -64,6 +64,18 @@ def _redact_secrets(logger: Any, method: str, event: EventDict) -> EventDict:
     return event
 
 
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to sys.stdout as it is when a line is logged (test runners swap it)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
 def configure_logging(service_name: str, level: str = "INFO", stream: TextIO | None = None) -> None:
     """Route every logger through one JSON renderer writing to `stream` (stdout)."""
 
@@ -91,7 +103,7 @@ def configure_logging(service_name: str, level: str = "INFO", stream: TextIO | N
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(stream or sys.stdout)
+    handler = logging.StreamHandler(stream) if stream is not None else _StdoutHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,

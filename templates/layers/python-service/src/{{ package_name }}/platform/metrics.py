@@ -44,3 +44,8 @@ DEADLINE_EXCEEDED = Counter(
     "(a call not started or cut short).",
     ["where"],
 )
+
+# Expose the label sets known in advance at zero, so dashboards and alerts see
+# a series before the first event (Prometheus instrumentation practice).
+for _where in ("inbound", "outbound"):
+    DEADLINE_EXCEEDED.labels(_where)

@@ -19,14 +19,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 @contextmanager
-def serve_in_thread(app: ASGIApp) -> Iterator[str]:
-    """Run `app` under uvicorn on 127.0.0.1 (a free port) in a thread; yields its base URL."""
+def serve_in_thread(app: ASGIApp, lifespan: str = "on", access_log: bool = False) -> Iterator[str]:
+    """Run `app` under uvicorn on 127.0.0.1 (a free port) in a thread; yields its base URL.
+
+    On exit, requests still in flight get one second to finish.
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=1
+        app, log_config=None, access_log=access_log, lifespan=lifespan, timeout_graceful_shutdown=1
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -40,14 +43,16 @@ def serve_in_thread(app: ASGIApp) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        server.force_exit = True
         thread.join(timeout=10)
         sock.close()
 
 
 @dataclass
 class FakeDownstream:
-    """An ASGI app answering every request with `status` after `delay` seconds, counting hits."""
+    """An ASGI app answering every request with `status` after `delay` seconds, counting hits.
+
+    Serve it with `serve_in_thread(fake, lifespan="off")`.
+    """
 
     status: int = 200
     delay: float = 0.0
@@ -56,14 +61,7 @@ class FakeDownstream:
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+        assert scope["type"] == "http", "serve with lifespan='off'"
         self.hits += 1
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         self.requests.append((scope["method"], headers))
