@@ -1,16 +1,18 @@
 """OpenTelemetry: traces with W3C propagation, HTTP metrics with stable names, JSON logs.
 
-Set up once per process (`setup_telemetry`), then `instrument_app` and
-`instrument_client` attach the official FastAPI and httpx instrumentations.
+Set up once per process (`setup_telemetry`). The server side is observed by
+our own lean middleware (observe.py); outbound calls by the official httpx
+instrumentation (`instrument_client`), which also sends `traceparent`.
 
 - Traces export over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT (or the traces
   endpoint) is set, to stderr with OTEL_TRACES_EXPORTER=console, and nowhere
   otherwise (spans still exist, so logs carry trace ids). All OTEL_* variables
   of the SDK apply (sampling, headers, propagators).
-- OTEL_SEMCONV_STABILITY_OPT_IN=http makes the instrumentations emit the
-  stable HTTP conventions: `http.server.request.duration` in seconds, served
-  by the Prometheus exporter as `http_server_request_duration_seconds`. It is
-  read once, so it is set here before any instrumentation is imported.
+- OTEL_SEMCONV_STABILITY_OPT_IN=http makes OpenTelemetry instrumentations
+  (httpx here, any a team adds) emit the stable HTTP conventions, in seconds:
+  `http_client_request_duration_seconds` beside our
+  `http_server_request_duration_seconds`. It is read once, so it is set here
+  before any instrumentation is imported.
 """
 
 from __future__ import annotations
@@ -21,10 +23,9 @@ os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
 
 import sys  # noqa: E402
 
-from fastapi import FastAPI  # noqa: E402
+import httpx  # noqa: E402
 from opentelemetry import metrics, trace  # noqa: E402
 from opentelemetry.exporter.prometheus import PrometheusMetricReader  # noqa: E402
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor  # noqa: E402
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor  # noqa: E402
 from opentelemetry.sdk.metrics import MeterProvider  # noqa: E402
 from opentelemetry.sdk.resources import Resource  # noqa: E402
@@ -34,13 +35,9 @@ from opentelemetry.sdk.trace.export import (  # noqa: E402
     ConsoleSpanExporter,
     SpanExporter,
 )
-import httpx  # noqa: E402
 
 from .logs import configure_logging  # noqa: E402
 from .settings import PlatformSettings  # noqa: E402
-
-# Probes and scrapes would drown the traces and the latency histogram.
-UNTRACED_URLS = "/livez,/readyz,/metrics,/version"
 
 _tracer_provider: TracerProvider | None = None
 _meter_provider: MeterProvider | None = None
@@ -77,17 +74,6 @@ def setup_telemetry(settings: PlatformSettings) -> None:
     trace.set_tracer_provider(_tracer_provider)
     _meter_provider = MeterProvider(resource=resource, metric_readers=[PrometheusMetricReader()])
     metrics.set_meter_provider(_meter_provider)
-
-
-def instrument_app(app: FastAPI) -> None:
-    FastAPIInstrumentor.instrument_app(
-        app,
-        tracer_provider=_tracer_provider,
-        meter_provider=_meter_provider,
-        excluded_urls=UNTRACED_URLS,
-        # One server span per request; per-message send/receive spans cost CPU and say little.
-        exclude_spans=["receive", "send"],
-    )
 
 
 def instrument_client(client: httpx.AsyncClient) -> None:

@@ -24,7 +24,9 @@ def serve_in_thread(app: ASGIApp, lifespan: str = "on", access_log: bool = False
 
     On exit, requests still in flight get one second to finish.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted connections only
+    # then; without it, Nagle and delayed ACKs add 40 ms to keep-alive answers.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
