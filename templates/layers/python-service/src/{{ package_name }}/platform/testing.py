@@ -68,7 +68,11 @@ class FakeDownstream:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         self.requests.append((scope["method"], headers))
         if self.delay:
-            await asyncio.sleep(self.delay)
+            try:
+                await asyncio.sleep(self.delay)
+            except asyncio.CancelledError:
+                return  # the server is stopping: a fake has nothing to clean up
+
         body = json.dumps({"status": self.status}).encode()
         await send(
             {
