@@ -116,9 +116,7 @@ class OutboundClient:
         sent_headers = httpx.Headers(headers)
         name = target.netloc.decode("ascii")
         host = self._host(name)
-        may_retry = method in IDEMPOTENT_METHODS or (
-            method == "POST" and "idempotency-key" in sent_headers
-        )
+        may_retry = method in IDEMPOTENT_METHODS or (method == "POST" and "idempotency-key" in sent_headers)
         host.budget.record_call()
         attempt = 1
         while True:

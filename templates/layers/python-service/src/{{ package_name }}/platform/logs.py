@@ -47,8 +47,7 @@ def _redact(value: Any) -> Any:
         return _SECRET_IN_TEXT.sub(lambda m: m.group(1) + m.group(2) + REDACTED, value)
     if isinstance(value, MutableMapping):
         return {
-            key: REDACTED if str(key).lower() in SECRET_KEYS else _redact(item)
-            for key, item in value.items()
+            key: REDACTED if str(key).lower() in SECRET_KEYS else _redact(item) for key, item in value.items()
         }
     if isinstance(value, list | tuple):
         return [_redact(item) for item in value]
@@ -64,10 +63,10 @@ def _redact_secrets(logger: Any, method: str, event: EventDict) -> EventDict:
     return event
 
 
-class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StdoutHandler(logging.StreamHandler[TextIO]):
     """Writes to sys.stdout as it is when a line is logged (test runners swap it)."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:
         return sys.stdout
 

@@ -21,23 +21,23 @@ import os
 
 os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
 
-import sys  # noqa: E402
+import sys
 
-import httpx  # noqa: E402
-from opentelemetry import metrics, trace  # noqa: E402
-from opentelemetry.exporter.prometheus import PrometheusMetricReader  # noqa: E402
-from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor  # noqa: E402
-from opentelemetry.sdk.metrics import MeterProvider  # noqa: E402
-from opentelemetry.sdk.resources import Resource  # noqa: E402
-from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import (  # noqa: E402
+import httpx
+from opentelemetry import metrics, trace
+from opentelemetry.exporter.prometheus import PrometheusMetricReader
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
     ConsoleSpanExporter,
     SpanExporter,
 )
 
-from .logs import configure_logging  # noqa: E402
-from .settings import PlatformSettings  # noqa: E402
+from .logs import configure_logging
+from .settings import PlatformSettings
 
 _tracer_provider: TracerProvider | None = None
 _meter_provider: MeterProvider | None = None

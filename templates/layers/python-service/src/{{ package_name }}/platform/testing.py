@@ -13,13 +13,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Literal
 
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 @contextmanager
-def serve_in_thread(app: ASGIApp, lifespan: str = "on", access_log: bool = False) -> Iterator[str]:
+def serve_in_thread(
+    app: ASGIApp, lifespan: Literal["on", "off"] = "on", access_log: bool = False
+) -> Iterator[str]:
     """Run `app` under uvicorn on 127.0.0.1 (a free port) in a thread; yields its base URL.
 
     On exit, requests still in flight get one second to finish.

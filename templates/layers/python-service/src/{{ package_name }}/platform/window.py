@@ -16,9 +16,7 @@ Clock = Callable[[], float]
 class RollingCounts:
     """Counts of `kinds` different events over the last `seconds`."""
 
-    def __init__(
-        self, seconds: float, kinds: int, buckets: int = 10, clock: Clock = time.monotonic
-    ) -> None:
+    def __init__(self, seconds: float, kinds: int, buckets: int = 10, clock: Clock = time.monotonic) -> None:
         self._width = seconds / buckets
         self._size = buckets
         self._kinds = kinds
