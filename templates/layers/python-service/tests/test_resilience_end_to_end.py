@@ -94,6 +94,13 @@ def test_a_spent_budget_causes_no_downstream_call(downstream) -> None:
     assert fake.hits == 0
 
 
+def test_a_request_past_its_deadline_runs_no_code() -> None:
+    # /hello calls nothing: only the inbound check can answer 504 here.
+    with running_service() as service:
+        assert httpx.get(f"{service}/hello", headers={"x-request-timeout-ms": "0"}).status_code == 504
+        assert httpx.get(f"{service}/hello", headers={"x-request-timeout-ms": "1000"}).status_code == 200
+
+
 def test_the_deadline_bounds_a_slow_downstream_and_shrinks_downstream(downstream) -> None:
     fake, url = downstream
     fake.delay = 3.0

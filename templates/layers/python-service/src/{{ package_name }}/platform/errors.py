@@ -17,10 +17,12 @@ same way so the example pattern needs no try/except.
 from __future__ import annotations
 
 import httpx
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 NO_RETRY_HEADER = "x-paved-no-retry"
+log = structlog.get_logger(__name__)
 
 
 class DownstreamError(Exception):
@@ -56,7 +58,9 @@ def _downstream_failed(request: Request, exc: Exception) -> JSONResponse:
     else:
         assert isinstance(exc, httpx.HTTPStatusError)
         status = 502
-        detail = f"{exc.request.url.host}: answered {exc.response.status_code}"
+        detail = f"{exc.request.url.netloc.decode()}: answered {exc.response.status_code}"
+    # The runbook's first symptom of a failing dependency: "circuit open", "answered 503"...
+    log.warning(f"downstream call failed: {detail}", status=status)
     return JSONResponse({"detail": detail}, status_code=status, headers={NO_RETRY_HEADER: "1"})
 
 
