@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib
 import logging
 import socket
+import sys
 from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from .health import Lifecycle
 
@@ -65,3 +68,21 @@ def run(app: FastAPI) -> None:
         lifespan="on",
     )
     GracefulServer(config, platform.lifecycle, settings.shutdown_drain_seconds).run()
+
+
+def serve(app_path: str) -> None:
+    """Import `module:attribute` and run it; a bad setting exits 1 naming the variable.
+
+    The settings are read when the app is built, at import: catching the
+    error here turns a pydantic traceback into one line an operator can act on.
+    """
+    module, _, attribute = app_path.partition(":")
+    try:
+        app = getattr(importlib.import_module(module), attribute)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc']).upper()}: {problem['msg']}"
+            for problem in error.errors()
+        )
+        sys.exit(f"invalid settings: {problems}")
+    run(app)
