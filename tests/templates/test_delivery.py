@@ -110,12 +110,25 @@ def test_every_job_is_least_privilege_and_pinned(rendered_with_drill: Path) -> N
                 assert "${{" not in step.get("run", ""), (path.name, name, step)
 
 
-def test_dockerfile_runs_uvicorn_as_a_numeric_user(rendered_service: Path) -> None:
+def test_dockerfile_runs_the_platform_server_as_a_numeric_user(rendered_service: Path) -> None:
     text = (rendered_service / "Dockerfile").read_text()
     assert text.count("FROM python:3.12.8-slim-bookworm") == 2
     assert "USER 10001:10001" in text
-    assert ('CMD ["uvicorn", "payments_api.main:app", "--host", "0.0.0.0", "--port", "8080", '
-            '"--timeout-graceful-shutdown", "20", "--no-server-header"]') in text
+    assert 'CMD ["python", "-m", "payments_api"]' in text
+
+
+def test_the_deploy_layer_sets_settings_the_service_reads(rendered_service: Path) -> None:
+    """The image and the Deployment configure the app only through settings it declares."""
+    settings = (rendered_service / "src" / "payments_api" / "platform" / "settings.py").read_text()
+    declared = {name.upper() for name in re.findall(r"^    (\w+): .*= Field\(", settings, re.M)}
+    deployment = yaml.loads_all((rendered_service / "deploy" / "base" / "deployment.yaml")
+                                .read_text())[0]
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    names = {item["name"] for item in container["env"]} - {"OTEL_SERVICE_NAME"}
+    assert names == {"PORT", "SHUTDOWN_TIMEOUT_SECONDS", "IMAGE_DIGEST"}
+    assert names <= declared
+    dockerfile = (rendered_service / "Dockerfile").read_text()
+    assert "GIT_COMMIT=${GIT_COMMIT}" in dockerfile and "GIT_COMMIT" in declared
 
 
 @pytest.mark.parametrize("env", ["staging", "prod"])
