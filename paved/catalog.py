@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
@@ -45,6 +46,10 @@ class GoldenPath:
     description: str
     layers: tuple[str, ...]
     owner: str = ""
+    # `paved template test`: answer sets to render (name -> answers; {} takes every
+    # default) and the command each render must pass.
+    test_matrix: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    test_command: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,7 +140,10 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
         }
         golden_paths = {
             name: GoldenPath(name=name, description=str(spec.get("description", "")),
-                             layers=tuple(spec["layers"]), owner=str(spec.get("owner", "")))
+                             layers=tuple(spec["layers"]), owner=str(spec.get("owner", "")),
+                             test_matrix={str(key): dict(value or {}) for key, value
+                                          in (spec.get("test_matrix") or {}).items()},
+                             test_command=str(spec.get("test_command") or ""))
             for name, spec in (manifest.get("golden_paths") or {}).items()
         }
     except (AttributeError, KeyError, TypeError) as error:

@@ -6,9 +6,12 @@ Copier is imported lazily: it costs ~0.2 s to import and most commands never ren
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from pathlib import Path
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
+from unicodedata import normalize
 
 from paved.errors import RenderError
 
@@ -95,3 +98,98 @@ def render_string(env: SandboxedEnvironment, template: str, context: Mapping[str
         return env.from_string(template).render(**context)
     except TemplateError as error:
         raise RenderError(f"cannot evaluate {template!r}: {_one_line(error)}") from error
+
+
+# Static and strict checks of templates, for `paved template lint`. Kept here because
+# this module is the one that knows Jinja and copier's rules for templated paths.
+
+#: Variables copier puts in every render context, beside the answers.
+COPIER_CONTEXT = ("_copier_conf", "_copier_answers", "_copier_python", "_copier_phase",
+                  "_copier_operation", "_external_data", "_folder_name")
+_PARTIAL_NODES = ("Include", "Import", "FromImport")
+
+
+@dataclass(frozen=True)
+class TemplateFacts:
+    """What one Jinja source needs from outside: context variables and other templates."""
+
+    variables: Mapping[str, int]  # name read but never set in the template -> first line
+    partials: tuple[tuple[str, int], ...] = ()  # (template name, line); constant names only
+    dynamic_partials: tuple[int, ...] = ()  # lines of includes whose name is computed
+    syntax_error: tuple[int, str] | None = None  # (line, message)
+
+
+@dataclass(frozen=True)
+class StrictRender:
+    """The outcome of rendering with every variable required (`StrictUndefined`)."""
+
+    text: str | None
+    error: str = ""
+    line: int | None = None
+
+
+def inspect_template(env: SandboxedEnvironment, source: str, *,
+                     filename: str = "<string>") -> TemplateFacts:
+    """Parse `source` and list what it reads from its context and which templates it uses."""
+    from jinja2 import TemplateSyntaxError, meta, nodes
+
+    try:
+        tree = env.parse(source, filename=filename)
+    except TemplateSyntaxError as error:
+        return TemplateFacts(variables={}, syntax_error=(error.lineno, error.message or ""))
+    undeclared = meta.find_undeclared_variables(tree) - set(env.globals)
+    lines: dict[str, int] = {}
+    for name_node in tree.find_all(nodes.Name):
+        if name_node.name in undeclared and name_node.ctx == "load":
+            lines.setdefault(name_node.name, name_node.lineno)
+    partials, dynamic = [], []
+    for node in tree.find_all(tuple(getattr(nodes, kind) for kind in _PARTIAL_NODES)):
+        target = node.template
+        if isinstance(target, nodes.Const) and isinstance(target.value, str):
+            partials.append((target.value, node.lineno))
+        else:
+            dynamic.append(node.lineno)
+    return TemplateFacts(variables=dict(sorted(lines.items())), partials=tuple(partials),
+                         dynamic_partials=tuple(dynamic))
+
+
+def strict_environment(catalog_root: Path) -> SandboxedEnvironment:
+    """The question environment, plus copier's `pathjoin` global, for strict renders."""
+    env = environment(catalog_root)
+    env.globals["pathjoin"] = lambda *parts: str(PurePosixPath(*parts))
+    return env
+
+
+def render_strict(env: SandboxedEnvironment, source: str, context: Mapping[str, Any], *,
+                  filename: str) -> StrictRender:
+    """Render `source` with every variable required; on failure say where and why."""
+    from jinja2 import TemplateError
+
+    try:
+        template = env.from_string(source)
+        template.filename = filename
+        return StrictRender(text=template.render(**context))
+    except TemplateError as error:
+        return StrictRender(text=None, error=" ".join(str(error).split()),
+                            line=_template_line(error, filename))
+    except (ArithmeticError, TypeError, ValueError, LookupError) as error:
+        return StrictRender(text=None, error=f"{type(error).__name__}: {error}",
+                            line=_template_line(error, filename))
+
+
+def _template_line(error: BaseException, filename: str) -> int | None:
+    line = getattr(error, "lineno", None)
+    if isinstance(line, int) and getattr(error, "filename", None) in (filename, None):
+        return line
+    # Jinja rewrites tracebacks so that frames point at template lines.
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if frame.filename == filename]
+    return frames[-1].lineno if frames else None
+
+
+def exclusion_matcher(patterns: Iterable[str]) -> Callable[[str], bool]:
+    """Match relative paths against copier `_exclude` patterns (gitignore style)."""
+    from pathspec import PathSpec
+
+    spec = PathSpec.from_lines("gitignore", [normalize("NFD", p) for p in patterns])
+    return lambda relative: bool(spec.match_file(relative))

@@ -65,3 +65,37 @@ def plain(data: Any) -> Any:
     if isinstance(data, float):
         return float(data)
     return data
+
+
+def line_of(node: Any, key: Any) -> int | None:
+    """The 1-based line of `key` in a loaded mapping (or index in a list), if known."""
+    lc: Any = getattr(node, "lc", None)
+    try:
+        line = lc.key(key)[0] if isinstance(node, dict) else lc.item(key)[0]
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return None
+    return int(line) + 1
+
+
+def literal(text: str) -> Any:
+    """A string dumped as a `|-` block (multi-line Jinja stays readable)."""
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    return LiteralScalarString(text)
+
+
+def mapping(items: dict[str, Any] | None = None) -> Any:
+    """A new round-trip mapping (keeps key order; takes comments)."""
+    from ruamel.yaml.comments import CommentedMap
+
+    return CommentedMap(items or {})
+
+
+def add_entry(container: Any, key: str, value: Any, *, comment: str = "",
+              indent: int = 0) -> None:
+    """Add `key: value` at the end of a loaded mapping, after a blank line and `# comment`.
+
+    `indent` is the column of the mapping's keys (0 at the top level).
+    """
+    container[key] = value
+    container.yaml_set_comment_before_after_key(key, before="\n" + comment, indent=indent)
