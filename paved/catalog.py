@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,27 @@ def open_catalog(source: str | None = None, *, version: str | None = None) -> Ca
         git.mirror(source, mirror)
         return _open_git(mirror, source, version)
     raise CatalogError(f"catalog {source!r} not found: not a directory and not a git URL")
+
+
+@contextmanager
+def working_tree(root: Path) -> Iterator[Catalog]:
+    """The catalog as its files are now, not at a tag: what authors test and release.
+
+    Copier renders a git repository from its latest tag (or HEAD), never from
+    uncommitted files, so the files are copied to a temporary directory first.
+    The version is the latest release plus `+dev` (`0.0.0+dev` before the first).
+    """
+    root = root.resolve()
+    if not root.is_dir():
+        raise CatalogError(f"catalog {root} not found: not a directory")
+    top = git.work_tree_root(root)
+    versions = tuple(release_tags(top)) if top is not None else ()
+    latest = versions[-1] if versions else "0.0.0"
+    with tempfile.TemporaryDirectory(prefix="paved-catalog-") as temporary:
+        snapshot = Path(temporary) / root.name
+        shutil.copytree(root, snapshot, symlinks=True,
+                        ignore=shutil.ignore_patterns(".git", "__pycache__"))
+        yield load(snapshot, source=str(root), version=f"{latest}+dev", versions=versions)
 
 
 def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = ()) -> Catalog:

@@ -1,0 +1,209 @@
+"""A trial of a catalog (`paved template test`): render every declared answer set, then
+check each render four ways.
+
+Per golden path, the manifest declares the answer sets to render (`test_matrix`,
+name -> answers; the defaults alone when absent) and the command each render
+must pass (`test_command`). Each render goes through these steps, each timed:
+
+    render       the golden path's layers into a fresh git repository
+    validators   `paved.validators.validate(project_dir)`, when that module exists
+    test         the declared test command, run inside the render
+    upgrade      render the previous release, `paved update` it to this working tree,
+                 fail on any conflict; skipped until `paved update` exists
+
+A skipped step is reported as skipped with its reason, never as passed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import paved
+from paved import git
+from paved.catalog import Catalog, GoldenPath, working_tree
+from paved.create import paved_context, render_golden_path
+from paved.errors import PavedError
+from paved.lint_files import sample_answer_sets
+from paved.project import Record, write_record
+from paved.questions import resolve_answers
+
+PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+OUTPUT_TAIL_LINES = 20
+
+
+class ValidatorOutcome(Protocol):
+    """What `paved.validators.validate(project_dir)` returns, one per validator run."""
+
+    name: str  # the validator, e.g. "zizmor"
+    ok: bool  # False: it found errors in the render
+    skipped: bool  # the tool is not installed: neither a pass nor a failure
+    message: str  # one line: what failed, or why it was skipped
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    status: str  # passed | failed | skipped
+    seconds: float
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RenderRun:
+    golden_path: str
+    answer_set: str
+    answers: Mapping[str, Any]
+    path: str  # where the render is (gone after the trial unless kept)
+    steps: tuple[Step, ...]
+    seconds: float
+    passed: bool
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    catalog: str
+    version: str
+    renders: tuple[RenderRun, ...]
+    passed: bool
+    seconds: float
+
+
+def run_trial(root: Path, *, golden_path: str | None = None, skip_tests: bool = False,
+              keep: Path | None = None, trust: bool = False, timeout: float = 1800,
+              progress: Callable[[str], None] = lambda message: None) -> TrialResult:
+    """Render and check every answer set of every golden path (or just `golden_path`)."""
+    with working_tree(root) as catalog:
+        return _run_all(catalog, golden_path=golden_path, skip_tests=skip_tests, keep=keep,
+                        trust=trust, timeout=timeout, progress=progress)
+
+
+def _run_all(catalog: Catalog, *, golden_path: str | None, skip_tests: bool,
+             keep: Path | None, trust: bool, timeout: float,
+             progress: Callable[[str], None]) -> TrialResult:
+    started = time.monotonic()
+    chosen = ([catalog.golden_path(golden_path)] if golden_path
+              else list(catalog.golden_paths.values()))
+    work = keep.resolve() if keep else Path(tempfile.mkdtemp(prefix="paved-test-"))
+    work.mkdir(parents=True, exist_ok=True)
+    runs = []
+    try:
+        for path in chosen:
+            for set_name, given in sample_answer_sets(path).items():
+                progress(f"testing {path.name} with answers {set_name!r}")
+                dest = work / f"{path.name}-{set_name}"
+                runs.append(_run_one(catalog, path, set_name, given, dest, skip_tests=skip_tests,
+                                     trust=trust, timeout=timeout))
+    finally:
+        if keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return TrialResult(catalog=catalog.source, version=catalog.version, renders=tuple(runs),
+                       passed=all(run.passed for run in runs),
+                       seconds=round(time.monotonic() - started, 3))
+
+
+def _run_one(catalog: Catalog, golden_path: GoldenPath, set_name: str,
+             given: Mapping[str, Any], dest: Path, *, skip_tests: bool, trust: bool,
+             timeout: float) -> RenderRun:
+    started = time.monotonic()
+    answers: Mapping[str, Any] = {}
+    try:
+        answers = _render(catalog, golden_path, given, dest, trust=trust)
+        steps = [Step("render", PASSED, _since(started))]
+    except PavedError as error:
+        steps = [Step("render", FAILED, _since(started), str(error))]
+    if steps[0].status == FAILED:
+        reason = "the render failed"
+        steps += [Step(name, SKIPPED, 0.0, reason) for name in ("validators", "test",
+                                                                "upgrade")]
+    else:
+        steps += [_validate(dest), _test(golden_path, dest, skip_tests, timeout),
+                  _upgrade(catalog)]
+    return RenderRun(golden_path=golden_path.name, answer_set=set_name, answers=answers,
+                     path=str(dest), steps=tuple(steps), seconds=_since(started),
+                     passed=all(step.status != FAILED for step in steps))
+
+
+def _render(catalog: Catalog, golden_path: GoldenPath, given: Mapping[str, Any], dest: Path,
+            *, trust: bool) -> Mapping[str, Any]:
+    # Not create.create_service: a plain copier template need not ask for a service name.
+    answers = resolve_answers(catalog.questions, given, catalog_root=catalog.root,
+                              context=paved_context(catalog, golden_path))
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    render_golden_path(catalog, golden_path, answers, dest, trust=trust)
+    write_record(dest, Record(catalog=catalog.source, version=catalog.version,
+                              golden_path=golden_path.name, layers=golden_path.layers,
+                              answers=answers, paved_version=paved.__version__))
+    git.init_and_commit(dest, f"Render {golden_path.name} for paved template test")
+    return answers
+
+
+def _validate(dest: Path) -> Step:
+    validate = _hook("paved.validators", "validate")
+    if validate is None:
+        return Step("validators", SKIPPED, 0.0, "needs paved.validators (not installed yet)")
+    started = time.monotonic()
+    outcomes: Sequence[ValidatorOutcome] = validate(dest)
+    failed = [item for item in outcomes if not item.ok and not item.skipped]
+    skipped = [item for item in outcomes if item.skipped]
+    detail = "; ".join(f"{item.name}: {item.message}" for item in failed + skipped)
+    if failed:
+        return Step("validators", FAILED, _since(started), detail)
+    if not outcomes or len(skipped) == len(outcomes):
+        return Step("validators", SKIPPED, _since(started), detail or "no validator applies")
+    return Step("validators", PASSED, _since(started), detail)
+
+
+def _test(golden_path: GoldenPath, dest: Path, skip_tests: bool, timeout: float) -> Step:
+    if skip_tests:
+        return Step("test", SKIPPED, 0.0, "--skip-tests")
+    if not golden_path.test_command:
+        return Step("test", SKIPPED, 0.0, "no test_command declared in paved-catalog.yml")
+    started = time.monotonic()
+    try:
+        done = subprocess.run(golden_path.test_command, shell=True, cwd=dest, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return Step("test", FAILED, _since(started),
+                    f"{golden_path.test_command!r} did not finish within {timeout:g} s")
+    if done.returncode != 0:
+        tail = "\n".join(done.stdout.splitlines()[-OUTPUT_TAIL_LINES:])
+        return Step("test", FAILED, _since(started),
+                    f"{golden_path.test_command!r} exited {done.returncode}:\n{tail}")
+    return Step("test", PASSED, _since(started), golden_path.test_command)
+
+
+def _upgrade(catalog: Catalog) -> Step:
+    # TODO(issue 5): once paved.update exists: render catalog.versions[-1], apply the
+    # golden path's fixture edits, commit, update to this working tree and fail on any
+    # conflict (see docs/authoring.md). Until then the step is skipped, never passed.
+    if _hook("paved.update", "update_project") is None:
+        return Step("upgrade", SKIPPED, 0.0, "needs paved update")
+    if not catalog.versions:
+        return Step("upgrade", SKIPPED, 0.0, "no released version to upgrade from")
+    return Step("upgrade", SKIPPED, 0.0, "needs paved update wired into paved template test")
+
+
+def _hook(module_name: str, function: str) -> Any:
+    """`module_name.function` when a colleague module provides it, else None."""
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name == module_name:
+            return None
+        raise
+    return getattr(module, function, None)
+
+
+def _since(started: float) -> float:
+    return round(time.monotonic() - started, 3)
