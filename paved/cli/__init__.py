@@ -84,9 +84,11 @@ def _root(
 def _register() -> None:
     from paved.cli import list as list_command
     from paved.cli import new as new_command
+    from paved.cli import template as template_command
 
     new_command.register(app)
     list_command.register(app)
+    template_command.register(app)
 
 
 _register()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,4 +17,9 @@ Trust = Annotated[
     bool,
     typer.Option("--trust", help="Allow the catalog to run code (copier tasks, migrations, "
                                  "extensions). Only for catalogs you trust."),
+]
+CatalogDir = Annotated[
+    Path,
+    typer.Argument(help="The catalog's directory (its working tree, not a tag). "
+                        "Default: the current directory.", show_default=False),
 ]
