@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ class _Source:
     line: int | None  # fixed line (copier.yml entries); None: use the template's own line
     text: str
     owner: str = ""  # question whose own string this is (self-use is not use)
+    in_name: bool = False  # a templated file name: no line to point at
     what: str = ""  # prefix for messages, e.g. "question 'x' validator: "
 
 
@@ -66,15 +67,17 @@ def check_templates(loaded: Catalog, config: Mapping[str, Any], copier_file: str
             sources += layer_sources
             files.append(file)
     seen_partials: set[str] = set()
+    uses: dict[str, set[str]] = {}  # file -> partials it names
     while sources:
         source = sources.pop(0)
         source_findings, partials, names = _inspect(env, source, defined, loaded.root)
         found += source_findings
         used |= names - {source.owner}
+        uses.setdefault(source.file, set()).update(partials)
         for partial in partials - seen_partials:
             seen_partials.add(partial)
             sources.append(_Source(partial, None, (loaded.root / partial).read_text("utf-8")))
-    bad_files = {item.file for item in found}
+    bad_files = _spoiled({item.file for item in found}, uses)
     files = [_with_static(file, file.display not in bad_files) for file in files]
     for question in loaded.questions:
         if question.name not in used:
@@ -84,6 +87,19 @@ def check_templates(loaded: Catalog, config: Mapping[str, Any], copier_file: str
     for golden_path in loaded.golden_paths.values():
         found += _render_golden_path(loaded, golden_path, files, env)
     return found
+
+
+def _spoiled(bad: set[str], uses: Mapping[str, set[str]]) -> set[str]:
+    """`bad` plus every file that reaches a bad partial: their render errors are echoes."""
+    spoiled = set(bad)
+    changed = True
+    while changed:
+        changed = False
+        for file, partials in uses.items():
+            if file not in spoiled and partials & spoiled:
+                spoiled.add(file)
+                changed = True
+    return spoiled
 
 
 def _with_static(file: LayerFile, ok: bool) -> LayerFile:
@@ -111,14 +127,18 @@ def _copier_sources(config: Mapping[str, Any], file: str) -> Iterator[_Source]:
 def _inspect(env: Any, source: _Source, defined: set[str],
              root: Path) -> tuple[list[Finding], set[str], set[str]]:
     facts = render.inspect_template(env, source.text, filename=source.file)
+    if source.in_name:
+        facts = replace(facts, variables=dict.fromkeys(facts.variables, 0),
+                        partials=tuple((name, 0) for name, _ in facts.partials),
+                        syntax_error=facts.syntax_error and (0, facts.syntax_error[1]))
     found = []
     if facts.syntax_error:
         line, message = facts.syntax_error
-        found.append(finding(source.file, source.line or line, "jinja-syntax",
+        found.append(finding(source.file, source.line or line or None, "jinja-syntax",
                              f"{source.what}{message}"))
     for name, line in facts.variables.items():
         if name not in defined:
-            found.append(finding(source.file, source.line or line, "undefined-variable",
+            found.append(finding(source.file, source.line or line or None, "undefined-variable",
                                  f"{source.what}{name!r} is not a question of the catalog "
                                  "nor a variable paved or copier provides"))
     partials = set()
@@ -127,7 +147,7 @@ def _inspect(env: Any, source: _Source, defined: set[str],
         if target.is_relative_to(root) and target.is_file():
             partials.add(target.relative_to(root).as_posix())
         else:
-            found.append(finding(source.file, source.line or line, "unresolved-partial",
+            found.append(finding(source.file, source.line or line or None, "unresolved-partial",
                                  f"{source.what}partial {name!r} does not exist in the "
                                  "catalog (paths are relative to the catalog root)"))
     return found, partials, set(facts.variables)
@@ -163,7 +183,8 @@ def _layer_files(loaded: Catalog, layer: Layer, config: Mapping[str, Any],
                 continue
             display = path.relative_to(loaded.root).as_posix()
             found: list[Finding] = []
-            sources = [_Source(display, None, part, what=f"file name {relative!r}: ")
+            sources = [_Source(display, None, part, what=f"file name {relative!r}: ",
+                               in_name=True)
                        for part in relative.split("/") if "{" in part]
             if path.is_symlink() and not path.resolve().is_relative_to(loaded.root):
                 found.append(finding(display, None, "path-escape", "links to "
@@ -209,21 +230,30 @@ def all_values(loaded: Catalog, golden_path: GoldenPath,
 
 def _render_golden_path(loaded: Catalog, golden_path: GoldenPath, files: list[LayerFile],
                         env: Any) -> Iterator[Finding]:
+    reported: set[tuple[str, int | None, str, str]] = set()
+    try:
+        all_values(loaded, golden_path, {})
+    except PavedError:
+        return  # a bad default: reported as question-default, and no answer set can render
     for set_name, given in sample_answer_sets(golden_path).items():
         try:
             values = all_values(loaded, golden_path, given)
         except PavedError as error:
-            if given:  # a bad default is already reported as question-default
+            if given:
                 yield finding(MANIFEST, _matrix_line(loaded.root, golden_path.name, set_name),
                               "test-matrix", f"golden path {golden_path.name!r}, answer set "
                               f"{set_name!r}: {error}")
             continue
         owners: dict[str, str] = {RECORD_FILE: "paved's record"}
+        where = f" (golden path {golden_path.name}, answers {set_name!r})"
         for layer in loaded.layers_of(golden_path):
             context = {**values, "paved_layer": layer.path}
             for file in (item for item in files if item.layer == layer.name):
-                yield from _render_file(file, context, env, owners, golden_path.name,
-                                        set_name)
+                for item in _render_file(file, context, env, owners):
+                    key = (item.file, item.line, item.rule, item.message)
+                    if key not in reported:  # once, with the first answer set showing it
+                        reported.add(key)
+                        yield finding(item.file, item.line, item.rule, item.message + where)
 
 
 def _matrix_line(root: Path, golden_path: str, set_name: str) -> int | None:
@@ -235,15 +265,14 @@ def _matrix_line(root: Path, golden_path: str, set_name: str) -> int | None:
 
 
 def _render_file(file: LayerFile, context: Mapping[str, Any], env: Any,
-                 owners: dict[str, str], golden_path: str, set_name: str) -> Iterator[Finding]:
-    where = f"(golden path {golden_path}, answers {set_name!r})"
+                 owners: dict[str, str]) -> Iterator[Finding]:
     rendered = []
     for part in file.parts:
         result = render.render_strict(env, part, context, filename=file.display)
         if result.text is None:
             if file.static_ok:
                 yield finding(file.display, None, "render-error",
-                              f"file name {part!r}: {result.error} {where}")
+                              f"file name {part!r}: {result.error}")
             return
         if not result.text:
             return  # copier skips a path with an empty part
@@ -251,17 +280,16 @@ def _render_file(file: LayerFile, context: Mapping[str, Any], env: Any,
     target = posixpath.normpath("/".join(rendered))
     if target.startswith(("../", "/")) or target == "..":
         yield finding(file.display, None, "path-escape",
-                      f"renders to {target!r}, outside the destination {where}")
+                      f"renders to {target!r}, outside the destination")
         return
     if target in owners and owners[target] != file.layer:
         yield finding(file.display, None, "path-collision",
-                      f"renders {target!r}, which {_owner(owners[target])} also writes "
-                      f"{where}")
+                      f"renders {target!r}, which {_owner(owners[target])} also writes")
     owners.setdefault(target, file.layer)
     if file.is_template and file.static_ok:
         result = render.render_strict(env, file.text, context, filename=file.display)
         if result.text is None:
-            yield finding(file.display, result.line, "render-error", f"{result.error} {where}")
+            yield finding(file.display, result.line, "render-error", result.error)
 
 
 def _owner(name: str) -> str:
