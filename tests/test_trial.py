@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import sys
+import types
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from paved.errors import UnknownGoldenPath
+from paved.trial import TrialResult, run_trial
+from tests.helpers import build_file_tree, commit_all
+from tests.template_catalogs import PLAIN_COPIER, small_catalog
+
+
+@pytest.fixture(autouse=True)
+def _no_colleague_modules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Steps backed by other modules are tested here with those modules absent or faked."""
+    monkeypatch.setitem(sys.modules, "paved.validators", None)
+    monkeypatch.setitem(sys.modules, "paved.update", None)
+
+
+def statuses(result: TrialResult) -> list[tuple[str, str, list[str]]]:
+    return [(run.golden_path, run.answer_set, [f"{step.name} {step.status}"
+                                               for step in run.steps])
+            for run in result.renders]
+
+
+def test_every_answer_set_is_rendered_and_tested(tmp_path: Path) -> None:
+    root = small_catalog(tmp_path / "catalog")
+    result = run_trial(root, keep=tmp_path / "renders")
+    assert result.passed and result.version == "0.0.0+dev"
+    steps = ["render passed", "validators skipped", "test passed", "upgrade skipped"]
+    assert statuses(result) == [("svc", "defaults", steps), ("svc", "other-port", steps)]
+    other = tmp_path / "renders" / "svc-other-port"
+    assert (other / "config" / "demo.env").read_text() == "PORT=9000\n"
+    assert (other / "README.md").read_text() == "# demo\n\nGolden path svc.\n"
+    assert result.renders[1].answers == {"service_name": "demo", "port": 9000}
+    assert result.renders[0].steps[1].detail == "needs paved.validators (not installed yet)"
+    assert result.renders[0].steps[3].detail == "needs paved update"
+    assert all(step.seconds >= 0 for run in result.renders for step in run.steps)
+
+
+def test_a_failing_test_command_fails_the_render(tmp_path: Path) -> None:
+    manifest = (small_catalog(tmp_path) / "paved-catalog.yml")
+    manifest.write_text(manifest.read_text().replace(
+        "test -s README.md", "echo checking; echo broken >&2; exit 3"))
+    result = run_trial(tmp_path, golden_path="svc")
+    assert not result.passed
+    test_step = result.renders[0].steps[2]
+    assert (test_step.status, test_step.detail) == (
+        "failed", "'echo checking; echo broken >&2; exit 3' exited 3:\nchecking\nbroken")
+
+
+def test_skip_tests_and_no_declared_command(tmp_path: Path) -> None:
+    skipped = run_trial(small_catalog(tmp_path / "a"), skip_tests=True).renders[0].steps[2]
+    assert (skipped.status, skipped.detail) == ("skipped", "--skip-tests")
+    build_file_tree(tmp_path / "plain", PLAIN_COPIER)
+    plain = run_trial(tmp_path / "plain")
+    assert statuses(plain) == [("plain", "defaults", ["render passed", "validators skipped",
+                                                       "test skipped", "upgrade skipped"])]
+    assert plain.renders[0].steps[2].detail == "no test_command declared in paved-catalog.yml"
+
+
+def test_a_render_failure_skips_the_other_steps(tmp_path: Path) -> None:
+    root = small_catalog(tmp_path, {"layers/base/bad.txt.jinja": "{% if %}\n"})
+    result = run_trial(root)
+    run = result.renders[0]
+    assert not result.passed and run.steps[0].status == "failed"
+    assert run.steps[0].detail.startswith("rendering layer 'layers/base' failed: ")
+    assert [(step.status, step.detail) for step in run.steps[1:]] == [
+        ("skipped", "the render failed")] * 3
+
+
+def test_the_working_tree_is_tested_not_the_latest_tag(tmp_path: Path) -> None:
+    root = small_catalog(tmp_path / "catalog")
+    commit_all(root, "First", tag="v1.0.0")
+    (root / "layers/base/NEW.md").write_text("uncommitted\n")
+    result = run_trial(root, keep=tmp_path / "renders")
+    assert result.version == "1.0.0+dev"
+    assert (tmp_path / "renders/svc-defaults/NEW.md").read_text() == "uncommitted\n"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    ok: bool
+    skipped: bool
+    message: str
+
+
+@pytest.mark.parametrize(("outcomes", "status", "detail"), [
+    ([Outcome("yamllint", True, False, "")], "passed", ""),
+    ([Outcome("yamllint", True, False, ""), Outcome("zizmor", False, False, "2 findings"),
+      Outcome("hadolint", True, True, "not installed")], "failed",
+     "zizmor: 2 findings; hadolint: not installed"),
+    ([Outcome("hadolint", True, True, "not installed")], "skipped", "hadolint: not installed"),
+    ([], "skipped", "no validator applies"),
+])
+def test_validators_run_through_the_hook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         outcomes: list[Outcome], status: str,
+                                         detail: str) -> None:
+    seen: list[Path] = []
+    module = types.ModuleType("paved.validators")
+    module.validate = lambda project_dir: seen.append(project_dir) or outcomes  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "paved.validators", module)
+    result = run_trial(small_catalog(tmp_path / "c"), golden_path="svc", skip_tests=True)
+    step = result.renders[0].steps[1]
+    assert (step.name, step.status, step.detail) == ("validators", status, detail)
+    assert len(seen) == 2 and seen[0].name == "svc-defaults"
+
+
+def test_unknown_golden_path(tmp_path: Path) -> None:
+    with pytest.raises(UnknownGoldenPath, match=r"^no golden path 'nope' in catalog "):
+        run_trial(small_catalog(tmp_path), golden_path="nope")
