@@ -20,6 +20,6 @@ Trust = Annotated[
 ]
 CatalogDir = Annotated[
     Path,
-    typer.Argument(help="The catalog's directory (its working tree, not a tag). "
+    typer.Argument(metavar="CATALOG", help="The catalog's directory (its working tree, not a tag). "
                         "Default: the current directory.", show_default=False),
 ]

@@ -35,8 +35,8 @@ def register(app: typer.Typer) -> None:
 
 @template_app.command("init")
 def init(
-    name: Annotated[str, typer.Argument(help="Name of the new golden path or layer, "
-                                             "such as dashboards.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Name of the new golden path "
+                                             "or layer, such as dashboards.")],
     layer: Annotated[bool, typer.Option("--layer", help="Add a layer instead of a "
                                         "golden path.")] = False,
     golden_path: Annotated[str | None, typer.Option(
