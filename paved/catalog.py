@@ -51,6 +51,9 @@ class GoldenPath:
     # default) and the command each render must pass.
     test_matrix: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     test_command: str = ""
+    # Folder (catalog-relative) of files a typical team changes in a service; the upgrade
+    # test copies them over a render of the previous release before updating it.
+    upgrade_edits: str = ""
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,8 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
                              layers=tuple(spec["layers"]), owner=str(spec.get("owner", "")),
                              test_matrix={str(key): dict(value or {}) for key, value
                                           in (spec.get("test_matrix") or {}).items()},
-                             test_command=str(spec.get("test_command") or ""))
+                             test_command=str(spec.get("test_command") or ""),
+                             upgrade_edits=str(spec.get("upgrade_edits") or ""))
             for name, spec in (manifest.get("golden_paths") or {}).items()
         }
     except (AttributeError, KeyError, TypeError) as error:

@@ -161,3 +161,19 @@ def tag_annotated(repo: Path, name: str, message: str) -> None:
     with _translated(f"tagging {name} in {repo}"):
         handle = git.Repo(repo)
         handle.git.tag("--annotate", name, "-m", message, env=_identity_env(handle))
+
+
+def clone_local(source: Path, dest: Path) -> None:
+    """A full local clone of the repository at `source` (branches and tags) into `dest`."""
+    with _translated(f"cloning {source}"):
+        git.Repo.clone_from(str(source), dest, multi_options=["--quiet", "--no-hardlinks"])
+
+
+def commit_everything(repo: Path, message: str) -> str:
+    """Stage every change in the work tree (deletions too) and commit it, even if empty."""
+    with _translated(f"committing in {repo}"):
+        handle = git.Repo(repo)
+        handle.git.add("--all", "--force")
+        handle.git.commit("--no-verify", "--quiet", "--allow-empty", "-m", message,
+                          env=_identity_env(handle))
+        return str(handle.head.commit.hexsha)

@@ -25,7 +25,8 @@ NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _QUESTION_KEYS = {"type", "help", "default", "choices", "validator", "when", "secret",
                   "multiselect", "placeholder", "qmark"}
 _MANIFEST_KEYS = {"name", "description", "version", "golden_paths", "layers"}
-_GOLDEN_PATH_KEYS = {"description", "owner", "layers", "test_matrix", "test_command"}
+_GOLDEN_PATH_KEYS = {"description", "owner", "layers", "test_matrix", "test_command",
+                     "upgrade_edits"}
 _LAYER_KEYS = {"description", "owner", "path", "once", "managed", "produces"}
 
 
@@ -155,7 +156,7 @@ def check_manifest(manifest: Any, root: Path) -> list[Finding]:
     for name, spec in golden_paths.items():
         found += _check_entry(golden_paths, name, spec, "golden path", _GOLDEN_PATH_KEYS)
         if isinstance(spec, Mapping):
-            found += _check_golden_path(spec, str(name), set(layers))
+            found += _check_golden_path(spec, str(name), set(layers), root)
     return found
 
 
@@ -192,8 +193,8 @@ def _check_layer_path(spec: Mapping[str, Any], name: str, root: Path) -> Iterato
                           f"layer {name!r}: {key} must be a list of paths or globs")
 
 
-def _check_golden_path(spec: Mapping[str, Any], name: str,
-                       declared: set[str]) -> Iterator[Finding]:
+def _check_golden_path(spec: Mapping[str, Any], name: str, declared: set[str],
+                       root: Path) -> Iterator[Finding]:
     file = catalog_module.MANIFEST
     line = yaml.line_of(spec, "layers")
     layers = spec.get("layers")
@@ -217,6 +218,11 @@ def _check_golden_path(spec: Mapping[str, Any], name: str,
     if not isinstance(spec.get("test_command", ""), str):
         yield finding(file, yaml.line_of(spec, "test_command"), "manifest-schema",
                       f"golden path {name!r}: test_command must be a shell command")
+    edits = spec.get("upgrade_edits")
+    if edits is not None and not (isinstance(edits, str) and (root / edits).is_dir()
+                                  and (root / edits).resolve().is_relative_to(root)):
+        yield finding(file, yaml.line_of(spec, "upgrade_edits"), "manifest-schema",
+                      f"golden path {name!r}: upgrade_edits must be a folder in the catalog")
 
 
 def _unknown_keys(spec: Mapping[str, Any], known: set[str], file: str,

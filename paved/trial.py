@@ -34,6 +34,7 @@ from paved.errors import PavedError
 from paved.lint_files import sample_answer_sets
 from paved.project import Record, write_record
 from paved.questions import resolve_answers
+from paved.rehearsal import rehearse
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 OUTPUT_TAIL_LINES = 20
@@ -81,11 +82,12 @@ def run_trial(root: Path, *, golden_path: str | None = None, skip_tests: bool = 
               progress: Callable[[str], None] = lambda message: None) -> TrialResult:
     """Render and check every answer set of every golden path (or just `golden_path`)."""
     with working_tree(root) as catalog:
-        return _run_all(catalog, golden_path=golden_path, skip_tests=skip_tests, keep=keep,
-                        trust=trust, timeout=timeout, progress=progress)
+        return _run_all(root.resolve(), catalog, golden_path=golden_path,
+                        skip_tests=skip_tests, keep=keep, trust=trust, timeout=timeout,
+                        progress=progress)
 
 
-def _run_all(catalog: Catalog, *, golden_path: str | None, skip_tests: bool,
+def _run_all(root: Path, catalog: Catalog, *, golden_path: str | None, skip_tests: bool,
              keep: Path | None, trust: bool, timeout: float,
              progress: Callable[[str], None]) -> TrialResult:
     started = time.monotonic()
@@ -99,8 +101,8 @@ def _run_all(catalog: Catalog, *, golden_path: str | None, skip_tests: bool,
             for set_name, given in sample_answer_sets(path).items():
                 progress(f"testing {path.name} with answers {set_name!r}")
                 dest = work / f"{path.name}-{set_name}"
-                runs.append(_run_one(catalog, path, set_name, given, dest, skip_tests=skip_tests,
-                                     trust=trust, timeout=timeout))
+                runs.append(_run_one(root, catalog, path, set_name, given, dest,
+                                     skip_tests=skip_tests, trust=trust, timeout=timeout))
     finally:
         if keep is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -109,7 +111,7 @@ def _run_all(catalog: Catalog, *, golden_path: str | None, skip_tests: bool,
                        seconds=round(time.monotonic() - started, 3))
 
 
-def _run_one(catalog: Catalog, golden_path: GoldenPath, set_name: str,
+def _run_one(root: Path, catalog: Catalog, golden_path: GoldenPath, set_name: str,
              given: Mapping[str, Any], dest: Path, *, skip_tests: bool, trust: bool,
              timeout: float) -> RenderRun:
     started = time.monotonic()
@@ -125,7 +127,7 @@ def _run_one(catalog: Catalog, golden_path: GoldenPath, set_name: str,
                                                                 "upgrade")]
     else:
         steps += [_validate(dest), _test(golden_path, dest, skip_tests, timeout),
-                  _upgrade(catalog)]
+                  _upgrade(root, catalog, golden_path, given, dest, trust)]
     return RenderRun(golden_path=golden_path.name, answer_set=set_name, answers=answers,
                      path=str(dest), steps=tuple(steps), seconds=_since(started),
                      passed=all(step.status != FAILED for step in steps))
@@ -183,15 +185,16 @@ def _test(golden_path: GoldenPath, dest: Path, skip_tests: bool, timeout: float)
     return Step("test", PASSED, _since(started), golden_path.test_command)
 
 
-def _upgrade(catalog: Catalog) -> Step:
-    # TODO(issue 5): once paved.update exists: render catalog.versions[-1], apply the
-    # golden path's fixture edits, commit, update to this working tree and fail on any
-    # conflict (see docs/authoring.md). Until then the step is skipped, never passed.
-    if _hook("paved.update", "update_project") is None:
+def _upgrade(root: Path, catalog: Catalog, golden_path: GoldenPath,
+             given: Mapping[str, Any], dest: Path, trust: bool) -> Step:
+    update = _hook("paved.update", "update_project")
+    if update is None:
         return Step("upgrade", SKIPPED, 0.0, "needs paved update")
-    if not catalog.versions:
-        return Step("upgrade", SKIPPED, 0.0, "no released version to upgrade from")
-    return Step("upgrade", SKIPPED, 0.0, "needs paved update wired into paved template test")
+    started = time.monotonic()
+    outcome = rehearse(root, catalog, golden_path, given,
+                       dest.with_name(dest.name + "-upgrade"), update=update, render=_render,
+                       trust=trust)
+    return Step("upgrade", outcome.status, _since(started), outcome.detail)
 
 
 def _hook(module_name: str, function: str) -> Any:
