@@ -159,3 +159,12 @@ def test_a_plain_copier_template_is_a_catalog(tmp_path: Path) -> None:
 def test_not_a_catalog(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match=r"is not a catalog: it has no copier\.yml$"):
         lint_catalog(tmp_path)
+
+
+def test_a_link_leaving_the_catalog(tmp_path: Path) -> None:
+    root = small_catalog(tmp_path / "catalog")
+    (tmp_path / "secret").write_text("x")
+    (root / "layers/base/leak").symlink_to(tmp_path / "secret")
+    assert summary(lint_catalog(root).findings) == [
+        f"layers/base/leak path-escape error: links to {tmp_path / 'secret'}, outside the "
+        "catalog"]

@@ -113,3 +113,12 @@ def test_validators_run_through_the_hook(tmp_path: Path, monkeypatch: pytest.Mon
 def test_unknown_golden_path(tmp_path: Path) -> None:
     with pytest.raises(UnknownGoldenPath, match=r"^no golden path 'nope' in catalog "):
         run_trial(small_catalog(tmp_path), golden_path="nope")
+
+
+def test_the_bundled_catalog_renders_every_declared_answer_set() -> None:
+    from paved.catalog import bundled_root
+
+    result = run_trial(bundled_root(), skip_tests=True)
+    assert result.passed
+    assert [(run.golden_path, run.answer_set, run.steps[0].status) for run in result.renders] \
+        == [("python-service", "defaults", "passed"), ("python-service", "production", "passed")]
