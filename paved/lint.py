@@ -18,6 +18,7 @@ from typing import Any
 
 from paved import catalog as catalog_module
 from paved import render, yaml
+from paved.create import paved_context
 from paved.errors import CatalogError, InputError, PavedError
 from paved.questions import TYPES, Question, check, convert
 
@@ -86,7 +87,7 @@ class LintResult:
 
 def lint_catalog(root: Path) -> LintResult:
     """Every finding in the catalog whose working tree is at `root`."""
-    from paved import lint_files
+    from paved import lint_files  # it builds on this module's Finding and rules
 
     root = root.resolve()
     if not root.is_dir():
@@ -297,6 +298,4 @@ def _default_problem(question: Question, env: Any, scope: dict[str, Any]) -> str
 def sample_context(loaded: catalog_module.Catalog,
                    golden_path: catalog_module.GoldenPath) -> dict[str, Any]:
     """paved's own render variables for `golden_path` (answers come on top)."""
-    from paved.create import paved_context
-
     return paved_context(loaded, golden_path)

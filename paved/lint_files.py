@@ -78,7 +78,7 @@ def check_templates(loaded: Catalog, config: Mapping[str, Any], copier_file: str
             seen_partials.add(partial)
             sources.append(_Source(partial, None, (loaded.root / partial).read_text("utf-8")))
     bad_files = _spoiled({item.file for item in found}, uses)
-    files = [_with_static(file, file.display not in bad_files) for file in files]
+    files = [replace(file, static_ok=file.display not in bad_files) for file in files]
     for question in loaded.questions:
         if question.name not in used:
             found.append(finding(copier_file, yaml.line_of(config, question.name),
@@ -100,10 +100,6 @@ def _spoiled(bad: set[str], uses: Mapping[str, set[str]]) -> set[str]:
                 spoiled.add(file)
                 changed = True
     return spoiled
-
-
-def _with_static(file: LayerFile, ok: bool) -> LayerFile:
-    return LayerFile(file.layer, file.display, file.parts, file.is_template, file.text, ok)
 
 
 def _copier_sources(config: Mapping[str, Any], file: str) -> Iterator[_Source]:

