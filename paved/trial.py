@@ -6,7 +6,7 @@ name -> answers; the defaults alone when absent) and the command each render
 must pass (`test_command`). Each render goes through these steps, each timed:
 
     render       the golden path's layers into a fresh git repository
-    validators   `paved.validators.validate(project_dir)`, when that module exists
+    validators   `paved.validators.validate_project(dir)`, when that module exists
     test         the declared test command, run inside the render
     upgrade      render the previous release, `paved update` it to this working tree,
                  fail on any conflict; skipped until `paved update` exists
