@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,12 @@ from tests.helpers import commit_all, git
 from tests.template_catalogs import small_catalog
 
 CHANGELOG = "# Catalog changelog\n\nIntro.\n\n## 0.1.0\n\n- First release.\n"
+
+
+@pytest.fixture(autouse=True)
+def _no_validators(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The validators step has its own tests (tests/test_trial.py); keep these offline."""
+    monkeypatch.setitem(sys.modules, "paved.validators", None)
 
 
 @pytest.fixture
