@@ -177,3 +177,10 @@ def commit_everything(repo: Path, message: str) -> str:
         handle.git.commit("--no-verify", "--quiet", "--allow-empty", "-m", message,
                           env=_identity_env(handle))
         return str(handle.head.commit.hexsha)
+
+
+def tracked_files(repo: Path) -> set[str]:
+    """Every path committed at HEAD (`git ls-tree -r --name-only HEAD`)."""
+    with _translated(f"listing files of {repo}"):
+        text = git.Repo(repo).git.ls_tree("-r", "--name-only", "-z", "HEAD")
+    return {name for name in text.split("\0") if name}

@@ -36,9 +36,14 @@ class Rehearsal:
 
 
 def rehearse(root: Path, catalog: Catalog, golden_path: GoldenPath, given: Mapping[str, Any],
-             dest: Path, *, update: Updater, render: Callable[..., Any],
+             dest: Path, *, fresh: Path, update: Updater, render: Callable[..., Any],
              trust: bool) -> Rehearsal:
-    """Generate `golden_path` at the previous release into `dest`, edit it, update it."""
+    """Generate `golden_path` at the previous release into `dest`, edit it, update it.
+
+    `fresh` is a render of the working tree with the same answers: every file it
+    committed, the updated project must have committed too (a layer added to the
+    golden path, for one). Commits, so that what the test step built is ignored.
+    """
     if not catalog.versions:
         return Rehearsal("skipped", "no released version to upgrade from")
     if not git.is_repo_root(root):
@@ -72,6 +77,14 @@ def rehearse(root: Path, catalog: Catalog, golden_path: GoldenPath, given: Mappi
     if conflicts:
         return Rehearsal("failed", f"paved update {previous} → working tree left conflicts "
                                    f"in: {', '.join(conflicts)}")
+    try:
+        missing = sorted(git.tracked_files(fresh) - git.tracked_files(dest))
+    except PavedError as error:
+        return Rehearsal("failed", f"reading the updated project: {error}")
+    if missing:
+        return Rehearsal("failed", f"after paved update {previous} → working tree, "
+                                   f"{len(missing)} file(s) of a fresh render are missing: "
+                                   f"{', '.join(missing[:5])}{', …' if len(missing) > 5 else ''}")
     changed = len(getattr(result, "files", ()))
     return Rehearsal("passed", f"{previous} → working tree with {edited} team edit(s): "
                                f"{changed} file(s) updated, no conflict")

@@ -200,8 +200,8 @@ def _upgrade(root: Path, catalog: Catalog, golden_path: GoldenPath,
         return Step("upgrade", SKIPPED, 0.0, "needs paved update")
     started = time.monotonic()
     outcome = rehearse(root, catalog, golden_path, given,
-                       dest.with_name(dest.name + "-upgrade"), update=update, render=_render,
-                       trust=trust)
+                       dest.with_name(dest.name + "-upgrade"), fresh=dest, update=update,
+                       render=_render, trust=trust)
     return Step("upgrade", outcome.status, _since(started), outcome.detail)
 
 

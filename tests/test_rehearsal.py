@@ -29,6 +29,7 @@ class Updater:
 
     result: FakeUpdate
     calls: list[dict[str, Any]] = field(default_factory=list)
+    brings_new_files: bool = True
 
     def __call__(self, path: Path, *, to: str, data: dict[str, Any], trust: bool) -> FakeUpdate:
         record = read_record(path)
@@ -39,6 +40,9 @@ class Updater:
             "dirty": git(path, "status", "--porcelain"),
             "target_has_new_file": (target.root / "layers/base/NEW.md").is_file(),
         })
+        if self.brings_new_files:
+            (path / "NEW.md").write_text((target.root / "layers/base/NEW.md").read_text())
+            commit_all(path, "Update")
         return self.result
 
 
@@ -103,3 +107,16 @@ def test_a_golden_path_new_since_the_release_is_skipped(
     scaffold(released, "worker", layer=False)
     step = run_trial(released, golden_path="worker").renders[0].steps[3]
     assert (step.status, step.detail) == ("skipped", "golden path worker is new since 1.0.0")
+
+
+def test_files_a_fresh_render_has_must_arrive(released: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    install(monkeypatch, Updater(FakeUpdate(), brings_new_files=False))
+    # The test step's own output (here build/) is not part of the render.
+    manifest = released / "paved-catalog.yml"
+    manifest.write_text(manifest.read_text().replace("test -s README.md",
+                                                     "mkdir build && touch build/out"))
+    step = run_trial(released).renders[0].steps[3]
+    assert (step.status, step.detail) == (
+        "failed", "after paved update 1.0.0 → working tree, 1 file(s) of a fresh render are "
+                  "missing: NEW.md")
