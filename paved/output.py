@@ -57,3 +57,8 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
     lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=False))
              .rstrip() for line in (headers, *rows)]
     return "\n".join(lines)
+
+
+def emit_document(document: Mapping[str, Any]) -> None:
+    """A JSON document in someone else's format (SARIF): printed as is, no schema_version."""
+    print(json.dumps(document, indent=2))

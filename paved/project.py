@@ -19,6 +19,7 @@ RECORD_FILE = ".paved.yml"
 _HEADER = """\
 # Written by paved: what produced this repository. `paved update` and
 # `paved status` read it and `paved update` rewrites it; do not edit by hand.
+---
 """
 
 

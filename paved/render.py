@@ -8,9 +8,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+import traceback
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
+from unicodedata import normalize
 
 from paved.errors import RenderError
 
@@ -35,15 +38,30 @@ def render_layers(catalog_root: Path, layer_dirs: Sequence[str], dest: Path,
     A plain copier template (one layer at the root, `""`) is rendered as it is.
     Copier tasks, migrations and extensions run only when `trust` is set.
     """
+    _refuse_escaping_links(catalog_root)
     if list(layer_dirs) == [""]:
-        _run_copier(catalog_root, dest, {**context, LAYER_VARIABLE: ""}, trust=trust)
+        _run_copier(catalog_root, dest, {**context, LAYER_VARIABLE: ""}, trust=trust,
+                    origins={})
         return
     with tempfile.TemporaryDirectory(prefix="paved-compose-") as scratch:
-        composed = _compose(catalog_root, layer_dirs, Path(scratch) / "catalog")
-        _run_copier(composed, dest, {**context, LAYER_VARIABLE: COMPOSED_DIR}, trust=trust)
+        composed, origins = _compose(catalog_root, layer_dirs, Path(scratch) / "catalog")
+        _run_copier(composed, dest, {**context, LAYER_VARIABLE: COMPOSED_DIR}, trust=trust,
+                    origins=origins)
 
 
-def _compose(catalog_root: Path, layer_dirs: Sequence[str], composed: Path) -> Path:
+def _refuse_escaping_links(catalog_root: Path) -> None:
+    """A link out of the catalog would copy a file of this machine into the new repo."""
+    top = catalog_root.resolve()
+    for path in catalog_root.rglob("*"):
+        if path.is_symlink() and not path.resolve().is_relative_to(top):
+            raise RenderError(f"the catalog links {path.relative_to(catalog_root)} to a file "
+                              f"outside it; refusing to render it")
+
+
+def _compose(catalog_root: Path, layer_dirs: Sequence[str],
+             composed: Path) -> tuple[Path, dict[str, str]]:
+    """The composed template, and where each of its layer files comes from in the catalog
+    (so that an error names `layers/base/README.md.jinja`, not a scratch path)."""
     from paved import yaml
 
     layer_tops = {Path(layer).parts[0] for layer in layer_dirs}
@@ -60,6 +78,7 @@ def _compose(catalog_root: Path, layer_dirs: Sequence[str], composed: Path) -> P
     suffix = str(config.get("_templates_suffix", ".jinja"))
     union = composed / COMPOSED_DIR
     owners: dict[str, str] = {}  # rendered name -> layer
+    origins: dict[str, str] = {}  # path in the composed template -> path in the catalog
     for layer in layer_dirs:
         source = catalog_root / layer
         for path in sorted(source.rglob("*")):
@@ -73,14 +92,16 @@ def _compose(catalog_root: Path, layer_dirs: Sequence[str], composed: Path) -> P
                 raise RenderError(f"layers {owners[rendered]!r} and {layer!r} both write "
                                   f"{rendered}; a file belongs to one layer")
             owners[rendered] = layer
+            origins[f"{COMPOSED_DIR}/{relative}"] = f"{layer}/{relative}"
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target, follow_symlinks=False)
     config["_subdirectory"] = COMPOSED_DIR
     yaml.dump(config, config_file)
-    return composed
+    return composed, origins
 
 
-def _run_copier(template: Path, dest: Path, data: Mapping[str, Any], *, trust: bool) -> None:
+def _run_copier(template: Path, dest: Path, data: Mapping[str, Any], *, trust: bool,
+                origins: Mapping[str, str]) -> None:
     import copier
     from copier.errors import CopierError, UnsafeTemplateError
 
@@ -92,11 +113,12 @@ def _run_copier(template: Path, dest: Path, data: Mapping[str, Any], *, trust: b
         raise RenderError(f"the catalog wants to run code ({reason}); "
                           "pass --trust only if you trust this catalog") from error
     except (CopierError, ValueError) as error:
-        raise RenderError(f"rendering failed: {_one_line(error)}") from error
+        raise RenderError(f"rendering failed: {_one_line(error, template, origins)}") from error
     except Exception as error:
         # Jinja raises its own errors (TemplateSyntaxError, UndefinedError…) through copier.
         if type(error).__module__.startswith("jinja2"):
-            raise RenderError(f"rendering failed: {_one_line(error)}") from error
+            raise RenderError(f"rendering failed: "
+                              f"{_one_line(error, template, origins)}") from error
         raise
     ensure_contained(dest)
 
@@ -113,11 +135,16 @@ def ensure_contained(root: Path) -> None:
                                   f"{os.readlink(path)}, outside the project")
 
 
-def _one_line(error: BaseException) -> str:
+def _one_line(error: BaseException, template: Path | None = None,
+              origins: Mapping[str, str] | None = None) -> str:
+    """The error in one line, led by `file:line: ` (relative to the catalog) when known."""
     text = " ".join(str(error).split())
     location = ""
     filename, lineno = getattr(error, "filename", None), getattr(error, "lineno", None)
     if filename and lineno:
+        if template is not None and Path(filename).is_relative_to(template):
+            filename = Path(filename).relative_to(template).as_posix()
+            filename = (origins or {}).get(filename, filename)
         location = f"{filename}:{lineno}: "
     return f"{location}{text or type(error).__name__}"
 
@@ -147,3 +174,98 @@ def render_string(env: SandboxedEnvironment, template: str, context: Mapping[str
         return env.from_string(template).render(**context)
     except TemplateError as error:
         raise RenderError(f"cannot evaluate {template!r}: {_one_line(error)}") from error
+
+
+# Static and strict checks of templates, for `paved template lint`. Kept here because
+# this module is the one that knows Jinja and copier's rules for templated paths.
+
+#: Variables copier puts in every render context, beside the answers.
+COPIER_CONTEXT = ("_copier_conf", "_copier_answers", "_copier_python", "_copier_phase",
+                  "_copier_operation", "_external_data", "_folder_name")
+_PARTIAL_NODES = ("Include", "Import", "FromImport")
+
+
+@dataclass(frozen=True)
+class TemplateFacts:
+    """What one Jinja source needs from outside: context variables and other templates."""
+
+    variables: Mapping[str, int]  # name read but never set in the template -> first line
+    partials: tuple[tuple[str, int], ...] = ()  # (template name, line); constant names only
+    dynamic_partials: tuple[int, ...] = ()  # lines of includes whose name is computed
+    syntax_error: tuple[int, str] | None = None  # (line, message)
+
+
+@dataclass(frozen=True)
+class StrictRender:
+    """The outcome of rendering with every variable required (`StrictUndefined`)."""
+
+    text: str | None
+    error: str = ""
+    line: int | None = None
+
+
+def inspect_template(env: SandboxedEnvironment, source: str, *,
+                     filename: str = "<string>") -> TemplateFacts:
+    """Parse `source` and list what it reads from its context and which templates it uses."""
+    from jinja2 import TemplateSyntaxError, meta, nodes
+
+    try:
+        tree = env.parse(source, filename=filename)
+    except TemplateSyntaxError as error:
+        return TemplateFacts(variables={}, syntax_error=(error.lineno, error.message or ""))
+    undeclared = meta.find_undeclared_variables(tree) - set(env.globals)
+    lines: dict[str, int] = {}
+    for name_node in tree.find_all(nodes.Name):
+        if name_node.name in undeclared and name_node.ctx == "load":
+            lines.setdefault(name_node.name, name_node.lineno)
+    partials, dynamic = [], []
+    for node in tree.find_all(tuple(getattr(nodes, kind) for kind in _PARTIAL_NODES)):
+        target = node.template
+        if isinstance(target, nodes.Const) and isinstance(target.value, str):
+            partials.append((target.value, node.lineno))
+        else:
+            dynamic.append(node.lineno)
+    return TemplateFacts(variables=dict(sorted(lines.items())), partials=tuple(partials),
+                         dynamic_partials=tuple(dynamic))
+
+
+def strict_environment(catalog_root: Path) -> SandboxedEnvironment:
+    """The question environment, plus copier's `pathjoin` global, for strict renders."""
+    env = environment(catalog_root)
+    env.globals["pathjoin"] = lambda *parts: str(PurePosixPath(*parts))
+    return env
+
+
+def render_strict(env: SandboxedEnvironment, source: str, context: Mapping[str, Any], *,
+                  filename: str) -> StrictRender:
+    """Render `source` with every variable required; on failure say where and why."""
+    from jinja2 import TemplateError
+
+    try:
+        template = env.from_string(source)
+        template.filename = filename
+        return StrictRender(text=template.render(**context))
+    except TemplateError as error:
+        return StrictRender(text=None, error=" ".join(str(error).split()),
+                            line=_template_line(error, filename))
+    except (ArithmeticError, TypeError, ValueError, LookupError) as error:
+        return StrictRender(text=None, error=f"{type(error).__name__}: {error}",
+                            line=_template_line(error, filename))
+
+
+def _template_line(error: BaseException, filename: str) -> int | None:
+    line = getattr(error, "lineno", None)
+    if isinstance(line, int) and getattr(error, "filename", None) in (filename, None):
+        return line
+    # Jinja rewrites tracebacks so that frames point at template lines.
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if frame.filename == filename]
+    return frames[-1].lineno if frames else None
+
+
+def exclusion_matcher(patterns: Iterable[str]) -> Callable[[str], bool]:
+    """Match relative paths against copier `_exclude` patterns (gitignore style)."""
+    from pathspec import PathSpec
+
+    spec = PathSpec.from_lines("gitignore", [normalize("NFD", p) for p in patterns])
+    return lambda relative: bool(spec.match_file(relative))

@@ -74,17 +74,14 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
     head = _check_ready(repo, branch)
     record = read_record(repo.root)
     catalog = open_catalog(record.catalog, version=to)
-    golden_path = GoldenPath(name=record.golden_path, description="", layers=record.layers)
-    missing = [layer for layer in record.layers if layer not in catalog.layers]
-    if missing:
-        raise CatalogError(f"catalog {catalog.source} v{catalog.version} has no layer "
-                           f"{missing[0]!r}, which this repo uses")
+    golden_path = _target_golden_path(catalog, record)
     answers = _answers(catalog, golden_path, record, data)
     new_record = Record(catalog=record.catalog, version=catalog.version,
-                        golden_path=record.golden_path, layers=record.layers, answers=answers,
-                        paved_version=paved.__version__)
+                        golden_path=record.golden_path, layers=golden_path.layers,
+                        answers=answers, paved_version=paved.__version__)
     result = _Outcome(repo, record, new_record, catalog, dry_run, branch)
-    if catalog.version == record.version and answers == dict(record.answers):
+    if (catalog.version == record.version and answers == dict(record.answers)
+            and golden_path.layers == record.layers):
         return result.up_to_date()
     trust = trust or config.is_trusted(record.catalog)
     with tempfile.TemporaryDirectory(prefix="paved-update-") as scratch:
@@ -100,7 +97,7 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
     ours = merge.Snapshot(entries=repo.entries(head))
     labels = merge.Labels(ours="HEAD", base=f"paved v{record.version}",
                           theirs=f"paved v{catalog.version}")
-    once = tuple(glob for name in record.layers for glob in catalog.layers[name].once)
+    once = tuple(glob for name in golden_path.layers for glob in catalog.layers[name].once)
     changes = merge.plan(repo, base.snapshot, ours, theirs, once=once, labels=labels,
                          overwrite=(RECORD_FILE,), with_diffs=dry_run)
     if dry_run:
@@ -145,6 +142,18 @@ def _answers(catalog: Catalog, golden_path: GoldenPath, record: Record,
     return resolve_answers(catalog.questions, {**record.answers, **data}, strict=False,
                            catalog_root=catalog.root,
                            context=paved_context(catalog, golden_path))
+
+
+def _target_golden_path(catalog: Catalog, record: Record) -> GoldenPath:
+    """The golden path as the new version defines it, so that a layer the platform team
+    added to it reaches every repo; the recorded layers when the catalog dropped it."""
+    if record.golden_path in catalog.golden_paths:
+        return catalog.golden_paths[record.golden_path]
+    missing = [layer for layer in record.layers if layer not in catalog.layers]
+    if missing:
+        raise CatalogError(f"catalog {catalog.source} v{catalog.version} has no layer "
+                           f"{missing[0]!r}, which this repo uses")
+    return GoldenPath(name=record.golden_path, description="", layers=record.layers)
 
 
 def _render_base(record: Record, dest: Path, trust: bool) -> pristine.Base:

@@ -123,3 +123,27 @@ def line_of(node: Any, key: Any = None) -> int | None:
         return int(positions.key(key)[0]) + 1
     except (KeyError, IndexError, TypeError, AttributeError):
         return int(positions.line) + 1
+
+
+def literal(text: str) -> Any:
+    """A string dumped as a `|-` block (multi-line Jinja stays readable)."""
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    return LiteralScalarString(text)
+
+
+def mapping(items: dict[str, Any] | None = None) -> Any:
+    """A new round-trip mapping (keeps key order; takes comments)."""
+    from ruamel.yaml.comments import CommentedMap
+
+    return CommentedMap(items or {})
+
+
+def add_entry(container: Any, key: str, value: Any, *, comment: str = "",
+              indent: int = 0) -> None:
+    """Add `key: value` at the end of a loaded mapping, after a blank line and `# comment`.
+
+    `indent` is the column of the mapping's keys (0 at the top level).
+    """
+    container[key] = value
+    container.yaml_set_comment_before_after_key(key, before="\n" + comment, indent=indent)

@@ -45,7 +45,8 @@ def test_makes_one_commit_naming_the_golden_path_and_catalog_version(tmp_path: P
 def test_records_what_produced_the_repo(tmp_path: Path) -> None:
     new(tmp_path, "--data", "owner=team-payments", "--data", "http_port=9000")
     record = (tmp_path / "svc" / ".paved.yml").read_text()
-    assert "catalog: bundled\nversion: 0.1.0\ngolden_path: python-service\n" in record
+    assert record.startswith("# Written by paved")
+    assert "\n---\ncatalog: bundled\nversion: 0.1.0\ngolden_path: python-service\n" in record
     assert "  - base\n  - python-service\n  - ci-github\n  - deploy-k8s\n" in record
     assert "  owner: team-payments\n" in record
     assert "  http_port: 9000\n" in record
@@ -224,7 +225,7 @@ def test_template_error_in_the_last_layer_leaves_nothing_behind(tmp_path: Path) 
     code, _, stderr = new(tmp_path, "--catalog", str(catalog))
     assert code == 1
     assert stderr.startswith("paved: error: rendering failed: ")
-    assert "broken.txt.jinja:2: " in stderr
+    assert "rendering failed: layers/deploy-k8s/broken.txt.jinja:2: " in stderr
     assert len(stderr.strip().splitlines()) == 1
     assert leftovers(tmp_path) == ["catalog"]
 
@@ -324,8 +325,8 @@ def test_catalog_link_to_a_file_outside_is_refused(tmp_path: Path) -> None:
     shutil.copytree(catalog, plain, symlinks=True, ignore=shutil.ignore_patterns(".git"))
     code, _, stderr = new(tmp_path, "--catalog", str(plain))
     assert code == 1
-    assert stderr == ("paved: error: catalog " + str(plain) + " links layers/base/stolen.txt "
-                      "to a file outside the catalog; refusing to render it\n")
+    assert stderr == ("paved: error: the catalog links layers/base/stolen.txt to a file "
+                      "outside it; refusing to render it\n")
     assert not (tmp_path / "svc").exists()
 
 

@@ -99,6 +99,7 @@ def _register() -> None:
     from paved.cli import list as list_command
     from paved.cli import new as new_command
     from paved.cli import status as status_command
+    from paved.cli import template as template_command
     from paved.cli import update as update_command
 
     new_command.register(app)
@@ -106,6 +107,7 @@ def _register() -> None:
     check_command.register(app)
     update_command.register(app)
     status_command.register(app)
+    template_command.register(app)
 
 
 _register()

@@ -37,3 +37,8 @@ def parse_data(values: list[str] | None) -> dict[str, str]:
             raise typer.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--data")
         data[key.strip()] = value
     return data
+CatalogDir = Annotated[
+    Path,
+    typer.Argument(metavar="CATALOG", help="The catalog's directory (its working tree, not a tag). "
+                        "Default: the current directory.", show_default=False),
+]

@@ -1,0 +1,123 @@
+"""`paved template init | lint`: scaffold and check a catalog (test and release: template_run)."""
+
+from __future__ import annotations
+
+import enum
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from paved import output
+from paved.cli import options
+from paved.errors import ExitCode
+from paved.lint import LintResult, Severity, lint_catalog
+from paved.sarif import to_sarif
+from paved.scaffold import ScaffoldResult, scaffold
+
+template_app = typer.Typer(help="Write, check, test and release golden-path templates.",
+                           no_args_is_help=True)
+
+
+class Format(enum.Enum):
+    TEXT = "text"
+    JSON = "json"
+    SARIF = "sarif"
+
+
+def register(app: typer.Typer) -> None:
+    from paved.cli import template_run
+
+    template_run.register(template_app)
+    app.add_typer(template_app, name="template")
+
+
+@template_app.command("init")
+def init(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Name of the new golden path "
+                                             "or layer, such as dashboards.")],
+    layer: Annotated[bool, typer.Option("--layer", help="Add a layer instead of a "
+                                        "golden path.")] = False,
+    golden_path: Annotated[str | None, typer.Option(
+        "--golden-path", metavar="NAME", help="With --layer: the golden path it joins.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Owning team. Default: the golden "
+                                              "path's owner.")] = None,
+    description: Annotated[str | None, typer.Option(help="What it produces, in one line.")]
+    = None,
+    catalog_dir: Annotated[Path, typer.Option("--catalog-dir", metavar="DIR",
+                                              help="The catalog. Default: current directory.")]
+    = Path("."),
+    json: options.Json = False,
+) -> None:
+    """Scaffold a golden path or layer: manifest entry, example question, layer folder.
+
+    The new layer has an example file that uses the shared partial
+    partials/provenance.jinja; the result passes `paved template lint`.
+
+    \b
+    Examples:
+      paved template init dashboards --layer --golden-path python-service
+      paved template init worker --owner team-platform --description "Queue worker"
+    """
+    result = scaffold(catalog_dir, name, layer=layer, golden_path=golden_path, owner=owner,
+                      description=description)
+    if json:
+        output.emit_json(result)
+    else:
+        output.emit(_describe_scaffold(result, golden_path))
+
+
+def _describe_scaffold(result: ScaffoldResult, golden_path: str | None) -> str:
+    joins = f" (joins golden path {golden_path})" if golden_path else ""
+    return (f"Added {result.kind} {result.name}{joins} to {result.catalog}.\n"
+            f"Created: {', '.join(result.created)}\n"
+            f"Changed: {', '.join(result.changed)} (example question {result.question})\n"
+            f"Next: edit layers/{result.name}, then `paved template lint` and "
+            "`paved template test`.")
+
+
+@template_app.command("lint")
+def lint(
+    catalog: options.CatalogDir = Path("."),
+    format: Annotated[Format, typer.Option("--format", help="text, json, or sarif "
+                                           "(SARIF 2.1.0 for code scanning).")] = Format.TEXT,
+    fail_on: Annotated[Severity, typer.Option("--fail-on", help="Exit 4 on findings of this "
+                                              "severity or worse.")] = Severity.ERROR,
+    json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+) -> None:
+    """Check a catalog: schema, questions, Jinja, variables, partials, rendered paths.
+
+    Each finding names a file, line, rule and severity. Exit code 4 when a finding
+    reaches --fail-on (errors by default), 0 otherwise.
+
+    \b
+    Examples:
+      paved template lint
+      paved template lint templates --format sarif > paved.sarif
+      paved template lint ../platform-catalog --fail-on warning --json
+    """
+    result = lint_catalog(catalog)
+    chosen = Format.JSON if json else format
+    if chosen is Format.JSON:
+        output.emit_json(result)
+    elif chosen is Format.SARIF:
+        output.emit_document(to_sarif(result, uri_prefix=_uri_prefix(Path(result.catalog))))
+    else:
+        output.emit(_describe_lint(result))
+    if result.failed(fail_on):
+        raise typer.Exit(ExitCode.FINDINGS)
+
+
+def _uri_prefix(catalog: Path) -> str:
+    """Where the catalog is from the current directory (code scanning's repository root)."""
+    relative = os.path.relpath(catalog, Path.cwd())
+    return "" if relative == "." or relative.startswith("..") else relative + "/"
+
+
+def _describe_lint(result: LintResult) -> str:
+    lines = [f"{item.location()}: {item.severity.value}: {item.message} [{item.rule}]"
+             for item in result.findings]
+    lines.append(f"{result.errors} error(s), {result.warnings} warning(s) in {result.catalog}"
+                 if result.findings else f"No findings in {result.catalog}.")
+    return "\n".join(lines)

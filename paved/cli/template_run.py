@@ -1,0 +1,104 @@
+"""`paved template test | release`: render a catalog's answer sets, release a version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from paved import output
+from paved.cli import options
+from paved.errors import ExitCode
+from paved.release import ReleaseResult, release
+from paved.trial import TrialResult, run_trial
+
+
+def register(template_app: typer.Typer) -> None:
+    template_app.command("test")(test)
+    template_app.command("release")(release_command)
+
+
+def test(
+    catalog: options.CatalogDir = Path("."),
+    golden_path: Annotated[str | None, typer.Option("--golden-path", metavar="NAME",
+                                                    help="Test only this golden path.")] = None,
+    skip_tests: Annotated[bool, typer.Option("--skip-tests", help="Do not run the renders' "
+                                             "own test_command.")] = False,
+    keep: Annotated[Path | None, typer.Option("--keep", metavar="DIR", help="Render into DIR "
+                                              "and keep the renders.")] = None,
+    trust: options.Trust = False,
+    json: options.Json = False,
+) -> None:
+    """Render every golden path with each declared answer set and check each render.
+
+    Steps per render: render, validators, the golden path's test_command, and the
+    upgrade test. A skipped step says why; it never counts as passed. Exit code 4
+    when a step failed.
+
+    \b
+    Examples:
+      paved template test
+      paved template test templates --golden-path python-service --skip-tests --json
+    """
+    result = run_trial(catalog, golden_path=golden_path, skip_tests=skip_tests, keep=keep,
+                       trust=trust, progress=output.status)
+    if json:
+        output.emit_json(result)
+    else:
+        output.emit(_describe_trial(result))
+    if not result.passed:
+        raise typer.Exit(ExitCode.FINDINGS)
+
+
+def _describe_trial(result: TrialResult) -> str:
+    headers = ("GOLDEN PATH", "ANSWERS", "RENDER", "VALIDATORS", "TEST", "UPGRADE", "SECONDS")
+    rows = [(run.golden_path, run.answer_set, *(step.status for step in run.steps),
+             f"{run.seconds:.1f}") for run in result.renders]
+    notes = [f"{run.golden_path}/{run.answer_set} {step.name} {step.status}: {step.detail}"
+             for run in result.renders for step in run.steps
+             if step.status != "passed" and step.detail]
+    failed = sum(1 for run in result.renders if not run.passed)
+    skipped = sum(1 for run in result.renders for step in run.steps if step.status == "skipped")
+    verdict = (f"{failed} of {len(result.renders)} render(s) failed" if failed
+               else f"All {len(result.renders)} render(s) passed")
+    if skipped:
+        verdict += f", {skipped} step(s) skipped"
+    return "\n".join([output.table(rows, headers), *notes,
+                      f"{verdict} (catalog {result.catalog} v{result.version}, "
+                      f"{result.seconds:.1f} s)."])
+
+
+def release_command(
+    catalog: options.CatalogDir = Path("."),
+    version: Annotated[str | None, typer.Option("--version", metavar="X.Y.Z",
+                                                help="The version to release.")] = None,
+    bump: Annotated[str | None, typer.Option("--bump", metavar="major|minor|patch",
+                                             help="Release the latest version bumped.")] = None,
+    skip_test: Annotated[bool, typer.Option("--skip-test", help="Lint only; do not run "
+                                            "`paved template test`.")] = False,
+    json: options.Json = False,
+) -> None:
+    """Release the catalog: lint and test it, write CHANGELOG.md, commit, tag vX.Y.Z.
+
+    Refuses a dirty tree and a version not above the latest release. The changelog
+    section lists the subjects of the commits since the last release.
+
+    \b
+    Examples:
+      paved template release --bump minor
+      paved template release ../platform-catalog --version 2.0.0 --skip-test --json
+    """
+    result = release(catalog, version=version, bump=bump, skip_test=skip_test,
+                     progress=output.status)
+    if json:
+        output.emit_json(result)
+    else:
+        output.emit(_describe_release(result))
+
+
+def _describe_release(result: ReleaseResult) -> str:
+    after = f" (after {result.previous})" if result.previous else " (first release)"
+    return (f"Released {result.version}{after}: tag {result.tag} on commit "
+            f"{result.commit[:12]}, {len(result.changes)} change(s) in CHANGELOG.md.\n"
+            f"Next: git push --follow-tags; services get it with `paved update`.")
