@@ -109,6 +109,7 @@ def test_sigterm_mid_render_exits_130_and_leaves_nothing(tmp_path: Path) -> None
     while not any(work.iterdir()) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert any(work.iterdir()), "paved never started rendering"
+    time.sleep(0.3)  # into the render itself (the slow template takes seconds)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
