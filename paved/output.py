@@ -10,9 +10,11 @@ import dataclasses
 import enum
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePath
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 JSON_SCHEMA_VERSION = 1
 
@@ -40,6 +42,14 @@ def emit_json(result: Any) -> None:
 
 def emit(text: str) -> None:
     print(text)
+
+
+def emit_result(result: T, *, as_json: bool, describe: Callable[[T], str]) -> None:
+    """A command's result: versioned JSON with `--json`, else its text description."""
+    if as_json:
+        emit_json(result)
+    else:
+        emit(describe(result))
 
 
 def status(message: str) -> None:

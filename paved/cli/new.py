@@ -62,10 +62,7 @@ def service(
     result = create_service(name, dest=dest, golden_path=template, catalog_source=catalog,
                             data=answers, ask=terminal_asker(defaults), use_git=not no_git,
                             trust=trust)
-    if json:
-        output.emit_json(result)
-    else:
-        output.emit(_describe(result))
+    output.emit_result(result, as_json=json, describe=_describe)
 
 
 def _describe(result: CreateResult) -> str:

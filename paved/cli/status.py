@@ -36,10 +36,7 @@ def status(
       paved status --json | jq .drift
     """
     result = project_status(path, check=check)
-    if json:
-        output.emit_json(result)
-    else:
-        output.emit(describe(result))
+    output.emit_result(result, as_json=json, describe=describe)
     return result
 
 

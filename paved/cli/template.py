@@ -62,10 +62,8 @@ def init(
     """
     result = scaffold(catalog_dir, name, layer=layer, golden_path=golden_path, owner=owner,
                       description=description)
-    if json:
-        output.emit_json(result)
-    else:
-        output.emit(_describe_scaffold(result, golden_path))
+    output.emit_result(result, as_json=json,
+                       describe=lambda done: _describe_scaffold(done, golden_path))
 
 
 def _describe_scaffold(result: ScaffoldResult, golden_path: str | None) -> str:

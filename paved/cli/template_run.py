@@ -43,10 +43,7 @@ def test(
     """
     result = run_trial(catalog, golden_path=golden_path, skip_tests=skip_tests, keep=keep,
                        trust=trust, progress=output.status)
-    if json:
-        output.emit_json(result)
-    else:
-        output.emit(_describe_trial(result))
+    output.emit_result(result, as_json=json, describe=_describe_trial)
     if not result.passed:
         raise typer.Exit(ExitCode.FINDINGS)
 
@@ -91,10 +88,7 @@ def release_command(
     """
     result = release(catalog, version=version, bump=bump, skip_test=skip_test,
                      progress=output.status)
-    if json:
-        output.emit_json(result)
-    else:
-        output.emit(_describe_release(result))
+    output.emit_result(result, as_json=json, describe=_describe_release)
 
 
 def _describe_release(result: ReleaseResult) -> str:

@@ -45,10 +45,7 @@ def update(
     """
     result = update_project(path, to=to, data=options.parse_data(data), dry_run=dry_run,
                             branch=branch, trust=trust)
-    if json:
-        output.emit_json(result)
-    else:
-        output.emit(describe(result))
+    output.emit_result(result, as_json=json, describe=describe)
     return result
 
 
