@@ -14,6 +14,7 @@ from paved.create import create_service
 from paved.update import update_project
 from tests.helpers import (
     ROOT,
+    build_file_tree,
     bundled_catalog_repo,
     commit_all,
     edit_like_a_team,
@@ -365,3 +366,24 @@ def test_the_base_travels_with_a_clone(tmp_path: Path, catalog: Path) -> None:
     assert (result.base, result.old_version, result.conflicts) == ("stored", "2.0.0", ())
     assert {file.path: file.action for file in result.files} == {
         ".paved.yml": "updated", "region.txt": "added"}
+
+
+def test_a_plain_copier_template_updates_like_a_catalog(tmp_path: Path) -> None:
+    template = build_file_tree(tmp_path / "tpl", {
+        "copier.yml": "project:\n  type: str\n  help: Project name\n  default: demo\n",
+        "README.md.jinja": "# {{ project }}\n\nFirst.\n",
+        "notes.txt": "a\nb\nc\n",
+    })
+    commit_all(template, "v1", tag="v1.0.0")
+    repo = create_service("svc", dest=tmp_path / "svc", catalog_source=str(template),
+                          data={"project": "acme"}).path
+    (repo / "notes.txt").write_text("a\nb\nc\nteam line\n")
+    git(repo, "commit", "-qam", "team edit")
+    (template / "README.md.jinja").write_text("# {{ project }}\n\nFirst.\n\nSecond.\n")
+    (template / "notes.txt").write_text("template line\na\nb\nc\n")
+    commit_all(template, "v2", tag="v2.0.0")
+    result = update_project(repo)
+    assert result.exit_code == 0
+    assert (repo / "README.md").read_text() == "# acme\n\nFirst.\n\nSecond.\n"
+    assert (repo / "notes.txt").read_text() == "template line\na\nb\nc\nteam line\n"
+    assert "version: 2.0.0\n" in (repo / ".paved.yml").read_text()
