@@ -127,3 +127,38 @@ def test_closed_stdout_stops_quietly_without_a_crash_log() -> None:
         os.close(write_end)
     assert process.returncode == 141
     assert process.stderr == ""
+
+
+def test_without_a_terminal_nothing_waits_for_input(tmp_path: Path) -> None:
+    """stdin left open but not a terminal (CI): defaults are taken, nothing hangs."""
+    process = subprocess.Popen([sys.executable, "-m", "paved", "new", "service", "svc"],
+                               cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.wait(timeout=120) == 0
+    finally:
+        process.kill()
+        process.communicate()
+    assert "owner: team-svc\n" in (tmp_path / "svc" / ".paved.yml").read_text()
+
+
+def test_on_a_terminal_each_question_is_asked_and_a_bad_answer_asked_again(
+    tmp_path: Path,
+) -> None:
+    import pexpect
+
+    child = pexpect.spawn(sys.executable, ["-m", "paved", "new", "service", "svc"],
+                          cwd=str(tmp_path), encoding="utf-8", timeout=60)
+    child.expect_exact("[description] [The svc service.]: ")
+    child.sendline("Takes payments.")
+    child.expect_exact("[owner] [team-svc]: ")
+    child.sendline("Team X")
+    child.expect_exact("invalid answer for 'owner': must be a team name")
+    child.expect_exact("[owner] [team-svc]: ")
+    child.sendline("team-x")
+    while child.expect([r"\]: ", pexpect.EOF]) == 0:
+        child.sendline("")  # every other default
+    child.close()
+    assert child.exitstatus == 0
+    record = (tmp_path / "svc" / ".paved.yml").read_text()
+    assert "  description: Takes payments.\n  owner: team-x\n" in record
