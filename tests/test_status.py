@@ -37,7 +37,7 @@ def test_team_edits_are_drift_that_does_not_fail_the_check(project: Path) -> Non
     result = run_cli(["status", str(project), "--check"])
     assert result.exit_code == 0
     assert result.stdout.splitlines()[3:] == [
-        "Drift from the pristine render (3 files):",
+        "Drift from the pristine render (3 file(s)):",
         "  modified  README.md",
         "  modified  config.txt",
         "   deleted  notes.txt",

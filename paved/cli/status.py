@@ -51,7 +51,7 @@ def describe(result: StatusResult) -> str:
     elif not result.drift:
         lines.append("Drift: none")
     else:
-        lines.append(f"Drift from the pristine render ({len(result.drift)} files):")
+        lines.append(f"Drift from the pristine render ({len(result.drift)} file(s)):")
         lines += [f"  {file.change:>8}  {file.path}{'  (managed)' if file.managed else ''}"
                   for file in result.drift]
     return "\n".join(lines)
