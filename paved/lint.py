@@ -299,3 +299,19 @@ def sample_context(loaded: catalog_module.Catalog,
                    golden_path: catalog_module.GoldenPath) -> dict[str, Any]:
     """paved's own render variables for `golden_path` (answers come on top)."""
     return paved_context(loaded, golden_path)
+
+
+def to_sarif(result: LintResult, *, uri_prefix: str = "") -> dict[str, Any]:
+    """The findings as SARIF; file URIs are `uri_prefix` + the catalog-relative path.
+
+    Code scanning resolves URIs against the repository root, so a catalog kept in a
+    subdirectory passes that subdirectory (with a trailing slash) as `uri_prefix`.
+    """
+    from paved import sarif
+
+    rules = [sarif.Rule(id=rule, short=description, level=severity.value)
+             for rule, (severity, description) in RULES.items()]
+    results = [sarif.Result(rule_id=item.rule, level=item.severity.value, message=item.message,
+                            locations=(sarif.Location(uri_prefix + item.file, item.line),))
+               for item in result.findings]
+    return sarif.document(rules, results)

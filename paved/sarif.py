@@ -1,4 +1,4 @@
-"""Lint findings as SARIF 2.1.0, the format code-scanning services read.
+"""Findings as SARIF 2.1.0, the format code-scanning services read, for lint and check.
 
 See https://docs.oasis-open.org/sarif/sarif/v2.1.0/ and GitHub's subset:
 https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning
@@ -6,36 +6,83 @@ https://docs.github.com/en/code-security/code-scanning/integrating-with-code-sca
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import paved
-from paved.lint import RULES, LintResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/paved-dev/paved/blob/main/docs/commands.md"
 
 
-def to_sarif(result: LintResult, *, uri_prefix: str = "") -> dict[str, Any]:
-    """One run of paved over `result`; file URIs are `uri_prefix` + the catalog-relative path.
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    short: str  # one line
+    level: str  # "error", "warning" or "note"
+    full: str = ""
+    help: str = ""
+    properties: Mapping[str, Any] = field(default_factory=dict)
 
-    Code scanning resolves URIs against the repository root, so a catalog kept in a
-    subdirectory passes that subdirectory (with a trailing slash) as `uri_prefix`.
-    """
-    rule_ids = list(RULES)
-    rules = [{"id": rule, "name": rule,
-              "shortDescription": {"text": description},
-              "defaultConfiguration": {"level": severity.value}}
-             for rule, (severity, description) in RULES.items()]
-    results = []
-    for item in result.findings:
-        region = {"startLine": item.line} if item.line else {}
-        location: dict[str, Any] = {"artifactLocation": {"uri": uri_prefix + item.file}}
-        if region:
-            location["region"] = region
-        results.append({"ruleId": item.rule, "ruleIndex": rule_ids.index(item.rule),
-                        "level": item.severity.value, "message": {"text": item.message},
-                        "locations": [{"physicalLocation": location}]})
+
+@dataclass(frozen=True)
+class Location:
+    uri: str  # relative to the scanned root
+    line: int | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Result:
+    rule_id: str
+    level: str
+    message: str
+    locations: Sequence[Location] = ()
+
+
+def document(rules: Sequence[Rule], results: Sequence[Result], *,
+             base_uri: str | None = None) -> dict[str, Any]:
+    """One SARIF run of paved. With `base_uri`, locations resolve against it (SRCROOT);
+    without, code scanning resolves them against the repository root."""
+    index = {rule.id: position for position, rule in enumerate(rules)}
     driver = {"name": "paved", "version": paved.__version__,
-              "informationUri": INFORMATION_URI, "rules": rules}
-    return {"$schema": SCHEMA, "version": "2.1.0",
-            "runs": [{"tool": {"driver": driver}, "results": results}]}
+              "informationUri": INFORMATION_URI,
+              "rules": [_rule(rule) for rule in rules]}
+    run: dict[str, Any] = {"tool": {"driver": driver},
+                           "results": [{"ruleId": result.rule_id,
+                                        "ruleIndex": index[result.rule_id],
+                                        "level": result.level,
+                                        "message": {"text": result.message},
+                                        "locations": [_location(location, base_uri is not None)
+                                                      for location in result.locations]}
+                                       for result in results]}
+    if base_uri is not None:
+        run["originalUriBaseIds"] = {"SRCROOT": {"uri": base_uri}}
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _rule(rule: Rule) -> dict[str, Any]:
+    described: dict[str, Any] = {"id": rule.id, "name": rule.id.replace("/", "-"),
+                                 "shortDescription": {"text": rule.short},
+                                 "defaultConfiguration": {"level": rule.level}}
+    if rule.full:
+        described["fullDescription"] = {"text": rule.full}
+    if rule.help:
+        described["help"] = {"text": rule.help, "markdown": rule.help}
+    if rule.properties:
+        described["properties"] = dict(rule.properties)
+    return described
+
+
+def _location(location: Location, relative_to_base: bool) -> dict[str, Any]:
+    artifact: dict[str, Any] = {"uri": location.uri}
+    if relative_to_base:
+        artifact["uriBaseId"] = "SRCROOT"
+    physical: dict[str, Any] = {"artifactLocation": artifact}
+    if location.line:
+        physical["region"] = {"startLine": location.line}
+    described: dict[str, Any] = {"physicalLocation": physical}
+    if location.message:
+        described["message"] = {"text": location.message}
+    return described

@@ -9,12 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import paved
 from paved import output
 from paved.check import CheckReport, RuleResult, builtin_rules
 from paved.check.rule import Severity, Status
 
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
                 Severity.LOW: "note"}
 MARKS = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.NOT_APPLICABLE: "n/a",
@@ -81,44 +79,22 @@ def _cell(text: str) -> str:
 
 
 def sarif(report: CheckReport) -> dict[str, Any]:
-    """SARIF 2.1.0: one run, every rule described, one result per failed rule."""
-    descriptions = {rule.id: rule for rule in builtin_rules()}
-    ids = list(dict.fromkeys(r.id for r in report.results))
-    by_id = {r.id: r for r in report.results}
-    rules = []
-    for rule_id in ids:
-        result = by_id[rule_id]
-        rules.append({
-            "id": rule_id,
-            "name": rule_id.replace("/", "-"),
-            "shortDescription": {"text": result.title},
-            "fullDescription": {"text": result.why},
-            "help": {"text": result.fix, "markdown": result.fix},
-            "defaultConfiguration": {"level": SARIF_LEVELS[result.severity]},
-            "properties": {"area": result.area, "severity": result.severity.value,
-                           "builtin": rule_id in descriptions},
-        })
-    results = [{
-        "ruleId": r.id,
-        "ruleIndex": ids.index(r.id),
-        "level": SARIF_LEVELS[r.severity],
-        "message": {"text": r.message},
-        "locations": [_location(e.path, e.line, e.message) for e in r.evidence],
-    } for r in report.results if r.status in (Status.FAIL, Status.ERROR)]
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "paved", "version": paved.__version__,
-                                "rules": rules}},
-            "originalUriBaseIds": {"SRCROOT": {"uri": report.path.as_uri() + "/"}},
-            "results": results,
-        }],
-    }
+    """SARIF 2.1.0: every rule that ran described, one result per failed rule."""
+    from paved import sarif as sarif_format
 
-
-def _location(path: str, line: int | None, message: str) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": path, "uriBaseId": "SRCROOT"}}
-    if line:
-        physical["region"] = {"startLine": line}
-    return {"physicalLocation": physical, "message": {"text": message}}
+    builtin = {rule.id for rule in builtin_rules()}
+    first = {result.id: result for result in reversed(report.results)}
+    rules = [sarif_format.Rule(id=result.id, short=result.title, full=result.why,
+                               help=result.fix, level=SARIF_LEVELS[result.severity],
+                               properties={"area": result.area,
+                                           "severity": result.severity.value,
+                                           "builtin": result.id in builtin})
+             for result in (first[rule_id] for rule_id in dict.fromkeys(
+                 r.id for r in report.results))]
+    results = [sarif_format.Result(rule_id=r.id, level=SARIF_LEVELS[r.severity],
+                                   message=r.message,
+                                   locations=tuple(sarif_format.Location(e.path, e.line,
+                                                                         e.message)
+                                                   for e in r.evidence))
+               for r in report.results if r.status in (Status.FAIL, Status.ERROR)]
+    return sarif_format.document(rules, results, base_uri=report.path.as_uri() + "/")

@@ -12,8 +12,7 @@ import typer
 from paved import output
 from paved.cli import options
 from paved.errors import ExitCode
-from paved.lint import LintResult, Severity, lint_catalog
-from paved.sarif import to_sarif
+from paved.lint import LintResult, Severity, lint_catalog, to_sarif
 from paved.scaffold import ScaffoldResult, scaffold
 
 template_app = typer.Typer(help="Write, check, test and release golden-path templates.",
