@@ -12,9 +12,10 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from paved.create import create_service
 from paved.fleet import publishers
 from tests.fleet.conftest import publish
-from tests.helpers import bundled_catalog_repo, git, run_cli
+from tests.helpers import bundled_catalog_repo, evolving_catalog, git, release_v2, run_cli
 
 
 class FakeGitHub(ThreadingHTTPServer):
@@ -82,9 +83,6 @@ def github(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
 
 def _remote_at_v1(tmp_path: Path) -> Path:
     """acme/svc.git: a repo generated from a catalog that has since released v2."""
-    from paved.create import create_service
-    from tests.helpers import evolving_catalog, release_v2
-
     catalog = evolving_catalog(tmp_path / "catalog", versions=1)
     repo = create_service("svc", dest=tmp_path / "svc", catalog_source=str(catalog)).path
     release_v2(catalog)
