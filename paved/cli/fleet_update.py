@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from paved import output
 from paved.cli import options
 from paved.cli.fleet import pick
-from paved.fleet import formats
-from paved.fleet.update import FleetUpdate, UpdateOptions, fleet_update
 
 
 def register(app: typer.Typer) -> None:
@@ -35,7 +33,7 @@ def update(
              "request ($GITHUB_TOKEN, $GITHUB_API_URL).")] = "branch",
     trust: options.Trust = False,
     json: options.Json = False,
-) -> FleetUpdate:
+) -> Any:
     """Update every repo of the fleet on a branch paved/update-VERSION, in cached clones.
 
     One repo's failure or conflict never stops the rest. A rerun skips repos
@@ -49,6 +47,9 @@ def update(
       paved fleet update --from repos.txt --jobs 4 --push
       paved fleet update --from ~/src --repos payments-api,orders --to 0.3.0 --push --publish github
     """
+    from paved.fleet import formats
+    from paved.fleet.update import UpdateOptions, fleet_update
+
     refs = pick(source, repos, limit)
     progress = output.Progress(len(refs), "update")
     result = fleet_update(refs, UpdateOptions(to=to, dry_run=dry_run, push=push,

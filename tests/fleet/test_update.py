@@ -130,3 +130,11 @@ def test_a_broken_workspace_is_cloned_again(fleet: Fleet, jobs: str) -> None:
                       "alpha,beta", "--jobs", jobs])
     assert result.exit_code == 0
     assert outcomes(result.stdout)[0] == f"  alpha: committed on {BRANCH} in {clone} (not pushed)"
+
+
+def test_unknown_publisher_is_refused_before_any_work(fleet: Fleet) -> None:
+    result = run_cli(["fleet", "update", "--from", str(fleet.list_file), "--push",
+                      "--publish", "gitlab"])
+    assert result.exit_code == 1
+    assert result.stderr == "paved: error: no publisher 'gitlab'; choose one of branch, github\n"
+    assert not workspace.root().exists()
