@@ -97,9 +97,47 @@ def bundled_root() -> Path:
     return Path(__file__).resolve().parent.parent / "templates"
 
 
+# Catalogs opened in this process, while a fleet run asks for it (`session`).
+_opened: dict[tuple[str, str | None], Catalog] | None = None
+
+
+@contextmanager
+def session() -> Iterator[None]:
+    """Open each (source, version) once in this process while inside.
+
+    A fleet run updates hundreds of repos from the same catalog: its mirror is
+    fetched, its tags read and its manifest parsed once per process, not once
+    per repo. Outside a session every call looks again (the catalog may have
+    gained a release since).
+    """
+    global _opened
+    previous = _opened
+    _opened = {} if previous is None else previous
+    try:
+        yield
+    finally:
+        _opened = previous
+
+
+def start_session() -> None:
+    """Begin a session for the rest of this process (a fleet worker process)."""
+    global _opened
+    if _opened is None:
+        _opened = {}
+
+
 def open_catalog(source: str | None = None, *, version: str | None = None) -> Catalog:
     """Open `source` ("bundled", a local path or a git URL) at `version` (default: latest)."""
     source = source or config.default_catalog_source()
+    if _opened is None:
+        return _open(source, version)
+    key = (source, version)
+    if key not in _opened:
+        _opened[key] = _open(source, version)
+    return _opened[key]
+
+
+def _open(source: str, version: str | None) -> Catalog:
     if source == BUNDLED:
         if version is not None and _normalise(version) != paved.__version__:
             raise CatalogError(f"the bundled catalog is version {paved.__version__}, "
@@ -267,6 +305,23 @@ def changelog_between(catalog: Catalog, old: str, new: str) -> str:
         if number is not None and section.startswith("## ") and low < number <= high:
             kept.append(section.strip())
     return "\n\n".join(kept)
+
+
+def is_older(applied: str, latest: str) -> bool:
+    """True when version `applied` comes before `latest` (unparsable ones: when they differ)."""
+    try:
+        return Version(applied) < Version(latest)
+    except InvalidVersion:
+        return applied != latest
+
+
+def versions_behind(catalog: Catalog, applied: str) -> int:
+    """How many released versions of `catalog` come after `applied`, up to its version."""
+    released = [v for v in catalog.versions if is_older(applied, v)
+                and not is_older(catalog.version, v)]
+    if released or not is_older(applied, catalog.version):
+        return len(released)
+    return 1  # an unreleased or unlisted version is still one step ahead
 
 
 def _manifest_version(root: Path) -> str:

@@ -11,9 +11,9 @@
     └── MissingToolError        an external tool paved runs is not installed    -> 1
 
 Outcomes that are not errors (conflicts left by an update, lint findings,
-drift) have their own codes in `ExitCode`; `paved.cli` is the one place that
-turns errors and outcomes into a process exit code. Code 2 is click's own
-usage error and is never used for an outcome.
+drift, fleet repos that need a person) have their own codes in `ExitCode`;
+`paved.cli` is the one place that turns errors and outcomes into a process
+exit code. Code 2 is click's own usage error and is never used for an outcome.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class ExitCode(enum.IntEnum):
     CONFLICTS = 3  # paved update left conflicts to resolve
     FINDINGS = 4  # lint/check found problems at or above the threshold
     DRIFT = 5  # paved status --check: behind the catalog or managed files changed
+    ATTENTION = 6  # paved fleet: some repos need a person (conflicts, failures)
     INTERNAL = 70  # a bug in paved (EX_SOFTWARE); a crash log is written
     INTERRUPTED = 130  # Ctrl-C or SIGTERM; nothing was left half-written
     BROKEN_PIPE = 141  # the reader of stdout went away (`paved list | head`), as git does

@@ -72,3 +72,51 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
 def emit_document(document: Mapping[str, Any]) -> None:
     """A JSON document in someone else's format (SARIF): printed as is, no schema_version."""
     print(json.dumps(document, indent=2))
+
+
+class Progress:
+    """One status line per finished item on stderr; on a terminal, also a bar below them.
+
+    The bar is redrawn in place (carriage return) under the lines already printed,
+    so a log captured from a pipe holds only the lines.
+    """
+
+    def __init__(self, total: int, label: str) -> None:
+        self.total, self.label, self.done = total, label, 0
+        self.live = sys.stderr.isatty()
+
+    def advance(self, line: str) -> None:
+        self.done += 1
+        width = len(str(self.total))
+        text = f"[{self.done:>{width}}/{self.total}] {line}"
+        if self.live:
+            sys.stderr.write("\r\033[K" + text + "\n" + self._bar())
+            sys.stderr.flush()
+        else:
+            print(text, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.live:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+    def _bar(self, width: int = 30) -> str:
+        filled = width * self.done // max(self.total, 1)
+        return f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}"
+
+
+def write_file(path: PurePath, text: str) -> None:
+    """A report file, written whole or not at all (temporary file, then rename)."""
+    import os
+    import tempfile
+
+    target = os.fspath(path)
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(target)),
+                                         prefix=".paved-")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise

@@ -11,10 +11,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.version import InvalidVersion, Version
-
 from paved import journal, merge, pristine
-from paved.catalog import GoldenPath, open_catalog
+from paved.catalog import GoldenPath, is_older, open_catalog
 from paved.create import render_golden_path
 from paved.errors import CatalogError, ExitCode
 from paved.git import Repository, blob_sha
@@ -72,7 +70,7 @@ def project_status(path: Path, *, check: bool = False) -> StatusResult:
     return StatusResult(path=repo.root, catalog=record.catalog, golden_path=record.golden_path,
                         layers=record.layers, applied_version=record.version,
                         latest_version=catalog.version,
-                        behind=_older(record.version, catalog.version), drift=drift, base=base,
+                        behind=is_older(record.version, catalog.version), drift=drift, base=base,
                         check=check)
 
 
@@ -93,10 +91,3 @@ def _changed_since_render(repo: Repository, record: Record) -> dict[str, str] | 
         elif blob_sha(local.read_bytes()) != sha:
             changed[name] = "M"
     return changed
-
-
-def _older(applied: str, latest: str) -> bool:
-    try:
-        return Version(applied) < Version(latest)
-    except InvalidVersion:
-        return applied != latest

@@ -42,3 +42,18 @@ CatalogDir = Annotated[
     typer.Argument(metavar="CATALOG", help="The catalog's directory (its working tree, not a tag). "
                         "Default: the current directory.", show_default=False),
 ]
+
+# --- paved fleet ---
+FleetFrom = Annotated[
+    str, typer.Option("--from", metavar="FILE|DIR", show_default=False,
+                      help="The fleet: a file listing repo paths or git URLs (one a line), "
+                           "or a directory scanned for generated repos.")]
+FleetRepos = Annotated[
+    str | None, typer.Option("--repos", metavar="NAME,...",
+                             help="Only these repos (names as the summary shows them).")]
+FleetLimit = Annotated[
+    int | None, typer.Option("--limit", min=1, metavar="N", help="Only the first N repos.")]
+FleetJobs = Annotated[
+    int, typer.Option("--jobs", "-j", min=1, metavar="N",
+                      help="Repos handled at once; 1 runs in this process (for debugging), "
+                           "more use processes.")]

@@ -90,3 +90,17 @@ def named(locations: list[str]) -> list[RepoRef]:
         seen.add(name)
         refs.append(RepoRef(name=name, location=location))
     return refs
+
+
+def select(refs: list[RepoRef], names: list[str] | None = None,
+           limit: int | None = None) -> list[RepoRef]:
+    """The repos `--repos` names (in fleet order), then the first `--limit` of them."""
+    if names:
+        known = {ref.name for ref in refs}
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise InputError(f"--repos: no repo named {unknown[0]!r} in the fleet; it has: "
+                             f"{', '.join(sorted(known))}")
+        wanted = set(names)
+        refs = [ref for ref in refs if ref.name in wanted]
+    return refs[:limit] if limit is not None else refs

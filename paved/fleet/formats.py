@@ -1,0 +1,76 @@
+"""Fleet results as text: a progress line per repo, tables and summaries."""
+
+from __future__ import annotations
+
+from paved.fleet.check import FleetCheck, RepoCheck
+from paved.fleet.status import FleetStatus, RepoStatus
+from paved.fleet.update import FleetUpdate, Outcome, RepoUpdate
+from paved.output import table
+
+_SUMMARY = ((Outcome.UPDATED, "updated"), (Outcome.WOULD_UPDATE, "would update"),
+            (Outcome.CURRENT, "already current"), (Outcome.PROPOSED, "already proposed"),
+            (Outcome.SKIPPED, "skipped"), (Outcome.CONFLICT, "conflicts"),
+            (Outcome.FAILED, "failed"))
+
+_COUNTED = {"conflicts": "with conflicts"}
+
+
+def progress_line(repo: RepoUpdate | RepoStatus | RepoCheck) -> str:
+    if isinstance(repo, RepoUpdate):
+        return f"{repo.name}: {repo.outcome.value} ({repo.seconds:.1f}s)"
+    if repo.error:
+        return f"{repo.name}: error"
+    if isinstance(repo, RepoStatus):
+        return f"{repo.name}: v{repo.applied_version}"
+    return f"{repo.name}: score {repo.score}"
+
+
+def update_summary(result: FleetUpdate) -> str:
+    """Every repo grouped by outcome, each with its reason, then one line of counts."""
+    lines = []
+    for outcome, heading in _SUMMARY:
+        repos = [repo for repo in result.repos if repo.outcome is outcome]
+        if repos:
+            lines.append(f"{heading} ({len(repos)}):")
+            lines += [f"  {repo.name}: {repo.reason}" for repo in repos]
+    counts = ", ".join(f"{result.counts[outcome.value]} {_COUNTED.get(heading, heading)}"
+                       for outcome, heading in _SUMMARY if result.counts[outcome.value])
+    needs = sum(result.counts[outcome.value] for outcome in (Outcome.CONFLICT, Outcome.FAILED))
+    tail = f"; {needs} need a person" if needs else ""
+    lines.append(f"{len(result.repos)} repos: {counts or 'none'}{tail}.")
+    return "\n".join(lines)
+
+
+def status_table(result: FleetStatus) -> str:
+    rows = []
+    for repo in result.repos:
+        if repo.error:
+            rows.append([repo.name, "-", "-", "-", "-", "-", "-"])
+            continue
+        drift = f"{repo.drifted}" + (f" ({repo.managed_drift} managed)"
+                                     if repo.managed_drift else "")
+        rows.append([repo.name, repo.golden_path or "-", f"v{repo.applied_version}",
+                     f"v{repo.latest_version}", str(repo.behind_by), drift,
+                     (repo.last_update or "-")[:10]])
+    lines = [table(rows, ["repo", "golden path", "applied", "latest", "behind", "drifted",
+                          "last update"])]
+    total = len(result.repos)
+    adoption = ", ".join(f"v{item.version}: {item.repos}" for item in result.adoption)
+    lines.append(f"\n{total} repos. Adoption: {adoption or 'none'}.")
+    lines += [f"unreadable: {repo.name}: {repo.error}" for repo in result.repos if repo.error]
+    return "\n".join(lines)
+
+
+def check_table(result: FleetCheck) -> str:
+    rows = [[repo.name, "-" if repo.score is None else str(repo.score),
+             str(len(repo.failing)), ", ".join(repo.failing[:3])
+             + (" …" if len(repo.failing) > 3 else "")]
+            for repo in result.repos if not repo.error]
+    lines = [table(rows, ["repo", "score", "failing", "rules"])]
+    if result.failing_rules:
+        lines.append("\nFailing rules (repos):")
+        lines += [f"  {item.rule}: {item.repos}" for item in result.failing_rules]
+    average = "-" if result.average_score is None else str(result.average_score)
+    lines.append(f"\n{len(result.repos)} repos, average score {average}.")
+    lines += [f"unreadable: {repo.name}: {repo.error}" for repo in result.repos if repo.error]
+    return "\n".join(lines)
