@@ -74,10 +74,7 @@ def status(
     if report_file is not None:
         stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
         output.write_file(report_file, report.html(result, check=checked, generated=stamp))
-    if json:
-        output.emit_json(result)
-    else:
-        output.emit(formats.status_table(result))
+    output.emit_result(result, as_json=json, describe=formats.status_table)
     return result
 
 
@@ -111,8 +108,5 @@ def check(
     from paved.fleet import formats
 
     result = _check(pick(source, repos, limit), jobs)
-    if json:
-        output.emit_json(result)
-    else:
-        output.emit(formats.check_table(result))
+    output.emit_result(result, as_json=json, describe=formats.check_table)
     return result

@@ -57,8 +57,5 @@ def update(
                           jobs=jobs, done=lambda repo: progress.advance(
                               formats.progress_line(repo)))
     progress.close()
-    if json:
-        output.emit_json(result)
-    else:
-        output.emit(formats.update_summary(result))
+    output.emit_result(result, as_json=json, describe=formats.update_summary)
     return result
