@@ -16,6 +16,7 @@ import argparse
 import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -120,16 +121,17 @@ def case_new(bins: Path, runs: int, options: argparse.Namespace) -> list[CaseRes
                          "its first commit, copier makes none")]
 
 
+_BUILT: dict[tuple[int, bool], dict[str, Path]] = {}
+
+
 def update_fixture(size: int, bins: Path, with_cruft: bool) -> dict[str, Path]:
     """Per tool: a committed project generated from v1.0.0 with the team's edits, whose
-    template has since released v2.0.0. Built once per size and reused."""
+    template has since released v2.0.0. Built once per size and run."""
+    if (size, True) in _BUILT or (size, with_cruft) in _BUILT:
+        return _BUILT.get((size, True)) or _BUILT[(size, with_cruft)]
     root = WORK / "fixtures" / f"update-{size}"
-    done = root / "done.json"
+    shutil.rmtree(root, ignore_errors=True)
     flavours = [fixtures.PAVED, fixtures.COPIER] + ([fixtures.COOKIECUTTER] if with_cruft else [])
-    if done.is_file() and set(json.loads(done.read_text())) >= {f.name for f in flavours}:
-        return {name: Path(path) for name, path in json.loads(done.read_text()).items()}
-    if root.exists():
-        subprocess.run(["rm", "-rf", str(root)], check=True)
     projects = {}
     for flavour in flavours:
         template = fixtures.synthetic_template(root / flavour.name / "template", size, flavour)
@@ -149,7 +151,7 @@ def update_fixture(size: int, bins: Path, with_cruft: bool) -> dict[str, Path]:
         fixtures.edit_locally(project)
         fixtures.release_v2(template, size, flavour)
         projects[flavour.name] = project
-    done.write_text(json.dumps({name: str(path) for name, path in projects.items()}))
+    _BUILT[(size, with_cruft)] = projects
     return projects
 
 
@@ -285,6 +287,9 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown case {unknown[0]!r}; choose from {', '.join(CASES)}")
     bins = anchors()
+    # Fixtures, caches and the tools' homes are made afresh: every run starts cold.
+    for name in ("fixtures", "runs", "cache", "home"):
+        shutil.rmtree(WORK / name, ignore_errors=True)
     isolate()
     meta: dict[str, object] = {"machine": machine(), "anchors": ANCHORS, "runs": options.runs,
                                "cases": options.cases, "sizes": options.sizes}
