@@ -96,8 +96,11 @@ def _compose(catalog_root: Path, layer_dirs: Sequence[str],
             origins[f"{COMPOSED_DIR}/{relative}"] = f"{layer}/{relative}"
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target, follow_symlinks=False)
-    config["_subdirectory"] = COMPOSED_DIR
-    yaml.dump(config, config_file)
+    if config.get("_subdirectory") != f"{{{{ {LAYER_VARIABLE} }}}}":
+        # A catalog's copier.yml normally says `_subdirectory: "{{ paved_layer }}"`, and
+        # the render sets paved_layer to the composed folder: no need to rewrite it then.
+        config["_subdirectory"] = COMPOSED_DIR
+        yaml.dump(config, config_file)
     return composed, origins
 
 
