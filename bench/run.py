@@ -281,7 +281,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("cases", nargs="*", default=list(CASES), metavar="CASE",
                         help=f"cases to run (default: all): {', '.join(CASES)}")
-    parser.add_argument("--runs", type=int, default=5, help="timed runs per side (default 5)")
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per side (default 7)")
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES),
                         help="template sizes of the scale case (default: 40 200 1000)")
     parser.add_argument("--no-doc", action="store_true",
