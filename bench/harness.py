@@ -1,9 +1,14 @@
 """Measurement: paired, alternated runs of whole commands, and the report they feed.
 
 Each case compares sides (paved and an anchor such as copier) doing the same
-work. Sides are alternated within one run (A B A B …) after a warm-up, since
-the machines are noisy, and each pair gives a ratio; the report shows medians,
-min–max and the median of the paired ratios.
+work. Every side runs once as a warm-up; the outcomes of those runs must match
+(`compare`) before anything is timed. Then the sides alternate within one run
+(A B A B …, the order reversed every other round) since the machines are noisy;
+each round gives one paired ratio, and the report shows medians, min–max, the
+median of the paired ratios and whether each target was met.
+
+The pure helpers (`median`, `paired_ratios`, `verdict`, `compare`,
+`markdown_table`) are unit-tested in tests/bench/.
 """
 
 from __future__ import annotations
@@ -11,80 +16,162 @@ from __future__ import annotations
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
-#: Prepares a fresh working directory for one run and returns the command to time.
+#: Prepares a fresh working directory for one run and returns the command to time and its cwd.
 Setup = Callable[[Path], tuple[Sequence[str], Path]]
+#: Reads what a run left in its working directory, in a form every side can be compared in.
+Observe = Callable[[Path], Any]
 
 
 @dataclass(frozen=True)
 class Side:
     name: str
     setup: Setup
-    env: dict[str, str] = field(default_factory=dict)
+    observe: Observe | None = None  # None: the side's outcome is not compared (start-up)
+    codes: tuple[int, ...] = (0,)  # exit codes that mean "did the work"
+
+
+@dataclass(frozen=True)
+class Target:
+    """`key` at most `limit`: a paired ratio ("paved update/copier update") or, with
+    `seconds`, the median wall time of the side named `key`."""
+
+    label: str
+    key: str
+    limit: float
+    seconds: bool = False
 
 
 @dataclass(frozen=True)
 class Timing:
     side: str
-    seconds: list[float]
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.seconds)
+    seconds: list[float]  # wall time per run
+    cpu: list[float] = field(default_factory=list)  # user + system time of the process tree
 
 
 @dataclass(frozen=True)
 class CaseResult:
     case: str
     timings: list[Timing]
-    ratios: dict[str, list[float]]  # "paved/copier" -> per-pair ratios
-    target: str
+    ratios: dict[str, list[float]]  # "paved update/copier update" -> per-round ratios
+    targets: list[Target]
     note: str = ""
 
-    def ratio(self, key: str) -> float:
-        return statistics.median(self.ratios[key])
+
+class OutcomeMismatch(Exception):
+    """The sides did not do the same work: no time is reported."""
 
 
-def run_once(side: Side, workdir: Path) -> float:
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def paired_ratios(first: Sequence[float], second: Sequence[float]) -> list[float]:
+    """first[i] / second[i] for each round i: both were measured under the same load."""
+    if len(first) != len(second) or not first:
+        raise ValueError("paired ratios need two equally long, non-empty series")
+    return [a / b for a, b in zip(first, second, strict=True)]
+
+
+def verdict(result: CaseResult, target: Target) -> tuple[float, bool]:
+    """The measured figure for `target` and whether it is within the limit."""
+    if target.seconds:
+        figure = median(next(t.seconds for t in result.timings if t.side == target.key))
+    else:
+        figure = median(result.ratios[target.key])
+    return figure, figure <= target.limit
+
+
+def compare(outcomes: Mapping[str, Any]) -> list[str]:
+    """Differences between the sides' outcomes (empty when they all did the same work)."""
+    names = list(outcomes)
+    problems = []
+    for other in names[1:]:
+        first, second = outcomes[names[0]], outcomes[other]
+        if first == second:
+            continue
+        problems.append(f"{names[0]} and {other} differ: {_difference(first, second)}")
+    return problems
+
+
+def _difference(first: Any, second: Any) -> str:
+    files_a, files_b = getattr(first, "files", None), getattr(second, "files", None)
+    if isinstance(files_a, dict) and isinstance(files_b, dict):
+        only = sorted(set(files_a) ^ set(files_b))
+        changed = sorted(name for name in set(files_a) & set(files_b)
+                         if files_a[name] != files_b[name])
+        parts = []
+        if only:
+            parts.append(f"files in one only: {', '.join(only[:10])}")
+        if changed:
+            parts.append(f"different content: {', '.join(changed[:10])}")
+        if first.conflicts != second.conflicts:
+            parts.append(f"conflicts {list(first.conflicts)} vs {list(second.conflicts)}")
+        return "; ".join(parts) or repr((first, second))
+    return f"{first!r} vs {second!r}"
+
+
+def run_once(side: Side, workdir: Path) -> tuple[float, float]:
+    """Run `side` in a fresh `workdir`: (wall seconds, CPU seconds of the process tree)."""
     if workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
     command, cwd = side.setup(workdir)
-    env = {**os.environ, **side.env}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(list(command), cwd=cwd, env=env, capture_output=True, text=True)
+    done = subprocess.run(list(command), cwd=cwd, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
-    if done.returncode not in (0, 3):  # 3: paved update left the expected conflict
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in side.codes:
         raise RuntimeError(f"{side.name}: {' '.join(command)} exited {done.returncode}\n"
                            f"{done.stdout}\n{done.stderr}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
-def measure(case: str, sides: Sequence[Side], work: Path, *, runs: int, target: str,
+def measure(case: str, sides: Sequence[Side], work: Path, *, runs: int,
+            targets: Sequence[Target] = (), pairs: Sequence[tuple[str, str]] | None = None,
             note: str = "") -> CaseResult:
-    """Warm each side up once, then alternate them `runs` times."""
+    """Warm each side up once and compare outcomes, then alternate the sides `runs` times.
+
+    `pairs` names the ratios to report (default: the first side against each other).
+    Every timed run's outcome must equal the warm-up's too.
+    """
+    expected = {}
     for side in sides:
         run_once(side, work / "warmup" / side.name)
-    seconds: dict[str, list[float]] = {side.name: [] for side in sides}
+        if side.observe is not None:
+            expected[side.name] = side.observe(work / "warmup" / side.name)
+    problems = compare(expected)
+    if problems:
+        raise OutcomeMismatch(f"{case}: " + "; ".join(problems))
+    wall: dict[str, list[float]] = {side.name: [] for side in sides}
+    cpu: dict[str, list[float]] = {side.name: [] for side in sides}
     for index in range(runs):
         order = sides if index % 2 == 0 else list(reversed(sides))
         for side in order:
-            seconds[side.name].append(run_once(side, work / f"run{index}" / side.name))
-    first = sides[0].name
-    ratios = {
-        f"{first}/{other.name}": [a / b for a, b in zip(seconds[first], seconds[other.name],
-                                                       strict=True)]
-        for other in sides[1:]
-    }
-    return CaseResult(case=case, timings=[Timing(name, values) for name, values in seconds.items()],
-                      ratios=ratios, target=target, note=note)
+            workdir = work / f"run{index}" / side.name
+            seconds, used = run_once(side, workdir)
+            wall[side.name].append(seconds)
+            cpu[side.name].append(used)
+            if side.observe is not None and side.observe(workdir) != expected[side.name]:
+                raise OutcomeMismatch(f"{case}: {side.name} did other work in run {index}")
+            shutil.rmtree(workdir)
+    if pairs is None:
+        pairs = [(sides[0].name, other.name) for other in sides[1:]]
+    ratios = {f"{a}/{b}": paired_ratios(wall[a], wall[b]) for a, b in pairs}
+    return CaseResult(case=case, timings=[Timing(s.name, wall[s.name], cpu[s.name])
+                                          for s in sides],
+                      ratios=ratios, targets=list(targets), note=note)
 
 
 def machine() -> dict[str, str]:
@@ -98,33 +185,48 @@ def machine() -> dict[str, str]:
         pass
     git = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
     return {"cpu": cpu, "cores": str(os.cpu_count()), "python": platform.python_version(),
-            "system": f"{platform.system()} {platform.release()}", "git": git}
+            "system": f"{platform.system()} {platform.release()}", "git": git,
+            "load": " ".join(f"{value:.1f}" for value in os.getloadavg())}
 
 
-def write_json(results: Sequence[CaseResult], meta: dict[str, object], directory: Path) -> Path:
+def write_json(results: Sequence[CaseResult], meta: Mapping[str, object],
+               directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     path = directory / f"bench-{stamp}.json"
-    payload = {"meta": meta, "cases": [asdict(result) for result in results]}
-    path.write_text(json.dumps(payload, indent=2) + "\n")
+    cases = [{**asdict(result),
+              "verdicts": [{"target": target.label, "figure": figure, "met": met}
+                           for target in result.targets
+                           for figure, met in [verdict(result, target)]]}
+             for result in results]
+    path.write_text(json.dumps({"meta": meta, "cases": cases}, indent=2) + "\n")
     return path
 
 
 def markdown_table(results: Sequence[CaseResult]) -> str:
-    lines = ["| case | side | median | min–max | paired ratio (median) | target |",
-             "|---|---|---|---|---|---|"]
+    """One row per side: wall median, min–max, CPU median; ratios and targets on the first."""
+    lines = ["| case | side | median | min–max | CPU | paired ratio (median) | target |",
+             "|---|---|---|---|---|---|---|"]
     for result in results:
+        ratios = "; ".join(f"{key} = {median(values):.2f}×"
+                           for key, values in result.ratios.items())
+        targets = "; ".join(_verdict_text(result, target) for target in result.targets)
         for index, timing in enumerate(result.timings):
-            ratio = ""
-            if index == 0 and result.ratios:
-                ratio = "; ".join(f"{key} = {statistics.median(values):.2f}×"
-                                  for key, values in result.ratios.items())
+            first = index == 0
+            cpu = format_seconds(median(timing.cpu)) if timing.cpu else ""
             lines.append(
-                f"| {result.case if index == 0 else ''} | {timing.side} | "
-                f"{_fmt(timing.median)} | {_fmt(min(timing.seconds))}–{_fmt(max(timing.seconds))} "
-                f"| {ratio} | {result.target if index == 0 else ''} |")
+                f"| {result.case if first else ''} | {timing.side} | "
+                f"{format_seconds(median(timing.seconds))} | "
+                f"{format_seconds(min(timing.seconds))}–{format_seconds(max(timing.seconds))} "
+                f"| {cpu} | {ratios if first else ''} | {targets if first else ''} |")
     return "\n".join(lines)
 
 
-def _fmt(seconds: float) -> str:
+def _verdict_text(result: CaseResult, target: Target) -> str:
+    figure, met = verdict(result, target)
+    shown = format_seconds(figure) if target.seconds else f"{figure:.2f}×"
+    return f"{target.label}: {'met' if met else '**missed**'} ({shown})"
+
+
+def format_seconds(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"

@@ -1,28 +1,49 @@
 """`make bench`: paved against copier, cookiecutter and cruft, side by side in one run.
 
 Installs the pinned anchors into bench/.work/anchors, builds the fixtures,
-checks that each side produces the same outcome, then times every case and
-writes docs/benchmarks.md (the generated table section) and bench/results/*.json.
+checks that every side of a case produces the same outcome, then times each
+case (sides alternated) and writes the generated section of docs/benchmarks.md
+and bench/results/bench-*.json. What each case means: docs/benchmarks.md.
+
+    .venv/bin/python bench/run.py                      # everything (what make bench runs)
+    .venv/bin/python bench/run.py update --runs 3      # one case, fewer runs
+    .venv/bin/python bench/run.py scale --sizes 40 200 --no-doc
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
+import os
+import shutil
 import subprocess
 import sys
 import venv
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import fixtures  # noqa: E402
-from harness import CaseResult, Side, machine, markdown_table, measure, write_json  # noqa: E402
+import fixtures
+from harness import (
+    CaseResult,
+    Side,
+    Target,
+    machine,
+    markdown_table,
+    measure,
+    median,
+    write_json,
+)
 
 ANCHORS = {"copier": "9.19.1", "cookiecutter": "2.7.1", "cruft": "2.16.0"}
 WORK = fixtures.ROOT / "bench" / ".work"
 PAVED = Path(sys.executable).with_name("paved")
 DOC = fixtures.ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+TYPICAL_SIZE = 46  # files in the template of the `update` case (as in issue 9)
+SIZES = (40, 200, 1000)
 
 
 def anchors() -> Path:
@@ -38,65 +59,210 @@ def anchors() -> Path:
     return env / "bin"
 
 
+def isolate() -> None:
+    """Every tool gets the same empty home, git identity and caches, inside bench/.work."""
+    home = WORK / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / ".gitconfig").write_text("[user]\n\tname = bench\n\temail = bench@localhost\n"
+                                     "[init]\n\tdefaultBranch = main\n")
+    os.environ.update(HOME=str(home), GIT_CONFIG_GLOBAL=str(home / ".gitconfig"),
+                      GIT_CONFIG_NOSYSTEM="1", XDG_CONFIG_HOME=str(home / ".config"),
+                      XDG_CACHE_HOME=str(home / ".cache"), PAVED_CACHE_DIR=str(WORK / "cache"))
+    for name in ("PAVED_CATALOG", "PAVED_CONFIG", "COPIER_SETTINGS_PATH"):
+        os.environ.pop(name, None)
+
+
+def sh(*args: str | Path, cwd: Path | None = None) -> None:
+    done = subprocess.run([str(arg) for arg in args], cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(map(str, args))} failed ({done.returncode}):\n"
+                         f"{done.stdout}{done.stderr}")
+
+
 def data_args(flag: str = "--data") -> list[str]:
     return [arg for key, value in fixtures.ANSWERS.items() for arg in (flag, f"{key}={value}")]
 
 
-def case_startup(bins: Path, runs: int) -> CaseResult:
+# --- cases ---
+
+def case_startup(bins: Path, runs: int, options: argparse.Namespace) -> list[CaseResult]:
     sides = [
+        Side("paved --version", lambda w: ([str(PAVED), "--version"], w)),
         Side("paved --help", lambda w: ([str(PAVED), "--help"], w)),
         Side("copier --help", lambda w: ([str(bins / "copier"), "--help"], w)),
         Side("python -c pass", lambda w: ([sys.executable, "-c", "pass"], w)),
     ]
-    return measure("start-up", sides, WORK / "startup", runs=runs, target="≤ 0.3× copier")
+    pairs = [("paved --version", "copier --help"), ("paved --help", "copier --help")]
+    targets = [Target(f"{a.split()[1]} ≤ 0.3× copier", f"{a}/{b}", 0.3) for a, b in pairs]
+    return [measure("start-up", sides, WORK / "runs" / "startup", runs=runs, pairs=pairs,
+                    targets=targets, note="`python -c pass` is the floor: the interpreter alone")]
 
 
-def case_new(bins: Path, runs: int) -> CaseResult:
-    catalog = fixtures.paved_catalog(WORK / "fixtures" / "new" / "catalog")
-    flat = fixtures.flat_copier_template(WORK / "fixtures" / "new" / "flat")
+def case_new(bins: Path, runs: int, options: argparse.Namespace) -> list[CaseResult]:
+    root = WORK / "fixtures" / "new"
+    catalog = fixtures.paved_catalog(root / "catalog")
+    flat = fixtures.flat_copier_template(root / "flat")
+
+    def observe(workdir: Path) -> dict[str, bytes]:
+        return fixtures.tree(workdir / "payments-api")
+
     paved_new = Side("paved new service", lambda w: (
         [str(PAVED), "new", "service", "payments-api", "--catalog", str(catalog), "--defaults",
-         "--data", "owner=team-payments"], w))
+         "--data", "owner=team-payments"], w), observe)
     copier_copy = Side("copier copy", lambda w: (
         [str(bins / "copier"), "copy", "--defaults", "--quiet", *data_args(), str(flat),
-         str(w / "payments-api")], w))
-    check = WORK / "check" / "new"
-    from harness import run_once
-
-    run_once(paved_new, check / "paved")
-    run_once(copier_copy, check / "copier")
-    ours = fixtures.tree(check / "paved" / "payments-api")
-    theirs = fixtures.tree(check / "copier" / "payments-api")
-    if ours != theirs:
-        differ = sorted(set(ours) ^ set(theirs)) or [k for k in ours if ours[k] != theirs[k]]
-        raise SystemExit(f"new: outcomes differ: {differ[:10]}")
-    return measure("new service (whole golden path)", [paved_new, copier_copy],
-                   WORK / "new", runs=runs, target="≤ 1.0× copier",
-                   note=f"{len(ours)} files; paved also makes the git repository and commit")
+         str(w / "payments-api")], w), observe)
+    result = measure("new service (whole golden path)", [paved_new, copier_copy],
+                     WORK / "runs" / "new", runs=runs,
+                     targets=[Target("≤ 1.0× copier", "paved new service/copier copy", 1.0)])
+    files = len(observe(WORK / "runs" / "new" / "warmup" / paved_new.name))
+    return [dataclasses.replace(result, note=(
+        f"the python-service golden path ({files} files from 4 layers) from a local git "
+        "catalog, byte-identical on both sides; paved also makes the git repository and its "
+        "first commit, copier makes none"))]
 
 
-CASES = {"startup": case_startup, "new": case_new}
+_BUILT: dict[tuple[int, bool], dict[str, Path]] = {}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("cases", nargs="*", default=list(CASES))
-    options = parser.parse_args()
-    bins = anchors()
+def update_fixture(size: int, bins: Path, with_cruft: bool) -> dict[str, Path]:
+    """Per tool: a committed project generated from v1.0.0 with the team's edits, whose
+    template has since released v2.0.0. Built once per size and run."""
+    if (size, True) in _BUILT or (size, with_cruft) in _BUILT:
+        return _BUILT.get((size, True)) or _BUILT[(size, with_cruft)]
+    root = WORK / "fixtures" / f"update-{size}"
+    shutil.rmtree(root, ignore_errors=True)
+    flavours = [fixtures.PAVED, fixtures.COPIER] + ([fixtures.COOKIECUTTER] if with_cruft else [])
+    projects = {}
+    for flavour in flavours:
+        template = fixtures.synthetic_template(root / flavour.name / "template", size, flavour)
+        project = root / flavour.name / fixtures.NAME
+        if flavour is fixtures.PAVED:
+            sh(PAVED, "new", "service", fixtures.NAME, "--catalog", template, "--dest", project,
+               "--defaults")
+        elif flavour is fixtures.COPIER:
+            sh(bins / "copier", "copy", "--quiet", "--defaults", "--data",
+               f"service_name={fixtures.NAME}", "--vcs-ref", "v1.0.0", template, project)
+            fixtures.commit_project(project)
+        else:
+            sh(bins / "cruft", "create", template, "--checkout", "v1.0.0", "--no-input",
+               "--output-dir", project.parent, "--extra-context",
+               json.dumps({"service_name": fixtures.NAME}))
+            fixtures.commit_project(project)
+        fixtures.edit_locally(project)
+        fixtures.release_v2(template, size, flavour)
+        projects[flavour.name] = project
+    _BUILT[(size, with_cruft)] = projects
+    return projects
+
+
+def update_sides(projects: dict[str, Path], bins: Path) -> list[Side]:
+    def copied(name: str, command: Callable[[Path], list[str]]) -> Callable[
+            [Path], tuple[list[str], Path]]:
+        def setup(workdir: Path) -> tuple[list[str], Path]:
+            project = workdir / fixtures.NAME
+            sh("cp", "-a", projects[name], project)
+            return command(project), workdir
+        return setup
+
+    def observe(workdir: Path) -> fixtures.Outcome:
+        return fixtures.outcome_of(workdir / fixtures.NAME)
+
+    sides = [
+        Side("paved update", copied("paved", lambda p: [str(PAVED), "update", str(p)]),
+             observe, codes=(3,)),  # 3: the expected conflict was left to resolve
+        Side("copier update", copied("copier", lambda p: [
+            str(bins / "copier"), "update", "--quiet", "--defaults", "--conflict", "inline",
+            str(p)]), observe),
+    ]
+    if "cookiecutter" in projects:
+        sides.append(Side("cruft update", copied("cookiecutter", lambda p: [
+            str(bins / "cruft"), "update", "--project-dir", str(p), "--skip-apply-ask",
+            "--checkout", "v2.0.0"]), observe))
+    return sides
+
+
+def case_update(bins: Path, runs: int, options: argparse.Namespace) -> list[CaseResult]:
+    projects = update_fixture(TYPICAL_SIZE, bins, with_cruft=True)
+    sides = update_sides(projects, bins)
+    result = measure(f"update, typical change ({TYPICAL_SIZE}-file template)", sides,
+                     WORK / "runs" / "update", runs=runs,
+                     targets=[Target("≤ 0.25× copier", "paved update/copier update", 0.25),
+                              Target("≤ 1.0× cruft", "paved update/cruft update", 1.0)],
+                     note=f"{fixtures.EDITS} files edited, one added, one deleted, one renamed, "
+                          "a new question; the team edited 2 files (one conflicts) and added "
+                          "one; same files and same conflicted path on every side, checked on "
+                          "every run")
+    return [result]
+
+
+def case_scale(bins: Path, runs: int, options: argparse.Namespace) -> list[CaseResult]:
     results = []
-    for name in options.cases:
-        print(f"bench: {name}…", file=sys.stderr, flush=True)
-        results.append(CASES[name](bins, options.runs))
-    meta = {"machine": machine(), "anchors": ANCHORS, "runs": options.runs}
-    raw = write_json(results, meta, fixtures.ROOT / "bench" / "results")
+    for size in options.sizes:
+        sides = update_sides(update_fixture(size, bins, with_cruft=False), bins)
+        targets = ([Target("≤ 0.15× copier", "paved update/copier update", 0.15)]
+                   if size >= 1000 else [])
+        results.append(measure(f"update, {size:,}-file template", sides,
+                               WORK / "runs" / f"scale-{size}", runs=runs, targets=targets))
+    if len(results) > 1:
+        small, large = results[0], results[-1]
+        added = options.sizes[-1] - options.sizes[0]
+        growth = [f"{side.side.split()[0]} +{median(side.seconds) - median(base.seconds):.2f} s "
+                  f"({(median(side.seconds) - median(base.seconds)) / added * 1000:.1f} ms "
+                  "per template file)"
+                  for base, side in zip(small.timings, large.timings, strict=True)]
+        results[-1] = dataclasses.replace(large, note=(
+            f"from {options.sizes[0]:,} to {options.sizes[-1]:,} files with the same "
+                 f"change ({fixtures.EDITS} edits …): " + ", ".join(growth)))
+    return results
+
+
+def case_status(bins: Path, runs: int, options: argparse.Namespace) -> list[CaseResult]:
+    root = WORK / "fixtures" / "status"
+    golden = root / "payments-api"
+    if not golden.is_dir():
+        catalog = fixtures.paved_catalog(root / "catalog")
+        sh(PAVED, "new", "service", "payments-api", "--catalog", catalog, "--dest", golden,
+           "--defaults", "--data", "owner=team-payments")
+        (golden / "README.md").write_text((golden / "README.md").read_text() + "\nOur notes.\n")
+        sh("git", "commit", "-qam", "team notes", cwd=golden)
+    large = update_fixture(max(options.sizes), bins, with_cruft=False)["paved"]
+    results = []
+    for label, project in (("golden path repo", golden),
+                           (f"{max(options.sizes):,}-file template repo", large)):
+        side = Side("paved status --check", lambda w, p=project: (
+            [str(PAVED), "status", "--check", str(p)], w), codes=(0, 5))
+        results.append(measure(f"status --check, {label}", [side],
+                               WORK / "runs" / "status", runs=runs,
+                               targets=[Target("≤ 0.5 s", side.name, 0.5, seconds=True)]))
+    results[-1] = dataclasses.replace(results[-1], note=(
+        "read-only; this repo is one version behind (exit 5, as CI would see it)"))
+    return results
+
+
+#: Case name -> function. The fleet case of issue 9 (fleet update of 10/50/100 repos,
+#: --jobs 1 and 2, against copier update in a shell loop) belongs to `paved fleet` (issue 7):
+#: TODO(issue 7): add `"fleet": case_fleet` here once `paved fleet update` has landed.
+CASES: dict[str, Callable[[Path, int, argparse.Namespace], list[CaseResult]]] = {
+    "startup": case_startup,
+    "new": case_new,
+    "update": case_update,
+    "scale": case_scale,
+    "status": case_status,
+}
+
+
+def write_doc(results: list[CaseResult], meta: dict[str, object], raw: Path,
+              command: str) -> None:
+    info = meta["machine"]
+    assert isinstance(info, dict)
     report = "\n".join([
         BEGIN,
-        f"Machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores, "
-        f"Python {meta['machine']['python']}, {meta['machine']['git']}. "
-        f"Anchors: {', '.join(f'{k} {v}' for k, v in ANCHORS.items())}. "
-        f"{options.runs} alternated runs per side after one warm-up. "
-        f"Raw: `{raw.relative_to(fixtures.ROOT)}`.",
+        f"`{command}` on {info['cpu']}, {info['cores']} cores (load average "
+        f"{info['load']} at the start), {info['system']}, Python {info['python']}, "
+        f"{info['git']}. Anchors: {', '.join(f'{k} {v}' for k, v in ANCHORS.items())}. "
+        f"{meta['runs']} alternated runs per side after one warm-up; CPU is user + system "
+        f"time of the process tree. Raw: `{raw.relative_to(fixtures.ROOT)}`.",
         "",
         markdown_table(results),
         "",
@@ -109,6 +275,36 @@ def main() -> None:
     else:
         text += "\n## paved against copier, cookiecutter and cruft\n\n" + report + "\n"
     DOC.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("cases", nargs="*", default=list(CASES), metavar="CASE",
+                        help=f"cases to run (default: all): {', '.join(CASES)}")
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per side (default 7)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES),
+                        help="template sizes of the scale case (default: 40 200 1000)")
+    parser.add_argument("--no-doc", action="store_true",
+                        help="write bench/results only, not docs/benchmarks.md")
+    options = parser.parse_args()
+    unknown = sorted(set(options.cases) - set(CASES))
+    if unknown:
+        parser.error(f"unknown case {unknown[0]!r}; choose from {', '.join(CASES)}")
+    bins = anchors()
+    # Fixtures, caches and the tools' homes are made afresh: every run starts cold.
+    for name in ("fixtures", "runs", "cache", "home"):
+        shutil.rmtree(WORK / name, ignore_errors=True)
+    isolate()
+    meta: dict[str, object] = {"machine": machine(), "anchors": ANCHORS, "runs": options.runs,
+                               "cases": options.cases, "sizes": options.sizes}
+    results = []
+    for name in options.cases:
+        print(f"bench: {name}…", file=sys.stderr, flush=True)
+        results += CASES[name](bins, options.runs, options)
+    raw = write_json(results, meta, fixtures.ROOT / "bench" / "results")
+    if not options.no_doc:
+        write_doc(results, meta, raw, "make bench" if sys.argv[1:] == [] else
+                  "bench/run.py " + " ".join(sys.argv[1:]))
     print(markdown_table(results))
 
 

@@ -19,6 +19,7 @@ exit code. Code 2 is click's own usage error and is never used for an outcome.
 from __future__ import annotations
 
 import enum
+from typing import Protocol
 
 
 class ExitCode(enum.IntEnum):
@@ -32,6 +33,14 @@ class ExitCode(enum.IntEnum):
     INTERNAL = 70  # a bug in paved (EX_SOFTWARE); a crash log is written
     INTERRUPTED = 130  # Ctrl-C or SIGTERM; nothing was left half-written
     BROKEN_PIPE = 141  # the reader of stdout went away (`paved list | head`), as git does
+
+
+class Outcome(Protocol):
+    """A command's result that is not an error but may carry its own exit code
+    (conflicts left, drift found); `PavedGroup.invoke` turns it into the exit code."""
+
+    @property
+    def exit_code(self) -> ExitCode: ...
 
 
 class PavedError(Exception):

@@ -20,7 +20,7 @@ import git
 import gitdb.exc
 from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 from gitdb.base import IStream
-from gitdb.db.loose import LooseObjectDB
+from gitdb.db import LooseObjectDB
 
 from paved.errors import GitError, ProjectError
 
@@ -233,6 +233,9 @@ class Repository:
             raise ProjectError(f"{path} is a bare repository; run paved in a checkout")
         self.root = Path(self._repo.working_tree_dir)
         self.git_dir = Path(self._repo.git_dir)  # HEAD, index, MERGE_HEAD live here
+        # New objects are written as loose objects by gitdb, in Python: gitpython's own
+        # object database runs one `git hash-object` process per object stored.
+        self._objects = LooseObjectDB(str(Path(self._repo.common_dir) / "objects"))
 
     def _git(self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None,
              action: str = "") -> str:
@@ -290,13 +293,7 @@ class Repository:
 
     def store_blob(self, data: bytes) -> str:
         """Write `data` as a blob into the object store (no subprocess); return its sha."""
-        return self._store(b"blob", data)
-
-    def _store(self, kind: bytes, data: bytes) -> str:
-        # gitpython's object database runs `git hash-object` once per object; its
-        # loose-object base class writes the same zlib file in Python, with no process
-        # (an update stores ~100 objects: this was a third of its git time).
-        stream = LooseObjectDB.store(self._repo.odb, IStream(kind, len(data), io.BytesIO(data)))
+        stream = self._objects.store(IStream(b"blob", len(data), io.BytesIO(data)))
         return bytes(stream.binsha).hex()
 
     def store_tree(self, files: Mapping[str, Entry]) -> str:
@@ -319,7 +316,8 @@ class Repository:
                 (mode, sha), key = value, name
             items.append((key.encode(), f"{mode} {name}".encode() + b"\0" + bytes.fromhex(sha)))
         data = b"".join(entry for _, entry in sorted(items))  # git sorts folders as "name/"
-        return self._store(b"tree", data)
+        stream = self._objects.store(IStream(b"tree", len(data), io.BytesIO(data)))
+        return bytes(stream.binsha).hex()
 
     def commit_tree(self, tree: str, parents: Sequence[str], message: str) -> str:
         args = ["commit-tree", tree]

@@ -5,6 +5,7 @@ Copier is imported lazily: it costs ~0.2 s to import and most commands never ren
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -95,19 +96,23 @@ def _compose(catalog_root: Path, layer_dirs: Sequence[str],
             origins[f"{COMPOSED_DIR}/{relative}"] = f"{layer}/{relative}"
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target, follow_symlinks=False)
-    config["_subdirectory"] = COMPOSED_DIR
-    yaml.dump(config, config_file)
+    if config.get("_subdirectory") != f"{{{{ {LAYER_VARIABLE} }}}}":
+        # A catalog's copier.yml normally says `_subdirectory: "{{ paved_layer }}"`, and
+        # the render sets paved_layer to the composed folder: no need to rewrite it then.
+        config["_subdirectory"] = COMPOSED_DIR
+        yaml.dump(config, config_file)
     return composed, origins
 
 
 def _run_copier(template: Path, dest: Path, data: Mapping[str, Any], *, trust: bool,
                 origins: Mapping[str, str]) -> None:
-    import copier
     from copier.errors import CopierError, UnsafeTemplateError
 
     try:
-        copier.run_copy(str(template), str(dest), data=dict(data), defaults=True,
-                        overwrite=True, quiet=True, unsafe=trust, cleanup_on_error=False)
+        with _worker_class()(src_path=str(template), dst_path=dest, data=dict(data),
+                             defaults=True, overwrite=True, quiet=True, unsafe=trust,
+                             cleanup_on_error=False) as worker:
+            worker.run_copy()
     except UnsafeTemplateError as error:
         reason = " ".join(str(error).split())
         raise RenderError(f"the catalog wants to run code ({reason}); "
@@ -121,6 +126,27 @@ def _run_copier(template: Path, dest: Path, data: Mapping[str, Any], *, trust: b
                               f"{_one_line(error, template, origins)}") from error
         raise
     ensure_contained(dest)
+
+
+@functools.cache
+def _worker_class() -> type[Any]:
+    """copier's `Worker` (what `copier.run_copy` drives), minus one git process per file.
+
+    After writing each file, copier runs `git config core.fileMode` in the
+    destination so that it can fix the executable bit in that repo's index
+    (copier `_main.Worker._sync_git_index_executable_bit`). Its own docstring
+    says it does nothing for a file git does not track yet, and paved always
+    renders into a fresh directory: in profiles it was one process per
+    rendered file, a third of a render (docs/benchmarks.md). Rendering itself
+    is copier's, unchanged.
+    """
+    from copier._main import Worker
+
+    class PavedWorker(Worker):
+        def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
+            pass
+
+    return PavedWorker
 
 
 def ensure_contained(root: Path) -> None:

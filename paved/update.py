@@ -195,8 +195,14 @@ def _apply(repo: Repository, head: str, base: pristine.Base, ours: merge.Snapsho
            theirs: merge.Snapshot, changes: tuple[merge.FileChange, ...], branch: str | None,
            *, message: str, pristine_message: str) -> str | None:
     """Prepare every object and the new index off to the side, then make them visible."""
-    for data in theirs.blobs.values():
-        repo.store_blob(data)
+    # Blobs HEAD or the stored pristine commit hold are in the repo already: typically
+    # most of the new render, which need not be compressed and written again.
+    stored = {sha for _, sha in ours.entries.values()}
+    if base.commit is not None:
+        stored.update(sha for _, sha in base.snapshot.entries.values())
+    for sha, data in theirs.blobs.items():
+        if sha not in stored:
+            repo.store_blob(data)
     for change in changes:
         if change.data is not None:
             repo.store_blob(change.data)

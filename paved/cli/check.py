@@ -10,8 +10,6 @@ from typing import Annotated
 import typer
 
 from paved import output
-from paved.check import formats, run_check
-from paved.check.rule import CheckOptions, Severity
 from paved.cli import options
 from paved.errors import ExitCode
 
@@ -70,6 +68,10 @@ def check(
       paved check --format markdown > comment.md
       paved check --catalog ../platform-catalog --trust --json
     """
+    # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
+    from paved.check import formats, run_check
+    from paved.check.rule import CheckOptions, Severity
+
     report = run_check(path, CheckOptions(catalog=catalog, max_minor_behind=max_minor_behind,
                                           trust=trust))
     chosen = Format.JSON if json else output_format

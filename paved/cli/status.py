@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from paved import output
 from paved.cli import options
-from paved.status import StatusResult, project_status
+from paved.errors import Outcome
+
+if TYPE_CHECKING:
+    from paved.status import StatusResult
 
 
 def register(app: typer.Typer) -> None:
@@ -22,7 +25,7 @@ def status(
                                         "catalog or platform-managed files changed "
                                         "(for CI).")] = False,
     json: options.Json = False,
-) -> StatusResult:
+) -> Outcome:
     """Show the repo's catalog, applied and latest versions, layers and drift.
 
     Drift is every template file that differs from the pristine render of the
@@ -35,6 +38,9 @@ def status(
       paved status services/payments-api --check
       paved status --json | jq .drift
     """
+    # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
+    from paved.status import project_status
+
     result = project_status(path, check=check)
     output.emit_result(result, as_json=json, describe=describe)
     return result

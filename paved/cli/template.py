@@ -5,15 +5,17 @@ from __future__ import annotations
 import enum
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from paved import output
 from paved.cli import options
 from paved.errors import ExitCode
-from paved.lint import LintResult, Severity, lint_catalog, to_sarif
-from paved.scaffold import ScaffoldResult, scaffold
+
+if TYPE_CHECKING:
+    from paved.lint import LintResult
+    from paved.scaffold import ScaffoldResult
 
 template_app = typer.Typer(help="Write, check, test and release golden-path templates.",
                            no_args_is_help=True)
@@ -23,6 +25,14 @@ class Format(enum.Enum):
     TEXT = "text"
     JSON = "json"
     SARIF = "sarif"
+
+
+class FailOn(enum.Enum):
+    """`paved.lint.Severity`'s values, declared here so that `paved --help` need not load
+    the linter."""
+
+    ERROR = "error"
+    WARNING = "warning"
 
 
 def register(app: typer.Typer) -> None:
@@ -59,6 +69,9 @@ def init(
       paved template init dashboards --layer --golden-path python-service
       paved template init worker --owner team-platform --description "Queue worker"
     """
+    # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
+    from paved.scaffold import scaffold
+
     result = scaffold(catalog_dir, name, layer=layer, golden_path=golden_path, owner=owner,
                       description=description)
     output.emit_result(result, as_json=json,
@@ -79,8 +92,8 @@ def lint(
     catalog: options.CatalogDir = Path("."),
     format: Annotated[Format, typer.Option("--format", help="text, json, or sarif "
                                            "(SARIF 2.1.0 for code scanning).")] = Format.TEXT,
-    fail_on: Annotated[Severity, typer.Option("--fail-on", help="Exit 4 on findings of this "
-                                              "severity or worse.")] = Severity.ERROR,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 4 on findings of this "
+                                            "severity or worse.")] = FailOn.ERROR,
     json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
 ) -> None:
     """Check a catalog: schema, questions, Jinja, variables, partials, rendered paths.
@@ -94,6 +107,8 @@ def lint(
       paved template lint templates --format sarif > paved.sarif
       paved template lint ../platform-catalog --fail-on warning --json
     """
+    from paved.lint import Severity, lint_catalog, to_sarif
+
     result = lint_catalog(catalog)
     chosen = Format.JSON if json else format
     if chosen is Format.JSON:
@@ -102,7 +117,7 @@ def lint(
         output.emit_document(to_sarif(result, uri_prefix=_uri_prefix(Path(result.catalog))))
     else:
         output.emit(_describe_lint(result))
-    if result.failed(fail_on):
+    if result.failed(Severity(fail_on.value)):
         raise typer.Exit(ExitCode.FINDINGS)
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from paved import output
 from paved.cli import options
 from paved.errors import ExitCode
-from paved.release import ReleaseResult, release
-from paved.trial import TrialResult, run_trial
+
+if TYPE_CHECKING:
+    from paved.release import ReleaseResult
+    from paved.trial import TrialResult
 
 
 def register(template_app: typer.Typer) -> None:
@@ -41,6 +43,9 @@ def test(
       paved template test
       paved template test templates --golden-path python-service --skip-tests --json
     """
+    # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
+    from paved.trial import run_trial
+
     result = run_trial(catalog, golden_path=golden_path, skip_tests=skip_tests, keep=keep,
                        trust=trust, progress=output.status)
     output.emit_result(result, as_json=json, describe=_describe_trial)
@@ -86,6 +91,8 @@ def release_command(
       paved template release --bump minor
       paved template release ../platform-catalog --version 2.0.0 --skip-test --json
     """
+    from paved.release import release
+
     result = release(catalog, version=version, bump=bump, skip_test=skip_test,
                      progress=output.status)
     output.emit_result(result, as_json=json, describe=_describe_release)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from paved import output
 from paved.cli import options
-from paved.update import UpdateResult, update_project
+from paved.errors import Outcome
+
+if TYPE_CHECKING:
+    from paved.update import UpdateResult
 
 
 def register(app: typer.Typer) -> None:
@@ -29,7 +32,7 @@ def update(
                                                     "(switched to).")] = None,
     trust: options.Trust = False,
     json: options.Json = False,
-) -> UpdateResult:
+) -> Outcome:
     """Merge the catalog's newer version into the repo at DIR, as one commit.
 
     Template changes land, your edits stay; where both changed the same lines
@@ -43,6 +46,9 @@ def update(
       paved update services/payments-api --to 0.3.0 --data shutdown_timeout_seconds=30
       paved update --branch paved/update --json
     """
+    # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
+    from paved.update import update_project
+
     result = update_project(path, to=to, data=options.parse_data(data), dry_run=dry_run,
                             branch=branch, trust=trust)
     output.emit_result(result, as_json=json, describe=describe)
