@@ -46,11 +46,12 @@ def paved_catalog(dest: Path) -> Path:
     return dest
 
 
-def flat_copier_template(dest: Path) -> Path:
+def flat_copier_template(dest: Path, answers_file: bool = False) -> Path:
     """The python-service golden path as one plain copier template, from the same files.
 
     Layers never write each other's files, so their union is the same tree; the
     variables paved adds to a render become hidden questions with fixed values.
+    With `answers_file`, projects record their answers for `copier update`.
     """
     yaml = YAML()
     manifest = yaml.load((BUNDLED / "paved-catalog.yml").read_text())
@@ -60,6 +61,9 @@ def flat_copier_template(dest: Path) -> Path:
     for layer in layers:
         shutil.copytree(BUNDLED / manifest["layers"][layer]["path"], dest / "template",
                         dirs_exist_ok=True)
+    if answers_file:
+        (dest / "template" / "{{ _copier_conf.answers_file }}.jinja").write_text(
+            "{{ _copier_answers|to_nice_yaml }}")
     config = yaml.load((BUNDLED / "copier.yml").read_text())
     config["_subdirectory"] = "template"
     del config["paved_layer"]

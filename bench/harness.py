@@ -42,13 +42,15 @@ class Side:
 
 @dataclass(frozen=True)
 class Target:
-    """`key` at most `limit`: a paired ratio ("paved update/copier update") or, with
-    `seconds`, the median wall time of the side named `key`."""
+    """`key` at most `limit` (at least, with `at_least`: a speed-up): a paired ratio
+    ("paved update/copier update") or, with `seconds`, the median wall time of the
+    side named `key`."""
 
     label: str
     key: str
     limit: float
     seconds: bool = False
+    at_least: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def verdict(result: CaseResult, target: Target) -> tuple[float, bool]:
         figure = median(next(t.seconds for t in result.timings if t.side == target.key))
     else:
         figure = median(result.ratios[target.key])
-    return figure, figure <= target.limit
+    return figure, figure >= target.limit if target.at_least else figure <= target.limit
 
 
 def compare(outcomes: Mapping[str, Any]) -> list[str]:

@@ -26,10 +26,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fixtures
+import fleet
 from harness import (
     CaseResult,
     Side,
     Target,
+    format_seconds,
     machine,
     markdown_table,
     measure,
@@ -44,6 +46,7 @@ DOC = fixtures.ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 TYPICAL_SIZE = 46  # files in the template of the `update` case (as in issue 9)
 SIZES = (40, 200, 1000)
+FLEET_SIZES = (10, 50, 100)
 
 
 def anchors() -> Path:
@@ -240,15 +243,73 @@ def case_status(bins: Path, runs: int, options: argparse.Namespace) -> list[Case
     return results
 
 
-#: Case name -> function. The fleet case of issue 9 (fleet update of 10/50/100 repos,
-#: --jobs 1 and 2, against copier update in a shell loop) belongs to `paved fleet` (issue 7):
-#: TODO(issue 7): add `"fleet": case_fleet` here once `paved fleet update` has landed.
+def fleet_runs(count: int, runs: int) -> int:
+    """Fewer rounds for the larger fleets, which take tens of seconds a round."""
+    return runs if count <= 10 else min(runs, 3)
+
+
+def case_fleet(bins: Path, runs: int, options: argparse.Namespace) -> list[CaseResult]:
+    sizes = sorted(options.fleet_sizes)
+    # copier's loop runs its repos one after another, so its time per repo does not
+    # depend on the fleet's size: it is measured on the smallest fleet only.
+    built = fleet.build(WORK / "fixtures" / "fleet", sizes[-1], sizes[0], sh, PAVED,
+                        bins / "copier")
+    workspaces = WORK / "cache" / "workspaces"
+
+    def paved_side(count: int, jobs: int) -> Side:
+        return Side(f"fleet update --jobs {jobs}", lambda w: (
+            [str(PAVED), "fleet", "update", "--from", str(built.listed), "--limit", str(count),
+             "--jobs", str(jobs)], w),
+            lambda w: fleet.paved_outcomes(workspaces, built.before, count))
+
+    def copier_setup(workdir: Path) -> tuple[list[str], Path]:
+        for repo in built.copier_repos:
+            sh("cp", "-a", repo, workdir / repo.name)
+        copies = [workdir / repo.name for repo in built.copier_repos]
+        return fleet.shell_loop([str(bins / "copier"), "update", "--quiet", "--defaults"],
+                                copies), workdir
+
+    copier_loop = Side("copier update, shell loop", copier_setup, lambda w: fleet.copier_outcomes(
+        [w / repo.name for repo in built.copier_repos], built.before))
+    results = []
+    for count in sizes:
+        one, two = paved_side(count, 1), paved_side(count, 2)
+        sides, pairs = [one, two], [(one.name, two.name)]
+        targets = [Target("2 jobs ≥ 1.7× faster", f"{one.name}/{two.name}", 1.7, at_least=True)]
+        if count == sizes[0]:
+            sides.append(copier_loop)
+            pairs += [(one.name, copier_loop.name), (two.name, copier_loop.name)]
+            targets.append(Target("per repo ≤ 0.25× copier", f"{one.name}/{copier_loop.name}",
+                                  0.25))
+        rounds = fleet_runs(count, runs)
+        result = measure(f"fleet update, {count} repos", sides, WORK / "runs" / f"fleet-{count}",
+                         runs=rounds, pairs=pairs, targets=targets)
+        per_repo = ", ".join(f"{t.side} {format_seconds(median(t.seconds) / count)}"
+                             for t in result.timings)
+        results.append(dataclasses.replace(result, note=(
+            f"{rounds} rounds; per repo: {per_repo}")))
+    if len(sizes) > 1:
+        first, last = results[0], results[-1]
+        slopes = []
+        for small, large in zip(first.timings, last.timings, strict=False):  # the paved sides
+            added = fleet.growth([sizes[0], sizes[-1]],
+                                 [median(small.seconds), median(large.seconds)])
+            jobs = large.side.removeprefix("fleet update ")
+            slopes.append(f"{format_seconds(added)} with {jobs}")
+        results[-1] = dataclasses.replace(last, note=(
+            f"{last.note}; from {sizes[0]} to {sizes[-1]} repos each repo added "
+            + ", ".join(slopes)))
+    return results
+
+
+#: Case name -> function.
 CASES: dict[str, Callable[[Path, int, argparse.Namespace], list[CaseResult]]] = {
     "startup": case_startup,
     "new": case_new,
     "update": case_update,
     "scale": case_scale,
     "status": case_status,
+    "fleet": case_fleet,
 }
 
 
@@ -284,6 +345,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="timed runs per side (default 7)")
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES),
                         help="template sizes of the scale case (default: 40 200 1000)")
+    parser.add_argument("--fleet-sizes", type=int, nargs="+", default=list(FLEET_SIZES),
+                        help="repos in the fleet case (default: 10 50 100); fleets over 10 "
+                             "repos get at most 3 rounds")
     parser.add_argument("--no-doc", action="store_true",
                         help="write bench/results only, not docs/benchmarks.md")
     options = parser.parse_args()
@@ -296,7 +360,8 @@ def main() -> None:
         shutil.rmtree(WORK / name, ignore_errors=True)
     isolate()
     meta: dict[str, object] = {"machine": machine(), "anchors": ANCHORS, "runs": options.runs,
-                               "cases": options.cases, "sizes": options.sizes}
+                               "cases": options.cases, "sizes": options.sizes,
+                               "fleet_sizes": options.fleet_sizes}
     results = []
     for name in options.cases:
         print(f"bench: {name}…", file=sys.stderr, flush=True)

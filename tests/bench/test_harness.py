@@ -118,3 +118,11 @@ def test_the_synthetic_change_has_the_same_shape_in_every_flavour() -> None:
             shape(fixtures.COPIER, v2)
     assert {"src/added.txt", "src/renamed_2.txt"} <= shape(fixtures.PAVED, True)
     assert "src/module_1.txt" not in shape(fixtures.PAVED, True)
+
+
+def test_verdict_of_an_at_least_target_is_met_at_or_above_the_limit() -> None:
+    result = _result(ratios={"jobs 1/jobs 2": [1.6, 1.8, 1.7]})
+    assert harness.verdict(result, Target("≥ 1.7×", "jobs 1/jobs 2", 1.7, at_least=True)) == \
+        (1.7, True)
+    assert harness.verdict(result, Target("≥ 1.8×", "jobs 1/jobs 2", 1.8, at_least=True)) == \
+        (1.7, False)
