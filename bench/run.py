@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import os
 import shutil
@@ -220,6 +221,10 @@ def case_scale(bins: Path, runs: int, options: argparse.Namespace) -> list[CaseR
     return results
 
 
+def _status_command(project: Path, workdir: Path) -> tuple[list[str], Path]:
+    return [str(PAVED), "status", "--check", str(project)], workdir
+
+
 def case_status(bins: Path, runs: int, options: argparse.Namespace) -> list[CaseResult]:
     root = WORK / "fixtures" / "status"
     golden = root / "payments-api"
@@ -233,8 +238,8 @@ def case_status(bins: Path, runs: int, options: argparse.Namespace) -> list[Case
     results = []
     for label, project in (("golden path repo", golden),
                            (f"{max(options.sizes):,}-file template repo", large)):
-        side = Side("paved status --check", lambda w, p=project: (
-            [str(PAVED), "status", "--check", str(p)], w), codes=(0, 5))
+        side = Side("paved status --check", functools.partial(_status_command, project),
+                    codes=(0, 5))
         results.append(measure(f"status --check, {label}", [side],
                                WORK / "runs" / "status", runs=runs,
                                targets=[Target("≤ 0.5 s", side.name, 0.5, seconds=True)]))
