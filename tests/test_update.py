@@ -333,14 +333,6 @@ def test_one_update_at_a_time(project: Path) -> None:
     assert not (project / ".git" / "paved").exists()
 
 
-@pytest.mark.parametrize("command", ["update", "status"])
-def test_help_shows_examples(command: str) -> None:
-    result = run_cli([command, "--help"])
-    assert result.exit_code == 0
-    examples = result.stdout.split("Examples:\n")[1].split("\n\n")[0].splitlines()
-    assert examples[0] == f"    paved {command}" or examples[0].startswith(f"    paved {command} ")
-
-
 def test_a_file_may_become_a_folder(tmp_path: Path, catalog: Path) -> None:
     repo = create_service("demo", dest=tmp_path / "demo", catalog_source=str(catalog)).path
     (catalog / "layers/core/old.txt").unlink()

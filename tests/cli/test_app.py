@@ -14,6 +14,7 @@ import pytest
 
 import paved
 from paved import create
+from paved.cli import app
 from paved.cli.prompt import terminal_asker
 from tests.helpers import run_cli
 
@@ -32,7 +33,32 @@ def test_help_lists_every_command_with_an_example() -> None:
         assert f"  {command} " in result.stdout
 
 
-@pytest.mark.parametrize("command", [["new", "service"], ["list"]])
+def _commands() -> list[list[str]]:
+    """Every leaf command of the CLI, found by walking it (a new command is covered too)."""
+    import typer.main
+
+    found: list[list[str]] = []
+
+    def walk(command: object, path: list[str]) -> None:
+        children = getattr(command, "commands", None)
+        if not children:
+            found.append(path)
+            return
+        for name, child in children.items():
+            walk(child, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return found
+
+
+def test_the_walk_finds_every_command() -> None:
+    assert {" ".join(command) for command in _commands()} == {
+        "new service", "list", "check", "update", "status", "template init",
+        "template lint", "template test", "template release", "fleet status",
+        "fleet update", "fleet check"}
+
+
+@pytest.mark.parametrize("command", _commands(), ids=" ".join)
 def test_each_command_help_shows_an_example(command: list[str]) -> None:
     result = run_cli([*command, "--help"])
     assert result.exit_code == 0
