@@ -62,8 +62,8 @@ def test_the_walk_finds_every_command() -> None:
 def test_each_command_help_shows_an_example(command: list[str]) -> None:
     result = run_cli([*command, "--help"])
     assert result.exit_code == 0
-    assert "Examples:" in result.stdout
-    assert f"paved {' '.join(command)}" in result.stdout
+    examples = result.stdout.split("Examples:\n", 1)[1].split("\n\n")[0]
+    assert f"  paved {' '.join(command)}" in examples
 
 
 def test_list_shows_golden_paths_with_version_and_description() -> None:
