@@ -134,7 +134,8 @@ def _worker_class() -> type[Any]:
 
     After writing each file, copier runs `git config core.fileMode` in the
     destination so that it can fix the executable bit in that repo's index
-    (copier `_main.Worker._sync_git_index_executable_bit`). Its own docstring
+    (copier `_main.Worker._sync_git_index_executable_bit`, added by
+    copier-org/copier#2605 for updates of tracked files). Its own docstring
     says it does nothing for a file git does not track yet, and paved always
     renders into a fresh directory: in profiles it was one process per
     rendered file, a third of a render (docs/benchmarks.md). Rendering itself
