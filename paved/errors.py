@@ -19,6 +19,7 @@ exit code. Code 2 is click's own usage error and is never used for an outcome.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -41,6 +42,18 @@ class Outcome(Protocol):
 
     @property
     def exit_code(self) -> ExitCode: ...
+
+
+@dataclass(frozen=True)
+class Findings:
+    """The outcome of a command that reports findings (lint, check): exit 4 when some
+    are at or above the command's threshold (a command option, hence not in its report)."""
+
+    found: bool
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.FINDINGS if self.found else ExitCode.OK
 
 
 class PavedError(Exception):

@@ -29,7 +29,7 @@ import paved
 from paved import git
 from paved.catalog import Catalog, GoldenPath, working_tree
 from paved.create import paved_context, render_golden_path
-from paved.errors import PavedError
+from paved.errors import ExitCode, PavedError
 from paved.lint_files import sample_answer_sets
 from paved.project import Record, write_record
 from paved.questions import resolve_answers
@@ -65,6 +65,10 @@ class TrialResult:
     renders: tuple[RenderRun, ...]
     passed: bool
     seconds: float
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.OK if self.passed else ExitCode.FINDINGS
 
 
 def run_trial(root: Path, *, golden_path: str | None = None, skip_tests: bool = False,

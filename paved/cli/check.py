@@ -11,7 +11,7 @@ import typer
 
 from paved import output
 from paved.cli import options
-from paved.errors import ExitCode
+from paved.errors import Findings, Outcome
 
 
 class Format(enum.Enum):
@@ -52,7 +52,7 @@ def check(
     trust: Annotated[bool, typer.Option(
         "--trust", help="Run the extra rules the catalog ships in checks/ (its own code). "
                         "Only for catalogs you trust.")] = False,
-) -> None:
+) -> Outcome:
     """Check a repository against the golden path: failure isolation, observability,
     rollback, security, ownership and currency, with a score per area.
 
@@ -83,5 +83,5 @@ def check(
         output.emit(formats.markdown(report))
     else:
         output.emit(formats.text(report))
-    if fail_on is not FailOn.NEVER and report.failures(Severity(fail_on.value)):
-        raise typer.Exit(ExitCode.FINDINGS)
+    return Findings(found=fail_on is not FailOn.NEVER
+                    and bool(report.failures(Severity(fail_on.value))))

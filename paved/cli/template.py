@@ -11,7 +11,7 @@ import typer
 
 from paved import output
 from paved.cli import options
-from paved.errors import ExitCode
+from paved.errors import Findings, Outcome
 
 if TYPE_CHECKING:
     from paved.lint import LintResult
@@ -95,7 +95,7 @@ def lint(
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 4 on findings of this "
                                             "severity or worse.")] = FailOn.ERROR,
     json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
-) -> None:
+) -> Outcome:
     """Check a catalog: schema, questions, Jinja, variables, partials, rendered paths.
 
     Each finding names a file, line, rule and severity. Exit code 4 when a finding
@@ -117,8 +117,7 @@ def lint(
         output.emit_document(to_sarif(result, uri_prefix=_uri_prefix(Path(result.catalog))))
     else:
         output.emit(_describe_lint(result))
-    if result.failed(Severity(fail_on.value)):
-        raise typer.Exit(ExitCode.FINDINGS)
+    return Findings(found=result.failed(Severity(fail_on.value)))
 
 
 def _uri_prefix(catalog: Path) -> str:

@@ -9,7 +9,7 @@ import typer
 
 from paved import output
 from paved.cli import options
-from paved.errors import ExitCode
+from paved.errors import Outcome
 
 if TYPE_CHECKING:
     from paved.release import ReleaseResult
@@ -31,7 +31,7 @@ def test(
                                               "and keep the renders.")] = None,
     trust: options.Trust = False,
     json: options.Json = False,
-) -> None:
+) -> Outcome:
     """Render every golden path with each declared answer set and check each render.
 
     Steps per render: render, validators, the golden path's test_command, and the
@@ -49,8 +49,7 @@ def test(
     result = run_trial(catalog, golden_path=golden_path, skip_tests=skip_tests, keep=keep,
                        trust=trust, progress=output.status)
     output.emit_result(result, as_json=json, describe=_describe_trial)
-    if not result.passed:
-        raise typer.Exit(ExitCode.FINDINGS)
+    return result
 
 
 def _describe_trial(result: TrialResult) -> str:
