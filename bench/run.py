@@ -42,7 +42,7 @@ from harness import (
 
 ANCHORS = {"copier": "9.19.1", "cookiecutter": "2.7.1", "cruft": "2.16.0"}
 WORK = fixtures.ROOT / "bench" / ".work"
-PAVED = Path(sys.executable).with_name("paved")
+PAVED = WORK / "paved" / "bin" / "paved"  # installed by `install_paved`, as users get it
 DOC = fixtures.ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 TYPICAL_SIZE = 46  # files in the template of the `update` case (as in issue 9)
@@ -61,6 +61,25 @@ def anchors() -> Path:
                         *pins.split()], check=True)
         stamp.write_text(pins)
     return env / "bin"
+
+
+def install_paved() -> None:
+    """paved as users install it: a regular (not editable) install of this checkout into
+    its own environment, byte-compiled by pip as the anchors are. An editable install
+    under PYTHONDONTWRITEBYTECODE (set on this project's machines) would compile
+    paved's modules from source on every run, a cost no installed tool pays."""
+    env = PAVED.parent.parent
+    stamp = env / "requirements.txt"
+    requirements = (fixtures.ROOT / "pyproject.toml").read_text()
+    if not stamp.is_file() or stamp.read_text() != requirements:
+        venv.create(env, with_pip=True, clear=True)
+        # Dependencies once (and the build backend, so that reinstalls stay offline).
+        subprocess.run([env / "bin" / "python", "-m", "pip", "install", "--quiet", "hatchling",
+                        fixtures.ROOT], check=True)
+        stamp.write_text(requirements)
+    # This checkout's code, every run.
+    subprocess.run([env / "bin" / "python", "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--no-build-isolation", "--force-reinstall", fixtures.ROOT], check=True)
 
 
 def isolate() -> None:
@@ -94,7 +113,7 @@ def case_startup(bins: Path, runs: int, options: argparse.Namespace) -> list[Cas
         Side("paved --version", lambda w: ([str(PAVED), "--version"], w)),
         Side("paved --help", lambda w: ([str(PAVED), "--help"], w)),
         Side("copier --help", lambda w: ([str(bins / "copier"), "--help"], w)),
-        Side("python -c pass", lambda w: ([sys.executable, "-c", "pass"], w)),
+        Side("python -c pass", lambda w: ([str(PAVED.with_name("python")), "-c", "pass"], w)),
     ]
     pairs = [("paved --version", "copier --help"), ("paved --help", "copier --help")]
     targets = [Target(f"{a.split()[1]} ≤ 0.3× copier", f"{a}/{b}", 0.3) for a, b in pairs]
@@ -360,6 +379,7 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown case {unknown[0]!r}; choose from {', '.join(CASES)}")
     bins = anchors()
+    install_paved()
     # Fixtures, caches and the tools' homes are made afresh: every run starts cold.
     for name in ("fixtures", "runs", "cache", "home"):
         shutil.rmtree(WORK / name, ignore_errors=True)
