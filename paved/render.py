@@ -5,21 +5,29 @@ Copier is imported lazily: it costs ~0.2 s to import and most commands never ren
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import importlib
 import os
 import shutil
+import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import types
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from unicodedata import normalize
 
 from paved.errors import RenderError
 
 if TYPE_CHECKING:
+    from copier._jinja_ext import SandboxedEnvironment as CopierEnvironment
+    from jinja2 import Environment
     from jinja2.sandbox import SandboxedEnvironment
+
+    _Environment = TypeVar("_Environment", bound=Environment)
 
 LAYER_VARIABLE = "paved_layer"
 COMPOSED_DIR = ".paved-golden-path"
@@ -106,10 +114,11 @@ def _compose(catalog_root: Path, layer_dirs: Sequence[str],
 
 def _run_copier(template: Path, dest: Path, data: Mapping[str, Any], *, trust: bool,
                 origins: Mapping[str, str]) -> None:
+    worker_class = _worker_class()  # imports copier first, without its prompt libraries
     from copier.errors import CopierError, UnsafeTemplateError
 
     try:
-        with _worker_class()(src_path=str(template), dst_path=dest, data=dict(data),
+        with worker_class(src_path=str(template), dst_path=dest, data=dict(data),
                              defaults=True, overwrite=True, quiet=True, unsafe=trust,
                              cleanup_on_error=False) as worker:
             worker.run_copy()
@@ -130,24 +139,109 @@ def _run_copier(template: Path, dest: Path, data: Mapping[str, Any], *, trust: b
 
 @functools.cache
 def _worker_class() -> type[Any]:
-    """copier's `Worker` (what `copier.run_copy` drives), minus one git process per file.
+    """copier's `Worker` (what `copier.run_copy` drives), with two costs taken out.
 
-    After writing each file, copier runs `git config core.fileMode` in the
-    destination so that it can fix the executable bit in that repo's index
-    (copier `_main.Worker._sync_git_index_executable_bit`, added by
-    copier-org/copier#2605 for updates of tracked files). Its own docstring
-    says it does nothing for a file git does not track yet, and paved always
-    renders into a fresh directory: in profiles it was one process per
-    rendered file, a third of a render (docs/benchmarks.md). Rendering itself
-    is copier's, unchanged.
+    - One git process per file. After writing each file, copier runs `git config
+      core.fileMode` in the destination so that it can fix the executable bit in
+      that repo's index (copier `_main.Worker._sync_git_index_executable_bit`,
+      added by copier-org/copier#2605 for updates of tracked files). Its own
+      docstring says it does nothing for a file git does not track yet, and paved
+      always renders into a fresh directory: in profiles it was one process per
+      rendered file, a third of a render.
+    - Compiling the same Jinja string again and again (`compile_once`).
+
+    What gets rendered, and how, is copier's, unchanged (docs/benchmarks.md).
     """
-    from copier._main import Worker
+    with _prompt_libraries_deferred():
+        from copier._main import Worker
 
     class PavedWorker(Worker):
         def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
             pass
 
+        @functools.cached_property
+        def jinja_env(self) -> CopierEnvironment:
+            return compile_once(super().jinja_env)
+
     return PavedWorker
+
+
+def compile_once(env: _Environment) -> _Environment:
+    """Make `env` compile each template string once.
+
+    Jinja compiles a string anew on every `from_string`, and copier renders the
+    same strings hundreds of times per render: the answers file's name for every
+    path, every path part, each question's settings (508 compilations of 108
+    distinct strings for the python-service golden path). Compiled code depends
+    only on the source and the environment, so it is kept per environment. A
+    string served from memory still goes through the extensions' `preprocess`,
+    as a compilation would: copier's `yield` tag resets its state there.
+    Templates loaded by name keep Jinja's own cache.
+    """
+    compiled: dict[str, types.CodeType] = {}
+    compile_source = env.compile
+
+    def compile(source: Any, name: str | None = None, filename: str | None = None,
+                raw: bool = False, defer_init: bool = False) -> Any:
+        if raw:
+            return compile_source(source, name, filename, raw=True, defer_init=defer_init)
+        if not isinstance(source, str) or name or filename or defer_init:
+            return compile_source(source, name, filename, defer_init=defer_init)
+        code = compiled.get(source)
+        if code is None:
+            code = compiled[source] = compile_source(source)
+        else:
+            env.preprocess(source)
+        return code
+
+    env.compile = compile  # type: ignore[method-assign]
+    return env
+
+
+#: The interactive-prompt libraries copier imports at the top of its modules, with
+#: their parents. paved asks its questions itself and never lets copier prompt.
+_PROMPT_MODULES = ("questionary", "questionary.prompts", "questionary.prompts.common",
+                   "prompt_toolkit", "prompt_toolkit.lexers",
+                   "pygments", "pygments.lexers", "pygments.lexers.data")
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for a prompt library while copier is imported: each name copier takes
+    from it becomes a function that imports the real library when first called."""
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        module = self.__name__
+
+        def deferred(*args: Any, **kwargs: Any) -> Any:
+            return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+        deferred.__name__ = deferred.__qualname__ = name
+        return deferred
+
+
+@contextlib.contextmanager
+def _prompt_libraries_deferred() -> Iterator[None]:
+    """Import copier without its prompt libraries (questionary, prompt_toolkit with
+    asyncio, pygments): ~50 ms of every render's start-up for code that only runs
+    when copier prompts, which it never does under paved (docs/benchmarks.md).
+
+    The stand-ins live in `sys.modules` only during the import; afterwards an import
+    of those libraries anywhere gets the real ones. If one is already loaded, copier
+    gets it as it is.
+    """
+    if any(name in sys.modules for name in _PROMPT_MODULES):
+        yield
+        return
+    for name in _PROMPT_MODULES:
+        sys.modules[name] = _Deferred(name)
+    try:
+        yield
+    finally:
+        for name in _PROMPT_MODULES:
+            if isinstance(sys.modules.get(name), _Deferred):
+                del sys.modules[name]
 
 
 def ensure_contained(root: Path) -> None:

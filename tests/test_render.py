@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 
 
 def test_the_copier_step_paved_skips_still_exists_with_the_same_signature() -> None:
@@ -13,3 +15,59 @@ def test_the_copier_step_paved_skips_still_exists_with_the_same_signature() -> N
 
     method = Worker._sync_git_index_executable_bit
     assert list(inspect.signature(method).parameters) == ["self", "dst_relpath", "src_mode"]
+
+
+def test_compile_once_compiles_each_string_once_and_renders_every_use() -> None:
+    from copier._jinja_ext import YieldExtension
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from paved.render import compile_once
+
+    env = SandboxedEnvironment(extensions=[YieldExtension])
+    compiled: list[str] = []
+    original = env.compile
+
+    def counting(source, *args, **kwargs):  # type: ignore[no-untyped-def]
+        compiled.append(source)
+        return original(source, *args, **kwargs)
+
+    env.compile = counting  # type: ignore[method-assign]
+    compile_once(env)
+    rendered = [env.from_string(source).render(name=name)
+                for source, name in [("{{ name }}.py", "a"), ("{{ name }}.py", "b"),
+                                     ("src", "c"), ("{{ name }}.py", "d")]]
+    assert rendered == ["a.py", "b.py", "src", "d.py"]
+    assert compiled == ["{{ name }}.py", "src"]
+
+
+def test_compile_once_still_resets_copiers_yield_tag_for_each_use() -> None:
+    """copier reads the `yield` tag's state after rendering each path part; a part
+    served from memory must clear what the previous part's tag left, as compiling does."""
+    from copier._jinja_ext import YieldExtension, get_yield_context
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from paved.render import compile_once
+
+    env = compile_once(SandboxedEnvironment(extensions=[YieldExtension]))
+    env.from_string("plain").render()
+    env.from_string("{% yield x from items %}{{ x }}{% endyield %}").render(items=[1, 2])
+    assert get_yield_context(env).yield_name == "x"
+    env.from_string("plain").render()
+    assert get_yield_context(env).yield_name is None
+
+
+def test_copier_is_imported_without_its_prompt_libraries_which_load_on_first_use() -> None:
+    """paved never lets copier prompt, so a render need not pay for importing
+    questionary and prompt_toolkit; should copier use them, they are imported then."""
+    script = (
+        "import sys\n"
+        "from paved import render\n"
+        "render._worker_class()\n"
+        "print(sorted(m for m in render._PROMPT_MODULES if m in sys.modules))\n"
+        "from copier._user_data import Choice\n"
+        "choice = Choice('staging')\n"
+        "print(type(choice).__module__, choice.title)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.splitlines() == ["[]", "questionary.prompts.common staging"]
