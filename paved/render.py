@@ -5,16 +5,13 @@ Copier is imported lazily: it costs ~0.2 s to import and most commands never ren
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import importlib
 import os
 import shutil
-import sys
 import tempfile
 import traceback
 import types
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -114,7 +111,7 @@ def _compose(catalog_root: Path, layer_dirs: Sequence[str],
 
 def _run_copier(template: Path, dest: Path, data: Mapping[str, Any], *, trust: bool,
                 origins: Mapping[str, str]) -> None:
-    worker_class = _worker_class()  # imports copier first, without its prompt libraries
+    worker_class = _worker_class()
     from copier.errors import CopierError, UnsafeTemplateError
 
     try:
@@ -137,6 +134,11 @@ def _run_copier(template: Path, dest: Path, data: Mapping[str, Any], *, trust: b
     ensure_contained(dest)
 
 
+def import_copier() -> None:
+    """Import copier now rather than at the first render (see `_worker_class`)."""
+    _worker_class()
+
+
 @functools.cache
 def _worker_class() -> type[Any]:
     """copier's `Worker` (what `copier.run_copy` drives), with two costs taken out.
@@ -152,8 +154,7 @@ def _worker_class() -> type[Any]:
 
     What gets rendered, and how, is copier's, unchanged (docs/benchmarks.md).
     """
-    with _prompt_libraries_deferred():
-        from copier._main import Worker
+    from copier._main import Worker
 
     class PavedWorker(Worker):
         def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
@@ -196,52 +197,6 @@ def compile_once(env: _Environment) -> _Environment:
 
     env.compile = compile  # type: ignore[method-assign]
     return env
-
-
-#: The interactive-prompt libraries copier imports at the top of its modules, with
-#: their parents. paved asks its questions itself and never lets copier prompt.
-_PROMPT_MODULES = ("questionary", "questionary.prompts", "questionary.prompts.common",
-                   "prompt_toolkit", "prompt_toolkit.lexers",
-                   "pygments", "pygments.lexers", "pygments.lexers.data")
-
-
-class _Deferred(types.ModuleType):
-    """Stands in for a prompt library while copier is imported: each name copier takes
-    from it becomes a function that imports the real library when first called."""
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        module = self.__name__
-
-        def deferred(*args: Any, **kwargs: Any) -> Any:
-            return getattr(importlib.import_module(module), name)(*args, **kwargs)
-
-        deferred.__name__ = deferred.__qualname__ = name
-        return deferred
-
-
-@contextlib.contextmanager
-def _prompt_libraries_deferred() -> Iterator[None]:
-    """Import copier without its prompt libraries (questionary, prompt_toolkit with
-    asyncio, pygments): ~50 ms of every render's start-up for code that only runs
-    when copier prompts, which it never does under paved (docs/benchmarks.md).
-
-    The stand-ins live in `sys.modules` only during the import; afterwards an import
-    of those libraries anywhere gets the real ones. If one is already loaded, copier
-    gets it as it is.
-    """
-    if any(name in sys.modules for name in _PROMPT_MODULES):
-        yield
-        return
-    for name in _PROMPT_MODULES:
-        sys.modules[name] = _Deferred(name)
-    try:
-        yield
-    finally:
-        for name in _PROMPT_MODULES:
-            if isinstance(sys.modules.get(name), _Deferred):
-                del sys.modules[name]
 
 
 def ensure_contained(root: Path) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import subprocess
-import sys
 
 
 def test_the_copier_step_paved_skips_still_exists_with_the_same_signature() -> None:
@@ -54,20 +52,3 @@ def test_compile_once_still_resets_copiers_yield_tag_for_each_use() -> None:
     assert get_yield_context(env).yield_name == "x"
     env.from_string("plain").render()
     assert get_yield_context(env).yield_name is None
-
-
-def test_copier_is_imported_without_its_prompt_libraries_which_load_on_first_use() -> None:
-    """paved never lets copier prompt, so a render need not pay for importing
-    questionary and prompt_toolkit; should copier use them, they are imported then."""
-    script = (
-        "import sys\n"
-        "from paved import render\n"
-        "render._worker_class()\n"
-        "print(sorted(m for m in render._PROMPT_MODULES if m in sys.modules))\n"
-        "from copier._user_data import Choice\n"
-        "choice = Choice('staging')\n"
-        "print(type(choice).__module__, choice.title)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          check=True)
-    assert done.stdout.splitlines() == ["[]", "questionary.prompts.common staging"]
