@@ -68,7 +68,7 @@ def status(
     refs = pick(source, repos, limit)
     progress = output.Progress(len(refs), "status")
     result = fleet_status(refs, jobs=jobs, done=lambda repo: progress.advance(
-        formats.progress_line(repo)))
+        formats.status_line(repo)))
     progress.close()
     checked = _check(refs, jobs) if with_check else None
     if report_file is not None:
@@ -84,7 +84,7 @@ def _check(refs: list[RepoRef], jobs: int) -> FleetCheck:
 
     progress = output.Progress(len(refs), "check")
     result = fleet_check(refs, jobs=jobs, done=lambda repo: progress.advance(
-        formats.progress_line(repo)))
+        formats.check_line(repo)))
     progress.close()
     return result
 

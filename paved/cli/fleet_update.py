@@ -55,7 +55,7 @@ def update(
     result = fleet_update(refs, UpdateOptions(to=to, dry_run=dry_run, push=push,
                                               publisher=publish, trust=trust),
                           jobs=jobs, done=lambda repo: progress.advance(
-                              formats.progress_line(repo)))
+                              formats.update_line(repo)))
     progress.close()
     output.emit_result(result, as_json=json, describe=formats.update_summary)
     return result

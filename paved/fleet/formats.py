@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from paved.fleet.check import FleetCheck, RepoCheck
-from paved.fleet.status import FleetStatus, RepoStatus
+from typing import TYPE_CHECKING
+
 from paved.fleet.update import FleetUpdate, Outcome, RepoUpdate
 from paved.output import table
+
+if TYPE_CHECKING:  # not imported by `fleet update`, which needs neither
+    from paved.fleet.check import FleetCheck, RepoCheck
+    from paved.fleet.status import FleetStatus, RepoStatus
 
 _SUMMARY = ((Outcome.UPDATED, "updated"), (Outcome.WOULD_UPDATE, "would update"),
             (Outcome.CURRENT, "already current"), (Outcome.PROPOSED, "already proposed"),
@@ -15,14 +19,17 @@ _SUMMARY = ((Outcome.UPDATED, "updated"), (Outcome.WOULD_UPDATE, "would update")
 _COUNTED = {"conflicts": "with conflicts"}
 
 
-def progress_line(repo: RepoUpdate | RepoStatus | RepoCheck) -> str:
-    if isinstance(repo, RepoUpdate):
-        return f"{repo.name}: {repo.outcome.value} ({repo.seconds:.1f}s)"
-    if repo.error:
-        return f"{repo.name}: error"
-    if isinstance(repo, RepoStatus):
-        return f"{repo.name}: v{repo.applied_version}"
-    return f"{repo.name}: score {repo.score}"
+def update_line(repo: RepoUpdate) -> str:
+    """The progress line of one repo's update."""
+    return f"{repo.name}: {repo.outcome.value} ({repo.seconds:.1f}s)"
+
+
+def status_line(repo: RepoStatus) -> str:
+    return f"{repo.name}: error" if repo.error else f"{repo.name}: v{repo.applied_version}"
+
+
+def check_line(repo: RepoCheck) -> str:
+    return f"{repo.name}: error" if repo.error else f"{repo.name}: score {repo.score}"
 
 
 def update_summary(result: FleetUpdate) -> str:

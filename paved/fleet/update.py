@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from paved import git
+from paved import git, render
 from paved.catalog import is_older, open_catalog
 from paved.errors import ExitCode, PavedError
 from paved.fleet import publishers, runner, workspace
@@ -88,6 +88,8 @@ def fleet_update(refs: Sequence[RepoRef], options: UpdateOptions, *, jobs: int =
         raise publishers.PublishError(f"no publisher {options.publisher!r}; choose one of "
                                       f"{', '.join(publishers.PUBLISHERS)}")
     start = time.monotonic()
+    if jobs > 1:
+        render.import_copier()  # once, before the workers fork, rather than once in each
     results = runner.run_each(partial(update_repo, options=options), refs, jobs=jobs, done=done)
     return FleetUpdate(repos=tuple(results), dry_run=options.dry_run,
                        pushed=options.push and not options.dry_run, jobs=jobs,
