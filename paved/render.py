@@ -111,11 +111,10 @@ def _compose(catalog_root: Path, layer_dirs: Sequence[str],
 
 def _run_copier(template: Path, dest: Path, data: Mapping[str, Any], *, trust: bool,
                 origins: Mapping[str, str]) -> None:
-    worker_class = _worker_class()
     from copier.errors import CopierError, UnsafeTemplateError
 
     try:
-        with worker_class(src_path=str(template), dst_path=dest, data=dict(data),
+        with _worker_class()(src_path=str(template), dst_path=dest, data=dict(data),
                              defaults=True, overwrite=True, quiet=True, unsafe=trust,
                              cleanup_on_error=False) as worker:
             worker.run_copy()

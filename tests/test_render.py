@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
 
 def test_the_copier_step_paved_skips_still_exists_with_the_same_signature() -> None:
@@ -13,6 +14,25 @@ def test_the_copier_step_paved_skips_still_exists_with_the_same_signature() -> N
 
     method = Worker._sync_git_index_executable_bit
     assert list(inspect.signature(method).parameters) == ["self", "dst_relpath", "src_mode"]
+
+
+def test_the_copier_environment_paved_wraps_is_still_a_cached_property(
+        tmp_path: Path) -> None:
+    """paved's Worker overrides copier's `jinja_env` to compile each string once; a
+    copier release that stops caching its environment per Worker must fail here."""
+    import functools
+
+    from copier._main import Worker
+
+    from paved.render import _worker_class
+
+    assert isinstance(inspect.getattr_static(Worker, "jinja_env"), functools.cached_property)
+    (tmp_path / "copier.yml").write_text("name: {type: str, default: x}\n")
+    worker = _worker_class()(src_path=str(tmp_path), dst_path=tmp_path / "out")
+    first = worker.jinja_env.from_string("{{ name }}")
+    assert worker.jinja_env is worker.jinja_env
+    assert worker.jinja_env.from_string("{{ name }}").root_render_func.__code__ is \
+        first.root_render_func.__code__
 
 
 def test_compile_once_compiles_each_string_once_and_renders_every_use() -> None:
