@@ -5,13 +5,16 @@ Copier is imported lazily: it costs ~0.2 s to import and most commands never ren
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import importlib
 import os
 import shutil
+import sys
 import tempfile
 import traceback
 import types
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -21,6 +24,7 @@ from paved.errors import RenderError
 
 if TYPE_CHECKING:
     from copier._jinja_ext import SandboxedEnvironment as CopierEnvironment
+    from copier._template import Template
     from jinja2 import Environment
     from jinja2.sandbox import SandboxedEnvironment
 
@@ -111,12 +115,13 @@ def _compose(catalog_root: Path, layer_dirs: Sequence[str],
 
 def _run_copier(template: Path, dest: Path, data: Mapping[str, Any], *, trust: bool,
                 origins: Mapping[str, str]) -> None:
+    worker_class = _worker_class()  # imports copier first, without its prompt libraries
     from copier.errors import CopierError, UnsafeTemplateError
 
     try:
-        with _worker_class()(src_path=str(template), dst_path=dest, data=dict(data),
-                             defaults=True, overwrite=True, quiet=True, unsafe=trust,
-                             cleanup_on_error=False) as worker:
+        with worker_class(src_path=str(template), dst_path=dest, data=dict(data),
+                          defaults=True, overwrite=True, quiet=True, unsafe=trust,
+                          cleanup_on_error=False) as worker:
             worker.run_copy()
     except UnsafeTemplateError as error:
         reason = " ".join(str(error).split())
@@ -140,7 +145,8 @@ def import_copier() -> None:
 
 @functools.cache
 def _worker_class() -> type[Any]:
-    """copier's `Worker` (what `copier.run_copy` drives), with two costs taken out.
+    """copier's `Worker` (what `copier.run_copy` drives), with costs taken out that buy
+    paved nothing. What gets rendered, and how, stays copier's (docs/benchmarks.md).
 
     - One git process per file. After writing each file, copier runs `git config
       core.fileMode` in the destination so that it can fix the executable bit in
@@ -150,10 +156,13 @@ def _worker_class() -> type[Any]:
       always renders into a fresh directory: in profiles it was one process per
       rendered file, a third of a render.
     - Compiling the same Jinja string again and again (`compile_once`).
-
-    What gets rendered, and how, is copier's, unchanged (docs/benchmarks.md).
+    - Rendering strings that hold no Jinja (`is_plain_text`): most path parts and
+      exclude patterns, each rendered with a fresh copy of the whole render context.
+    - Importing the prompt libraries, and asking whether the template is a git
+      repository (`_paved_template`).
     """
-    from copier._main import Worker
+    with _prompt_libraries_deferred():
+        from copier._main import Worker
 
     class PavedWorker(Worker):
         def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
@@ -163,7 +172,98 @@ def _worker_class() -> type[Any]:
         def jinja_env(self) -> CopierEnvironment:
             return compile_once(super().jinja_env)
 
+        @functools.cached_property
+        def template(self) -> Template:
+            return _paved_template(super().template)
+
+        def _render_string(self, string: str,
+                           extra_context: dict[str, Any] | None = None) -> str:
+            if is_plain_text(self.jinja_env, string):
+                return string
+            return str(super()._render_string(string, extra_context=extra_context))
+
     return PavedWorker
+
+
+def _paved_template(template: Template) -> Template:
+    """copier's view of a template that paved renders, told two things paved knows.
+
+    - It is a plain directory: a cache tree, a snapshot or a composition that paved
+      made, never a git repository (catalog.py turns those into trees first). Copier
+      would otherwise run three git processes to find out (`Template.vcs`).
+    - Every answer it renders with was checked against its question's choices when
+      it was given (`questions.check`, before anything renders). Copier checks again
+      through questionary's `Choice`, which costs importing questionary and
+      prompt_toolkit (~60 ms, see `_prompt_libraries_deferred`). So copier gets the
+      questions without the choices paved checks the same way: plain lists and
+      mappings of constant values. Other forms (templated choices, disabled
+      choices, multiselect) keep theirs, and copier checks them as ever.
+    """
+    settings = template.__dict__
+    settings["vcs"] = None
+    settings["questions_data"] = {
+        name: {key: value for key, value in spec.items()
+               if key != "choices" or not _checked_by_paved(spec)}
+        for name, spec in template.questions_data.items()
+    }
+    return template
+
+
+def _checked_by_paved(spec: Mapping[str, Any]) -> bool:
+    """Whether paved's choice check (`questions.check`) is the same as copier's."""
+    choices = spec.get("choices")
+    if spec.get("multiselect") or not isinstance(choices, list | dict):
+        return False
+    values = choices.values() if isinstance(choices, dict) else choices
+    return all(value is None or isinstance(value, bool | int | float)
+               or (isinstance(value, str) and "{" not in value) for value in values)
+
+
+#: The interactive-prompt libraries copier imports at the top of its modules, with
+#: their parents. paved asks its questions itself and never lets copier prompt.
+_PROMPT_MODULES = ("questionary", "questionary.prompts", "questionary.prompts.common",
+                   "prompt_toolkit", "prompt_toolkit.lexers",
+                   "pygments", "pygments.lexers", "pygments.lexers.data")
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for a prompt library while copier is imported: each name copier takes
+    from it becomes a function that imports the real library when first called."""
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        module = self.__name__
+
+        def deferred(*args: Any, **kwargs: Any) -> Any:
+            return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+        deferred.__name__ = deferred.__qualname__ = name
+        return deferred
+
+
+@contextlib.contextmanager
+def _prompt_libraries_deferred() -> Iterator[None]:
+    """Import copier without its prompt libraries (questionary, prompt_toolkit with
+    asyncio, pygments): ~60 ms of every render's start-up for code that runs only
+    when copier prompts or checks a choice, which it never does under paved
+    (`_paved_template`).
+
+    The stand-ins live in `sys.modules` only during the import; afterwards an import
+    of those libraries anywhere gets the real ones, and so does copier the first time
+    it calls one of their names. If one is already loaded, copier gets it as it is.
+    """
+    if any(name in sys.modules for name in _PROMPT_MODULES):
+        yield
+        return
+    for name in _PROMPT_MODULES:
+        sys.modules[name] = _Deferred(name)
+    try:
+        yield
+    finally:
+        for name in _PROMPT_MODULES:
+            if isinstance(sys.modules.get(name), _Deferred):
+                del sys.modules[name]
 
 
 def compile_once(env: _Environment) -> _Environment:
@@ -196,6 +296,20 @@ def compile_once(env: _Environment) -> _Environment:
 
     env.compile = compile  # type: ignore[method-assign]
     return env
+
+
+def is_plain_text(env: Environment, source: str) -> bool:
+    """Whether `source` renders to itself in `env`: it holds none of the environment's
+    markup, no line break (Jinja may rewrite those) and no extension changes it before
+    parsing. The extensions' `preprocess` runs as it would for a render (copier's
+    `yield` tag resets its state there)."""
+    if "\n" in source or "\r" in source:
+        return False
+    markers = (env.block_start_string, env.variable_start_string, env.comment_start_string,
+               env.line_statement_prefix, env.line_comment_prefix)
+    if any(marker and marker in source for marker in markers):
+        return False
+    return bool(env.preprocess(source) == source)
 
 
 def ensure_contained(root: Path) -> None:
