@@ -102,6 +102,13 @@ def test_copier_keeps_the_choices_paved_does_not_check_the_same_way() -> None:
     assert not _checked_by_paved({"choices": ["a", "b"], "multiselect": True})
 
 
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
 _CHOICES_TEMPLATE = {
     "copier.yml": (
         "tier: {type: str, choices: [gold, silver], default: silver}\n"
@@ -129,10 +136,7 @@ def test_paved_renders_a_template_with_choices_exactly_as_copier_does(tmp_path: 
 
     from paved.render import render_layers
 
-    template = tmp_path / "template"
-    for name, text in _CHOICES_TEMPLATE.items():
-        (template / name).parent.mkdir(parents=True, exist_ok=True)
-        (template / name).write_text(text)
+    template = _write(tmp_path / "template", _CHOICES_TEMPLATE)
     data = {"tier": "gold", "region": "us", "size": 3, "zone": "us-2", "name": "shop",
             "parts": ["api", "jobs"], "paved_layer": ""}
 
@@ -154,12 +158,11 @@ def test_copier_still_refuses_a_choice_only_it_checks(tmp_path: Path) -> None:
     from paved.errors import RenderError
     from paved.render import render_layers
 
-    template = tmp_path / "template"
-    template.mkdir()
-    (template / "copier.yml").write_text(
-        "region: {type: str, default: eu}\n"
-        "zone: {type: str, choices: '{{ [region ~ \"-1\"] }}', default: eu-1}\n")
-    (template / "zone.txt.jinja").write_text("{{ zone }}\n")
+    template = _write(tmp_path / "template", {
+        "copier.yml": "region: {type: str, default: eu}\n"
+                      "zone: {type: str, choices: '{{ [region ~ \"-1\"] }}', default: eu-1}\n",
+        "zone.txt.jinja": "{{ zone }}\n",
+    })
     with pytest.raises(RenderError, match="zone"):
         render_layers(template, [""], tmp_path / "out", {"region": "eu", "zone": "eu-9"},
                       trust=False)
@@ -238,8 +241,7 @@ def test_copier_does_not_probe_the_template_with_git(
         raise AssertionError(f"copier asked git about {url}")
 
     monkeypatch.setattr(copier._template, "get_repo", probe)
-    (tmp_path / "template").mkdir()
-    (tmp_path / "template" / "copier.yml").write_text("name: {type: str, default: x}\n")
-    (tmp_path / "template" / "name.txt.jinja").write_text("{{ name }}\n")
-    render_layers(tmp_path / "template", [""], tmp_path / "out", {"name": "shop"}, trust=False)
+    template = _write(tmp_path / "template", {"copier.yml": "name: {type: str, default: x}\n",
+                                              "name.txt.jinja": "{{ name }}\n"})
+    render_layers(template, [""], tmp_path / "out", {"name": "shop"}, trust=False)
     assert (tmp_path / "out" / "name.txt").read_text() == "shop\n"
