@@ -199,9 +199,9 @@ def _paved_template(template: Template) -> Template:
       mappings of constant values. Other forms (templated choices, disabled
       choices, multiselect) keep theirs, and copier checks them as ever.
     """
-    settings = template.__dict__
-    settings["vcs"] = None
-    settings["questions_data"] = {
+    cached = template.__dict__  # what copier's cached properties hold; vcs first, as
+    cached["vcs"] = None        # reading the questions reads the template's files
+    cached["questions_data"] = {
         name: {key: value for key, value in spec.items()
                if key != "choices" or not _checked_by_paved(spec)}
         for name, spec in template.questions_data.items()
