@@ -31,12 +31,14 @@ def test_main_leaves_what_the_run_built_out_of_the_exit_collections(
     # Python's last collections would walk every object copier and pydantic made
     # (~60 ms per run, docs/benchmarks.md); main freezes them on the way out.
     monkeypatch.setattr(sys, "argv", ["paved", "--version"])
+    sigterm = signal.getsignal(signal.SIGTERM)
     try:
         with pytest.raises(SystemExit):
             main()
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+        signal.signal(signal.SIGTERM, sigterm)  # main installs paved's own handler
 
 
 def test_help_lists_every_command_with_an_example() -> None:
