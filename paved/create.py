@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import paved
-from paved import config, git, pristine, render
+from paved import config, git, render
 from paved.catalog import Catalog, GoldenPath, open_catalog
 from paved.errors import DestinationError
-from paved.project import RECORD_FILE, Record, write_record
+from paved.project import PRISTINE_REF, RECORD_FILE, Record, pristine_trailer, write_record
 from paved.questions import Asker, resolve_answers
 
 NAME_QUESTION = "service_name"
@@ -71,7 +71,7 @@ def create_service(
         if use_git:
             commit = git.init_and_commit(staging, commit_message(name, record))
             # The first commit is the pristine render: the merge base of the next update.
-            git.Repository(staging).update_refs({pristine.REF: (commit, None)})
+            git.Repository(staging).update_refs({PRISTINE_REF: (commit, None)})
         _move_into_place(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -101,7 +101,7 @@ def commit_message(name: str, record: Record) -> str:
     return (f"Generate {name} from golden path {record.golden_path} "
             f"(catalog {record.catalog} v{record.version})\n\n"
             f"Layers: {', '.join(record.layers)}. Rendered by paved {paved.__version__}; "
-            f"{RECORD_FILE} records the answers.\n\n{pristine.trailer(record.version)}\n")
+            f"{RECORD_FILE} records the answers.\n\n{pristine_trailer(record.version)}\n")
 
 
 def _check_destination(target: Path) -> None:

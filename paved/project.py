@@ -16,6 +16,10 @@ from paved import yaml
 from paved.errors import InputError, ProjectError
 
 RECORD_FILE = ".paved.yml"
+#: The pristine line (see paved/update/pristine.py): commits whose message ends with
+#: `Paved-Pristine: VERSION` hold the untouched render; this ref points at the newest.
+PRISTINE_REF = "refs/paved/pristine"
+PRISTINE_TRAILER = "Paved-Pristine"
 _HEADER = """\
 # Written by paved: what produced this repository. `paved update` and
 # `paved status` read it and `paved update` rewrites it; do not edit by hand.
@@ -66,3 +70,8 @@ def read_record(root: Path) -> Record:
         raise ProjectError(str(error)) from error
     except (KeyError, TypeError, AttributeError) as error:
         raise ProjectError(f"{path} is malformed: missing or wrong {error}") from error
+
+
+def pristine_trailer(version: str) -> str:
+    """The last line of a pristine commit's message: `paved new`'s first commit has it too."""
+    return f"{PRISTINE_TRAILER}: {version}"

@@ -3,13 +3,12 @@
 `lint_catalog` reads the catalog's working tree (not a tag) and never raises for
 what it finds: every problem becomes a `Finding` with a file, line, rule id,
 message and severity. The template checks (Jinja syntax, undefined variables,
-partials, rendered paths) are in `paved.lint_files`; this module checks the
+partials, rendered paths) are in `paved.authoring.lint_files`; this module checks the
 manifest and `copier.yml` and puts the result together.
 """
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from typing import Any
 
 from paved import catalog as catalog_module
 from paved import render, yaml
+from paved.authoring import lint_files
+from paved.authoring.findings import RULES, Finding, Severity, finding
 from paved.create import paved_context
 from paved.errors import CatalogError, InputError, PavedError
 from paved.questions import TYPES, Question, check, convert
@@ -29,49 +30,6 @@ _MANIFEST_KEYS = {"name", "description", "version", "golden_paths", "layers"}
 _GOLDEN_PATH_KEYS = {"description", "owner", "layers", "test_matrix", "test_command",
                      "upgrade_edits"}
 _LAYER_KEYS = {"description", "owner", "path", "once", "managed", "produces"}
-
-
-class Severity(enum.Enum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
-#: Every rule: id -> (severity, what it checks). Documented in docs/commands.md.
-RULES: dict[str, tuple[Severity, str]] = {
-    "yaml-syntax": (Severity.ERROR, "copier.yml and paved-catalog.yml are valid YAML"),
-    "manifest-schema": (Severity.ERROR, "paved-catalog.yml has the documented shape"),
-    "copier-schema": (Severity.ERROR, "copier.yml has the shape paved and copier expect"),
-    "question-help": (Severity.ERROR, "every question has help text"),
-    "question-default": (Severity.ERROR, "every question has a default that passes its own "
-                                         "type, choices and validator"),
-    "test-matrix": (Severity.ERROR, "every declared answer set is valid"),
-    "jinja-syntax": (Severity.ERROR, "every template parses"),
-    "undefined-variable": (Severity.ERROR, "templates use only questions and paved's "
-                                           "context variables"),
-    "render-error": (Severity.ERROR, "every file renders with strict undefined over the "
-                                     "sample answers"),
-    "unresolved-partial": (Severity.ERROR, "include/import/from name a file in the catalog"),
-    "path-escape": (Severity.ERROR, "rendered paths and links stay inside the destination"),
-    "path-collision": (Severity.ERROR, "no two layers of a golden path render the same path"),
-    "unused-question": (Severity.WARNING, "every question is used by some template"),
-    "unknown-key": (Severity.WARNING, "no keys paved does not know (likely typos)"),
-}
-
-
-@dataclass(frozen=True)
-class Finding:
-    file: str  # relative to the catalog root
-    line: int | None
-    rule: str
-    message: str
-    severity: Severity
-
-    def location(self) -> str:
-        return f"{self.file}:{self.line}" if self.line else self.file
-
-
-def finding(file: str, line: int | None, rule: str, message: str) -> Finding:
-    return Finding(file=file, line=line, rule=rule, message=message, severity=RULES[rule][0])
 
 
 @dataclass(frozen=True)
@@ -87,8 +45,6 @@ class LintResult:
 
 def lint_catalog(root: Path) -> LintResult:
     """Every finding in the catalog whose working tree is at `root`."""
-    from paved import lint_files  # it builds on this module's Finding and rules
-
     root = root.resolve()
     if not root.is_dir():
         raise CatalogError(f"{root} is not a directory")
@@ -269,7 +225,7 @@ def check_defaults(loaded: catalog_module.Catalog, config: Mapping[str, Any],
     """Each default, rendered in order as copier does, passes its question's own checks."""
     env = render.environment(loaded.root)
     golden_path = next(iter(loaded.golden_paths.values()))
-    scope: dict[str, Any] = sample_context(loaded, golden_path)
+    scope: dict[str, Any] = paved_context(loaded, golden_path)
     found = []
     for question in loaded.questions:
         line = yaml.line_of(config, question.name)
@@ -293,12 +249,6 @@ def _default_problem(question: Question, env: Any, scope: dict[str, Any]) -> str
         return f"default of {question.name!r} is invalid: {error}"
     scope[question.name] = value
     return ""
-
-
-def sample_context(loaded: catalog_module.Catalog,
-                   golden_path: catalog_module.GoldenPath) -> dict[str, Any]:
-    """paved's own render variables for `golden_path` (answers come on top)."""
-    return paved_context(loaded, golden_path)
 
 
 def to_sarif(result: LintResult, *, uri_prefix: str = "") -> dict[str, Any]:

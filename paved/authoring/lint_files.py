@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from paved import render, yaml
+from paved.authoring.findings import Finding, finding
 from paved.catalog import MANIFEST, Catalog, GoldenPath, Layer
+from paved.create import paved_context
 from paved.errors import PavedError
-from paved.lint import Finding, finding, sample_context
 from paved.project import RECORD_FILE
 from paved.questions import convert, resolve_answers
 
@@ -208,7 +209,7 @@ def sample_answer_sets(golden_path: GoldenPath) -> dict[str, Mapping[str, Any]]:
 def all_values(loaded: Catalog, golden_path: GoldenPath,
                given: Mapping[str, Any]) -> dict[str, Any]:
     """Answers plus the values of questions that are not asked (`when: false`)."""
-    context = sample_context(loaded, golden_path)
+    context = paved_context(loaded, golden_path)
     answers = resolve_answers(loaded.questions, given, catalog_root=loaded.root,
                               context=context)
     env = render.environment(loaded.root)

@@ -23,7 +23,7 @@ from paved import git
 from paved.catalog import Catalog, GoldenPath, open_catalog
 from paved.errors import PavedError
 
-#: `paved.update.update_project(path, *, to=..., data=..., trust=...)`; its result has
+#: `paved.update.update.update_project(path, *, to=..., data=..., trust=...)`; its result has
 #: `conflicts` (paths left with conflicts) and `files` (what changed).
 Updater = Callable[..., Any]
 WORKTREE_LOCAL = "worktree"

@@ -16,10 +16,10 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from paved import git
+from paved.authoring.lint import lint_catalog
+from paved.authoring.trial import run_trial
 from paved.catalog import release_tags
 from paved.errors import CatalogError, GitError, InputError, ProjectError
-from paved.lint import lint_catalog
-from paved.trial import run_trial
 
 CHANGELOG = "CHANGELOG.md"
 BUMPS = ("major", "minor", "patch")

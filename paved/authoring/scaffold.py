@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from paved import yaml
+from paved.authoring.lint import NAME_PATTERN
 from paved.catalog import COPIER_FILES, MANIFEST
 from paved.errors import CatalogError, InputError
-from paved.lint import NAME_PATTERN
 
 PARTIAL = "partials/provenance.jinja"
 _PARTIAL_TEXT = """\

@@ -6,7 +6,7 @@ name -> answers; the defaults alone when absent) and the command each render
 must pass (`test_command`). Each render goes through these steps, each timed:
 
     render       the golden path's layers into a fresh git repository
-    validators   `paved.validators.validate_project(dir)`
+    validators   `paved.delivery.validators.validate_project(dir)`
     test         the declared test command, run inside the render
     upgrade      render the previous release, `paved update` it to this working tree,
                  fail on any conflict (skipped when there is no earlier release)
@@ -27,13 +27,13 @@ from typing import Any
 
 import paved
 from paved import git
+from paved.authoring.lint_files import sample_answer_sets
+from paved.authoring.rehearsal import rehearse
 from paved.catalog import Catalog, GoldenPath, working_tree
 from paved.create import paved_context, render_golden_path
 from paved.errors import ExitCode, PavedError
-from paved.lint_files import sample_answer_sets
 from paved.project import Record, write_record
 from paved.questions import resolve_answers
-from paved.rehearsal import rehearse
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 OUTPUT_TAIL_LINES = 20
@@ -144,7 +144,7 @@ def _render(catalog: Catalog, golden_path: GoldenPath, given: Mapping[str, Any],
 
 
 def _validate(dest: Path) -> Step:
-    from paved import validators
+    from paved.delivery import validators
 
     started = time.monotonic()
     try:
@@ -189,7 +189,7 @@ def _test(golden_path: GoldenPath, dest: Path, skip_tests: bool, timeout: float)
 
 def _upgrade(root: Path, catalog: Catalog, golden_path: GoldenPath,
              given: Mapping[str, Any], dest: Path, trust: bool) -> Step:
-    from paved.update import update_project
+    from paved.update.update import update_project
 
     started = time.monotonic()
     outcome = rehearse(root, catalog, golden_path, given,

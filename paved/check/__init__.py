@@ -18,8 +18,9 @@ from pathlib import Path
 
 from paved.catalog import BUNDLED
 from paved.check import currency, isolation, observability, ownership, rollback, security
+from paved.check.options import CheckOptions
 from paved.check.repo import Repo
-from paved.check.rule import CheckOptions, Evidence, Rule, Severity, Status
+from paved.check.rule import Evidence, Rule, Severity, Status
 from paved.errors import CatalogError, InputError, PavedError
 
 AREAS = ("isolation", "observability", "rollback", "security", "ownership", "currency")

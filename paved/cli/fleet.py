@@ -31,13 +31,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(fleet_app, name="fleet")
 
 
-def pick(source: str, repos: str | None, limit: int | None) -> list[RepoRef]:
-    from paved.fleet import sources
-
-    names = [name.strip() for name in repos.split(",") if name.strip()] if repos else None
-    return sources.select(sources.open_source(source), names, limit)
-
-
 def status(
     source: options.FleetFrom,
     repos: options.FleetRepos = None,
@@ -62,10 +55,10 @@ def status(
       paved fleet status --from ~/src --report fleet.html --with-check
       paved fleet status --from repos.txt --json | jq '.adoption'
     """
-    from paved.fleet import formats, report
+    from paved.fleet import formats, report, sources
     from paved.fleet.status import fleet_status
 
-    refs = pick(source, repos, limit)
+    refs = sources.pick(source, repos, limit)
     progress = output.Progress(len(refs), "status")
     result = fleet_status(refs, jobs=jobs, done=lambda repo: progress.advance(
         formats.status_line(repo)))
@@ -105,8 +98,8 @@ def check(
       paved fleet check --from repos.txt
       paved fleet check --from ~/src --jobs 2 --json
     """
-    from paved.fleet import formats
+    from paved.fleet import formats, sources
 
-    result = _check(pick(source, repos, limit), jobs)
+    result = _check(sources.pick(source, repos, limit), jobs)
     output.emit_result(result, as_json=json, describe=formats.check_table)
     return result

@@ -8,7 +8,6 @@ import typer
 
 from paved import output
 from paved.cli import options
-from paved.cli.fleet import pick
 
 
 def register(app: typer.Typer) -> None:
@@ -48,6 +47,7 @@ def update(
       paved fleet update --from ~/src --repos payments-api,orders --to 0.3.0 --push --publish github
     """
     from paved.fleet import formats
+    from paved.fleet.sources import pick
     from paved.fleet.update import UpdateOptions, fleet_update
 
     refs = pick(source, repos, limit)

@@ -12,8 +12,8 @@ from paved.cli import options
 from paved.errors import Outcome
 
 if TYPE_CHECKING:
-    from paved.release import ReleaseResult
-    from paved.trial import TrialResult
+    from paved.authoring.release import ReleaseResult
+    from paved.authoring.trial import TrialResult
 
 
 def register(template_app: typer.Typer) -> None:
@@ -44,7 +44,7 @@ def test(
       paved template test templates --golden-path python-service --skip-tests --json
     """
     # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
-    from paved.trial import run_trial
+    from paved.authoring.trial import run_trial
 
     result = run_trial(catalog, golden_path=golden_path, skip_tests=skip_tests, keep=keep,
                        trust=trust, progress=output.status)
@@ -90,7 +90,7 @@ def release_command(
       paved template release --bump minor
       paved template release ../platform-catalog --version 2.0.0 --skip-test --json
     """
-    from paved.release import release
+    from paved.authoring.release import release
 
     result = release(catalog, version=version, bump=bump, skip_test=skip_test,
                      progress=output.status)

@@ -12,7 +12,7 @@ from paved.cli import options
 from paved.errors import Outcome
 
 if TYPE_CHECKING:
-    from paved.update import UpdateResult
+    from paved.update.update import UpdateResult
 
 
 def register(app: typer.Typer) -> None:
@@ -47,7 +47,7 @@ def update(
       paved update --branch paved/update --json
     """
     # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
-    from paved.update import update_project
+    from paved.update.update import update_project
 
     result = update_project(path, to=to, data=options.parse_data(data), dry_run=dry_run,
                             branch=branch, trust=trust)

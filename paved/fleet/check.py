@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from paved.check import run_check
-from paved.check.rule import CheckOptions, Status
+from paved.check.options import CheckOptions
+from paved.check.rule import Status
 from paved.errors import ExitCode, PavedError
 from paved.fleet import runner
 from paved.fleet.sources import RepoRef

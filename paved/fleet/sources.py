@@ -104,3 +104,9 @@ def select(refs: list[RepoRef], names: list[str] | None = None,
         wanted = set(names)
         refs = [ref for ref in refs if ref.name in wanted]
     return refs[:limit] if limit is not None else refs
+
+
+def pick(spec: str, names: str | None = None, limit: int | None = None) -> list[RepoRef]:
+    """The repos of `--from SPEC`, narrowed to `--repos a,b` and the first `--limit N`."""
+    wanted = [name.strip() for name in names.split(",") if name.strip()] if names else None
+    return select(open_source(spec), wanted, limit)

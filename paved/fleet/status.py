@@ -17,7 +17,7 @@ from paved.catalog import open_catalog, versions_behind
 from paved.errors import ExitCode, PavedError
 from paved.fleet import runner, workspace
 from paved.fleet.sources import RepoRef
-from paved.status import project_status
+from paved.update.status import project_status
 
 UPDATE_COMMITS = "^(Paved-Update|Paved-Pristine): "
 

@@ -22,7 +22,7 @@ from paved.errors import ExitCode, PavedError
 from paved.fleet import publishers, runner, workspace
 from paved.fleet.sources import RepoRef
 from paved.project import RECORD_FILE, read_record
-from paved.update import update_project
+from paved.update.update import update_project
 
 BRANCH_PREFIX = "paved/update-"
 

@@ -13,9 +13,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from paved import config, git, journal
+from paved import config, git
 from paved.errors import GitError
 from paved.fleet.sources import RepoRef
+from paved.update import journal
 
 
 @dataclass(frozen=True)

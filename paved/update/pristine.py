@@ -22,12 +22,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from paved import merge
 from paved.git import Repository
-from paved.project import Record
+from paved.project import PRISTINE_REF, PRISTINE_TRAILER, Record, pristine_trailer
+from paved.update import merge
 
-REF = "refs/paved/pristine"
-TRAILER = "Paved-Pristine"
+REF = PRISTINE_REF
+TRAILER = PRISTINE_TRAILER
 _TRAILER_LINE = re.compile(rf"^{TRAILER}: (\S+)$", re.MULTILINE)
 
 
@@ -40,14 +40,10 @@ class Base:
     source: str  # "stored" or "re-rendered", for the user
 
 
-def trailer(version: str) -> str:
-    return f"{TRAILER}: {version}"
-
-
 def message(record: Record) -> str:
     return (f"paved pristine render: {record.golden_path} v{record.version}\n\n"
             f"The untouched render that the next paved update merges from.\n\n"
-            f"{trailer(record.version)}\n")
+            f"{pristine_trailer(record.version)}\n")
 
 
 def find(repo: Repository, version: str) -> str | None:

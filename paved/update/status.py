@@ -11,12 +11,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from paved import journal, merge, pristine
 from paved.catalog import GoldenPath, is_older, open_catalog
 from paved.create import render_golden_path
 from paved.errors import CatalogError, ExitCode
 from paved.git import Repository, blob_sha
 from paved.project import RECORD_FILE, Record, read_record
+from paved.update import journal, merge, pristine
 
 
 @dataclass(frozen=True)

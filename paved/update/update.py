@@ -1,9 +1,9 @@
 """Updating a generated project to another catalog version, as one reviewable change.
 
 The new version is rendered once; the merge base is the pristine render kept
-in the repo (`paved.pristine`), rendered again only when it is missing; the
-merge is decided in memory (`paved.merge`); commits, trees and the new index
-are prepared off to the side; and `paved.journal` makes the one visible step
+in the repo (`paved.update.pristine`), rendered again only when it is missing; the
+merge is decided in memory (`paved.update.merge`); commits, trees and the new index
+are prepared off to the side; and `paved.update.journal` makes the one visible step
 recoverable. See "Updates" in docs/architecture.md.
 """
 
@@ -16,14 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import paved
-from paved import config, journal, merge, pristine
+from paved import config
 from paved.catalog import Catalog, GoldenPath, changelog_between, open_catalog
 from paved.create import render_golden_path
 from paved.errors import CatalogError, ExitCode, InputError, ProjectError
 from paved.git import Repository, blob_sha
-from paved.merge import Action
 from paved.project import RECORD_FILE, Record, read_record
 from paved.questions import resolve_answers
+from paved.update import journal, merge, pristine
+from paved.update.merge import Action
 
 _SHOWN = 5  # paths named in a refusal
 

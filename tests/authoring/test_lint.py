@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from paved.authoring.findings import Finding, Severity
+from paved.authoring.lint import lint_catalog
 from paved.catalog import bundled_root
 from paved.errors import CatalogError
-from paved.lint import Finding, Severity, lint_catalog
 from tests.helpers import build_file_tree
 from tests.template_catalogs import COPIER, MANIFEST, PLAIN_COPIER, small_catalog
 

@@ -1,4 +1,4 @@
-"""The upgrade step, with a stand-in for `paved.update.update_project` (issue 5)."""
+"""The upgrade step, with a stand-in for `paved.update.update.update_project` (issue 5)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from paved import update
+from paved.authoring.trial import run_trial
 from paved.catalog import open_catalog
 from paved.project import read_record
-from paved.trial import run_trial
+from paved.update import update
 from tests.helpers import commit_all, git
 from tests.template_catalogs import MANIFEST, small_catalog
 
@@ -48,7 +48,7 @@ class Updater:
 
 
 def install(monkeypatch: pytest.MonkeyPatch, updater: Updater) -> None:
-    """Stand in for `paved update` (tests/test_update.py tests the real one)."""
+    """Stand in for `paved update` (tests/update/test_update.py tests the real one)."""
     monkeypatch.setattr(update, "update_project", updater)
 
 
@@ -100,7 +100,7 @@ def test_skipped_without_a_release(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 def test_a_golden_path_new_since_the_release_is_skipped(
         released: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from paved.scaffold import scaffold
+    from paved.authoring.scaffold import scaffold
 
     install(monkeypatch, Updater(FakeUpdate()))
     scaffold(released, "worker", layer=False)

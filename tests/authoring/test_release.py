@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from paved.authoring.release import add_section, next_version, release
 from paved.errors import CatalogError, InputError, ProjectError
-from paved.release import add_section, next_version, release
 from tests.helpers import commit_all, git
 from tests.template_catalogs import small_catalog
 

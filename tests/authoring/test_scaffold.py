@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from paved.authoring.lint import lint_catalog
+from paved.authoring.scaffold import scaffold
+from paved.authoring.trial import run_trial
 from paved.catalog import bundled_root, load
 from paved.errors import CatalogError, InputError
-from paved.lint import lint_catalog
-from paved.scaffold import scaffold
-from paved.trial import run_trial
 from tests.helpers import build_file_tree, tree
 from tests.template_catalogs import PLAIN_COPIER, small_catalog
 

