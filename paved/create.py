@@ -59,7 +59,7 @@ def create_service(
     asks_name = any(question.name == NAME_QUESTION for question in catalog.questions)
     given = {**({NAME_QUESTION: name} if asks_name else {}), **(data or {})}
     answers = resolve_answers(catalog.questions, given, catalog_root=catalog.root,
-                              context=paved_context(catalog, chosen), ask=ask)
+                              context=paved_context(catalog, chosen), ask=ask, trust=trust)
     record = Record(catalog=catalog.source, version=catalog.version, golden_path=chosen.name,
                     layers=chosen.layers, answers=answers, paved_version=paved.__version__)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.paved-"))

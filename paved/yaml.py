@@ -3,6 +3,14 @@
 Two ways in: `load`/`loads` read plain data fast (ruamel's C-accelerated safe
 loader) for everything paved only reads; `load_document`/`dump` keep comments,
 order and quoting for files paved edits in place (a catalog manifest, say).
+
+Every YAML paved reads comes from someone else (an answers file, a catalog, a
+`.paved.yml` a team edits, a repo under check), so every way in is bounded: at
+most `MAX_BYTES` of UTF-8 text, and at most `MAX_VALUES` values nested at most
+`MAX_DEPTH` deep once aliases are expanded. A loader shares an aliased value
+instead of copying it, but whatever walks the data later (`plain`, JSON output,
+a render) copies it: nine nested aliases of nine ("billion laughs") are a few
+hundred bytes of text and a billion values.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from paved.errors import InputError
+from paved.errors import InputError, one_line
 
 
 def _round_trip() -> YAML:
@@ -25,30 +33,95 @@ def _round_trip() -> YAML:
     return yaml
 
 
+MAX_BYTES = 4 * 1024 * 1024
+MAX_VALUES = 500_000
+MAX_DEPTH = 100
+
+
 def _parse(parser: YAML, text: str, source: str) -> Any:
+    _check_size(text, source)
     try:
-        return parser.load(text)
+        data = parser.load(text)
     except YAMLError as error:
         raise _invalid(error, source) from error
+    except RecursionError as error:
+        raise InputError(f"{source}: invalid YAML: nested too deeply") from error
+    _check_expansion(data, source)
+    return data
 
 
 def _invalid(error: YAMLError, source: str) -> InputError:
+    """One line naming the file and line; never the file's contents (an answers file may be
+    any file: ruamel's duplicate-key problem quotes both values)."""
     mark = getattr(error, "problem_mark", None)
     where = f"{source}:{mark.line + 1}" if mark is not None else source
     problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-    return InputError(f"{where}: invalid YAML: {problem}")
+    problem = problem.split(" with value ")[0]
+    return InputError(f"{where}: invalid YAML: {one_line(problem, 120)}")
+
+
+def _check_size(text: str, source: str) -> None:
+    if len(text) > MAX_BYTES:
+        raise InputError(f"{source} is larger than {MAX_BYTES // 1024 // 1024} MiB; paved "
+                         f"reads no YAML file that large")
+
+
+def _check_expansion(data: Any, source: str) -> None:
+    """Refuse data holding more than MAX_VALUES values, or nested deeper than MAX_DEPTH,
+    counting an aliased value once per use, as whatever walks the data later will."""
+    count, stack = 0, [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_VALUES:
+            raise InputError(f"{source} holds more than {MAX_VALUES:,} values once its "
+                             f"aliases are expanded; paved reads no YAML that large")
+        if isinstance(node, dict):
+            children: Any = (item for pair in node.items() for item in pair)
+        elif isinstance(node, list | tuple | set):
+            children = iter(node)
+        else:
+            continue
+        if depth >= MAX_DEPTH:
+            raise InputError(f"{source}: invalid YAML: nested deeper than {MAX_DEPTH} levels")
+        stack.extend((child, depth + 1) for child in children)
 
 
 def _read(path: Path) -> str:
+    """The text of `path`: at most MAX_BYTES of UTF-8 (a device or a pipe is read no further)."""
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:
+            data = stream.read(MAX_BYTES + 1)
     except OSError as error:
         raise InputError(f"cannot read {path}: {error.strerror}") from error
+    if len(data) > MAX_BYTES:
+        _check_size(" " * len(data), str(path))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path} is not UTF-8 text (byte {error.start}); expected "
+                         "YAML") from error
+
+
+def _safe(text: str) -> YAML:
+    """The safe loader for `text`: ruamel's C loader when `text` cannot nest deeply.
+
+    The C loader builds nested values by recursion in C and crashes the process
+    (SIGSEGV) some 30,000 levels down, where the pure-Python one raises
+    RecursionError. A block level takes at least one column of a line and a flow
+    level one bracket, so their sum bounds the depth: below `_C_DEPTH` the C
+    loader is safe, and fast (5x); above it, the pure one is used.
+    """
+    bound = text.count("[") + text.count("{") + max(map(len, text.split("\n")), default=0)
+    return YAML(typ="safe", pure=bound > _C_DEPTH)
+
+
+_C_DEPTH = 10_000
 
 
 def loads(text: str, *, source: str = "<string>") -> Any:
     """Plain data (dicts, lists, scalars) from YAML text; errors name `source` and line."""
-    return _parse(YAML(typ="safe"), text, source)
+    return _parse(_safe(text), text, source)
 
 
 def load(path: Path) -> Any:
@@ -90,20 +163,25 @@ def plain(data: Any) -> Any:
 
 def loads_all(text: str, *, source: str = "<string>") -> list[Any]:
     """Parse a multi-document YAML stream (such as `kubectl kustomize` output) into plain data."""
-    try:
-        return [plain(document) for document in YAML(typ="safe").load_all(text)
-                if document is not None]
-    except YAMLError as error:
-        raise _invalid(error, source) from error
+    documents = _parse_all(_safe(text), text, source)
+    return [plain(document) for document in documents]
 
 
 def loads_all_with_lines(text: str, *, source: str = "<string>") -> list[Any]:
     """Every document of a multi-document YAML text, keeping positions for `line_of`."""
+    return _parse_all(_round_trip(), text, source)
+
+
+def _parse_all(parser: YAML, text: str, source: str) -> list[Any]:
+    _check_size(text, source)
     try:
-        return [document for document in _round_trip().load_all(text)
-                if document is not None]
+        documents = [document for document in parser.load_all(text) if document is not None]
     except YAMLError as error:
         raise _invalid(error, source) from error
+    except RecursionError as error:
+        raise InputError(f"{source}: invalid YAML: nested too deeply") from error
+    _check_expansion(documents, source)
+    return documents
 
 
 def line_of(node: Any, key: Any = None) -> int | None:

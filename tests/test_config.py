@@ -26,4 +26,4 @@ def test_a_malformed_trust_list_is_refused(tmp_path: Path,
     path.write_text("trusted_catalogs: everything\n")
     monkeypatch.setenv(config.CONFIG_ENV, str(path))
     with pytest.raises(InputError, match="trusted_catalogs must be a list"):
-        config.is_trusted("bundled")
+        config.is_trusted("/srv/catalogs/main")

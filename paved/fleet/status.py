@@ -10,10 +10,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from paved import git
-from paved.catalog import open_catalog, versions_behind
+from paved.catalog import open_catalog, parse_version, versions_behind
 from paved.errors import ExitCode, PavedError
 from paved.fleet import runner, workspace
 from paved.fleet.sources import RepoRef
@@ -93,7 +93,5 @@ def readable_path(ref: RepoRef) -> Path:
 
 
 def _sort_key(version: str) -> tuple[int, Version | str]:
-    try:
-        return (0, Version(version))
-    except InvalidVersion:
-        return (1, version)
+    parsed = parse_version(version)
+    return (1, version) if parsed is None else (0, parsed)

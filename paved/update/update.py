@@ -75,8 +75,11 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
     head = _check_ready(repo, branch)
     record = read_record(repo.root)
     catalog = open_catalog(record.catalog, version=to)
+    # Trust is decided on the source as opened (absolute, canonical): `.paved.yml` is
+    # the team's to edit, and may name any catalog.
+    trust = trust or config.is_trusted(catalog.source)
     golden_path = _target_golden_path(catalog, record)
-    answers = _answers(catalog, golden_path, record, data)
+    answers = _answers(catalog, golden_path, record, data, trust=trust)
     new_record = Record(catalog=record.catalog, version=catalog.version,
                         golden_path=record.golden_path, layers=golden_path.layers,
                         answers=answers, paved_version=paved.__version__)
@@ -84,7 +87,6 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
     if (catalog.version == record.version and answers == dict(record.answers)
             and golden_path.layers == record.layers):
         return result.up_to_date()
-    trust = trust or config.is_trusted(record.catalog)
     with tempfile.TemporaryDirectory(prefix="paved-update-") as scratch:
         base = pristine.stored_base(repo, record.version)
         if base is None:
@@ -130,7 +132,7 @@ def _check_ready(repo: Repository, branch: str | None) -> str:
 
 
 def _answers(catalog: Catalog, golden_path: GoldenPath, record: Record,
-             data: Mapping[str, Any]) -> dict[str, Any]:
+             data: Mapping[str, Any], *, trust: bool) -> dict[str, Any]:
     from paved.create import paved_context
 
     known = {question.name for question in catalog.questions}
@@ -141,7 +143,7 @@ def _answers(catalog: Catalog, golden_path: GoldenPath, record: Record,
     # Recorded answers stay (a changed default does not change them); new questions take
     # --data or their default; answers to questions the catalog dropped are forgotten.
     return resolve_answers(catalog.questions, {**record.answers, **data}, strict=False,
-                           catalog_root=catalog.root,
+                           catalog_root=catalog.root, trust=trust,
                            context=paved_context(catalog, golden_path))
 
 
