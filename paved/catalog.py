@@ -206,9 +206,10 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
     if manifest is None:
         return _plain_copier_template(root, source, version, versions, questions)
     try:
-        layers = {str(name): _layer(root, str(name), spec)
+        where = f"catalog {source}, {MANIFEST}"  # the source: the root may be a cache folder
+        layers = {str(name): _layer(root, str(name), spec, where)
                   for name, spec in (manifest.get("layers") or {}).items()}
-        golden_paths = {str(name): _golden_path(root, str(name), spec)
+        golden_paths = {str(name): _golden_path(root, str(name), spec, where)
                         for name, spec in (manifest.get("golden_paths") or {}).items()}
     except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise CatalogError(f"{manifest_file}: malformed manifest ({error})") from error
@@ -222,28 +223,29 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
                    description=str(manifest.get("description", "")), versions=versions)
 
 
-def _layer(root: Path, name: str, spec: Mapping[str, Any]) -> Layer:
+def _layer(root: Path, name: str, spec: Mapping[str, Any], manifest: str) -> Layer:
     """A layer of the manifest; its folder must be inside the catalog (`sandbox.inside`)."""
-    return Layer(name=sandbox.check_name(name, what="layer"),
+    return Layer(name=sandbox.check_name(name, what=f"{manifest}: layer"),
                  description=str(spec.get("description", "")),
                  path=sandbox.inside(root, str(spec.get("path", f"layers/{name}")),
-                                     what=f"{MANIFEST}: layer {name!r} path"),
+                                     what=f"{manifest}: layer {name!r} path"),
                  owner=str(spec.get("owner", "")), once=_strings(spec.get("once", ())),
                  managed=_strings(spec.get("managed", ())))
 
 
-def _golden_path(root: Path, name: str, spec: Mapping[str, Any]) -> GoldenPath:
+def _golden_path(root: Path, name: str, spec: Mapping[str, Any], manifest: str) -> GoldenPath:
     """A golden path of the manifest; paved names folders after it and its answer sets."""
     matrix = spec.get("test_matrix") or {}
     return GoldenPath(
-        name=sandbox.check_name(name, what="golden path"),
+        name=sandbox.check_name(name, what=f"{manifest}: golden path"),
         description=str(spec.get("description", "")), layers=_strings(spec["layers"]),
         owner=str(spec.get("owner", "")),
-        test_matrix={sandbox.check_name(str(key), what="answer set"): dict(value or {})
+        test_matrix={sandbox.check_name(str(key), what=f"{manifest}: answer set"):
+                     dict(value or {})
                      for key, value in matrix.items()},
         test_command=str(spec.get("test_command") or ""),
         upgrade_edits=sandbox.inside(root, str(spec.get("upgrade_edits") or ""),
-                                     what=f"{MANIFEST}: golden path {name!r} upgrade_edits"))
+                                     what=f"{manifest}: golden path {name!r} upgrade_edits"))
 
 
 def _strings(value: Any) -> tuple[str, ...]:
