@@ -115,8 +115,9 @@ def _run_copier(template: Path, dest: Path, data: Mapping[str, Any], *, trust: b
                           cleanup_on_error=False) as worker:
             worker.run_copy()
     except UnsafeTemplateError as error:
-        reason = " ".join(str(error).split())
-        raise RenderError(f"the catalog wants to run code ({reason}); "
+        # copier's message names the features, then advises copier's own option.
+        features = str(error).partition(": ")[2].partition(".")[0] or "code"
+        raise RenderError(f"the catalog wants to run code ({features}); "
                           "pass --trust only if you trust this catalog") from error
     except (CopierError, ValueError) as error:
         raise RenderError(f"rendering failed: {_one_line(error, template, origins)}") from error
