@@ -88,7 +88,7 @@ def run_trial(root: Path, *, golden_path: str | None = None, skip_tests: bool = 
         commands = [path.test_command for path in chosen if path.test_command]
         if commands and not skip_tests and not trust:
             raise InputError(f"catalog {catalog.source} declares a test_command "
-                             f"({one_line(repr(commands[0]), 60)}) that runs through the shell "
+                             f"({one_line(repr(commands[0]), 200)}) that runs through the shell "
                              f"as you: pass --trust if you trust this catalog, or --skip-tests")
         return _run_all(root.resolve(), catalog, chosen, skip_tests=skip_tests, keep=keep,
                         trust=trust, timeout=timeout, progress=progress)
