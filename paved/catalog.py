@@ -24,6 +24,7 @@ from packaging.version import Version
 import paved
 from paved import config, git, sandbox, yaml
 from paved.errors import CatalogError, InputError, UnknownGoldenPath, one_line
+from paved.project import MAX_VERSION_LENGTH
 from paved.questions import Question, parse_questions
 
 MANIFEST = "paved-catalog.yml"
@@ -355,7 +356,11 @@ def _manifest_version(root: Path) -> str:
     if manifest.is_file():
         data = yaml.plain(yaml.load(manifest)) or {}
         if isinstance(data, dict) and data.get("version"):
-            return str(data["version"])
+            version = str(data["version"])
+            if len(version) > MAX_VERSION_LENGTH:
+                raise CatalogError(f"catalog {root}, {MANIFEST}: version is {len(version):,} "
+                                   f"characters long; no catalog version is")
+            return version
     return "0.0.0+local"
 
 
@@ -369,8 +374,6 @@ def parse_version(text: str) -> Version | None:
     except ValueError:  # InvalidVersion is one
         return None
 
-
-MAX_VERSION_LENGTH = 64
 
 
 def _normalise(version: str) -> str:

@@ -9,6 +9,7 @@ rendered, so that a bad answer is reported in one line and nothing is written.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,7 +95,7 @@ def resolve_answers(
     """
     known = {question.name for question in questions}
     if strict and (unknown := sorted(set(given) - known)):
-        raise InputError(f"unknown question {unknown[0]!r}; the catalog asks: "
+        raise InputError(f"unknown question {name_shown(unknown[0])}; the catalog asks: "
                          f"{', '.join(sorted(known))}")
     env = render.environment(catalog_root, trust=trust)
     answers: dict[str, Any] = {}
@@ -158,6 +159,15 @@ def check(question: Question, value: Any, env: Any, scope: Mapping[str, Any]) ->
 #: The longest validator message shown, and the most of an answer an error quotes.
 MESSAGE_LIMIT = 200
 QUOTED_LIMIT = 40
+
+
+def name_shown(name: str) -> str:
+    """A question name as an error quotes it: only when it looks like one (an answers file
+    may be any file, whose "keys" are its lines)."""
+    return repr(name) if _NAME.fullmatch(name) else "(a key that is no question name)"
+
+
+_NAME = re.compile(r"[A-Za-z_][\w.-]{0,63}")
 
 
 def shown(question: Question, value: Any) -> str:

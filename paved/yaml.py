@@ -46,6 +46,9 @@ def _parse(parser: YAML, text: str, source: str) -> Any:
         raise _invalid(error, source) from error
     except RecursionError as error:
         raise InputError(f"{source}: invalid YAML: nested too deeply") from error
+    except (ValueError, OverflowError) as error:  # a 5,000-digit integer, a 13th month
+        raise InputError(f"{source}: invalid YAML: a value that cannot be read "
+                         f"({one_line(str(error), 80)})") from error
     _check_expansion(data, source)
     return data
 
@@ -180,6 +183,9 @@ def _parse_all(parser: YAML, text: str, source: str) -> list[Any]:
         raise _invalid(error, source) from error
     except RecursionError as error:
         raise InputError(f"{source}: invalid YAML: nested too deeply") from error
+    except (ValueError, OverflowError) as error:
+        raise InputError(f"{source}: invalid YAML: a value that cannot be read "
+                         f"({one_line(str(error), 80)})") from error
     _check_expansion(documents, source)
     return documents
 

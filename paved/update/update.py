@@ -22,7 +22,7 @@ from paved.create import render_golden_path
 from paved.errors import CatalogError, ExitCode, InputError, ProjectError
 from paved.git import Repository, blob_sha
 from paved.project import RECORD_FILE, Record, read_record
-from paved.questions import resolve_answers
+from paved.questions import name_shown, resolve_answers
 from paved.update import journal, merge, pristine
 from paved.update.merge import Action
 
@@ -138,8 +138,8 @@ def _answers(catalog: Catalog, golden_path: GoldenPath, record: Record,
     known = {question.name for question in catalog.questions}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise InputError(f"unknown question {unknown[0]!r}; catalog v{catalog.version} asks: "
-                         f"{', '.join(sorted(known))}")
+        raise InputError(f"unknown question {name_shown(unknown[0])}; catalog "
+                         f"v{catalog.version} asks: {', '.join(sorted(known))}")
     # Recorded answers stay (a changed default does not change them); new questions take
     # --data or their default; answers to questions the catalog dropped are forgotten.
     return resolve_answers(catalog.questions, {**record.answers, **data}, strict=False,
