@@ -16,6 +16,7 @@ hundred bytes of text and a billion values.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ MAX_DEPTH = 100
 
 def _parse(parser: YAML, text: str, source: str) -> Any:
     _check_size(text, source)
+    _check_nesting(text, source)
     try:
         data = parser.load(text)
     except YAMLError as error:
@@ -106,25 +108,54 @@ def _read(path: Path) -> str:
                          "YAML") from error
 
 
-def _safe(text: str) -> YAML:
-    """The safe loader for `text`: ruamel's C loader when `text` cannot nest deeply.
+def _check_nesting(text: str, source: str) -> None:
+    """Refuse text nested deeper than MAX_DEPTH before a loader builds it.
 
-    The C loader builds nested values by recursion in C and crashes the process
-    (SIGSEGV) some 30,000 levels down, where the pure-Python one raises
-    RecursionError. A block level takes at least one column of a line and a flow
-    level one bracket, so their sum bounds the depth: below `_C_DEPTH` the C
-    loader is safe, and fast (5x); above it, the pure one is used.
+    Loaders build nested values by recursion: ruamel's C loader crashes the process
+    (SIGSEGV) some 30,000 levels down, the pure-Python one takes ~10 s to fail with
+    RecursionError some 500 levels down. A block level takes at least one column
+    or a `- `/`? ` of a line, and a flow level a bracket, so their sum bounds the
+    depth; only text that could be deep is scanned (libyaml's scanner, which
+    does not recurse), counting the levels its tokens open.
     """
-    bound = text.count("[") + text.count("{") + max(map(len, text.split("\n")), default=0)
-    return YAML(typ="safe", pure=bound > _C_DEPTH)
+    lines = text.split("\n")
+    block = max((len(line) - len(line.lstrip(" ")) + line.count("- ") + line.count("? ")
+                 for line in lines), default=0)
+    if block + text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth = 0
+    try:
+        for token in _tokens(text):
+            kind = type(token).__name__
+            if kind in _OPENING:
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise InputError(f"{source}: invalid YAML: nested deeper than "
+                                     f"{MAX_DEPTH} levels")
+            elif kind in _CLOSING:
+                depth -= 1
+    except YAMLError:
+        return  # the loader reports it, with its line
 
 
-_C_DEPTH = 10_000
+_OPENING = frozenset({"FlowSequenceStartToken", "FlowMappingStartToken",
+                      "BlockSequenceStartToken", "BlockMappingStartToken"})
+_CLOSING = frozenset({"FlowSequenceEndToken", "FlowMappingEndToken", "BlockEndToken"})
+
+
+def _tokens(text: str) -> Iterator[Any]:
+    parser = YAML(typ="safe").Parser
+    if hasattr(parser, "get_token"):  # ruamel.yaml.clib's: libyaml's scanner, in C
+        scanner: Any = parser(text)
+        while (token := scanner.get_token()) is not None:
+            yield token
+    else:
+        yield from YAML(typ="safe", pure=True).scan(text)
 
 
 def loads(text: str, *, source: str = "<string>") -> Any:
     """Plain data (dicts, lists, scalars) from YAML text; errors name `source` and line."""
-    return _parse(_safe(text), text, source)
+    return _parse(YAML(typ="safe"), text, source)
 
 
 def load(path: Path) -> Any:
@@ -166,7 +197,7 @@ def plain(data: Any) -> Any:
 
 def loads_all(text: str, *, source: str = "<string>") -> list[Any]:
     """Parse a multi-document YAML stream (such as `kubectl kustomize` output) into plain data."""
-    documents = _parse_all(_safe(text), text, source)
+    documents = _parse_all(YAML(typ="safe"), text, source)
     return [plain(document) for document in documents]
 
 
@@ -177,6 +208,7 @@ def loads_all_with_lines(text: str, *, source: str = "<string>") -> list[Any]:
 
 def _parse_all(parser: YAML, text: str, source: str) -> list[Any]:
     _check_size(text, source)
+    _check_nesting(text, source)
     try:
         documents = [document for document in parser.load_all(text) if document is not None]
     except YAMLError as error:
