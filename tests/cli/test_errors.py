@@ -281,7 +281,7 @@ def _failing(tmp_path: Path) -> dict[str, list[str]]:
         "check": [nothing],
         "update": [nothing],
         "status": [nothing],
-        "template init": ["layer", "x", "--catalog", nothing],
+        "template init": ["x", "--catalog-dir", nothing],
         "template lint": [nothing],
         "template test": [nothing],
         "template release": [nothing, "--bump", "patch"],
