@@ -87,6 +87,12 @@ class Catalog:
         return self.golden_paths[name]
 
     def layers_of(self, golden_path: GoldenPath) -> tuple[Layer, ...]:
+        """The layers of `golden_path`, which may come from a `.paved.yml` (anything)."""
+        missing = [name for name in golden_path.layers if name not in self.layers]
+        if missing:
+            raise CatalogError(f"catalog {self.source} v{self.version} has no layer "
+                               f"{one_line(repr(missing[0]), 60)}, which golden path "
+                               f"{golden_path.name!r} uses")
         return tuple(self.layers[name] for name in golden_path.layers)
 
 

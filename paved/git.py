@@ -43,6 +43,11 @@ def _translated(action: str) -> Iterator[None]:
         raise GitError(f"{action} failed: {detail or error}") from error
     except (InvalidGitRepositoryError, NoSuchPathError) as error:
         raise GitError(f"{action} failed: not a git repository: {error}") from error
+    except ValueError as error:
+        if "null byte" not in str(error):
+            raise
+        # A process argument (a commit message, a path) held a NUL: no program accepts it.
+        raise GitError(f"{action} failed: an argument holds a NUL character") from error
     except (UnsafeProtocolError, UnsafeOptionError) as error:
         # gitpython's refusal of `ext::` URLs and `--upload-pack=` style options: git
         # would run a program they name.

@@ -54,6 +54,9 @@ def parse_questions(config: Mapping[str, Any], *, source: str) -> tuple[Question
         choices = spec.get("choices") or ()
         if isinstance(choices, Mapping):
             choices = tuple(choices.values())
+        if not isinstance(choices, list | tuple):
+            raise CatalogError(f"{source}: question {name!r} has choices that are no list "
+                               f"({type(choices).__name__})")
         questions.append(Question(
             name=str(name), type=kind, help=str(spec.get("help", "")).strip(),
             default=spec.get("default"), choices=tuple(choices),

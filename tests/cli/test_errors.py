@@ -354,3 +354,33 @@ def test_a_crash_of_a_json_run_is_json_too(tmp_path: Path, catalog: Path,
     assert error["code"] == "internal"
     assert error["message"].startswith("internal error: RuntimeError: a bug. This is a bug")
     assert os.path.isdir(config.cache_dir() / "crash")
+
+
+# --- found by tests/test_fuzz.py -------------------------------------------------------
+
+def test_a_service_name_with_control_characters(tmp_path: Path, catalog: Path) -> None:
+    result = run_cli(["new", "service", "--catalog", str(catalog), "--defaults", "--dest",
+                      str(tmp_path / "svc"), "--", "svc\x00"])
+    assert (result.exit_code, result.stderr) == (
+        1, "paved: error: the service name 'svc\\x00' holds control characters\n")
+
+
+def test_a_record_naming_a_layer_the_catalog_lacks(project: Path, catalog: Path) -> None:
+    # A version with no pristine render in the repo: status renders it again.
+    commit_all(catalog, "v2", tag="v2.0.0")
+    record = project / ".paved.yml"
+    record.write_text(record.read_text().replace("golden_path: svc", "golden_path: gone")
+                      .replace("  - core", "  - ''").replace("version: 1.0.0", "version: 2.0.0"))
+    commit_all(project, "a layer nobody has")
+    result = run_cli(["status", str(project)])
+    assert (result.exit_code, result.stderr) == (
+        1, f"paved: error: catalog {catalog} v2.0.0 has no layer '', which golden path "
+           f"'gone' uses\n")
+
+
+def test_a_question_whose_choices_are_no_list(tmp_path: Path) -> None:
+    catalog = hostile_catalog(tmp_path / "catalog", {
+        "copier.yml": COPIER + "tier:\n  default: a\n  choices: true\n"}, git=False)
+    assert new(catalog, tmp_path / "svc") == (
+        1, f"paved: error: {catalog}/copier.yml: question 'tier' has choices that are no "
+           f"list (bool)\n")
