@@ -7,6 +7,7 @@ stderr, so `paved … --json | jq` always sees clean JSON.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import enum
 import json
 import sys
@@ -41,7 +42,14 @@ def to_plain(value: Any) -> Any:
 
 def emit_json(result: Any) -> None:
     payload = {"schema_version": JSON_SCHEMA_VERSION, **to_plain(result)}
-    print(json.dumps(payload, indent=2))
+    print(json.dumps(payload, indent=2, default=_json_value))
+
+
+def _json_value(value: Any) -> Any:
+    """What JSON has no type for: answers a YAML question read as a date or bytes."""
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value)
 
 
 def emit(text: str) -> None:

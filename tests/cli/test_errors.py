@@ -384,3 +384,17 @@ def test_a_question_whose_choices_are_no_list(tmp_path: Path) -> None:
     assert new(catalog, tmp_path / "svc") == (
         1, f"paved: error: {catalog}/copier.yml: question 'tier' has choices that are no "
            f"list (bool)\n")
+
+
+def test_a_yaml_answer_json_has_no_type_for(tmp_path: Path) -> None:
+    catalog = hostile_catalog(tmp_path / "catalog", {
+        "copier.yml": COPIER + "extra:\n  type: yaml\n  default: '{}'\n"}, git=False)
+    seen = []
+    for number, answer in enumerate(["2020-01-01", "!!binary aGVsbG8="]):
+        result = run_cli(["new", "service", "svc", "--catalog", str(catalog), "--defaults",
+                          "--dest", str(tmp_path / f"svc{number}"), "--data", f"extra={answer}",
+                          "--json"])
+        seen.append(result.exit_code)
+        assert result.exit_code == 0, result.stderr
+        seen.append(json.loads(result.stdout)["answers"]["extra"])
+    assert seen == [0, "2020-01-01", 0, "b'hello'"]
