@@ -77,8 +77,7 @@ class GitLab:
             found, created = _open_request(project, request), False
             if found is None:
                 users, notes = self._reviewer_ids(request.reviewers)
-                found = _create(project, request, title, users)
-                created = True
+                found, created = _create(project, request, title, users)
             else:
                 changes: dict[str, Any] = {"title": title, "description": request.body}
                 if request.labels:
@@ -123,7 +122,7 @@ def _open_request(project: Project, request: Request) -> ProjectMergeRequest | N
 
 
 def _create(project: Project, request: Request, title: str,
-            reviewers: list[int]) -> ProjectMergeRequest:
+            reviewers: list[int]) -> tuple[ProjectMergeRequest, bool]:
     data: dict[str, Any] = {"source_branch": request.branch, "target_branch": request.base,
                             "title": title, "description": request.body,
                             "remove_source_branch": True}
@@ -132,14 +131,14 @@ def _create(project: Project, request: Request, title: str,
     if reviewers:
         data["reviewer_ids"] = reviewers
     try:
-        return project.mergerequests.create(data)
+        return project.mergerequests.create(data), True
     except GitlabError as error:
         # Opened meanwhile (another run, or a retried POST the server had already
         # served): GitLab answers 409 "Another open merge request already exists".
         found = _open_request(project, request) if error.response_code == 409 else None
         if found is None:
             raise
-        return found
+        return found, False
 
 
 def _auto_merge(found: ProjectMergeRequest) -> list[str]:

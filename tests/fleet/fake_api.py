@@ -165,7 +165,9 @@ class FakeHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json" if not isinstance(body, str)
                          else "text/plain")
         self.send_header("Content-Length", str(len(data)))
-        for name, value in {**self.server.rate_headers(self.server), **(headers or {})}.items():
+        # 5xx come from the proxy in front of the API, which sends no rate-limit headers.
+        limits = self.server.rate_headers(self.server) if status < 500 else {}
+        for name, value in {**limits, **(headers or {})}.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)

@@ -23,7 +23,7 @@ class FakeGitLab(FakeServer):
         super().__init__(_Handler)
         self.projects: dict[str, BareRepo] = {}  # full path -> repo
         self.ids: dict[str, int] = {}
-        self.groups: set[str] = set()
+        self.groups: dict[str, int] = {}  # full path -> id
         self.users: dict[str, int] = {}  # username -> id
         self.requests: dict[str, list[dict[str, Any]]] = {}  # project path -> merge requests
         self.merge_when_succeeds: dict[tuple[str, int], bool] = {}
@@ -34,7 +34,8 @@ class FakeGitLab(FakeServer):
         self.ids[path] = len(self.ids) + 1
         self.requests.setdefault(path, [])
         parts = path.split("/")[:-1]
-        self.groups.update("/".join(parts[:index]) for index in range(1, len(parts) + 1))
+        for index in range(1, len(parts) + 1):
+            self.groups.setdefault("/".join(parts[:index]), 100 + len(self.groups))
 
     def merge_request(self, path: str, iid: int) -> dict[str, Any]:
         return self.requests[path][iid - 1]
@@ -98,11 +99,13 @@ class _Handler(FakeHandler):
             return 404, {"message": "404 Not Found"}
         kind, key, rest = parts[2], unquote(parts[3]), parts[4:]
         if kind == "groups":
-            if key not in server.groups:
+            key = next((name for name, number in server.groups.items()
+                        if key in (name, str(number))), "")
+            if not key:
                 return 404, {"message": "404 Group Not Found"}
             if not rest:
-                return 200, {"id": 7, "full_path": key, "name": key.rsplit("/", 1)[-1],
-                             "web_url": f"https://gitlab.test/groups/{key}"}
+                return 200, {"id": server.groups[key], "full_path": key,
+                             "name": key.rsplit("/", 1)[-1], "web_url": f"https://gitlab.test/groups/{key}"}
             if rest == ["projects"]:
                 return self._group_projects(key, query)
         if kind != "projects":
@@ -139,17 +142,17 @@ class _Handler(FakeHandler):
 
     def _group_projects(self, group: str, query: dict[str, list[str]]) -> tuple[int, Any, dict[
             str, str]]:
-        include = query.get("include_subgroups", ["false"])[0] == "true"
+        include = query.get("include_subgroups", ["false"])[0].lower() == "true"
         paths = sorted(path for path in self.server.projects
                        if path.startswith(group + "/")
                        and (include or path.count("/") == group.count("/") + 1))
-        if query.get("archived", [""])[0] == "false":
+        if query.get("archived", [""])[0].lower() == "false":
             paths = [path for path in paths if not self.server.projects[path].archived]
         if "topic" in query:
             paths = [path for path in paths if query["topic"][0] in self.server.projects[path]
                      .topics]
         items, headers = self.page([_project_json(self.server, path) for path in paths], query,
-                                   20, f"/api/v4/groups/{group.replace('/', '%2F')}/projects")
+                                   20, f"/api/v4/groups/{self.server.groups[group]}/projects")
         return 200, items, headers
 
     def _list(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any, dict[str, str]]:

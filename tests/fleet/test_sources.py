@@ -37,8 +37,8 @@ def test_directory_finds_generated_repos_only(tmp_path: Path) -> None:
 def test_nothing_found_or_nothing_there(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no repositories found"):
         open_source(str(tmp_path))
-    with pytest.raises(InputError, match="not a file listing repositories, a directory, "
-                                         "github:ORG nor gitlab:GROUP$"):
+    with pytest.raises(InputError, match=r"not a file listing repositories, a directory, "
+                                         r"github:ORG nor gitlab:GROUP$"):
         open_source(str(tmp_path / "missing"))
 
 
