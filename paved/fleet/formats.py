@@ -46,6 +46,12 @@ def update_summary(result: FleetUpdate) -> str:
                        for outcome, heading in _SUMMARY if result.counts[outcome.value])
     needs = sum(result.counts[outcome.value] for outcome in (Outcome.CONFLICT, Outcome.FAILED))
     tail = f"; {needs} need a person" if needs else ""
+    if result.interrupted:
+        lines.append(f"interrupted ({len(result.not_done)}): {', '.join(result.not_done)}")
+        lines.append(f"Interrupted: {len(result.repos)} of "
+                     f"{len(result.repos) + len(result.not_done)} repos done: "
+                     f"{counts or 'none'}{tail}. Run the same command again to carry on.")
+        return "\n".join(lines)
     lines.append(f"{len(result.repos)} repos: {counts or 'none'}{tail}.")
     return "\n".join(lines)
 
@@ -75,6 +81,8 @@ def status_table(result: FleetStatus) -> str:
                                                       in result.proposals.items()) + ".")
     lines += [f"skipped: {repo.name}: {repo.skipped}" for repo in result.repos if repo.skipped]
     lines += [f"unreadable: {repo.name}: {repo.error}" for repo in result.repos if repo.error]
+    if result.interrupted:
+        lines.append(f"Interrupted: only the {len(result.repos)} repos above were read.")
     return "\n".join(lines)
 
 

@@ -68,9 +68,12 @@ class FleetStatus:
     skipped: int
     unreadable: int
     seconds: float
+    interrupted: bool = False  # Ctrl-C: `repos` are those read before it
 
     @property
     def exit_code(self) -> ExitCode:
+        if self.interrupted:
+            return ExitCode.INTERRUPTED
         return ExitCode.ATTENTION if self.unreadable else ExitCode.OK
 
 
@@ -79,7 +82,8 @@ def fleet_status(refs: Sequence[RepoRef], *, jobs: int = 1, host: str | None = N
     if host is not None:
         hosting.connect(host)  # a missing token is refused once, before any work
     start = time.monotonic()
-    repos = tuple(runner.run_each(partial(repo_status, host=host), refs, jobs=jobs, done=done))
+    run = runner.run_each(partial(repo_status, host=host), refs, jobs=jobs, done=done)
+    repos = run.results
     read = [repo for repo in repos if repo.applied_version]
     versions = sorted({repo.applied_version for repo in read if repo.applied_version},
                       key=_sort_key)
@@ -96,7 +100,7 @@ def fleet_status(refs: Sequence[RepoRef], *, jobs: int = 1, host: str | None = N
                        proposals={state: states.count(state) for state in dict.fromkeys(states)},
                        skipped=sum(1 for repo in repos if repo.skipped),
                        unreadable=sum(1 for repo in repos if repo.error),
-                       seconds=round(time.monotonic() - start, 3))
+                       seconds=round(time.monotonic() - start, 3), interrupted=run.interrupted)
 
 
 def repo_status(ref: RepoRef, host: str | None = None) -> RepoStatus:

@@ -78,6 +78,11 @@ class FleetUpdate:
     pushed: bool
     jobs: int
     seconds: float
+    not_done: tuple[str, ...] = ()  # interrupted (Ctrl-C): the repos not done, fleet order
+
+    @property
+    def interrupted(self) -> bool:
+        return bool(self.not_done)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -86,6 +91,8 @@ class FleetUpdate:
 
     @property
     def exit_code(self) -> ExitCode:
+        if self.interrupted:
+            return ExitCode.INTERRUPTED
         needs = any(repo.outcome in NEEDS_A_PERSON for repo in self.repos)
         return ExitCode.ATTENTION if needs else ExitCode.OK
 
@@ -98,10 +105,13 @@ def fleet_update(refs: Sequence[RepoRef], options: UpdateOptions, *, jobs: int =
     start = time.monotonic()
     if jobs > 1:
         render.import_copier()  # once, before the workers fork, rather than once in each
-    results = runner.run_each(partial(update_repo, options=options), refs, jobs=jobs, done=done)
-    return FleetUpdate(repos=tuple(results), dry_run=options.dry_run,
+    run = runner.run_each(partial(update_repo, options=options), refs, jobs=jobs, done=done)
+    return FleetUpdate(repos=run.results, dry_run=options.dry_run,
                        pushed=options.push and not options.dry_run, jobs=jobs,
-                       seconds=round(time.monotonic() - start, 3))
+                       seconds=round(time.monotonic() - start, 3),
+                       not_done=tuple(ref.name for ref in refs
+                                      if ref.name not in {repo.name for repo in run.results})
+                       if run.interrupted else ())
 
 
 def update_repo(ref: RepoRef, options: UpdateOptions) -> RepoUpdate:

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -139,3 +144,53 @@ def test_unknown_publisher_is_refused_before_any_work(fleet: Fleet) -> None:
     assert result.stderr == ("paved: error: no publisher 'bitbucket'; choose one of branch, "
                              "github, gitlab\n")
     assert not workspace.root().exists()
+
+
+@contextlib.contextmanager
+def silent_remote() -> Iterator[str]:
+    """An http URL whose server takes the connection and never answers: a clone hangs."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/stuck.git"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_ends_with_what_was_done_and_no_traceback(fleet: Fleet, tmp_path: Path,
+                                                          jobs: str) -> None:
+    listed = tmp_path / "hanging.txt"
+    with silent_remote() as stuck:
+        # --jobs 2: the stuck repo holds one worker while the other does the rest.
+        names = ["alpha", "gamma", "plain"] if jobs == "2" else ["alpha", "beta"]
+        locations = [str(fleet.remote(name)) for name in names]
+        locations.insert(0 if jobs == "2" else 1, stuck)
+        listed.write_text("".join(f"{location}\n" for location in locations))
+        run = subprocess.Popen([sys.executable, "-m", "paved", "fleet", "update", "--from",
+                                str(listed), "--jobs", jobs], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+        assert run.stderr is not None
+        progress = [run.stderr.readline() for _ in range(3 if jobs == "2" else 1)]
+        os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C on a terminal does
+        stdout, stderr = run.communicate(timeout=120)
+    assert run.returncode == 130
+    assert "Traceback" not in stderr and stderr == "", stderr
+    assert [line.split(" (")[0] for line in progress] == (
+        ["[1/4] alpha: updated", "[2/4] gamma: current", "[3/4] plain: skipped"]
+        if jobs == "2" else ["[1/3] alpha: updated"])
+    clone = workspace.location_of(RepoRef("alpha", str(fleet.remote("alpha"))))
+    if jobs == "2":
+        assert stdout == (
+            "updated (1):\n"
+            f"  alpha: committed on {BRANCH} in {clone} (not pushed)\n"
+            "already current (1):\n  gamma: at v3.0.0\n"
+            "skipped (1):\n  plain: not a paved repo: no .paved.yml on main\n"
+            "interrupted (1): stuck\n"
+            "Interrupted: 3 of 4 repos done: 1 updated, 1 already current, 1 skipped. Run the "
+            "same command again to carry on.\n")
+    else:
+        assert stdout == (
+            "updated (1):\n"
+            f"  alpha: committed on {BRANCH} in {clone} (not pushed)\n"
+            "interrupted (2): stuck, beta\n"
+            "Interrupted: 1 of 3 repos done: 1 updated. Run the same command again to carry "
+            "on.\n")
