@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -72,10 +73,19 @@ def status(
     progress.close()
     checked = _check(refs, jobs) if with_check else None
     if report_file is not None:
-        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        stamp = _now().strftime("%Y-%m-%d %H:%M UTC")
         output.write_file(report_file, report.html(result, check=checked, generated=stamp))
     output.emit_result(result, as_json=json, describe=formats.status_table)
     return result
+
+
+def _now() -> datetime.datetime:
+    # SOURCE_DATE_EPOCH (reproducible-builds.org) pins the stamp, so a report can be rebuilt
+    # byte for byte.
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
+    return datetime.datetime.now(datetime.UTC)
 
 
 def _check(refs: list[RepoRef], jobs: int) -> FleetCheck:

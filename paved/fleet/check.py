@@ -21,6 +21,7 @@ class RepoCheck:
     location: str
     score: int | None = None  # 0-100
     failing: tuple[str, ...] = ()  # ids of the rules that failed
+    areas: dict[str, int | None] | None = None  # score (0-100) per check area
     error: str | None = None
 
 
@@ -70,7 +71,8 @@ def repo_check(ref: RepoRef) -> RepoCheck:
         report = run_check(readable_path(ref), CheckOptions())
         failing = tuple(result.id for result in report.results
                         if result.status in (Status.FAIL, Status.ERROR))
-        return RepoCheck(ref.name, ref.location, score=report.score, failing=failing)
+        return RepoCheck(ref.name, ref.location, score=report.score, failing=failing,
+                         areas={area.area: area.score for area in report.areas})
     except PavedError as error:
         return RepoCheck(ref.name, ref.location, error=str(error))
     except Exception as error:  # one odd repo must not stop the report

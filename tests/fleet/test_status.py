@@ -3,9 +3,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from paved.fleet import report
-from paved.fleet.check import FleetCheck, RepoCheck, RuleCount
-from paved.fleet.status import Adoption, FleetStatus, RepoStatus
 from tests.fleet.conftest import Fleet
 from tests.helpers import run_cli
 
@@ -67,36 +64,6 @@ def test_fleet_status_json_reads_local_checkouts_in_place(fleet: Fleet) -> None:
         {"path": "notes.txt", "change": "modified", "managed": False}]
     assert rows["delta"]["url"] == (checkouts / "delta").as_uri()
     assert rows["gamma"]["last_update"][:4].isdigit()
-
-
-def test_fleet_status_writes_a_self_contained_report(fleet: Fleet, tmp_path: Path) -> None:
-    page = tmp_path / "fleet.html"
-    result = run_cli(["fleet", "status", "--from", str(fleet.list_file), "--report", str(page),
-                      "--with-check", "--repos", "alpha,gamma"])
-    assert result.exit_code == 0
-    text = page.read_text()
-    assert text.startswith("<!DOCTYPE html>")
-    assert "<svg" in text and "<title>v1.0.0: 1 repos</title>" in text
-    assert "<th>check score</th>" in text and "<h2>Failing check rules</h2>" in text
-    assert "src=" not in text and "href=" not in text and "<script" not in text
-
-
-def test_report_escapes_every_value() -> None:
-    status = FleetStatus(
-        repos=(RepoStatus(name="<script>x</script>", location="/r", golden_path="a&b",
-                          applied_version="1.0.0", latest_version="2.0.0", behind_by=1,
-                          drifted=0, managed_drift=0, last_update="2026-01-01T00:00:00"),
-               RepoStatus(name="broken", location="/b", error="bad <repo>")),
-        adoption=(Adoption("1.0.0\"<", 1),), unreadable=1, seconds=0.0)
-    check = FleetCheck(repos=(RepoCheck("<script>x</script>", "/r", score=50,
-                                        failing=("rule/<x>",)),),
-                       failing_rules=(RuleCount("rule/<x>", 1),), average_score=50,
-                       unreadable=0, seconds=0.0)
-    page = report.html(status, check=check, generated="<now>")
-    assert "<script>" not in page
-    assert "&lt;script&gt;x&lt;/script&gt;" in page
-    assert "a&amp;b" in page and "bad &lt;repo&gt;" in page and "rule/&lt;x&gt;" in page
-    assert "v1.0.0&quot;&lt;" in page and "generated &lt;now&gt;" in page
 
 
 def test_fleet_check_aggregates_scores_and_rules(fleet: Fleet) -> None:
