@@ -67,10 +67,9 @@ def status(
     from paved.fleet.status import fleet_status
 
     refs = sources.pick(source, repos, limit, topic)
-    progress = output.Progress(len(refs), "status")
-    result = fleet_status(refs, jobs=jobs, host=host, done=lambda repo: progress.advance(
-        formats.status_line(repo)))
-    progress.close()
+    with output.Progress([ref.name for ref in refs], "status", jobs) as progress:
+        result = fleet_status(refs, jobs=jobs, host=host, done=lambda repo: progress.advance(
+            formats.status_line(repo), repo.name))
     checked = _check(refs, jobs) if with_check else None
     if report_file is not None:
         stamp = _now().strftime("%Y-%m-%d %H:%M UTC")
@@ -92,10 +91,9 @@ def _check(refs: list[RepoRef], jobs: int) -> FleetCheck:
     from paved.fleet import formats
     from paved.fleet.check import fleet_check
 
-    progress = output.Progress(len(refs), "check")
-    result = fleet_check(refs, jobs=jobs, done=lambda repo: progress.advance(
-        formats.check_line(repo)))
-    progress.close()
+    with output.Progress([ref.name for ref in refs], "check", jobs) as progress:
+        result = fleet_check(refs, jobs=jobs, done=lambda repo: progress.advance(
+            formats.check_line(repo), repo.name))
     return result
 
 

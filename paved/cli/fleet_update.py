@@ -62,13 +62,12 @@ def update(
     from paved.fleet.update import UpdateOptions, fleet_update
 
     refs = pick(source, repos, limit, topic)
-    progress = output.Progress(len(refs), "update")
-    result = fleet_update(refs, UpdateOptions(to=to, dry_run=dry_run, push=push,
-                                              publisher=publish, trust=trust,
-                                              labels=tuple(label or ("paved",)),
-                                              auto_merge=auto_merge),
-                          jobs=jobs, done=lambda repo: progress.advance(
-                              formats.update_line(repo)))
-    progress.close()
+    with output.Progress([ref.name for ref in refs], "update", jobs) as progress:
+        result = fleet_update(refs, UpdateOptions(to=to, dry_run=dry_run, push=push,
+                                                  publisher=publish, trust=trust,
+                                                  labels=tuple(label or ("paved",)),
+                                                  auto_merge=auto_merge),
+                              jobs=jobs, done=lambda repo: progress.advance(
+                                  formats.update_line(repo), repo.name))
     output.emit_result(result, as_json=json, describe=formats.update_summary)
     return result

@@ -3,8 +3,8 @@
 A host lists the repositories of an organisation or group (`sources.py`),
 opens or refreshes the one update pull request of a repo (`publishers.py`) and
 tells the state of the newest one (`status.py`). `github.py` and `gitlab.py`
-each wrap their client library, imported only when a fleet command asks for
-that host.
+each wrap their client library; `hosts.connect` imports one only when a fleet
+command asks for that host.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from paved.errors import PavedError
-
-HOSTS = ("github", "gitlab")
 
 
 class HostError(PavedError):
@@ -85,19 +83,6 @@ class Host(Protocol):
     def latest(self, slug: str, branch: str) -> Proposal | None: ...
 
     def propose(self, request: Request) -> Proposed: ...
-
-
-def connect(name: str) -> Host:
-    """The client of host `name`, its library imported now (not at paved's start-up)."""
-    if name == "github":
-        from paved.fleet.github import GitHub
-
-        return GitHub()
-    if name == "gitlab":
-        from paved.fleet.gitlab import GitLab
-
-        return GitLab()
-    raise HostError(f"no host {name!r}; choose one of {', '.join(HOSTS)}")
 
 
 def slug_of(location: str) -> str:

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from paved import git
 from paved.errors import PavedError
-from paved.fleet import hosting
+from paved.fleet import hosting, hosts
 
 
 class PublishError(PavedError):
@@ -70,7 +70,7 @@ class HostedProposal:
         self.name = host
 
     def publish(self, change: Change) -> Published:
-        host = hosting.connect(self.name)
+        host = hosts.connect(self.name)
         slug = change.slug or hosting.slug_of(change.location)
         git.push_branch(change.clone, change.branch)
         proposed = host.propose(hosting.Request(

@@ -85,10 +85,10 @@ class Hosted:
         return bool(sep and owner) and host in ("github", "gitlab") and not Path(spec).exists()
 
     def repos(self, spec: str, topic: str | None) -> list[RepoRef]:
-        from paved.fleet import hosting
+        from paved.fleet import hosts
 
         name, _, owner = spec.partition(":")
-        listed = hosting.connect(name).repos(owner.strip("/"), topic)
+        listed = hosts.connect(name).repos(owner.strip("/"), topic)
         return unique([RepoRef(name=repo.slug.rsplit("/", 1)[-1], location=repo.clone_url,
                                url=repo.web_url, host=name, slug=repo.slug)
                        for repo in listed])

@@ -18,7 +18,7 @@ from packaging.version import InvalidVersion, Version
 from paved import git
 from paved.catalog import open_catalog, versions_behind
 from paved.errors import ExitCode, PavedError
-from paved.fleet import hosting, proposal, runner, workspace
+from paved.fleet import hosting, hosts, proposal, runner, workspace
 from paved.fleet.sources import RepoRef
 from paved.project import RECORD_FILE
 from paved.update.status import project_status
@@ -80,7 +80,7 @@ class FleetStatus:
 def fleet_status(refs: Sequence[RepoRef], *, jobs: int = 1, host: str | None = None,
                  done: Callable[[RepoStatus], None] = lambda repo: None) -> FleetStatus:
     if host is not None:
-        hosting.connect(host)  # a missing token is refused once, before any work
+        hosts.connect(host)  # a missing token is refused once, before any work
     start = time.monotonic()
     run = runner.run_each(partial(repo_status, host=host), refs, jobs=jobs, done=done)
     repos = run.results
@@ -122,7 +122,7 @@ def repo_status(ref: RepoRef, host: str | None = None) -> RepoStatus:
             drifted_files=tuple(Drifted(file.path, file.change, file.managed)
                                 for file in status.drift),
             last_update=git.Repository(path).last_date_mentioning(UPDATE_COMMITS),
-            proposal=hosting.connect(host).latest(ref.slug or hosting.slug_of(ref.location),
+            proposal=hosts.connect(host).latest(ref.slug or hosting.slug_of(ref.location),
                                                   proposal.BRANCH) if host else None)
     except PavedError as error:
         return row(error=str(error))

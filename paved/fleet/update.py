@@ -21,7 +21,7 @@ from functools import partial
 from paved import git, render, yaml
 from paved.catalog import is_older, open_catalog
 from paved.errors import ExitCode, PavedError
-from paved.fleet import hosting, proposal, publishers, runner, workspace
+from paved.fleet import hosting, hosts, proposal, publishers, runner, workspace
 from paved.fleet.sources import RepoRef
 from paved.fleet.status import not_paved
 from paved.project import PRISTINE_TRAILER, RECORD_FILE, parse_record, read_record
@@ -206,7 +206,7 @@ def _proposed(ref: RepoRef, clone: workspace.Clone, target: str, options: Update
         return None
     if not (options.push and publisher.proposes) or options.dry_run:
         return f"{BRANCH} already proposes v{proposed}"
-    host = hosting.connect(publisher.name)
+    host = hosts.connect(publisher.name)
     latest = host.latest(ref.slug or hosting.slug_of(ref.location), BRANCH)
     if latest is None or latest.head_sha != repository.resolve(remote):
         return None  # pushed, but its pull request was never opened: open it now

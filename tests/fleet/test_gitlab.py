@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from paved.fleet import hosting
+from paved.fleet import hosting, hosts
 from tests.fleet.conftest import hosted_at_v1
 from tests.fleet.fake_api import BareRepo
 from tests.fleet.fake_gitlab import FakeGitLab
@@ -85,7 +85,7 @@ def test_a_merge_request_opened_meanwhile_is_found_after_409(tmp_path: Path,
     git(remote, "branch", "paved/update", "main")
     gitlab.open_request("platform/svc", "paved/update")
     gitlab.fail(200, [], prefix="/api/v4/projects/platform%2Fsvc/merge_requests", method="GET")
-    proposed = hosting.connect("gitlab").propose(hosting.Request(
+    proposed = hosts.connect("gitlab").propose(hosting.Request(
         slug="platform/svc", branch="paved/update", base="main", title="t", body="b"))
     assert (proposed.proposal.number, proposed.created) == (1, False)
     assert [call.status for call in gitlab.requested("POST")] == [409]
@@ -95,7 +95,7 @@ def test_a_missing_source_branch_is_refused_in_one_line(tmp_path: Path,
                                                         gitlab: FakeGitLab) -> None:
     fleet_of_one(tmp_path, gitlab)
     with pytest.raises(hosting.HostError) as caught:
-        hosting.connect("gitlab").propose(hosting.Request(
+        hosts.connect("gitlab").propose(hosting.Request(
             slug="platform/svc", branch="paved/nowhere", base="main", title="t", body="b"))
     assert str(caught.value) == ("GitLab refused the merge request for platform/svc: 422 "
                                  "{'source_branch': ['does not exist']}")

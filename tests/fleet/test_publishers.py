@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from paved.fleet import hosting, publishers
+from paved.fleet import hosting, hosts, publishers
 from tests.fleet.conftest import hosted_at_v1
 from tests.fleet.fake_api import BareRepo
 from tests.fleet.fake_github import FakeGitHub
@@ -194,7 +194,7 @@ def test_a_pull_request_opened_meanwhile_is_found_after_422(tmp_path: Path,
     github.open_pull("acme/svc", "paved/update")
     # The lookup misses it (opened between the lookup and the creation): GitHub says 422.
     github.fail(200, [], prefix="/repos/acme/svc/pulls", method="GET")
-    host = hosting.connect("github")
+    host = hosts.connect("github")
     proposed = host.propose(hosting.Request(slug="acme/svc", branch="paved/update", base="main",
                                             title="t", body="b"))
     assert (proposed.proposal.url, proposed.created) == ("https://github.test/acme/svc/pull/1",
@@ -206,7 +206,7 @@ def test_a_missing_head_branch_is_refused_in_one_line(tmp_path: Path,
                                                       github: FakeGitHub) -> None:
     fleet_of_one(tmp_path, github)
     with pytest.raises(hosting.HostError) as caught:
-        hosting.connect("github").propose(hosting.Request(
+        hosts.connect("github").propose(hosting.Request(
             slug="acme/svc", branch="paved/nowhere", base="main", title="t", body="b"))
     assert str(caught.value) == ("GitHub refused the pull request for acme/svc: 422 Validation "
                                  "Failed: head invalid")

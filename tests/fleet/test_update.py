@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import pexpect
 import pytest
 
 from paved.fleet import workspace
@@ -194,3 +195,24 @@ def test_ctrl_c_ends_with_what_was_done_and_no_traceback(fleet: Fleet, tmp_path:
             "interrupted (2): stuck, beta\n"
             "Interrupted: 1 of 3 repos done: 1 updated. Run the same command again to carry "
             "on.\n")
+
+
+def test_on_a_terminal_a_live_bar_shows_the_repos_in_flight_from_the_start(
+        fleet: Fleet, tmp_path: Path) -> None:
+    listed = tmp_path / "hanging.txt"
+    with silent_remote() as stuck:
+        listed.write_text(f"{stuck}\n{fleet.remote('gamma')}\n")
+        terminal = pexpect.spawn(sys.executable, ["-m", "paved", "fleet", "update", "--from",
+                                                  str(listed), "--jobs", "2"],
+                                 env={**os.environ, "COLUMNS": "120", "TERM": "xterm"},
+                                 encoding="utf-8", timeout=60, dimensions=(24, 120))
+        terminal.expect(r"\[1/2\] gamma: current")  # printed above the bar
+        # the count, the time elapsed and the repo in flight (between colour codes)
+        terminal.expect(r"update\S*\s.*1/2\S*\s+\S*0:00:0\d\S*\s+\S*stuck")
+        terminal.sendintr()
+        terminal.expect(pexpect.EOF)
+        terminal.close()
+    assert terminal.exitstatus == 130
+    screen = terminal.before.replace("\r", "")
+    assert "interrupted (1): stuck\nInterrupted: 1 of 2 repos done: 1 already current." in screen
+    assert "Traceback" not in screen
