@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from paved.errors import InputError
-from paved.fleet.sources import RepoRef, open_source, select
+from paved.fleet.sources import RepoRef, named, open_source, select
 from tests.helpers import build_file_tree, git
 
 
@@ -47,3 +47,11 @@ def test_select_by_name_then_limit() -> None:
     assert select(refs, ["d", "b"]) == [refs[1], refs[3]]  # fleet order
     assert select(refs, None, 2) == refs[:2]
     assert select(refs, ["c", "d"], 1) == [refs[2]]
+
+
+def test_each_repo_links_to_its_page() -> None:
+    refs = named(["git@github.com:acme/api.git", "https://tok@gitlab.example/g/sub/web.git",
+                  "/srv/git/db.git", "ssh://git@host:2222/x/y.git"])
+    assert [ref.url for ref in refs] == ["https://github.com/acme/api",
+                                         "https://gitlab.example/g/sub/web",
+                                         "file:///srv/git/db.git", "ssh://git@host:2222/x/y.git"]

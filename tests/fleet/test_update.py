@@ -216,3 +216,13 @@ def test_on_a_terminal_a_live_bar_shows_the_repos_in_flight_from_the_start(
     screen = terminal.before.replace("\r", "")
     assert "interrupted (1): stuck\nInterrupted: 1 of 2 repos done: 1 already current." in screen
     assert "Traceback" not in screen
+
+
+def test_the_scheduled_workflows_branch_counts_as_proposed(fleet: Fleet) -> None:
+    git(fleet.remote("alpha"), "branch", "paved/update-3.0.0", "main")
+    result = run_cli(["fleet", "update", "--from", str(fleet.list_file), "--repos", "alpha",
+                      "--push"])
+    assert result.exit_code == 0
+    assert outcomes(result.stdout) == ["  alpha: branch paved/update-3.0.0 is already on the "
+                                       "remote"]
+    assert git(fleet.remote("alpha"), "branch", "--list", "paved/update").strip() == ""
