@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePath
@@ -74,6 +75,27 @@ def emit_document(document: Mapping[str, Any]) -> None:
     print(json.dumps(document, indent=2))
 
 
+# The lock under which the live bar on screen writes (rich's refresh thread). It is
+# held across fork(), so a worker process never starts with stderr's buffer locked
+# mid-write by that thread (fleet runs fork their workers while the bar is live).
+_on_screen: list[Any] = []
+
+
+def _hold_screen() -> None:
+    for lock in _on_screen:
+        lock.acquire()
+
+
+def _release_screen() -> None:
+    for lock in _on_screen:
+        lock.release()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_hold_screen, after_in_parent=_release_screen,
+                        after_in_child=_release_screen)
+
+
 class Progress:
     """Progress of a run over named items, on stderr.
 
@@ -109,10 +131,12 @@ class Progress:
     def __enter__(self) -> Progress:
         if self._bar is not None:
             self._bar.start()
+            _on_screen.append(self._bar.live._lock)
         return self
 
     def __exit__(self, *args: object) -> None:
         if self._bar is not None:
+            _on_screen.remove(self._bar.live._lock)
             self._bar.stop()
 
     def in_flight(self) -> str:
@@ -134,7 +158,6 @@ class Progress:
 
 def write_file(path: PurePath, text: str) -> None:
     """A report file, written whole or not at all (temporary file, then rename)."""
-    import os
     import tempfile
 
     target = os.fspath(path)

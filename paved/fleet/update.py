@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from paved import git, render, yaml
-from paved.catalog import is_older, open_catalog
+from paved.catalog import changelog_between, is_older, open_catalog
 from paved.errors import ExitCode, PavedError
 from paved.fleet import hosting, hosts, proposal, publishers, runner, workspace
 from paved.fleet.sources import RepoRef
@@ -132,7 +132,8 @@ def _update(ref: RepoRef, options: UpdateOptions) -> RepoUpdate:
     if not (clone.path / RECORD_FILE).is_file():
         return RepoUpdate(ref.name, ref.location, Outcome.SKIPPED, not_paved(clone.branch))
     record = read_record(clone.path)
-    target = open_catalog(record.catalog, version=options.to).version
+    catalog = open_catalog(record.catalog, version=options.to)
+    target = catalog.version
     result = partial(RepoUpdate, ref.name, ref.location, old_version=record.version,
                      new_version=target)
     if not is_older(record.version, target):
@@ -149,7 +150,8 @@ def _update(ref: RepoRef, options: UpdateOptions) -> RepoUpdate:
                             branch=None if options.dry_run else BRANCH, trust=options.trust)
     files = proposal.count(update)
     result = partial(result, files=files)
-    draft = bool(update.conflicts) and options.push and publisher.proposes
+    draft = bool(update.conflicts) and options.push and publisher.proposes \
+        and not options.dry_run
     if update.conflicts and not draft:
         verb = "would conflict" if options.dry_run else "conflicts"
         return result(Outcome.CONFLICT, f"{verb} in {', '.join(update.conflicts)}: run "
@@ -166,7 +168,7 @@ def _update(ref: RepoRef, options: UpdateOptions) -> RepoUpdate:
         update = dataclasses.replace(update, commit=git.commit_everything(
             clone.path, (repository.git_dir / "MERGE_MSG").read_text(encoding="utf-8")))
     assert update.commit is not None
-    text = proposal.describe(update, changelog_of(repository.message(update.commit)), BRANCH,
+    text = proposal.describe(update, changelog_between(catalog, record.version, target), BRANCH,
                              clone.branch, noun=_noun(options.publisher))
     changed = [file.path for file in update.files]
     published = publisher.publish(publishers.Change(
@@ -225,14 +227,6 @@ def _version_on(repository: git.Repository, rev: str) -> str | None:
                             ).version
     except PavedError:
         return None
-
-
-def changelog_of(message: str) -> str:
-    """The catalog's changelog sections that `paved update` put in its commit message."""
-    body = message.partition("\n")[2]
-    sections = re.split(r"^(?=## )", body, flags=re.MULTILINE)[1:]
-    text = "".join(sections)
-    return re.sub(r"\n*^Paved-Update: .*$", "", text, flags=re.MULTILINE).strip()
 
 
 def _noun(publisher: str) -> str:

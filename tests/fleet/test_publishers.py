@@ -285,3 +285,12 @@ def test_github_refusal_is_one_line(tmp_path: Path, github: FakeGitHub) -> None:
         publishers.PUBLISHERS["github"].publish(change)
     assert str(caught.value) == ("GitHub refused the pull request for other/thing: "
                                  "404 Not Found")
+
+
+def test_a_dry_run_says_what_would_conflict_and_proposes_nothing(tmp_path: Path,
+                                                                 github: FakeGitHub) -> None:
+    _, remote, listed = fleet_of_one(tmp_path, github, {"notes.txt": "one\ntwo from the team\n"})
+    result = update(listed, "--dry-run")
+    assert (result["outcome"], result["reason"]) == (
+        "conflict", "would conflict in notes.txt: run paved update in the repo and resolve them")
+    assert github.calls == [] and git(remote, "branch", "--list", "paved/*") == ""
