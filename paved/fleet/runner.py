@@ -65,14 +65,13 @@ def run_each(work: Callable[[Item], Result], items: Sequence[Item], *, jobs: int
 def _in_process(work: Callable[[Item], Result], items: Sequence[Item],
                 done: Callable[[Result], None]) -> Run[Result]:
     results: list[Result] = []
-    with catalog.session():
-        for item in items:
-            try:
-                result = work(item)
-            except KeyboardInterrupt:  # the repo in hand unwound (an update rolls back)
-                return Run(tuple(results), interrupted=True)
-            results.append(result)
-            done(result)
+    try:
+        with catalog.session():
+            for item in items:
+                results.append(work(item))
+                done(results[-1])
+    except KeyboardInterrupt:  # the repo in hand unwound (an update rolls back)
+        return Run(tuple(results), interrupted=True)
     return Run(tuple(results))
 
 

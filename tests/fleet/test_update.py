@@ -208,7 +208,7 @@ def test_on_a_terminal_a_live_bar_shows_the_repos_in_flight_from_the_start(
                                  encoding="utf-8", timeout=60, dimensions=(24, 120))
         terminal.expect(r"\[1/2\] gamma: current")  # printed above the bar
         # the count, the time elapsed and the repo in flight (between colour codes)
-        terminal.expect(r"update\S*\s.*1/2\S*\s+\S*0:00:0\d\S*\s+\S*stuck")
+        terminal.expect(r"update\S*\s.*1/2\S*\s+\S*\d:\d\d:\d\d\S*\s+\S*stuck")
         terminal.sendintr()
         terminal.expect(pexpect.EOF)
         terminal.close()
