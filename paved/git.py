@@ -22,6 +22,7 @@ from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 from gitdb.base import IStream
 from gitdb.db import LooseObjectDB
 
+from paved import scratch
 from paved.errors import GitError, ProjectError
 
 FALLBACK_BRANCH = "main"
@@ -118,14 +119,20 @@ def mirror(url: str, dest: Path) -> bool:
         except GitError:
             return False
         return True
-    partial = dest.with_name(dest.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
+    # Cloned in this process's scratch area (the next run removes it if we are killed) and
+    # renamed into place: two processes fetching a new catalog never share a half-made copy.
+    scratch_dir = Path(tempfile.mkdtemp(dir=scratch.area(), prefix="mirror-"))
     try:
         with _translated(f"cloning {url}"):
-            git.Repo.clone_from(url, partial, bare=True, multi_options=["--quiet"])
-        partial.rename(dest)
+            git.Repo.clone_from(url, scratch_dir / "mirror", bare=True,
+                                multi_options=["--quiet"])
+        try:
+            (scratch_dir / "mirror").rename(dest)
+        except OSError:
+            if not dest.is_dir():  # else another paved process put its copy there first
+                raise
     finally:
-        shutil.rmtree(partial, ignore_errors=True)
+        shutil.rmtree(scratch_dir, ignore_errors=True)
     return True
 
 

@@ -24,20 +24,21 @@ from pathlib import Path
 from paved import config, locks
 
 _RUN_PREFIX = "run-"
-_current: tuple[int, Path] | None = None  # (process id, its area): a forked child makes its own
+# (process id, scratch root, its area): a forked child, or a new cache dir, makes its own.
+_current: tuple[int, Path, Path] | None = None
 
 
 def area() -> Path:
     """This process's scratch directory, made (and stale ones swept) on first use."""
     global _current
-    if _current is not None and _current[0] == os.getpid():
-        return _current[1]
     root = config.cache_dir() / "scratch"
+    if _current is not None and _current[:2] == (os.getpid(), root):
+        return _current[2]
     root.mkdir(parents=True, exist_ok=True)
     sweep(root, _RUN_PREFIX)
     path, lock = _claim(root, _RUN_PREFIX)
     atexit.register(_give_back, path, lock, os.getpid())
-    _current = (os.getpid(), path)
+    _current = (os.getpid(), root, path)
     return path
 
 
