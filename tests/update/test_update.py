@@ -218,13 +218,16 @@ def test_killed_at_any_point_the_repo_is_left_as_it_was(
         git(project, "checkout", "--quiet", "HEAD~1", "--", "notes.txt")
         commit_all(project, "undo notes edit")
     before = snapshot(project)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    private_tmp = project.parent / "tmp"
+    private_tmp.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(private_tmp)}
     step = 0
     while True:
         step += 1
         env["PAVED_TEST_KILL_AT"] = str(step)
         done = subprocess.run([sys.executable, "-m", "paved", "update", str(project), *options],
                               env=env, capture_output=True, text=True, check=False)
+        assert list(private_tmp.iterdir()) == []  # scratch lives in paved's cache
         if done.returncode != -9:
             break
         killed = snapshot(project)
@@ -242,6 +245,9 @@ def test_killed_at_any_point_the_repo_is_left_as_it_was(
         assert not (project / ".git" / "paved").exists()
     assert done.returncode == (3 if conflicts else 0), done.stderr
     assert step > 15  # every file write, the index, the refs and HEAD were a kill point
+    # The last run swept what the killed ones left in the cache, and removed its own.
+    scratch_root = Path(os.environ["PAVED_CACHE_DIR"]) / "scratch"
+    assert {name.split("-")[1] for name in os.listdir(scratch_root)} <= {str(os.getpid())}
     if not conflicts:
         assert git(project, "status", "--porcelain") == ""
         assert git(project, "log", "-1", "--format=%s").startswith("Update svc")
