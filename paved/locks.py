@@ -45,8 +45,8 @@ class Busy(Exception):
 
 def take(path: Path) -> Lock:
     """Take the lock at `path` now, or raise `Busy`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     for _ in range(_ATTEMPTS):
+        path.parent.mkdir(parents=True, exist_ok=True)  # its last holder may have removed it
         if not _clear(path):
             break
         lock = _create(path)
@@ -146,14 +146,17 @@ def _clear(path: Path) -> bool:
 
 def _create(path: Path) -> Lock | None:
     """Our lock at `path`, or None when another process put one there first."""
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.",
-                                             suffix=".tmp")
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.",
+                                                 suffix=".tmp")
+    except FileNotFoundError:
+        return None  # its folder went away just now: look again
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # nobody else knows this file
         os.write(descriptor, f"{os.getpid()}\n".encode())
         faults.reached("lock-create")
         os.link(temporary, path)
-    except FileExistsError:
+    except (FileExistsError, FileNotFoundError):
         os.close(descriptor)
         return None
     except BaseException:
