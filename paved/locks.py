@@ -61,7 +61,7 @@ def wait(path: Path) -> Lock:
         try:
             return take(path)
         except Busy:
-            faults.reached("lock-wait")
+            faults.reached(f"{path.name}-wait")
             _wait_for_release(path)
 
 
@@ -124,7 +124,7 @@ def stale(path: Path) -> Iterator[bool]:
         except BlockingIOError:
             yield False
             return
-        faults.reached("lock-break")
+        faults.reached(f"{path.name}-break")  # e.g. `lock-break`: the update lock
         # Another process may have broken this lock and made its own since we opened it.
         if not _same_file(path, descriptor):
             yield False
@@ -154,7 +154,6 @@ def _create(path: Path) -> Lock | None:
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # nobody else knows this file
         os.write(descriptor, f"{os.getpid()}\n".encode())
-        faults.reached("lock-create")
         os.link(temporary, path)
     except (FileExistsError, FileNotFoundError):
         os.close(descriptor)
@@ -164,7 +163,6 @@ def _create(path: Path) -> Lock | None:
         raise
     finally:
         Path(temporary).unlink(missing_ok=True)
-    faults.reached("lock-taken")
     return Lock(path, descriptor)
 
 

@@ -147,7 +147,8 @@ def test_two_runs_sharing_a_cache_take_turns_on_a_workspace(fleet: Fleet, tmp_pa
     first = start_paved(args, first_faults, pause=["workspace"])
     wait_until_reached(first_faults, "workspace", first)  # holds alpha's workspace
     second = start_paved(args, second_faults)
-    wait_until_reached(second_faults, "lock-wait", second)  # found it held: waits its turn
+    held = workspace.location_of(RepoRef("alpha", str(fleet.remote("alpha")))).name
+    wait_until_reached(second_faults, f"{held}.lock-wait", second)  # found it held: waits
     assert first.poll() is None and second.poll() is None
     release(first_faults, "workspace")
     first_out, first_err = first.communicate(timeout=120)

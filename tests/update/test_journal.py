@@ -169,16 +169,16 @@ def test_a_process_committing_in_a_loop_loses_nothing(project: Path, tmp_path: P
     assert not (project / ".git/index.lock").exists()
 
 
-def test_a_second_update_never_takes_a_lock_being_made(project: Path, tmp_path: Path) -> None:
+def test_a_second_update_never_takes_a_lock_just_made(project: Path, tmp_path: Path) -> None:
     faults = tmp_path / "faults"
-    first = start_paved(["update", str(project)], faults, pause=["lock-taken"])
-    wait_until_reached(faults, "lock-taken", first)  # the lock file has just appeared
+    first = start_paved(["update", str(project)], faults, pause=["repo-locked"])
+    wait_until_reached(faults, "repo-locked", first)  # the lock file has just appeared
     second = run_cli(["update", str(project)])
     assert second.stderr == (f"paved: error: another paved update (process {first.pid}) is "
                              "working on this repo; wait for it to finish\n")
     status = run_cli(["status", str(project)])  # reads, and leaves the lock alone
     assert status.exit_code == 0, status.stderr
-    release(faults, "lock-taken")
+    release(faults, "repo-locked")
     _, stderr = first.communicate(timeout=120)
     assert first.returncode == 0, stderr
     assert git(project, "log", "-1", "--format=%s").startswith("Update svc")
