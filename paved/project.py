@@ -70,6 +70,10 @@ def parse_record(document: Any, path: Path | str) -> Record:
     """The record held by a loaded `.paved.yml` document (read from `path`)."""
     try:
         data = yaml.plain(document)
+        for key in ("catalog", "version"):
+            if data[key] is None or not str(data[key]).strip():
+                # An empty catalog would silently mean the default one (issue 21, item 14).
+                raise ProjectError(f"{path} is malformed: {key} is empty")
         return Record(catalog=str(data["catalog"]), version=str(data["version"]),
                       golden_path=str(data["golden_path"]),
                       layers=tuple(str(layer) for layer in data["layers"]),

@@ -107,23 +107,24 @@ def repo_status(ref: RepoRef, host: str | None = None) -> RepoStatus:
     """One repo's row; a repo without a record is skipped, other problems are its `error`."""
     row = partial(RepoStatus, name=ref.name, location=ref.location, url=ref.url)
     try:
-        path, branch = readable(ref)
-        if not (path / RECORD_FILE).is_file():
-            return row(skipped=not_paved(branch))
-        status = project_status(path)
-        catalog = open_catalog(status.catalog)
-        host = host or ref.host
-        return row(
-            golden_path=status.golden_path,
-            applied_version=status.applied_version, latest_version=status.latest_version,
-            behind_by=versions_behind(catalog, status.applied_version),
-            drifted=len(status.drift),
-            managed_drift=sum(1 for file in status.drift if file.managed),
-            drifted_files=tuple(Drifted(file.path, file.change, file.managed)
-                                for file in status.drift),
-            last_update=git.Repository(path).last_date_mentioning(UPDATE_COMMITS),
-            proposal=hosts.connect(host).latest(ref.slug or hosting.slug_of(ref.location),
-                                                  proposal.BRANCH) if host else None)
+        with workspace.readable(ref) as path:
+            if not (path / RECORD_FILE).is_file():
+                return row(skipped=not_paved(_branch(path)))
+            status = project_status(path)
+            catalog = open_catalog(status.catalog)
+            host = host or ref.host
+            return row(
+                golden_path=status.golden_path,
+                applied_version=status.applied_version, latest_version=status.latest_version,
+                behind_by=versions_behind(catalog, status.applied_version),
+                drifted=len(status.drift),
+                managed_drift=sum(1 for file in status.drift if file.managed),
+                drifted_files=tuple(Drifted(file.path, file.change, file.managed)
+                                    for file in status.drift),
+                last_update=git.Repository(path).last_date_mentioning(UPDATE_COMMITS),
+                proposal=hosts.connect(host).latest(
+                    ref.slug or hosting.slug_of(ref.location), proposal.BRANCH)
+                if host else None)
     except PavedError as error:
         return row(error=str(error))
     except Exception as error:  # one odd repo must not stop the report
@@ -135,18 +136,10 @@ def not_paved(branch: str) -> str:
     return f"not a paved repo: no {RECORD_FILE} on {branch}"
 
 
-def readable(ref: RepoRef) -> tuple[Path, str]:
-    """Where to read the repo (a local checkout in place, else its workspace) and its branch."""
-    local = workspace.readable_in_place(ref)
-    if local is None:
-        clone = workspace.prepare(ref)
-        return clone.path, clone.branch
-    head = git.Repository(local).head_file()
-    return local, head.removeprefix("ref: refs/heads/") if head.startswith("ref: ") else "HEAD"
-
-
-def readable_path(ref: RepoRef) -> Path:
-    return readable(ref)[0]
+def _branch(path: Path) -> str:
+    """The branch checked out at `path` (a workspace is on the remote's default branch)."""
+    head = git.Repository(path).head_file()
+    return head.removeprefix("ref: refs/heads/") if head.startswith("ref: ") else "HEAD"
 
 
 def _sort_key(version: str) -> tuple[int, Version | str]:

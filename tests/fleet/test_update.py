@@ -15,7 +15,7 @@ import pytest
 from paved.fleet import workspace
 from paved.fleet.sources import RepoRef
 from tests.fleet.conftest import Fleet
-from tests.helpers import git, run_cli
+from tests.helpers import git, release, run_cli, start_paved, wait_until_reached
 
 BRANCH = "paved/update"
 
@@ -226,3 +226,24 @@ def test_the_scheduled_workflows_branch_counts_as_proposed(fleet: Fleet) -> None
     assert outcomes(result.stdout) == ["  alpha: branch paved/update-3.0.0 is already on the "
                                        "remote"]
     assert git(fleet.remote("alpha"), "branch", "--list", "paved/update").strip() == ""
+
+
+def test_two_runs_sharing_a_cache_take_turns_on_a_workspace(fleet: Fleet, tmp_path: Path) -> None:
+    args = ["fleet", "update", "--from", str(fleet.list_file), "--repos", "alpha", "--push"]
+    first_faults, second_faults = tmp_path / "first", tmp_path / "second"
+    first = start_paved(args, first_faults, pause=["workspace"])
+    wait_until_reached(first_faults, "workspace", first)  # holds alpha's workspace
+    second = start_paved(args, second_faults)
+    held = workspace.location_of(RepoRef("alpha", str(fleet.remote("alpha")))).name
+    wait_until_reached(second_faults, f"{held}.lock-wait", second)  # found it held: waits
+    assert first.poll() is None and second.poll() is None
+    release(first_faults, "workspace")
+    first_out, first_err = first.communicate(timeout=120)
+    second_out, second_err = second.communicate(timeout=120)
+    assert (first.returncode, first_out.splitlines()[-1]) == (0, "1 repos: 1 updated."), \
+        first_err
+    assert (second.returncode, second_out.splitlines()[-2:]) == (0, [
+        f"  alpha: {BRANCH} already proposes v3.0.0", "1 repos: 1 already proposed."]), \
+        second_err
+    assert git(fleet.remote("alpha"), "log", "-1", "--format=%s", BRANCH).startswith(
+        "Update svc from paved catalog v1.0.0 to v3.0.0")
