@@ -22,7 +22,7 @@ from typing import Any
 from packaging.version import Version
 
 import paved
-from paved import config, git, sandbox, yaml
+from paved import config, git, sandbox, scratch, yaml
 from paved.errors import CatalogError, InputError, UnknownGoldenPath, one_line
 from paved.project import MAX_VERSION_LENGTH
 from paved.questions import Question, parse_questions
@@ -308,7 +308,7 @@ def _materialise(repo: Path, ref: str) -> Path:
     if target.is_dir():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{commit[:12]}-"))
+    staging = Path(tempfile.mkdtemp(dir=scratch.area(), prefix=f"tree-{commit[:12]}-"))
     try:
         git.export_tree(repo, commit, staging, max_files=sandbox.MAX_FILES,
                         max_bytes=sandbox.MAX_BYTES)
