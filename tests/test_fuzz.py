@@ -94,7 +94,8 @@ class Sandbox:
                     dirnames[:] = []
                     continue
                 for name in dirnames:  # a folder's own times change as it is used
-                    if here / name != allowed:
+                    if here / name != allowed and \
+                            not config.cache_dir().is_relative_to(here / name):
                         found[str(here / name)] = (0, 0)
                 for name in filenames:
                     stat = (here / name).lstat()
