@@ -27,7 +27,7 @@ from tests.helpers import Run, build_file_tree, commit_all, run_cli
 from tests.hostile import COPIER, MANIFEST
 
 DOCUMENTED = {0, 1, 2, 3, 4, 5, 6}
-FUZZ = settings(max_examples=int(os.environ.get("PAVED_FUZZ_EXAMPLES", "30")), deadline=None,
+FUZZ = settings(max_examples=int(os.environ.get("PAVED_FUZZ_EXAMPLES", "60")), deadline=None,
                 derandomize=not os.environ.get("PAVED_FUZZ_RANDOM"), database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
