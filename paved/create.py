@@ -23,7 +23,7 @@ from typing import Any
 import paved
 from paved import config, faults, git, render, scratch
 from paved.catalog import Catalog, GoldenPath, open_catalog
-from paved.errors import DestinationError, InputError
+from paved.errors import DestinationError, InputError, one_line
 from paved.project import PRISTINE_REF, RECORD_FILE, Record, pristine_trailer, write_record
 from paved.questions import Asker, resolve_answers
 
@@ -57,6 +57,9 @@ def create_service(
     catalog = open_catalog(catalog_source)
     trust = trust or config.is_trusted(catalog.source)
     chosen = catalog.golden_path(golden_path)
+    if any(ord(char) < 32 or ord(char) == 127 for char in name):
+        raise InputError(f"the service name {one_line(repr(name), 60)} holds control "
+                         f"characters")
     if dest is None and (Path(name).name != name or name in {".", ".."}):
         raise DestinationError(f"{name!r} cannot name a directory here; pass --dest")
     target = (dest if dest is not None else Path(name)).absolute()
@@ -67,7 +70,7 @@ def create_service(
                          f"the NAME argument is {name!r}; drop one of them")
     given = {**({NAME_QUESTION: name} if asks_name else {}), **(data or {})}
     answers = resolve_answers(catalog.questions, given, catalog_root=catalog.root,
-                              context=paved_context(catalog, chosen), ask=ask)
+                              context=paved_context(catalog, chosen), ask=ask, trust=trust)
     record = Record(catalog=catalog.source, version=catalog.version, golden_path=chosen.name,
                     layers=chosen.layers, answers=answers, paved_version=paved.__version__)
     with _staging(target) as staging:

@@ -18,7 +18,13 @@ from typing import Any
 
 import git
 import gitdb.exc
-from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+from git.exc import (
+    GitCommandError,
+    InvalidGitRepositoryError,
+    NoSuchPathError,
+    UnsafeOptionError,
+    UnsafeProtocolError,
+)
 from gitdb.base import IStream
 from gitdb.db import LooseObjectDB
 
@@ -38,6 +44,16 @@ def _translated(action: str) -> Iterator[None]:
         raise GitError(f"{action} failed: {detail or error}") from error
     except (InvalidGitRepositoryError, NoSuchPathError) as error:
         raise GitError(f"{action} failed: not a git repository: {error}") from error
+    except ValueError as error:
+        if "null byte" not in str(error):
+            raise
+        # A process argument (a commit message, a path) held a NUL: no program accepts it.
+        raise GitError(f"{action} failed: an argument holds a NUL character") from error
+    except (UnsafeProtocolError, UnsafeOptionError) as error:
+        # gitpython's refusal of `ext::` URLs and `--upload-pack=` style options: git
+        # would run a program they name.
+        raise GitError(f"{action} refused: {error}; use a path or an https, ssh or git "
+                       f"URL") from error
 
 
 def is_repo_root(path: Path) -> bool:
@@ -91,18 +107,36 @@ def resolve(path: Path, ref: str) -> str:
         return str(git.Repo(path).commit(ref).hexsha)
 
 
-def export_tree(path: Path, ref: str, dest: Path) -> None:
-    """Write the files of `ref` into `dest` (no .git); links may not leave `dest`."""
+def export_tree(path: Path, ref: str, dest: Path, *, max_files: int, max_bytes: int) -> None:
+    """Write the files of `ref` into `dest` (no .git); links may not leave `dest`.
+
+    Streamed from `git archive`, and refused past `max_files` files or `max_bytes`
+    bytes: a catalog's tag is someone else's, and may hold anything.
+    """
     with _translated(f"reading {ref} from {path}"):
-        stream = io.BytesIO()
-        git.Repo(path).archive(stream, treeish=ref, format="tar")
-    stream.seek(0)
-    with tarfile.open(fileobj=stream) as archive:
-        try:
-            # The "data" filter refuses absolute paths, `..` and links pointing outside.
-            archive.extractall(dest, filter="data")
-        except tarfile.FilterError as error:
-            raise GitError(f"{ref} of {path} holds an unsafe path: {error}") from error
+        # gitpython kills the process when this handle is collected: keep it to the end.
+        handle = git.Repo(path).git.archive("--format=tar", ref, as_process=True)
+    process, files, size = handle.proc, 0, 0
+    try:
+        with tarfile.open(fileobj=process.stdout, mode="r|") as archive:
+            for member in archive:
+                files, size = files + 1, size + member.size
+                if files > max_files or size > max_bytes:
+                    raise GitError(f"{ref} of {path} holds more than {max_files:,} files or "
+                                   f"{max_bytes // 1024 // 1024} MiB; refusing to extract it")
+                # The "data" filter refuses absolute paths, `..` and links pointing outside.
+                archive.extract(member, dest, filter="data")
+    except tarfile.FilterError as error:
+        raise GitError(f"{ref} of {path} holds an unsafe path: {error}") from error
+    except tarfile.TarError as error:
+        process.wait()
+        said = process.stderr.read().decode(errors="replace") if process.stderr else ""
+        raise GitError(f"reading {ref} from {path} failed: "
+                       f"{' '.join(said.split()) or error}") from error
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
 
 
 def mirror(url: str, dest: Path) -> bool:

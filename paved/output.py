@@ -7,6 +7,7 @@ stderr, so `paved … --json | jq` always sees clean JSON.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import enum
 import json
 import os
@@ -15,9 +16,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any, TypeVar
 
+from paved.errors import one_line
+
 T = TypeVar("T")
 
 JSON_SCHEMA_VERSION = 1
+#: The longest error line printed: a message is one line, never a file's worth of text.
+ERROR_LIMIT = 1000
 
 
 def to_plain(value: Any) -> Any:
@@ -38,7 +43,14 @@ def to_plain(value: Any) -> Any:
 
 def emit_json(result: Any) -> None:
     payload = {"schema_version": JSON_SCHEMA_VERSION, **to_plain(result)}
-    print(json.dumps(payload, indent=2))
+    print(json.dumps(payload, indent=2, default=_json_value))
+
+
+def _json_value(value: Any) -> Any:
+    """What JSON has no type for: answers a YAML question read as a date or bytes."""
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value)
 
 
 def emit(text: str) -> None:
@@ -57,8 +69,20 @@ def status(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def error(message: str) -> None:
-    print(f"paved: error: {message}", file=sys.stderr, flush=True)
+def error(message: str, *, code: str = "error", as_json: bool = False) -> None:
+    """An error: one line on stderr; with `--json`, also a versioned JSON error on stdout."""
+    line = one_line(message, ERROR_LIMIT)
+    print(f"paved: error: {line}", file=sys.stderr, flush=True)
+    if as_json:
+        error_json(line, code=code)
+
+
+def error_json(message: str, *, code: str) -> None:
+    """`{"schema_version": 1, "error": {"code": …, "message": …}}` on stdout (see
+    docs/commands.md): scripts reading `--json` get an answer on every path."""
+    print(json.dumps({"schema_version": JSON_SCHEMA_VERSION,
+                      "error": {"code": code, "message": one_line(message, ERROR_LIMIT)}},
+                     indent=2), flush=True)
 
 
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:

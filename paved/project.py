@@ -74,15 +74,21 @@ def parse_record(document: Any, path: Path | str) -> Record:
             if data[key] is None or not str(data[key]).strip():
                 # An empty catalog would silently mean the default one (issue 21, item 14).
                 raise ProjectError(f"{path} is malformed: {key} is empty")
-        return Record(catalog=str(data["catalog"]), version=str(data["version"]),
-                      golden_path=str(data["golden_path"]),
-                      layers=tuple(str(layer) for layer in data["layers"]),
-                      answers=dict(data.get("answers") or {}),
-                      paved_version=str(data.get("paved_version", "")))
-    except InputError as error:
-        raise ProjectError(str(error)) from error
-    except (KeyError, TypeError, AttributeError) as error:
+        record = Record(catalog=str(data["catalog"]), version=str(data["version"]),
+                        golden_path=str(data["golden_path"]),
+                        layers=tuple(str(layer) for layer in data["layers"]),
+                        answers=dict(data.get("answers") or {}),
+                        paved_version=str(data.get("paved_version", "")))
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
         raise ProjectError(f"{path} is malformed: missing or wrong {error}") from error
+    if len(record.version) > MAX_VERSION_LENGTH:
+        raise ProjectError(f"{path}: version is {len(record.version):,} characters long; "
+                           f"no catalog version is")
+    return record
+
+
+#: Longer than any version a catalog has (and a 5,000-digit one would make Python refuse).
+MAX_VERSION_LENGTH = 64
 
 
 def pristine_trailer(version: str) -> str:

@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import paved
-from paved import git
+from paved import config, git
 from paved.authoring.lint_files import sample_answer_sets
 from paved.authoring.rehearsal import rehearse
-from paved.catalog import Catalog, GoldenPath, working_tree
+from paved.catalog import Catalog, GoldenPath, bundled_root, working_tree
 from paved.create import paved_context, render_golden_path
-from paved.errors import ExitCode, PavedError
+from paved.errors import ExitCode, InputError, PavedError, one_line
 from paved.project import Record, write_record
 from paved.questions import resolve_answers
 
@@ -74,19 +74,34 @@ class TrialResult:
 def run_trial(root: Path, *, golden_path: str | None = None, skip_tests: bool = False,
               keep: Path | None = None, trust: bool = False, timeout: float = 1800,
               progress: Callable[[str], None] = lambda message: None) -> TrialResult:
-    """Render and check every answer set of every golden path (or just `golden_path`)."""
+    """Render and check every answer set of every golden path (or just `golden_path`).
+
+    A golden path's `test_command` is the catalog's code, run through the shell with
+    the user's permissions: it runs only for a trusted catalog (`trust`, the config's
+    `trusted_catalogs:`, the bundled catalog); otherwise the trial is refused before
+    anything renders, unless `skip_tests`.
+    """
     with working_tree(root) as catalog:
-        return _run_all(root.resolve(), catalog, golden_path=golden_path,
-                        skip_tests=skip_tests, keep=keep, trust=trust, timeout=timeout,
-                        progress=progress)
+        trust = trust or config.is_trusted(catalog.source) or _is_bundled(root)
+        chosen = ([catalog.golden_path(golden_path)] if golden_path
+                  else list(catalog.golden_paths.values()))
+        commands = [path.test_command for path in chosen if path.test_command]
+        if commands and not skip_tests and not trust:
+            raise InputError(f"catalog {catalog.source} declares a test_command "
+                             f"({one_line(repr(commands[0]), 200)}) that runs through the shell "
+                             f"as you: pass --trust if you trust this catalog, or --skip-tests")
+        return _run_all(root.resolve(), catalog, chosen, skip_tests=skip_tests, keep=keep,
+                        trust=trust, timeout=timeout, progress=progress)
 
 
-def _run_all(root: Path, catalog: Catalog, *, golden_path: str | None, skip_tests: bool,
+def _is_bundled(root: Path) -> bool:
+    return root.resolve() == bundled_root().resolve()
+
+
+def _run_all(root: Path, catalog: Catalog, chosen: list[GoldenPath], *, skip_tests: bool,
              keep: Path | None, trust: bool, timeout: float,
              progress: Callable[[str], None]) -> TrialResult:
     started = time.monotonic()
-    chosen = ([catalog.golden_path(golden_path)] if golden_path
-              else list(catalog.golden_paths.values()))
     work = keep.resolve() if keep else Path(tempfile.mkdtemp(prefix="paved-test-"))
     work.mkdir(parents=True, exist_ok=True)
     runs = []
@@ -131,7 +146,7 @@ def _render(catalog: Catalog, golden_path: GoldenPath, given: Mapping[str, Any],
             *, trust: bool) -> Mapping[str, Any]:
     # Not create.create_service: a plain copier template need not ask for a service name.
     answers = resolve_answers(catalog.questions, given, catalog_root=catalog.root,
-                              context=paved_context(catalog, golden_path))
+                              context=paved_context(catalog, golden_path), trust=trust)
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)

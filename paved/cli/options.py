@@ -18,6 +18,12 @@ Trust = Annotated[
     typer.Option("--trust", help="Allow the catalog to run code (copier tasks, migrations, "
                                  "extensions). Only for catalogs you trust."),
 ]
+TrustTests = Annotated[
+    bool,
+    typer.Option("--trust", help="Allow the catalog to run code: its test_command (through "
+                                 "the shell, as you), copier tasks, migrations, extensions. "
+                                 "Only for catalogs you trust."),
+]
 ProjectDir = Annotated[
     Path, typer.Argument(metavar="DIR", help="The generated repo. Default: the current "
                                                "directory.", show_default=False),

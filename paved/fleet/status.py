@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from paved import git
-from paved.catalog import open_catalog, versions_behind
+from paved.catalog import open_catalog, parse_version, versions_behind
 from paved.errors import ExitCode, PavedError
 from paved.fleet import hosting, hosts, proposal, runner, workspace
 from paved.fleet.sources import RepoRef
@@ -143,7 +143,5 @@ def _branch(path: Path) -> str:
 
 
 def _sort_key(version: str) -> tuple[int, Version | str]:
-    try:
-        return (0, Version(version))
-    except InvalidVersion:
-        return (1, version)
+    parsed = parse_version(version)
+    return (1, version) if parsed is None else (0, parsed)

@@ -24,7 +24,7 @@ from paved.create import render_golden_path
 from paved.errors import CatalogError, ExitCode, InputError, ProjectError
 from paved.git import Repository, blob_sha
 from paved.project import RECORD_FILE, Record, read_record
-from paved.questions import resolve_answers
+from paved.questions import name_shown, resolve_answers
 from paved.update import journal, merge, pristine, worktree
 from paved.update.merge import Action
 
@@ -80,8 +80,11 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
     record = read_record(repo.root)
     catalog = open_catalog(record.catalog, version=to)
     _check_direction(record, catalog.version, to, allow_downgrade)
+    # Trust is decided on the source as opened (absolute, canonical): `.paved.yml` is
+    # the team's to edit, and may name any catalog.
+    trust = trust or config.is_trusted(catalog.source)
     golden_path = _target_golden_path(catalog, record)
-    answers = _answers(catalog, golden_path, record, data)
+    answers = _answers(catalog, golden_path, record, data, trust=trust)
     new_record = Record(catalog=record.catalog, version=catalog.version,
                         golden_path=record.golden_path, layers=golden_path.layers,
                         answers=answers, paved_version=paved.__version__)
@@ -89,7 +92,6 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
     if (catalog.version == record.version and answers == dict(record.answers)
             and golden_path.layers == record.layers):
         return result.up_to_date()
-    trust = trust or config.is_trusted(record.catalog)
     with tempfile.TemporaryDirectory(prefix="paved-update-") as scratch:
         base = pristine.stored_base(repo, record.version)
         if base is None:
@@ -160,18 +162,18 @@ def _check_direction(record: Record, target: str, to: str | None,
 
 
 def _answers(catalog: Catalog, golden_path: GoldenPath, record: Record,
-             data: Mapping[str, Any]) -> dict[str, Any]:
+             data: Mapping[str, Any], *, trust: bool) -> dict[str, Any]:
     from paved.create import paved_context
 
     known = {question.name for question in catalog.questions}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise InputError(f"unknown question {unknown[0]!r}; catalog v{catalog.version} asks: "
-                         f"{', '.join(sorted(known))}")
+        raise InputError(f"unknown question {name_shown(unknown[0])}; catalog "
+                         f"v{catalog.version} asks: {', '.join(sorted(known))}")
     # Recorded answers stay (a changed default does not change them); new questions take
     # --data or their default; answers to questions the catalog dropped are forgotten.
     return resolve_answers(catalog.questions, {**record.answers, **data}, strict=False,
-                           catalog_root=catalog.root,
+                           catalog_root=catalog.root, trust=trust,
                            context=paved_context(catalog, golden_path))
 
 

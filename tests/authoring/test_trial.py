@@ -22,7 +22,7 @@ def statuses(result: TrialResult) -> list[tuple[str, str, list[str]]]:
 
 def test_every_answer_set_is_rendered_and_tested(tmp_path: Path) -> None:
     root = small_catalog(tmp_path / "catalog")
-    result = run_trial(root, keep=tmp_path / "renders")
+    result = run_trial(root, keep=tmp_path / "renders", trust=True)
     assert result.passed and result.version == "0.0.0+dev"
     steps = ["render passed", "validators passed", "test passed", "upgrade skipped"]
     assert statuses(result) == [("svc", "defaults", steps), ("svc", "other-port", steps)]
@@ -39,7 +39,7 @@ def test_a_failing_test_command_fails_the_render(tmp_path: Path) -> None:
     manifest = (small_catalog(tmp_path) / "paved-catalog.yml")
     manifest.write_text(manifest.read_text().replace(
         "test -s README.md", "echo checking; echo broken >&2; exit 3"))
-    result = run_trial(tmp_path, golden_path="svc")
+    result = run_trial(tmp_path, golden_path="svc", trust=True)
     assert not result.passed
     test_step = result.renders[0].steps[2]
     assert (test_step.status, test_step.detail) == (
@@ -50,7 +50,7 @@ def test_skip_tests_and_no_declared_command(tmp_path: Path) -> None:
     skipped = run_trial(small_catalog(tmp_path / "a"), skip_tests=True).renders[0].steps[2]
     assert (skipped.status, skipped.detail) == ("skipped", "--skip-tests")
     build_file_tree(tmp_path / "plain", PLAIN_COPIER)
-    plain = run_trial(tmp_path / "plain")
+    plain = run_trial(tmp_path / "plain", trust=True)
     assert statuses(plain) == [("plain", "defaults", ["render passed", "validators passed",
                                                        "test skipped", "upgrade skipped"])]
     assert plain.renders[0].steps[2].detail == "no test_command declared in paved-catalog.yml"
@@ -58,7 +58,7 @@ def test_skip_tests_and_no_declared_command(tmp_path: Path) -> None:
 
 def test_a_render_failure_skips_the_other_steps(tmp_path: Path) -> None:
     root = small_catalog(tmp_path, {"layers/base/bad.txt.jinja": "{% if %}\n"})
-    result = run_trial(root)
+    result = run_trial(root, trust=True)
     run = result.renders[0]
     assert not result.passed and run.steps[0].status == "failed"
     assert run.steps[0].detail.startswith("rendering failed: layers/base/bad.txt.jinja:1: ")
@@ -70,7 +70,7 @@ def test_the_working_tree_is_tested_not_the_latest_tag(tmp_path: Path) -> None:
     root = small_catalog(tmp_path / "catalog")
     commit_all(root, "First", tag="v1.0.0")
     (root / "layers/base/NEW.md").write_text("uncommitted\n")
-    result = run_trial(root, keep=tmp_path / "renders")
+    result = run_trial(root, keep=tmp_path / "renders", trust=True)
     assert result.version == "1.0.0+dev"
     assert (tmp_path / "renders/svc-defaults/NEW.md").read_text() == "uncommitted\n"
 
