@@ -22,7 +22,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 import paved
-from paved import config, git, yaml
+from paved import config, git, paths, yaml
 from paved.errors import CatalogError, InputError, UnknownGoldenPath
 from paved.questions import Question, parse_questions
 
@@ -39,8 +39,10 @@ class Layer:
     description: str
     path: str  # folder inside the catalog, relative to its root
     owner: str = ""
-    once: tuple[str, ...] = ()  # globs created once for the team, never overwritten
-    managed: tuple[str, ...] = ()  # globs owned by the platform: local edits are drift
+    # Path patterns with gitignore semantics (paved.paths): files created once for the
+    # team and never overwritten, and files the platform owns (local edits are drift).
+    once: tuple[str, ...] = ()
+    managed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,8 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
             name: Layer(name=name, description=str(spec.get("description", "")),
                         path=str(spec.get("path", f"layers/{name}")),
                         owner=str(spec.get("owner", "")),
-                        once=tuple(spec.get("once", ())), managed=tuple(spec.get("managed", ())))
+                        once=_patterns(spec, "once", name, manifest_file),
+                        managed=_patterns(spec, "managed", name, manifest_file))
             for name, spec in (manifest.get("layers") or {}).items()
         }
         golden_paths = {
@@ -222,6 +225,18 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
     return Catalog(source=source, version=version, root=root, golden_paths=golden_paths,
                    layers=layers, questions=questions, name=str(manifest.get("name", "")),
                    description=str(manifest.get("description", "")), versions=versions)
+
+
+def _patterns(spec: Mapping[str, Any], key: str, layer: str, manifest: Path) -> tuple[str, ...]:
+    """A layer's `once:` or `managed:` list: path patterns git would accept (paved.paths)."""
+    value = spec.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise CatalogError(f"{manifest}: layer {layer!r}: {key} must be a list of path patterns")
+    bad = paths.invalid(value)
+    if bad is not None:
+        raise CatalogError(f"{manifest}: layer {layer!r}: {key} pattern {bad!r} is not a "
+                           "valid gitignore-style pattern")
+    return tuple(value)
 
 
 def _plain_copier_template(root: Path, source: str, version: str, versions: tuple[str, ...],

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from paved import catalog as catalog_module
-from paved import render, yaml
+from paved import paths, render, yaml
 from paved.authoring import lint_files
 from paved.authoring.findings import RULES, Finding, Severity, finding
 from paved.create import paved_context
@@ -148,6 +148,10 @@ def _check_layer_path(spec: Mapping[str, Any], name: str, root: Path) -> Iterato
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             yield finding(file, yaml.line_of(spec, key), "manifest-schema",
                           f"layer {name!r}: {key} must be a list of paths or globs")
+        elif key != "produces" and paths.invalid(value) is not None:
+            yield finding(file, yaml.line_of(spec, key), "manifest-schema",
+                          f"layer {name!r}: {key} pattern {paths.invalid(value)!r} is not a "
+                          "valid gitignore-style pattern")
 
 
 def _check_golden_path(spec: Mapping[str, Any], name: str, declared: set[str],

@@ -6,11 +6,11 @@ no rendering); only when that is missing is the applied version rendered again.
 
 from __future__ import annotations
 
-import fnmatch
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from paved import paths
 from paved.catalog import GoldenPath, is_older, open_catalog
 from paved.create import render_golden_path
 from paved.errors import CatalogError, ExitCode
@@ -54,8 +54,8 @@ def project_status(path: Path, *, check: bool = False) -> StatusResult:
     journal.recover(repo)
     record = read_record(repo.root)
     catalog = open_catalog(record.catalog)
-    managed = tuple(glob for name in record.layers if name in catalog.layers
-                    for glob in catalog.layers[name].managed)
+    managed = paths.matcher(pattern for name in record.layers if name in catalog.layers
+                            for pattern in catalog.layers[name].managed)
     commit = pristine.find(repo, record.version)
     if commit is not None:
         changed, base = repo.changed_since(commit), "stored"
@@ -65,7 +65,7 @@ def project_status(path: Path, *, check: bool = False) -> StatusResult:
         base = "re-rendered" if rerendered is not None else "missing"
     drift = tuple(
         DriftedFile(path=name, change="deleted" if code == "D" else "modified",
-                    managed=any(fnmatch.fnmatchcase(name, glob) for glob in managed))
+                    managed=managed(name))
         for name, code in sorted(changed.items()) if code in "MD" and name != RECORD_FILE)
     return StatusResult(path=repo.root, catalog=record.catalog, golden_path=record.golden_path,
                         layers=record.layers, applied_version=record.version,

@@ -169,3 +169,27 @@ def test_a_link_leaving_the_catalog(tmp_path: Path) -> None:
     assert summary(lint_catalog(root).findings) == [
         f"layers/base/leak path-escape error: links to {tmp_path / 'secret'}, outside the "
         "catalog"]
+
+
+def test_managed_and_once_patterns_that_overlap_or_match_nothing(tmp_path: Path) -> None:
+    manifest = MANIFEST.replace("    path: layers/app\n", "    path: layers/app\n"
+                                "    managed: ['config/**', '/static.txt']\n"
+                                "    once: ['config/*.env', 'src/*/settings.py']\n")
+    result = lint_catalog(small_catalog(tmp_path, {"paved-catalog.yml": manifest}))
+    assert summary(result.findings) == [
+        "paved-catalog.yml:22 pattern-overlap error: 'config/demo.env' is both managed "
+        "(layer 'app': 'config/**') and created once (layer 'app': 'config/*.env'); a file "
+        "is one or the other (golden path svc, answers 'defaults')",
+        "paved-catalog.yml:22 unmatched-pattern warning: layer 'app': once pattern "
+        "'src/*/settings.py' matches no file golden path 'svc' renders",
+    ]
+
+
+def test_path_patterns_must_be_valid_gitignore_patterns(tmp_path: Path) -> None:
+    manifest = MANIFEST.replace("    path: layers/app\n",
+                                "    path: layers/app\n    managed: ['config/**', '!']\n")
+    result = lint_catalog(small_catalog(tmp_path, {"paved-catalog.yml": manifest}))
+    assert summary(result.findings) == [
+        "paved-catalog.yml:21 manifest-schema error: layer 'app': managed pattern '!' is not "
+        "a valid gitignore-style pattern",
+    ]
