@@ -48,10 +48,20 @@ def status(
 
 def describe(result: StatusResult) -> str:
     latest = "up to date" if not result.behind else f"v{result.latest_version} available"
-    lines = [f"{result.path}: golden path {result.golden_path} at v{result.applied_version} "
-             f"({latest})",
+    where = f"{result.path}: golden path {result.golden_path} at v{result.applied_version}"
+    if result.update_in_progress and result.conflicts:
+        where += (f", update to v{result.update_in_progress} in progress with "
+                  f"{len(result.conflicts)} conflict(s): resolve them, git add, git commit "
+                  "(or git merge --abort)")
+    elif result.update_in_progress:
+        where += (f", update to v{result.update_in_progress} in progress: conflicts resolved, "
+                  "git commit to finish")
+    else:
+        where += f" ({latest})"
+    lines = [where,
              f"Catalog: {result.catalog}",
              f"Layers: {', '.join(result.layers)}"]
+    lines += [f"  conflict  {path}" for path in result.conflicts]
     if result.base == "missing":
         lines.append("Drift: unknown (no pristine render stored and the version is gone)")
     elif not result.drift:

@@ -15,7 +15,7 @@ from paved.catalog import GoldenPath, is_older, open_catalog
 from paved.create import render_golden_path
 from paved.errors import CatalogError, ExitCode
 from paved.git import Repository, blob_sha
-from paved.project import RECORD_FILE, Record, read_record
+from paved.project import RECORD_FILE, Record, parse_record, read_record
 from paved.update import journal, merge, pristine
 
 
@@ -37,11 +37,13 @@ class StatusResult:
     behind: bool
     drift: tuple[DriftedFile, ...]
     base: str  # "stored", "re-rendered" or "missing"
-    check: bool  # --check: behind or managed drift is a failing outcome
+    check: bool  # --check: behind, managed drift or conflicts left is a failing outcome
+    update_in_progress: str | None = None  # the version a conflicted update is bringing in
+    conflicts: tuple[str, ...] = ()  # paths still unmerged by that update
 
     @property
     def failing(self) -> bool:
-        return self.behind or any(file.managed for file in self.drift)
+        return self.behind or bool(self.conflicts) or any(file.managed for file in self.drift)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -53,10 +55,21 @@ def project_status(path: Path, *, check: bool = False) -> StatusResult:
     repo = Repository(path)
     journal.recover(repo)
     record = read_record(repo.root)
+    updating = pristine.update_in_progress(repo)
+    applied = record.version
+    conflicts: tuple[str, ...] = ()
+    if updating is not None:
+        # The work tree already holds the new record: the applied version is HEAD's,
+        # and drift is measured from the render being merged in (MERGE_HEAD).
+        committed = repo.file_at("HEAD", RECORD_FILE)
+        if committed is not None:
+            applied = parse_record(committed.decode("utf-8", "replace"),
+                                   f"HEAD:{RECORD_FILE}").version
+        conflicts = tuple(repo.unmerged_paths())
     catalog = open_catalog(record.catalog)
     managed = paths.matcher(pattern for name in record.layers if name in catalog.layers
                             for pattern in catalog.layers[name].managed)
-    commit = pristine.find(repo, record.version)
+    commit = repo.merge_head() if updating is not None else pristine.find(repo, record.version)
     if commit is not None:
         changed, base = repo.changed_since(commit), "stored"
     else:
@@ -66,12 +79,13 @@ def project_status(path: Path, *, check: bool = False) -> StatusResult:
     drift = tuple(
         DriftedFile(path=name, change="deleted" if code == "D" else "modified",
                     managed=managed(name))
-        for name, code in sorted(changed.items()) if code in "MD" and name != RECORD_FILE)
+        for name, code in sorted(changed.items())
+        if code in "MD" and name != RECORD_FILE and name not in conflicts)
     return StatusResult(path=repo.root, catalog=record.catalog, golden_path=record.golden_path,
-                        layers=record.layers, applied_version=record.version,
+                        layers=record.layers, applied_version=applied,
                         latest_version=catalog.version,
-                        behind=is_older(record.version, catalog.version), drift=drift, base=base,
-                        check=check)
+                        behind=is_older(applied, catalog.version), drift=drift, base=base,
+                        check=check, update_in_progress=updating, conflicts=conflicts)
 
 
 def _changed_since_render(repo: Repository, record: Record) -> dict[str, str] | None:
