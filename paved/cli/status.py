@@ -24,6 +24,10 @@ def status(
     check: Annotated[bool, typer.Option("--check", help="Exit 5 when the repo is behind the "
                                         "catalog or platform-managed files changed "
                                         "(for CI).")] = False,
+    allow_behind: Annotated[bool, typer.Option("--allow-behind", help="With --check, do not "
+                                               "fail only because a newer catalog version is "
+                                               "out (the pre-push hook; being behind is "
+                                               "`paved check`'s currency rule).")] = False,
     json: options.Json = False,
 ) -> Outcome:
     """Show the repo's catalog, applied and latest versions, layers and drift.
@@ -36,12 +40,13 @@ def status(
     Examples:
       paved status
       paved status services/payments-api --check
+      paved status --check --allow-behind
       paved status --json | jq .drift
     """
     # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
     from paved.update.status import project_status
 
-    result = project_status(path, check=check)
+    result = project_status(path, check=check, allow_behind=allow_behind)
     output.emit_result(result, as_json=json, describe=describe)
     return result
 

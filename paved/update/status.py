@@ -41,16 +41,20 @@ class StatusResult:
     update_in_progress: str | None = None  # the version a conflicted update is bringing in
     conflicts: tuple[str, ...] = ()  # paths still unmerged by that update
 
+    allow_behind: bool = False  # --allow-behind: only drift and conflicts fail --check
+
     @property
     def failing(self) -> bool:
-        return self.behind or bool(self.conflicts) or any(file.managed for file in self.drift)
+        return ((self.behind and not self.allow_behind) or bool(self.conflicts)
+                or any(file.managed for file in self.drift))
 
     @property
     def exit_code(self) -> ExitCode:
         return ExitCode.DRIFT if self.check and self.failing else ExitCode.OK
 
 
-def project_status(path: Path, *, check: bool = False) -> StatusResult:
+def project_status(path: Path, *, check: bool = False,
+                   allow_behind: bool = False) -> StatusResult:
     """The status of the project at `path`; rolls back an interrupted update first."""
     repo = Repository(path)
     journal.recover(repo)
@@ -85,7 +89,8 @@ def project_status(path: Path, *, check: bool = False) -> StatusResult:
                         layers=record.layers, applied_version=applied,
                         latest_version=catalog.version,
                         behind=is_older(applied, catalog.version), drift=drift, base=base,
-                        check=check, update_in_progress=updating, conflicts=conflicts)
+                        check=check, update_in_progress=updating, conflicts=conflicts,
+                        allow_behind=allow_behind)
 
 
 def _changed_since_render(repo: Repository, record: Record) -> dict[str, str] | None:

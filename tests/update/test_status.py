@@ -51,11 +51,14 @@ def test_check_fails_when_managed_files_changed(project: Path) -> None:
     result = run_cli(["status", str(project), "--check"])
     assert result.exit_code == 5
     assert result.stdout.splitlines()[-1] == "  modified  ci.yml  (managed)"
+    assert run_cli(["status", str(project), "--check", "--allow-behind"]).exit_code == 5
     assert run_cli(["status", str(project)]).exit_code == 0  # without --check: report only
 
 
 def test_check_fails_when_behind_the_catalog(project: Path, catalog: Path) -> None:
     release_v2(catalog)
+    # The pre-push hook: being one release behind is no reason to block a push.
+    assert run_cli(["status", str(project), "--check", "--allow-behind"]).exit_code == 0
     result = run_cli(["status", str(project), "--check", "--json"])
     assert result.exit_code == 5
     data = json.loads(result.stdout)
