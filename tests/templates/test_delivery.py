@@ -86,6 +86,22 @@ def test_deploy_failure_path_calls_the_same_rollback(rendered_service: Path) -> 
     assert 'deploy/scripts/release.sh rollback "$(ENV)" $(TO)' in makefile
 
 
+def test_nothing_is_released_unless_ci_passed_on_that_commit(rendered_service: Path) -> None:
+    ci = workflow(rendered_service, "ci.yml")
+    deploy = workflow(rendered_service, "deploy.yml")
+    assert set(ci["on"]) == {"pull_request", "workflow_call"}  # main's CI runs inside deploy
+    assert deploy["jobs"]["ci"]["uses"] == "./.github/workflows/ci.yml"
+    assert deploy["jobs"]["ci"]["permissions"] == {"contents": "read"}
+
+    def upstream(name: str) -> set[str]:
+        needs = deploy["jobs"][name].get("needs", [])
+        direct = {needs} if isinstance(needs, str) else set(needs)
+        return direct.union(*(upstream(need) for need in direct))
+
+    assert {name: "ci" in upstream(name) for name in deploy["jobs"] if name != "ci"} == {
+        "build": True, "staging": True, "prod": True}
+
+
 def test_deploy_builds_once_and_releases_that_digest(rendered_service: Path) -> None:
     deploy = workflow(rendered_service, "deploy.yml")
     assert deploy["on"] == {"push": {"branches": ["main"]}}
