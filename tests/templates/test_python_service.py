@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -20,6 +25,26 @@ PLATFORM_MODULES = {
     "metrics", "middleware", "observe", "server", "settings", "telemetry", "testing", "window",
 }
 TEAM_MODULES = {"__main__", "main", "api", "settings"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen[str]) -> None:
+    """Poll `url` until it answers; fail with the process's output if it exits first."""
+    for _ in range(600):
+        if process.poll() is not None:
+            out, err = process.communicate()
+            pytest.fail(f"exited {process.returncode} before answering: {out[-2000:]}{err[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail(f"{url} did not answer within 60 s")
 
 
 @pytest.fixture(scope="session")
@@ -124,3 +149,43 @@ def test_answers_reach_the_service_defaults(tmp_path: Path) -> None:
     assert re.search(r"shutdown_timeout_seconds: float = Field\(\s+default=30,", settings)
     assert re.search(r"shutdown_drain_seconds: float = Field\(\s+default=5,", settings)
     assert "PORT ?= 9090" in (dest / "Makefile").read_text()
+
+
+def test_the_readme_says_how_the_service_is_reached(rendered_service: Path) -> None:
+    readme = (rendered_service / "README.md").read_text()
+    settings = (rendered_service / "src" / PACKAGE / "platform" / "settings.py").read_text()
+    assert 'host: str = Field(default="0.0.0.0"' in settings
+    assert "127.0.0.1:${PORT" not in readme  # it never served on loopback only
+    assert "It listens on port 8080 (`PORT`) on every interface (`HOST`, default\n`0.0.0.0`" \
+        in readme
+    assert "`GET /hello` answers" in readme
+    assert "out of\n  the box they answer **502**" in readme
+    assert "`EXAMPLE_DOWNSTREAM_URL`, by default\n  `http://127.0.0.1:8081/example`" in readme
+    assert "[deploy/README.md](deploy/README.md)" in readme
+    assert (rendered_service / "deploy" / "README.md").is_file()
+
+
+def _descendants(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children] + [
+        grandchild for child in children for grandchild in _descendants(int(child))]
+
+
+@pytest.mark.slow
+def test_make_run_ends_cleanly_when_the_service_is_stopped(service_venv: Path) -> None:
+    """SIGTERM to the service (as `docker stop` or a process manager sends it): a clean end."""
+    port = free_port()
+    env = {**os.environ, "SHUTDOWN_DRAIN_SECONDS": "0", "HOST": "127.0.0.1"}
+    make = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=service_venv, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/livez", make)
+        (server,) = [pid for pid in _descendants(make.pid)
+                     if "-m\0payments_api" in Path(f"/proc/{pid}/cmdline").read_text()]
+        os.kill(server, signal.SIGTERM)
+        _, stderr = make.communicate(timeout=60)
+    finally:
+        if make.poll() is None:
+            make.kill()
+    assert make.returncode == 0, stderr[-2000:]
+    assert "make: ***" not in stderr
