@@ -459,6 +459,16 @@ class Repository:
             self._git("update-ref", "--no-deref", "HEAD", head, action="moving HEAD")
 
 
+def remote_url(path: Path, remote: str = "origin") -> str | None:
+    """The URL the repository at `path` fetches `remote` from, or None when it has none."""
+    with _translated(f"reading the remote {remote} of {path}"):
+        try:
+            repo = git.Repo(path)
+            return str(repo.remote(remote).url) or None
+        except (ValueError, InvalidGitRepositoryError, NoSuchPathError):
+            return None
+
+
 def work_tree_root(path: Path) -> Path | None:
     """The top of the git work tree holding `path`, or None outside any."""
     try:

@@ -26,7 +26,8 @@ from paved.questions import TYPES, Question, check, convert
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _QUESTION_KEYS = {"type", "help", "default", "choices", "validator", "when", "secret",
                   "multiselect", "placeholder", "qmark"}
-_MANIFEST_KEYS = {"name", "description", "version", "golden_paths", "layers"}
+_MANIFEST_KEYS = {"name", "description", "version", "golden_paths", "layers", "url",
+                  "paved_requirement"}
 _GOLDEN_PATH_KEYS = {"description", "owner", "layers", "test_matrix", "test_command",
                      "upgrade_edits"}
 _LAYER_KEYS = {"description", "owner", "path", "once", "managed", "produces"}
@@ -106,6 +107,12 @@ def check_manifest(manifest: Any, root: Path) -> list[Finding]:
     if found and any(item.severity is Severity.ERROR for item in found):
         return found
     assert isinstance(layers, Mapping) and isinstance(golden_paths, Mapping)
+    for key, problem_of in (("url", catalog_module.url_problem),
+                            ("paved_requirement", catalog_module.requirement_problem)):
+        problem = problem_of(manifest[key]) if key in manifest else ""
+        if problem:
+            found.append(finding(file, yaml.line_of(manifest, key), "manifest-schema",
+                                 f"{key} {problem}"))
     for name, spec in layers.items():
         found += _check_entry(layers, name, spec, "layer", _LAYER_KEYS)
         if isinstance(spec, Mapping):

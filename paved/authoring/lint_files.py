@@ -27,7 +27,8 @@ from paved.errors import PavedError
 from paved.project import RECORD_FILE
 from paved.questions import convert, resolve_answers
 
-PAVED_CONTEXT = ("paved_layer", "paved_catalog_version", "paved_golden_path", "paved_layers")
+PAVED_CONTEXT = ("paved_layer", "paved_catalog_version", "paved_golden_path", "paved_layers",
+                 "paved_requirement")
 _COPIER_DEFAULT_EXCLUDE = ("copier.yaml", "copier.yml", "~*", "*.py[co]", "__pycache__",
                            ".git", ".DS_Store", ".svn")
 _ALWAYS_EXCLUDE = ("copier.yaml", "copier.yml", ".git", MANIFEST)

@@ -100,7 +100,8 @@ def _changed_since_render(repo: Repository, record: Record) -> dict[str, str] | 
         return None  # neither stored nor renderable: drift cannot be measured
     golden_path = GoldenPath(name=record.golden_path, description="", layers=record.layers)
     with tempfile.TemporaryDirectory(prefix="paved-status-") as scratch:
-        render_golden_path(old, golden_path, record.answers, Path(scratch), trust=False)
+        render_golden_path(old, golden_path, record.answers, Path(scratch), trust=False,
+                           paved_version=record.paved_version or None)
         rendered = merge.read_directory(Path(scratch))
     changed = {}
     for name, (_, sha) in rendered.entries.items():

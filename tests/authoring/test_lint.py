@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from paved.authoring.findings import Finding, Severity
 from paved.authoring.lint import lint_catalog
-from paved.catalog import bundled_root
+from paved.catalog import bundled_root, load
 from paved.errors import CatalogError
 from tests.helpers import build_file_tree
 from tests.template_catalogs import COPIER, MANIFEST, PLAIN_COPIER, small_catalog
@@ -193,3 +194,28 @@ def test_path_patterns_must_be_valid_gitignore_patterns(tmp_path: Path) -> None:
         "paved-catalog.yml:21 manifest-schema error: layer 'app': managed pattern '!' is not "
         "a valid gitignore-style pattern",
     ]
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("url: /srv/catalog.git", "url must be a git URL other machines reach (https://…, ssh://… "
+                              "or git@host:path)"),
+    ("url: https://token@git.example.com/catalog.git",
+     "url must not carry credentials: it is recorded in every generated repository"),
+    ("paved_requirement: paved==0.2.0", "paved_requirement must install paved-cli exactly: "
+     "`paved-cli==X.Y.Z` or `paved-cli @ git+https://…@vX.Y.Z`"),
+    ("paved_requirement: paved-cli>=0.2", "paved_requirement must install paved-cli exactly: "
+     "`paved-cli==X.Y.Z` or `paved-cli @ git+https://…@vX.Y.Z`"),
+])
+def test_the_catalog_url_and_paved_requirement_are_checked(
+        tmp_path: Path, line: str, message: str) -> None:
+    manifest = MANIFEST + line + "\n"
+    result = lint_catalog(small_catalog(tmp_path, {"paved-catalog.yml": manifest}))
+    assert summary(result.findings) == [f"paved-catalog.yml:21 manifest-schema error: {message}"]
+    with pytest.raises(CatalogError, match=re.escape(message)):
+        load(tmp_path, source=str(tmp_path), version="1.0.0")
+
+
+def test_a_pinned_paved_and_a_url_are_accepted(tmp_path: Path) -> None:
+    manifest = MANIFEST + ("url: git@git.example.com:platform/catalog.git\n"
+                           "paved_requirement: paved-cli==0.2.0\n")
+    assert lint_catalog(small_catalog(tmp_path, {"paved-catalog.yml": manifest})).findings == ()
