@@ -60,6 +60,9 @@ class GoldenPath:
     # default) and the command each render must pass.
     test_matrix: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     test_command: str = ""
+    # A GitHub workflow of the render (`.github/workflows/ci.yml`) whose `run:` steps each
+    # render must pass, run as the workflow defines them (paved.delivery.workflow_run).
+    test_workflow: str = ""
     # Folder (catalog-relative) of files a typical team changes in a service; the upgrade
     # test copies them over a render of the previous release before updating it.
     upgrade_edits: str = ""
@@ -221,6 +224,7 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
                              test_matrix={str(key): dict(value or {}) for key, value
                                           in (spec.get("test_matrix") or {}).items()},
                              test_command=str(spec.get("test_command") or ""),
+                             test_workflow=str(spec.get("test_workflow") or ""),
                              upgrade_edits=str(spec.get("upgrade_edits") or ""))
             for name, spec in (manifest.get("golden_paths") or {}).items()
         }

@@ -29,7 +29,7 @@ _QUESTION_KEYS = {"type", "help", "default", "choices", "validator", "when", "se
 _MANIFEST_KEYS = {"name", "description", "version", "golden_paths", "layers", "url",
                   "paved_requirement"}
 _GOLDEN_PATH_KEYS = {"description", "owner", "layers", "test_matrix", "test_command",
-                     "upgrade_edits"}
+                     "test_workflow", "upgrade_edits"}
 _LAYER_KEYS = {"description", "owner", "path", "once", "managed", "produces"}
 
 
@@ -186,6 +186,13 @@ def _check_golden_path(spec: Mapping[str, Any], name: str, declared: set[str],
     if not isinstance(spec.get("test_command", ""), str):
         yield finding(file, yaml.line_of(spec, "test_command"), "manifest-schema",
                       f"golden path {name!r}: test_command must be a shell command")
+    workflow = spec.get("test_workflow")
+    if workflow is not None and not (isinstance(workflow, str)
+                                     and re.fullmatch(r"\.github/workflows/[\w.-]+\.ya?ml",
+                                                      workflow)):
+        yield finding(file, yaml.line_of(spec, "test_workflow"), "manifest-schema",
+                      f"golden path {name!r}: test_workflow must name a workflow the render "
+                      "has, such as .github/workflows/ci.yml")
     edits = spec.get("upgrade_edits")
     if edits is not None and not (isinstance(edits, str) and (root / edits).is_dir()
                                   and (root / edits).resolve().is_relative_to(root)):

@@ -12,6 +12,8 @@ never as a pass. Tool versions are pinned in paved's `test` extra.
     zizmor               zizmor --offline (any finding fails)
     kubernetes-validate  kubectl kustomize <overlay> | kubernetes-validate --strict -k 1.29 -
     pod-security         our restricted-profile check of every pod template (delivery.podsecurity)
+    kubernetes-names     names, namespaces, labels and port names as the API server checks them
+                         (delivery.kubenames)
     hadolint             hadolint
     dockerfile-user      our check: the final stage sets a non-root USER
     shellcheck           shellcheck
@@ -35,7 +37,7 @@ from pathlib import Path
 
 from paved import yaml
 from paved.config import cache_dir
-from paved.delivery import actionlint, backstage, codeowners, kustomize, podsecurity
+from paved.delivery import actionlint, backstage, codeowners, kubenames, kustomize, podsecurity
 from paved.errors import MissingToolError, PavedError
 
 KUBERNETES_VERSION = "1.29"
@@ -279,6 +281,16 @@ def check_pod_security(context: _Context) -> list[Finding]:
     return findings
 
 
+def check_kubernetes_names(context: _Context) -> list[Finding]:
+    findings: list[Finding] = []
+    for overlay in overlays(context.project):
+        manifests = yaml.loads_all(kustomize.build(overlay), source=str(overlay))
+        findings.extend(Finding("kubernetes-names", _relative(context, overlay), None,
+                                f"{v.resource}: {v.message}")
+                        for v in kubenames.check(manifests))
+    return findings
+
+
 def dockerfiles(project: Path) -> list[Path]:
     return _files(project, lambda p: p.name == "Dockerfile" or p.name.endswith(".Dockerfile"))
 
@@ -349,6 +361,7 @@ VALIDATORS: dict[str, _Check] = {
     "zizmor": check_zizmor,
     "kubernetes-validate": check_kubernetes_validate,
     "pod-security": check_pod_security,
+    "kubernetes-names": check_kubernetes_names,
     "hadolint": check_hadolint,
     "dockerfile-user": check_dockerfile_user,
     "shellcheck": check_shellcheck,

@@ -75,6 +75,11 @@ def seed_trailing_spaces(p: Path) -> None:
     edit(p / "deploy/base/service.yaml", "kind: Service", "kind: Service   ")
 
 
+def seed_long_label(p: Path) -> None:
+    edit(p / "deploy/overlays/prod/kustomization.yaml", "app.kubernetes.io/instance: svc-prod",
+         "app.kubernetes.io/instance: svc-" + "x" * 60 + "-prod")
+
+
 def seed_relative_link(p: Path) -> None:
     edit(p / "catalog-info.yaml", "  tags:\n", "  links:\n    - url: ./docs/runbook.md\n  tags:\n")
 
@@ -98,6 +103,8 @@ SEEDS: dict[str, tuple[Callable[[Path], None], str, str]] = {
                             "'rollbackTo' was unexpected"),
     "pod-security": (seed_privilege_escalation, "deploy/overlays/",
                      "container app: allowPrivilegeEscalation must be false"),
+    "kubernetes-names": (seed_long_label, "deploy/overlays/prod",
+                         "label app.kubernetes.io/instance value 'svc-xxx"),
     "hadolint": (seed_unpinned_apt, "Dockerfile", "DL3008"),
     "dockerfile-user": (seed_root_user, "Dockerfile",
                         "the final stage sets no USER: it would run as root"),
@@ -152,5 +159,6 @@ def test_an_unknown_validator_is_refused(project: Path) -> None:
         validate_project(project, only={"kubeval"})
     assert str(raised.value) == (
         "unknown validator kubeval; known: actionlint, workflow-schema, zizmor, "
-        "kubernetes-validate, pod-security, hadolint, dockerfile-user, shellcheck, yamllint, "
+        "kubernetes-validate, pod-security, kubernetes-names, hadolint, dockerfile-user, "
+        "shellcheck, yamllint, "
         "backstage, codeowners, bot-config")

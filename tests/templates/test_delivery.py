@@ -44,7 +44,24 @@ def test_every_validator_passes_on_the_golden_path(
     report = validate_project(project, tools_dir=TOOLS)
     assert report.missing == ()
     assert report.findings == ()
-    assert len(report.ran) == 12
+    assert len(report.ran) == 13
+
+
+LONGEST_NAME = "a" + "-b" * 31  # 63 characters, the most a DNS-1123 label holds
+
+
+def test_the_longest_service_name_stays_within_every_limit(tmp_path: Path) -> None:
+    """Names built from the service name (labels, SLO names, YAML lines) stay valid."""
+    dest = tmp_path / LONGEST_NAME
+    create_service(LONGEST_NAME, dest=dest, data={"rollback_drill": True}, use_git=False)
+    report = validate_project(dest, tools_dir=TOOLS,
+                              only={"kubernetes-names", "kubernetes-validate", "yamllint"})
+    assert (report.findings, report.missing) == ((), ())
+    slo_names = [document["metadata"]["name"]
+                 for document in yaml.loads_all((dest / "slo.yaml").read_text())]
+    assert slo_names == [LONGEST_NAME[:50].rstrip("-") + "-availability",
+                         LONGEST_NAME[:55].rstrip("-") + "-latency"]
+    assert all(len(name) <= 63 for name in slo_names)
 
 
 def test_the_drill_job_and_script_come_only_with_the_option(

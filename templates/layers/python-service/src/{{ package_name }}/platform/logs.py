@@ -66,13 +66,9 @@ def _redact_secrets(logger: Any, method: str, event: EventDict) -> EventDict:
 class _StdoutHandler(logging.StreamHandler[TextIO]):
     """Writes to sys.stdout as it is when a line is logged (test runners swap it)."""
 
-    @property
-    def stream(self) -> TextIO:
-        return sys.stdout
-
-    @stream.setter
-    def stream(self, value: TextIO) -> None:
-        pass
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stdout  # under the handler's lock: Handler.handle holds it
+        super().emit(record)
 
 
 def configure_logging(service_name: str, level: str = "INFO", stream: TextIO | None = None) -> None:
