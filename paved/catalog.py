@@ -25,7 +25,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 import paved
-from paved import config, git, paths, yaml
+from paved import config, git, paths, scratch, yaml
 from paved.errors import CatalogError, InputError, UnknownGoldenPath
 from paved.questions import Question, parse_questions
 
@@ -385,7 +385,7 @@ def _materialise(repo: Path, ref: str) -> Path:
     if target.is_dir():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{commit[:12]}-"))
+    staging = Path(tempfile.mkdtemp(dir=scratch.area(), prefix=f"tree-{commit[:12]}-"))
     try:
         git.export_tree(repo, commit, staging)
         try:

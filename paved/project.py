@@ -70,6 +70,10 @@ def parse_record(text: str, path: Path | str) -> Record:
     """The record in `text` (the contents of `path`, which names it in errors)."""
     try:
         data = yaml.plain(yaml.loads(text, source=str(path)))
+        for key in ("catalog", "version"):
+            if data[key] is None or not str(data[key]).strip():
+                # An empty catalog would silently mean the default one (issue 21, item 14).
+                raise ProjectError(f"{path} is malformed: {key} is empty")
         return Record(catalog=str(data["catalog"]), version=str(data["version"]),
                       golden_path=str(data["golden_path"]),
                       layers=tuple(str(layer) for layer in data["layers"]),

@@ -10,9 +10,8 @@ from paved.check import run_check
 from paved.check.options import CheckOptions
 from paved.check.rule import Status
 from paved.errors import ExitCode, PavedError
-from paved.fleet import runner
+from paved.fleet import runner, workspace
 from paved.fleet.sources import RepoRef
-from paved.fleet.status import readable_path
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,8 @@ def fleet_check(refs: Sequence[RepoRef], *, jobs: int = 1,
 
 def repo_check(ref: RepoRef) -> RepoCheck:
     try:
-        report = run_check(readable_path(ref), CheckOptions())
+        with workspace.readable(ref) as path:
+            report = run_check(path, CheckOptions())
         failing = tuple(result.id for result in report.results
                         if result.status in (Status.FAIL, Status.ERROR))
         return RepoCheck(ref.name, ref.location, score=report.score, failing=failing)
