@@ -1,7 +1,7 @@
 """The bundled catalog passes its own `paved template test` (its lint: tests/cli/test_template.py).
 
 Each answer set of python-service's test matrix (the README's `payments-api`, a
-one-letter name, a 63-character name of many dashes; Python 3.11, 3.12 and 3.13)
+one-letter name on Python 3.11, a 63-character name of many dashes)
 is rendered and its own CI workflow run step by step as GitHub would run it on
 the first pull request: `make install`, the pinned ruff and mypy, the test
 suite. Only the image build (docker) and the jobs needing it are skipped.
