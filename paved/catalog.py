@@ -18,14 +18,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 import paved
-from paved import config, git, paths, scratch, yaml
+from paved import config, git, origin, paths, scratch, yaml
 from paved.errors import CatalogError, InputError, UnknownGoldenPath
 from paved.questions import Question, parse_questions
 
@@ -33,8 +30,6 @@ MANIFEST = "paved-catalog.yml"
 CHANGELOG = "CHANGELOG.md"
 COPIER_FILES = ("copier.yml", "copier.yaml")
 BUNDLED = "bundled"
-# A git URL another machine can reach: https, ssh or git scheme, or scp-like user@host:path.
-_REMOTE_URL = re.compile(r"^(?:(?:https?|ssh|git)://[^/\s]+/\S+|[\w.-]+@[\w.-]+:\S+)$")
 DEFAULT_GOLDEN_PATH = "python-service"
 
 
@@ -258,82 +253,29 @@ def _declared_url(manifest: Mapping[str, Any], manifest_file: Path) -> str:
     value = manifest.get("url")
     if value is None:
         return ""
-    problem = url_problem(value)
+    problem = origin.url_problem(value)
     if problem:
         raise CatalogError(f"{manifest_file}: url {problem}")
     return str(value)
-
-
-def url_problem(value: object) -> str:
-    """Why `value` cannot be a catalog's canonical URL ("" when it can)."""
-    if not isinstance(value, str) or not _REMOTE_URL.match(value):
-        return "must be a git URL other machines reach (https://…, ssh://… or git@host:path)"
-    if without_credentials(value) != value:
-        return "must not carry credentials: it is recorded in every generated repository"
-    return ""
-
-
-def without_credentials(url: str) -> str:
-    """`url` without a password or token in its user part (`https://TOKEN@host/…`)."""
-    parts = urlsplit(url)
-    if not parts.scheme or "@" not in parts.netloc:
-        return url
-    user, _, host = parts.netloc.rpartition("@")
-    if parts.scheme in ("http", "https") or ":" in user:
-        return urlunsplit(parts._replace(netloc=host))
-    return url
 
 
 def _declared_requirement(manifest: Mapping[str, Any], manifest_file: Path) -> str:
     value = manifest.get("paved_requirement")
     if value is None:
         return ""
-    problem = requirement_problem(value)
+    problem = origin.requirement_problem(value)
     if problem:
         raise CatalogError(f"{manifest_file}: paved_requirement {problem}")
     return str(value)
 
 
-def requirement_problem(value: object) -> str:
-    """Why `value` cannot pin the paved generated repos install ("" when it can)."""
-    pinned = (f"must install {paved.DISTRIBUTION} exactly: `{paved.DISTRIBUTION}==X.Y.Z` or "
-              f"`{paved.DISTRIBUTION} @ git+https://…@vX.Y.Z`")
-    try:
-        requirement = Requirement(str(value)) if isinstance(value, str) else None
-    except InvalidRequirement:
-        requirement = None
-    if requirement is None or canonicalize_name(requirement.name) != paved.DISTRIBUTION \
-            or requirement.marker is not None or requirement.extras:
-        return pinned
-    if requirement.url:
-        if without_credentials(requirement.url.removeprefix("git+")) != \
-                requirement.url.removeprefix("git+"):
-            return "must not carry credentials: it is written into every generated repository"
-        return "" if not requirement.specifier else pinned
-    specs = list(requirement.specifier)
-    if len(specs) != 1 or specs[0].operator not in ("==", "===") or "*" in specs[0].version:
-        return pinned
-    return ""
-
-
 def recorded_source(catalog: Catalog) -> tuple[str, str]:
-    """The catalog source to record in a generated repo, and a note when it is local only.
-
-    A CI runner (the scheduled paved-update workflow) must reach it: a URL is
-    kept as given; for a local path, the catalog's declared `url:`, else the URL
-    of its clone's `origin` (credentials removed); else the path, with a note.
-    """
+    """The catalog source to record in a generated repo, and a note when it is local only
+    (see paved.origin)."""
     if catalog.source == BUNDLED or _looks_like_url(catalog.source):
         return catalog.source, ""
-    if catalog.url:
-        return catalog.url, ""
-    remote = git.remote_url(Path(catalog.source))
-    if remote and not url_problem(without_credentials(remote)):
-        return without_credentials(remote), ""
-    return catalog.source, (f"the catalog is recorded as the local path {catalog.source}, which "
-                            "CI runners (the scheduled paved-update workflow) cannot reach: give "
-                            "--catalog a git URL, push the catalog and set its remote origin, "
-                            "or declare `url:` in its paved-catalog.yml")
+    return origin.reachable(catalog.source, declared=catalog.url,
+                            remote=git.remote_url(Path(catalog.source)))
 
 
 def _plain_copier_template(root: Path, source: str, version: str, versions: tuple[str, ...],

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from paved import catalog as catalog_module
-from paved import paths, render, yaml
+from paved import origin, paths, render, yaml
 from paved.authoring import lint_files
 from paved.authoring.findings import RULES, Finding, Severity, finding
 from paved.create import paved_context
@@ -107,8 +107,8 @@ def check_manifest(manifest: Any, root: Path) -> list[Finding]:
     if found and any(item.severity is Severity.ERROR for item in found):
         return found
     assert isinstance(layers, Mapping) and isinstance(golden_paths, Mapping)
-    for key, problem_of in (("url", catalog_module.url_problem),
-                            ("paved_requirement", catalog_module.requirement_problem)):
+    for key, problem_of in (("url", origin.url_problem),
+                            ("paved_requirement", origin.requirement_problem)):
         problem = problem_of(manifest[key]) if key in manifest else ""
         if problem:
             found.append(finding(file, yaml.line_of(manifest, key), "manifest-schema",
