@@ -3,8 +3,9 @@
 What a pull request would run, without GitHub: the jobs in `needs` order, each
 `run:` step in order with the shell, working directory and `env:` GitHub
 would use (`bash --noprofile --norc -eo pipefail`), the variables a runner sets
-(CI, GITHUB_*, RUNNER_TEMP; GITHUB_ENV, GITHUB_PATH and GITHUB_OUTPUT files
-honoured between steps) and the tool versions the steps themselves install.
+(CI, GITHUB_*, RUNNER_TEMP; GITHUB_ENV and GITHUB_PATH honoured between steps,
+GITHUB_OUTPUT and GITHUB_STEP_SUMMARY writable) and the tool versions the steps
+themselves install (paved.delivery.job_env keeps that environment).
 The project directory is the checkout (`actions/checkout`); `actions/setup-python`
 puts that Python on PATH (the nearest one here, noted, when it is missing).
 
@@ -18,11 +19,7 @@ reusable workflow), which makes the run incomplete.
 from __future__ import annotations
 
 import itertools
-import os
 import re
-import shlex
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,8 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from paved import git, yaml
-from paved.errors import PavedError
+from paved import yaml
+from paved.delivery.job_env import JobEnvironment, Unsupported
+from paved.errors import InputError
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 OUTPUT_TAIL_LINES = 20
@@ -40,13 +38,8 @@ OUTPUT_TAIL_LINES = 20
 ENGINE = re.compile(r"(?:^|[;&|(`]|\$\()\s*(?:sudo\s+|exec\s+)?"
                     r"(docker|podman|buildah|kubectl|kind|helm|minikube|k3d|skaffold)(?![\w-])",
                     re.MULTILINE)
-_EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 _SHELLS = {"bash": ["bash", "--noprofile", "--norc", "-eo", "pipefail", "{0}"],
            "sh": ["sh", "-e", "{0}"], "python": [sys.executable, "{0}"]}
-
-
-class Unsupported(Exception):
-    """Something GitHub would evaluate that this local run cannot."""
 
 
 @dataclass(frozen=True)
@@ -79,8 +72,12 @@ class WorkflowRun:
 def run_workflow(project: Path, workflow: str, *, timeout: float = 1800,
                  progress: Callable[[str], None] = lambda message: None) -> WorkflowRun:
     """Run the `run:` steps of `workflow` (a path inside `project`), job by job."""
-    data = yaml.plain(yaml.load(project / workflow)) or {}
-    jobs: Mapping[str, Any] = data.get("jobs") or {}
+    data = yaml.plain(yaml.load(project / workflow))
+    jobs = data.get("jobs") if isinstance(data, Mapping) else None
+    if not _well_formed(jobs):
+        raise InputError(f"{workflow} is not a GitHub workflow: `jobs` must map names to jobs "
+                         "whose `steps` are a list of mappings")
+    assert isinstance(jobs, Mapping) and isinstance(data, Mapping)
     steps: list[StepRun] = []
     notes: list[str] = []
     outcome: dict[str, StepRun | None] = {}  # job -> its first failed/skipped-for-cause step
@@ -102,6 +99,13 @@ def run_workflow(project: Path, workflow: str, *, timeout: float = 1800,
                                       (s.status == SKIPPED and s.needs_engine)), None)
         notes += runner.notes
     return WorkflowRun(workflow=workflow, steps=tuple(steps), notes=tuple(dict.fromkeys(notes)))
+
+
+def _well_formed(jobs: object) -> bool:
+    return isinstance(jobs, Mapping) and bool(jobs) and all(
+        isinstance(job, Mapping) and isinstance(job.get("steps", []), list)
+        and all(isinstance(step, Mapping) for step in job.get("steps", []))
+        for job in jobs.values())
 
 
 def _ordered(jobs: Mapping[str, Any]) -> list[str]:
@@ -155,15 +159,15 @@ class _Runner:
 
     def job(self, name: str, job: Mapping[str, Any], matrix: Mapping[str, Any]) -> list[StepRun]:
         label = name + (f" ({', '.join(map(str, matrix.values()))})" if matrix else "")
-        context = _Context(self.project, self.temporary, matrix)
+        context = JobEnvironment(self.project, self.temporary, matrix)
         env = {**self.workflow_env, **(job.get("env") or {})}
         defaults = {**((job.get("defaults") or {}).get("run") or {})}
         limit = min(self.timeout, float(job.get("timeout-minutes") or 360) * 60)
         started = time.monotonic()
         results: list[StepRun] = []
-        for number, step in enumerate(job.get("steps") or [], start=1):
+        for step in job.get("steps") or []:
             title = str(step.get("name") or step.get("uses")
-                        or str(step.get("run", "")).strip().splitlines()[0])
+                        or (str(step.get("run", "")).strip().splitlines() or ["(step)"])[0])
             failed = any(result.status == FAILED for result in results)
             condition = str(step.get("if", "success()")).strip()
             if condition not in ("success()", "always()", "failure()", "!cancelled()"):
@@ -179,11 +183,10 @@ class _Runner:
             remaining = limit - (time.monotonic() - started)
             self.progress(f"{label}: {title}")
             results.append(self.step(label, title, step, env, defaults, context, remaining))
-            context.step_number = number
         return results
 
     def step(self, job: str, title: str, step: Mapping[str, Any], job_env: Mapping[str, Any],
-             defaults: Mapping[str, Any], context: _Context, remaining: float) -> StepRun:
+             defaults: Mapping[str, Any], context: JobEnvironment, remaining: float) -> StepRun:
         if "uses" in step:
             return self.action(job, title, step, context)
         script = str(step.get("run", ""))
@@ -203,10 +206,18 @@ class _Runner:
         workdir = self.project / str(step.get("working-directory")
                                      or defaults.get("working-directory") or ".")
         limit = min(remaining, float(step.get("timeout-minutes") or 360) * 60)
-        return context.run(job, title, script, _SHELLS[shell], workdir, env, limit)
+        outcome = context.run(script, _SHELLS[shell], workdir, env, limit)
+        if outcome.returncode is None:
+            return StepRun(job, title, FAILED, outcome.seconds,
+                           f"did not finish within {limit:.0f} s")
+        if outcome.returncode != 0:
+            tail = "\n".join(outcome.output.splitlines()[-OUTPUT_TAIL_LINES:])
+            return StepRun(job, title, FAILED, outcome.seconds,
+                           f"exited {outcome.returncode}:\n{tail}")
+        return StepRun(job, title, PASSED, outcome.seconds)
 
     def action(self, job: str, title: str, step: Mapping[str, Any],
-               context: _Context) -> StepRun:
+               context: JobEnvironment) -> StepRun:
         action = str(step["uses"]).split("@")[0]
         if action == "actions/checkout":
             return StepRun(job, title, PASSED, detail="the project directory is the checkout")
@@ -240,132 +251,3 @@ def _script_text(path: Path) -> str:
     if not (path.suffix in (".sh", ".bash") or head.startswith(b"#!")) or b"\0" in head:
         return ""
     return head.decode("utf-8", errors="replace")
-
-
-class _Context:
-    """The runner's environment of one job: variables, files, PATH and expressions."""
-
-    def __init__(self, project: Path, temporary: Path, matrix: Mapping[str, Any]) -> None:
-        self.project, self.matrix, self.step_number = project, matrix, 0
-        self.home = Path(tempfile.mkdtemp(dir=temporary, prefix="job-"))
-        self.files = {name: self.home / name.lower() for name in
-                      ("GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")}
-        self.exported: dict[str, str] = {}
-        self.paths: list[str] = []
-        self.github = {"sha": _head(project), "ref": "refs/pull/1/merge", "event_name":
-                       "pull_request", "workspace": str(project), "repository": "local/"
-                       + project.name, "repository_owner": "local", "run_id": "1",
-                       "actor": "paved", "token": ""}
-
-    def use_python(self, wanted: str) -> tuple[str, str]:
-        """Put Python `wanted` (or the nearest one here) first on PATH; (version, note)."""
-        found = next((candidate for candidate in _pythons(wanted)
-                      if _version(candidate).startswith(f"{wanted}.")), None) if wanted else None
-        python = found or str(getattr(sys, "_base_executable", None) or sys.executable)
-        version = _version(python)
-        shims = self.home / f"python-{version}"
-        shims.mkdir(exist_ok=True)
-        for name in ("python", "python3"):
-            # exec, not a link: a venv made with it must point at the real interpreter,
-            # which outlives this run's temporary directory.
-            shim = shims / name
-            shim.write_text(f"#!/bin/sh\nexec {shlex.quote(python)} \"$@\"\n", encoding="utf-8")
-            shim.chmod(0o755)
-        self.paths.insert(0, str(shims))
-        note = "" if found or not wanted or version.startswith(f"{wanted}.") else (
-            f"the workflow asks for Python {wanted}; ran with {version}, the nearest here")
-        return version, note
-
-    def evaluate(self, text: str) -> str:
-        return _EXPRESSION.sub(lambda match: self._value(match.group(1)), text)
-
-    def _value(self, expression: str) -> str:
-        for term in (part.strip() for part in expression.split("||")):
-            value = self._term(term)
-            if value:
-                return value
-        return ""
-
-    def _term(self, term: str) -> str:
-        if re.fullmatch(r"'[^']*'", term):
-            return term[1:-1]
-        scope, _, key = term.partition(".")
-        values: Mapping[str, Any] = {
-            "github": self.github, "runner": {"temp": str(self.home), "os": "Linux"},
-            "env": self.exported, "matrix": self.matrix, "secrets": {}}.get(scope, {})
-        if scope in ("secrets",) or (scope in ("github", "runner", "env", "matrix")
-                                     and key in values):
-            return str(values.get(key, ""))
-        raise Unsupported(f"uses the expression ${{{{ {term} }}}}, not evaluated locally")
-
-    def run(self, job: str, title: str, script: str, shell: list[str], workdir: Path,
-            env: Mapping[str, str], limit: float) -> StepRun:
-        script_file = self.home / f"step-{self.step_number + 1}.sh"
-        script_file.write_text(script, encoding="utf-8")
-        for file in self.files.values():
-            file.write_text("", encoding="utf-8")
-        full_env = {**os.environ, "CI": "true", "GITHUB_ACTIONS": "true",
-                    "RUNNER_OS": "Linux", "RUNNER_TEMP": str(self.home),
-                    **{f"GITHUB_{key.upper()}": value for key, value in self.github.items()
-                       if key not in ("token",)},
-                    **{name: str(path) for name, path in self.files.items()},
-                    **self.exported, **env}
-        full_env["PATH"] = os.pathsep.join([*self.paths, full_env.get("PATH", "")])
-        started = time.monotonic()
-        try:
-            done = subprocess.run([part.replace("{0}", str(script_file)) for part in shell],
-                                  cwd=workdir, env=full_env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True, errors="replace",
-                                  timeout=max(limit, 1), check=False)
-        except subprocess.TimeoutExpired:
-            return StepRun(job, title, FAILED, time.monotonic() - started,
-                           f"did not finish within {limit:.0f} s")
-        self._carry_over()
-        seconds = round(time.monotonic() - started, 3)
-        if done.returncode != 0:
-            tail = "\n".join(done.stdout.splitlines()[-OUTPUT_TAIL_LINES:])
-            return StepRun(job, title, FAILED, seconds, f"exited {done.returncode}:\n{tail}")
-        return StepRun(job, title, PASSED, seconds)
-
-    def _carry_over(self) -> None:
-        """What a step asked GitHub to keep: GITHUB_ENV variables, GITHUB_PATH entries."""
-        lines = self.files["GITHUB_ENV"].read_text(encoding="utf-8").splitlines()
-        index = 0
-        while index < len(lines):
-            line = lines[index]
-            index += 1
-            if "<<" in line and "=" not in line.split("<<")[0]:  # NAME<<DELIMITER … DELIMITER
-                name, _, delimiter = line.partition("<<")
-                end = lines.index(delimiter, index) if delimiter in lines[index:] else len(lines)
-                self.exported[name] = "\n".join(lines[index:end])
-                index = end + 1
-            elif "=" in line:
-                name, _, text = line.partition("=")
-                self.exported[name] = text
-        added = self.files["GITHUB_PATH"].read_text(encoding="utf-8").splitlines()
-        self.paths[:0] = [entry for entry in reversed(added) if entry]
-
-
-def _pythons(wanted: str) -> list[str]:
-    """Interpreters that may be Python `wanted`: on PATH, then pyenv's installed versions
-    (pyenv's shims answer only for the versions it has activated)."""
-    found = shutil.which(f"python{wanted}")
-    candidates = [found] if found else []
-    if found and Path(found).parent.name == "shims":
-        versions = Path(found).parent.parent / "versions"
-        candidates += [str(path) for path in
-                       sorted(versions.glob(f"{wanted}*/bin/python{wanted}"), reverse=True)]
-    return candidates
-
-
-def _version(python: str) -> str:
-    done = subprocess.run([python, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
-                          capture_output=True, text=True, check=False)
-    return done.stdout.strip() if done.returncode == 0 else ""
-
-
-def _head(project: Path) -> str:
-    try:
-        return git.resolve(project, "HEAD")
-    except PavedError:
-        return "0" * 40  # not a git repository (yet)

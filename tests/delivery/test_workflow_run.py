@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from paved.delivery.workflow_run import StepRun, run_workflow
+from paved.errors import InputError
 from tests.helpers import build_file_tree
 
 CHECKOUT = "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8"
@@ -171,3 +172,12 @@ jobs:
 """)
     run_workflow(repo, ".github/workflows/ci.yml")
     assert (repo / "ran").exists() is ran
+
+
+@pytest.mark.parametrize("text", ["[a, list]\n", "on: push\n", "jobs: {test: {steps: run}}\n"])
+def test_what_is_not_a_workflow_is_refused_in_one_line(tmp_path: Path, text: str) -> None:
+    repo = project(tmp_path, text)
+    with pytest.raises(InputError) as raised:
+        run_workflow(repo, ".github/workflows/ci.yml")
+    assert str(raised.value) == (".github/workflows/ci.yml is not a GitHub workflow: `jobs` "
+                                 "must map names to jobs whose `steps` are a list of mappings")
