@@ -109,6 +109,7 @@ def test_answers_file_with_data_overriding_it(tmp_path: Path) -> None:
         ("class", "would clash with a Python keyword"),
         ("json", "would clash with a Python keyword or a module"),
         ("fastapi", "would clash with a Python keyword or a module"),
+        ("support", "would clash with a Python keyword or a module"),  # tests/support.py
     ],
 )
 def test_bad_service_names_are_refused_and_nothing_is_written(
