@@ -231,11 +231,12 @@ def check_codeowners(context: _Context) -> list[Finding]:
 
 
 def check_zizmor(context: _Context) -> list[Finding]:
-    folder = context.project / ".github" / "workflows"
-    if not folder.is_dir():
+    inputs = [name for name in (".github/workflows", ".github/dependabot.yml",
+                                ".github/dependabot.yaml") if (context.project / name).exists()]
+    if not inputs:
         return []
-    done = _run([_tool("zizmor", "zizmor"), "--offline", "--format", "json",
-                 ".github/workflows"], context.project)
+    done = _run([_tool("zizmor", "zizmor"), "--offline", "--format", "json", *inputs],
+                context.project)
     try:
         results = json.loads(done.stdout or "[]")
     except json.JSONDecodeError:
