@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, bundled_catalog_repo, commit_all, run_cli
+from tests.helpers import PIP_CACHE, ROOT, bundled_catalog_repo, commit_all, run_cli
 
 ANSWER_SETS = ["payments-api", "short-name", "longest-name"]
 CI = ".github/workflows/ci.yml"
@@ -25,7 +25,7 @@ BUILD_SKIPPED = ("build / Build the image (not pushed; the deploy workflow build
 @pytest.fixture
 def shared_pip_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     """The renders install the same packages: download and build each once for all."""
-    monkeypatch.setenv("PIP_CACHE_DIR", str(ROOT / ".tools" / "pip-cache"))
+    monkeypatch.setenv("PIP_CACHE_DIR", str(PIP_CACHE))
 
 
 @pytest.mark.slow

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from paved.create import create_service
-from tests.helpers import ROOT
+from tests.helpers import PIP_CACHE, ROOT
 
 PACKAGE = "payments_api"
 PLATFORM_MODULES = {
@@ -64,6 +64,7 @@ def service_venv(rendered_service: Path, tmp_path_factory: pytest.TempPathFactor
     subprocess.run(
         [str(workdir / ".venv/bin/python"), "-m", "pip", "install", "--quiet", "-e", ".[test]"],
         cwd=workdir, check=True, capture_output=True, text=True, timeout=900,
+        env={**os.environ, "PIP_CACHE_DIR": str(PIP_CACHE)},
     )
     return workdir
 
