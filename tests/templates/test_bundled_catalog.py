@@ -47,7 +47,8 @@ def test_the_bundled_catalog_passes_its_own_template_test(
     expected = f"{CI}: 7 step(s) passed; skipped: {BUILD_SKIPPED}"
     if answer_set == "longest-name":  # the rollback drill needs a kind cluster
         expected += "; rollback-drill / (job): needs job build, which was skipped"
-    assert steps["test"][1] == expected
+    # A machine without the Python a render asks for runs the nearest and notes it.
+    assert steps["test"][1].split("; note: ")[0] == expected
     assert result.exit_code == 0
 
 
