@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from paved import paths
+from paved import paths, yaml
 from paved.catalog import GoldenPath, is_older, open_catalog
 from paved.create import render_golden_path
 from paved.errors import CatalogError, ExitCode, ProjectError
@@ -72,8 +72,9 @@ def project_status(path: Path, *, check: bool = False,
         # and drift is measured from the render being merged in (MERGE_HEAD).
         committed = repo.file_at("HEAD", RECORD_FILE)
         if committed is not None:
-            applied = parse_record(committed.decode("utf-8", "replace"),
-                                   f"HEAD:{RECORD_FILE}").version
+            where = f"HEAD:{RECORD_FILE}"
+            applied = parse_record(yaml.loads(committed.decode("utf-8", "replace"), source=where),
+                                   where).version
         conflicts = tuple(repo.unmerged_paths())
     catalog = open_catalog(record.catalog)
     managed = paths.matcher(pattern for name in record.layers if name in catalog.layers
