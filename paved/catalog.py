@@ -22,7 +22,7 @@ from typing import Any
 from packaging.version import Version
 
 import paved
-from paved import config, git, sandbox, scratch, yaml
+from paved import config, git, origin, paths, sandbox, scratch, yaml
 from paved.errors import CatalogError, InputError, UnknownGoldenPath, one_line
 from paved.project import MAX_VERSION_LENGTH
 from paved.questions import Question, parse_questions
@@ -40,8 +40,10 @@ class Layer:
     description: str
     path: str  # folder inside the catalog, relative to its root
     owner: str = ""
-    once: tuple[str, ...] = ()  # globs created once for the team, never overwritten
-    managed: tuple[str, ...] = ()  # globs owned by the platform: local edits are drift
+    # Path patterns with gitignore semantics (paved.paths): files created once for the
+    # team and never overwritten, and files the platform owns (local edits are drift).
+    once: tuple[str, ...] = ()
+    managed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ class GoldenPath:
     # default) and the command each render must pass.
     test_matrix: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     test_command: str = ""
+    # A GitHub workflow of the render (`.github/workflows/ci.yml`) whose `run:` steps each
+    # render must pass, run as the workflow defines them (paved.delivery.workflow_run).
+    test_workflow: str = ""
     # Folder (catalog-relative) of files a typical team changes in a service; the upgrade
     # test copies them over a render of the previous release before updating it.
     upgrade_edits: str = ""
@@ -70,6 +75,10 @@ class Catalog:
     name: str = ""
     description: str = ""
     versions: tuple[str, ...] = field(default=())  # every released version, oldest first
+    url: str = ""  # the manifest's `url:`: where everyone (CI runners too) fetches it from
+    # The manifest's `paved_requirement:`: the paved that generated repos install to update
+    # themselves (an exact pin or a direct URL); empty: this paved, pinned.
+    paved_requirement: str = ""
 
     def golden_path(self, name: str | None) -> GoldenPath:
         """The golden path called `name`; with None, the default or the only one."""
@@ -227,7 +236,50 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
                                    f"uses undeclared layer {layer!r}")
     return Catalog(source=source, version=version, root=root, golden_paths=golden_paths,
                    layers=layers, questions=questions, name=str(manifest.get("name", "")),
-                   description=str(manifest.get("description", "")), versions=versions)
+                   description=str(manifest.get("description", "")), versions=versions,
+                   url=_declared_url(manifest, manifest_file),
+                   paved_requirement=_declared_requirement(manifest, manifest_file))
+
+
+def _patterns(spec: Mapping[str, Any], key: str, layer: str, manifest: str) -> tuple[str, ...]:
+    """A layer's `once:` or `managed:` list: path patterns git would accept (paved.paths)."""
+    value = spec.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise CatalogError(f"{manifest}: layer {layer!r}: {key} must be a list of path patterns")
+    bad = paths.invalid(value)
+    if bad is not None:
+        raise CatalogError(f"{manifest}: layer {layer!r}: {key} pattern {bad!r} is not a "
+                           "valid gitignore-style pattern")
+    return tuple(value)
+
+
+def _declared_url(manifest: Mapping[str, Any], manifest_file: Path) -> str:
+    value = manifest.get("url")
+    if value is None:
+        return ""
+    problem = origin.url_problem(value)
+    if problem:
+        raise CatalogError(f"{manifest_file}: url {problem}")
+    return str(value)
+
+
+def _declared_requirement(manifest: Mapping[str, Any], manifest_file: Path) -> str:
+    value = manifest.get("paved_requirement")
+    if value is None:
+        return ""
+    problem = origin.requirement_problem(value)
+    if problem:
+        raise CatalogError(f"{manifest_file}: paved_requirement {problem}")
+    return str(value)
+
+
+def recorded_source(catalog: Catalog) -> tuple[str, str]:
+    """The catalog source to record in a generated repo, and a note when it is local only
+    (see paved.origin)."""
+    if catalog.source == BUNDLED or _looks_like_url(catalog.source):
+        return catalog.source, ""
+    return origin.reachable(catalog.source, declared=catalog.url,
+                            remote=git.remote_url(Path(catalog.source)))
 
 
 def _layer(root: Path, name: str, spec: Mapping[str, Any], manifest: str) -> Layer:
@@ -236,8 +288,8 @@ def _layer(root: Path, name: str, spec: Mapping[str, Any], manifest: str) -> Lay
                  description=str(spec.get("description", "")),
                  path=sandbox.inside(root, str(spec.get("path", f"layers/{name}")),
                                      what=f"{manifest}: layer {name!r} path"),
-                 owner=str(spec.get("owner", "")), once=_strings(spec.get("once", ())),
-                 managed=_strings(spec.get("managed", ())))
+                 owner=str(spec.get("owner", "")), once=_patterns(spec, "once", name, manifest),
+                 managed=_patterns(spec, "managed", name, manifest))
 
 
 def _golden_path(root: Path, name: str, spec: Mapping[str, Any], manifest: str) -> GoldenPath:
@@ -251,6 +303,7 @@ def _golden_path(root: Path, name: str, spec: Mapping[str, Any], manifest: str) 
                      dict(value or {})
                      for key, value in matrix.items()},
         test_command=str(spec.get("test_command") or ""),
+        test_workflow=str(spec.get("test_workflow") or ""),
         upgrade_edits=sandbox.inside(root, str(spec.get("upgrade_edits") or ""),
                                      what=f"{manifest}: golden path {name!r} upgrade_edits"))
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import paved
 from paved import config, faults, git, render, scratch
-from paved.catalog import Catalog, GoldenPath, open_catalog
+from paved.catalog import Catalog, GoldenPath, open_catalog, recorded_source
 from paved.errors import DestinationError, InputError, one_line
 from paved.project import PRISTINE_REF, RECORD_FILE, Record, pristine_trailer, write_record
 from paved.questions import Asker, resolve_answers
@@ -40,6 +40,7 @@ class CreateResult:
     answers: Mapping[str, Any]
     files: int
     commit: str | None  # None with --no-git
+    notes: tuple[str, ...] = ()  # what the user should know (a catalog CI cannot reach)
 
 
 def create_service(
@@ -71,7 +72,8 @@ def create_service(
     given = {**({NAME_QUESTION: name} if asks_name else {}), **(data or {})}
     answers = resolve_answers(catalog.questions, given, catalog_root=catalog.root,
                               context=paved_context(catalog, chosen), ask=ask, trust=trust)
-    record = Record(catalog=catalog.source, version=catalog.version, golden_path=chosen.name,
+    source, note = recorded_source(catalog)
+    record = Record(catalog=source, version=catalog.version, golden_path=chosen.name,
                     layers=chosen.layers, answers=answers, paved_version=paved.__version__)
     with _staging(target) as staging:
         render_golden_path(catalog, chosen, answers, staging, trust=trust)
@@ -84,25 +86,37 @@ def create_service(
             # The first commit is the pristine render: the merge base of the next update.
             git.Repository(staging).update_refs({PRISTINE_REF: (commit, None)})
         _move_into_place(staging, target)
-    return CreateResult(path=target, catalog=catalog.source, version=catalog.version,
+    return CreateResult(path=target, catalog=source, version=catalog.version,
                         golden_path=chosen.name, layers=chosen.layers, answers=answers,
-                        files=files, commit=commit)
+                        files=files, commit=commit, notes=(note,) if note else ())
 
 
 def render_golden_path(catalog: Catalog, golden_path: GoldenPath, answers: Mapping[str, Any],
-                       dest: Path, *, trust: bool) -> None:
-    """Render every layer of `golden_path` into the existing directory `dest`."""
-    context = {**paved_context(catalog, golden_path), **answers}
+                       dest: Path, *, trust: bool, paved_version: str | None = None) -> None:
+    """Render every layer of `golden_path` into the existing directory `dest`.
+
+    `paved_version`: the paved that rendered it first, when rendering an old
+    version again (its pin in the update workflow); default this one.
+    """
+    context = {**paved_context(catalog, golden_path, paved_version), **answers}
     layer_dirs = [layer.path for layer in catalog.layers_of(golden_path)]
     render.render_layers(catalog.root, layer_dirs, dest, context, trust=trust)
 
 
-def paved_context(catalog: Catalog, golden_path: GoldenPath) -> dict[str, Any]:
-    """Variables paved adds to every render, beside the answers."""
+def paved_context(catalog: Catalog, golden_path: GoldenPath,
+                  paved_version: str | None = None) -> dict[str, Any]:
+    """Variables paved adds to every render, beside the answers.
+
+    `paved_requirement` is what a generated repo installs to update itself
+    (the scheduled workflow): the catalog's `paved_requirement:`, else the
+    paved that renders, pinned exactly. Never the bare PyPI name `paved`.
+    """
+    version = paved_version or paved.__version__
     return {
         "paved_catalog_version": catalog.version,
         "paved_golden_path": golden_path.name,
         "paved_layers": list(golden_path.layers),
+        "paved_requirement": catalog.paved_requirement or f"{paved.DISTRIBUTION}=={version}",
     }
 
 

@@ -451,6 +451,25 @@ class Repository:
                             "--ignore-submodules=none", action="checking for local changes")
         return [record[3:] for record in listing.split("\0") if len(record) > 3]
 
+    def merge_head(self) -> str | None:
+        """The commit being merged (`.git/MERGE_HEAD`), or None when no merge is in progress."""
+        path = self.git_dir / "MERGE_HEAD"
+        if not path.is_file():
+            return None
+        return path.read_text(encoding="utf-8").split("\n", 1)[0].strip() or None
+
+    def unmerged_paths(self) -> list[str]:
+        """Paths with conflict stages in the index (read-only: `ls-files` writes nothing)."""
+        listing = self._git("ls-files", "--unmerged", "-z", action="listing conflicts")
+        return sorted({record.partition("\t")[2] for record in listing.split("\0") if record})
+
+    def file_at(self, rev: str, path: str) -> bytes | None:
+        """The bytes of `path` in commit `rev`, or None when it has no such file."""
+        listing = self._git("ls-tree", "-z", "--full-tree", rev, "--", path,
+                            action=f"reading {path} of {rev[:12]}")
+        meta, _, found = listing.partition("\0")[0].partition("\t")
+        return self.read_blob(meta.split(" ")[2]) if found == path else None
+
     def changed_since(self, rev: str) -> dict[str, str]:
         """Files of the work tree that differ from `rev`: path -> A (added), M or D.
 
@@ -536,6 +555,16 @@ class Repository:
             self._git("symbolic-ref", "HEAD", head.removeprefix("ref: "), action="moving HEAD")
         else:
             self._git("update-ref", "--no-deref", "HEAD", head, action="moving HEAD")
+
+
+def remote_url(path: Path, remote: str = "origin") -> str | None:
+    """The URL the repository at `path` fetches `remote` from, or None when it has none."""
+    with _translated(f"reading the remote {remote} of {path}"):
+        try:
+            repo = git.Repo(path)
+            return str(repo.remote(remote).url) or None
+        except (ValueError, InvalidGitRepositoryError, NoSuchPathError):
+            return None
 
 
 def work_tree_root(path: Path) -> Path | None:

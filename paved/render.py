@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, TypeVar
 from unicodedata import normalize
 
-from paved import sandbox
+from paved import paths, sandbox
 from paved.errors import RenderError, one_line
 
 if TYPE_CHECKING:
@@ -482,8 +482,5 @@ def _template_line(error: BaseException, filename: str) -> int | None:
 
 
 def exclusion_matcher(patterns: Iterable[str]) -> Callable[[str], bool]:
-    """Match relative paths against copier `_exclude` patterns (gitignore style)."""
-    from pathspec import PathSpec
-
-    spec = PathSpec.from_lines("gitignore", [normalize("NFD", p) for p in patterns])
-    return lambda relative: bool(spec.match_file(relative))
+    """Match relative paths against copier `_exclude` patterns (gitignore style, NFD as copier)."""
+    return paths.matcher(normalize("NFD", p) for p in patterns)

@@ -18,6 +18,9 @@ from paved.catalog import bundled_root
 from paved.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
+# pip's cache for the generated services' installs: shared by the tests (and kept between
+# runs; gitignored), so that each package is downloaded and built once.
+PIP_CACHE = ROOT / ".tools" / "pip-cache"
 
 
 @dataclass(frozen=True)

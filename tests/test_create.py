@@ -55,12 +55,12 @@ def test_records_what_produced_the_repo(tmp_path: Path) -> None:
 
 
 def test_answers_reach_the_rendered_files(tmp_path: Path) -> None:
-    new(tmp_path, "--data", "owner=team-payments", "--data", "lifecycle=production")
+    new(tmp_path, "--data", "owner=acme/team-payments", "--data", "lifecycle=production")
     catalog_info = (tmp_path / "svc" / "catalog-info.yaml").read_text()
     assert "  owner: team-payments\n" in catalog_info
     assert "  lifecycle: production\n" in catalog_info
     assert "paved.dev/catalog-version: \"0.1.0\"" in catalog_info
-    assert (tmp_path / "svc" / "CODEOWNERS").read_text().endswith("* @team-payments\n")
+    assert (tmp_path / "svc" / "CODEOWNERS").read_text().endswith("* @acme/team-payments\n")
 
 
 def test_no_git_leaves_a_plain_directory(tmp_path: Path) -> None:
@@ -109,6 +109,7 @@ def test_answers_file_with_data_overriding_it(tmp_path: Path) -> None:
         ("class", "would clash with a Python keyword"),
         ("json", "would clash with a Python keyword or a module"),
         ("fastapi", "would clash with a Python keyword or a module"),
+        ("support", "would clash with a Python keyword or a module"),  # tests/support.py
     ],
 )
 def test_bad_service_names_are_refused_and_nothing_is_written(
@@ -148,7 +149,7 @@ def test_a_name_that_is_not_one_directory_needs_an_explicit_dest(
         ("http_port=eighty", "invalid answer for 'http_port': expected an integer, got 'eighty'"),
         ("lifecycle=retired", "invalid answer for 'lifecycle': 'retired' is not one of "
                               "experimental, production, deprecated"),
-        ("owner=Team Payments", "invalid answer for 'owner': must be a team name"),
+        ("owner=Team Payments", "invalid answer for 'owner': must be a GitHub team, org/team"),
         ("description=", "invalid answer for 'description': must not be empty"),
         ("slo_availability=100", "invalid answer for 'slo_availability': must be at least 90"),
         ("slo_latency_ms=0", "invalid answer for 'slo_latency_ms': must be between 1 and 60000"),
@@ -421,3 +422,53 @@ def test_when_the_cache_is_elsewhere_staging_beside_is_swept_too(
     code, _, stderr = new(tmp_path)
     assert code == 0, stderr
     assert leftovers(tmp_path) == ["svc"]
+
+
+def recorded_catalog(project: Path) -> str:
+    record = (project / ".paved.yml").read_text()
+    (line,) = [line for line in record.splitlines() if line.startswith("catalog: ")]
+    return line.removeprefix("catalog: ")
+
+
+@pytest.mark.parametrize(("origin", "recorded"), [
+    ("https://git.example.com/platform/catalog.git", "https://git.example.com/platform/catalog.git"),
+    ("git@git.example.com:platform/catalog.git", "git@git.example.com:platform/catalog.git"),
+    # A token in the clone's remote never reaches the generated repo.
+    ("https://x-access-token:s3cr3t@git.example.com/platform/catalog.git",
+     "https://git.example.com/platform/catalog.git"),
+])
+def test_a_local_clone_is_recorded_as_its_remote_url(
+        tmp_path: Path, origin: str, recorded: str) -> None:
+    catalog = bundled_catalog_repo(tmp_path / "catalog")
+    git(catalog, "remote", "add", "origin", origin)
+    code, stdout, stderr = new(tmp_path, "--catalog", str(catalog))
+    assert code == 0, stderr
+    assert recorded_catalog(tmp_path / "svc") == recorded
+    assert "Note:" not in stdout
+    assert "s3cr3t" not in (tmp_path / "svc" / ".paved.yml").read_text()
+
+
+def test_a_catalog_declares_the_url_to_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                              ) -> None:
+    catalog = bundled_catalog_repo(tmp_path / "catalog")
+    git(catalog, "remote", "add", "origin", "https://mirror.example.com/catalog.git")
+    manifest = catalog / "paved-catalog.yml"
+    manifest.write_text(manifest.read_text()
+                        + "url: https://git.example.com/platform/catalog.git\n")
+    git(catalog, "commit", "-qam", "canonical URL")
+    git(catalog, "tag", "-a", "v0.2.0", "-m", "0.2.0")
+    monkeypatch.chdir(tmp_path)
+    code, _, stderr = new(tmp_path, "--catalog", "catalog")  # relative, as users type it
+    assert code == 0, stderr
+    assert recorded_catalog(tmp_path / "svc") == "https://git.example.com/platform/catalog.git"
+
+
+def test_a_local_catalog_without_a_remote_is_recorded_with_a_note(tmp_path: Path) -> None:
+    catalog = bundled_catalog_repo(tmp_path / "catalog")
+    code, stdout, stderr = new(tmp_path, "--catalog", str(catalog))
+    assert code == 0, stderr
+    assert recorded_catalog(tmp_path / "svc") == str(catalog)
+    assert (f"Note: the catalog is recorded as the local path {catalog}, which CI runners (the "
+            "scheduled paved-update workflow) cannot reach: give --catalog a git URL, push the "
+            "catalog and set its remote origin, or declare `url:` in its paved-catalog.yml.\n"
+            ) in stdout

@@ -71,4 +71,5 @@ def _describe(result: CreateResult) -> str:
             f"(catalog {result.catalog} v{result.version}): {result.files} files"
             f"{committed}.\n"
             f"Layers: {', '.join(result.layers)}.\n"
-            f"Next: cd {result.path} && make install && make test")
+            + "".join(f"Note: {note}.\n" for note in result.notes)
+            + f"Next: cd {result.path} && make install && make test")

@@ -25,8 +25,11 @@ def test(
     catalog: options.CatalogDir = Path("."),
     golden_path: Annotated[str | None, typer.Option("--golden-path", metavar="NAME",
                                                     help="Test only this golden path.")] = None,
+    answer_set: Annotated[str | None, typer.Option("--answer-set", metavar="NAME",
+                                                   help="Test only this answer set of the "
+                                                   "test_matrix.")] = None,
     skip_tests: Annotated[bool, typer.Option("--skip-tests", help="Do not run the renders' "
-                                             "own test_command.")] = False,
+                                             "own CI workflow and test_command.")] = False,
     keep: Annotated[Path | None, typer.Option("--keep", metavar="DIR", help="Render into DIR "
                                               "and keep the renders.")] = None,
     trust: options.TrustTests = False,
@@ -34,7 +37,8 @@ def test(
 ) -> Outcome:
     """Render every golden path with each declared answer set and check each render.
 
-    Steps per render: render, validators, the golden path's test_command, and the
+    Steps per render: render, validators, test (the render's own CI workflow,
+    test_workflow, run step by step as GitHub would, then test_command), and the
     upgrade test. A skipped step says why; it never counts as passed. Exit code 4
     when a step failed.
 
@@ -47,12 +51,13 @@ def test(
     Examples:
       paved template test
       paved template test templates --golden-path python-service --skip-tests --json
+      paved template test templates --golden-path python-service --answer-set payments-api
     """
     # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
     from paved.authoring.trial import run_trial
 
-    result = run_trial(catalog, golden_path=golden_path, skip_tests=skip_tests, keep=keep,
-                       trust=trust, progress=output.status)
+    result = run_trial(catalog, golden_path=golden_path, answer_set=answer_set,
+                       skip_tests=skip_tests, keep=keep, trust=trust, progress=output.status)
     output.emit_result(result, as_json=json, describe=_describe_trial)
     return result
 

@@ -10,11 +10,11 @@ update merges from). Reviewers are the CODEOWNERS owners of those files.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pathspec import GitIgnoreSpec
-
+from paved import paths
 from paved.update.merge import Action
 from paved.update.update import UpdateResult
 
@@ -108,13 +108,13 @@ def reviewers(clone: Path, files: list[str]) -> tuple[str, ...]:
     owners: dict[str, None] = {}
     for file in files:
         for pattern, names in reversed(rules):
-            if pattern.match_file(file):
+            if pattern(file):
                 owners.update(dict.fromkeys(names))
                 break
     return tuple(owners)
 
 
-def _rules(clone: Path) -> list[tuple[GitIgnoreSpec, list[str]]]:
+def _rules(clone: Path) -> list[tuple[Callable[[str], bool], list[str]]]:
     for name in CODEOWNERS:
         path = clone / name
         if path.is_file():
@@ -126,9 +126,8 @@ def _rules(clone: Path) -> list[tuple[GitIgnoreSpec, list[str]]]:
         words = line.split("#", 1)[0].split()
         if len(words) < 2 or words[0].startswith("["):  # blank, comment, GitLab section
             continue
-        try:  # CODEOWNERS patterns follow .gitignore's rules (GitHub docs)
-            pattern = GitIgnoreSpec.from_lines([words[0]])
-        except ValueError:  # a line GitHub would ignore as invalid
-            continue
-        rules.append((pattern, [word for word in words[1:] if "@" in word]))
+        # CODEOWNERS patterns follow .gitignore's rules (GitHub docs); GitHub ignores a
+        # line whose pattern is invalid.
+        if paths.invalid([words[0]]) is None:
+            rules.append((paths.matcher([words[0]]), [word for word in words[1:] if "@" in word]))
     return rules

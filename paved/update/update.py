@@ -197,7 +197,8 @@ def _render_base(record: Record, dest: Path, trust: bool) -> pristine.Base:
                            f"catalog cannot render it again: {error}") from error
     dest.mkdir()
     golden_path = GoldenPath(name=record.golden_path, description="", layers=record.layers)
-    render_golden_path(old, golden_path, record.answers, dest, trust=trust)
+    render_golden_path(old, golden_path, record.answers, dest, trust=trust,
+                       paved_version=record.paved_version or None)
     base = pristine.rendered_base(dest)
     return pristine.Base(snapshot=_with_record(base.snapshot, record), commit=None,
                          source=base.source)

@@ -36,6 +36,21 @@ def test_a_test_command_needs_trust(tmp_path: Path) -> None:
     assert not sentinel.exists()
 
 
+def test_a_test_workflow_needs_trust_too(tmp_path: Path) -> None:
+    sentinel = tmp_path / SENTINEL
+    workflow = ("on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n"
+                f"      - run: touch '{sentinel}'\n")
+    catalog = hostile_catalog(tmp_path / "catalog", {
+        "paved-catalog.yml": "golden_paths:\n  svc:\n    layers: [core]\n"
+                             "    test_workflow: ci.yml\nlayers:\n  core: {}\n",
+        "layers/core/ci.yml": workflow})
+    result = run_cli(["template", "test", str(catalog)])
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", (
+        f"paved: error: catalog {catalog} declares a test_workflow ('ci.yml') that runs "
+        "through the shell as you: pass --trust if you trust this catalog, or --skip-tests\n"))
+    assert not sentinel.exists()
+
+
 def test_skip_tests_needs_no_trust(tmp_path: Path, validators_pass: None) -> None:
     catalog, sentinel = catalog_with_test_command(tmp_path)
     result = run_cli(["template", "test", str(catalog), "--skip-tests"])

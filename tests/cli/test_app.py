@@ -197,7 +197,7 @@ def test_on_a_terminal_each_question_is_asked_and_a_bad_answer_asked_again(
     child.sendline("Takes payments.")
     child.expect_exact("[owner] [team-svc]: ")
     child.sendline("Team X")
-    child.expect_exact("invalid answer for 'owner': must be a team name")
+    child.expect_exact("invalid answer for 'owner': must be a GitHub team, org/team")
     child.expect_exact("[owner] [team-svc]: ")
     child.sendline("team-x")
     while child.expect([r"\]: ", pexpect.EOF]) == 0:

@@ -291,14 +291,24 @@ def test_update_between_two_tagged_copies_of_the_bundled_templates(tmp_path: Pat
     readme = catalog / "layers/base/README.md.jinja"
     readme.write_text(readme.read_text() + "\nA line added in 0.2.0.\n")
     (catalog / "layers/base/SECURITY.md").write_text("Report issues to the platform team.\n")
+    # A platform default changes: `once: src/*/settings.py` (the team's settings) must not
+    # match the platform's src/<pkg>/platform/settings.py (fnmatch's `*` crossed `/`).
+    platform_settings = (catalog / "layers/python-service/src/{{ package_name }}/platform"
+                         / "settings.py.jinja")
+    platform_settings.write_text(platform_settings.read_text().replace(
+        "default=10_000,", "default=8_000,"))
     commit_all(catalog, "0.2.0", tag="v0.2.0")
     result = update_project(repo)
     assert result.conflicts == ()
     assert {file.path: file.action for file in result.files} == {
         ".paved.yml": "updated", "README.md": "updated", "SECURITY.md": "added",
-        "catalog-info.yaml": "updated"}
+        "catalog-info.yaml": "updated", "src/payments_api/platform/settings.py": "updated"}
     assert runbook.read_text().endswith("## Our own failure mode\n")
     assert (repo / "README.md").read_text().endswith("A line added in 0.2.0.\n")
+    assert "default=8_000," in (repo / "src/payments_api/platform/settings.py").read_text()
+    status = run_cli(["status", str(repo), "--check"])
+    assert (status.exit_code, status.stdout.splitlines()[-2:]) == (
+        0, ["Drift from the pristine render (1 file(s)):", "  modified  docs/runbook.md"])
 
 
 def test_bundled_catalog_of_an_older_paved_release(
