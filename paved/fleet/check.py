@@ -63,9 +63,10 @@ def fleet_check(refs: Sequence[RepoRef], *, jobs: int = 1,
 
 def repo_check(ref: RepoRef) -> RepoCheck:
     try:
-        report = run_check(readable_path(ref), CheckOptions())
-        failing = tuple(result.id for result in report.results
-                        if result.status in (Status.FAIL, Status.ERROR))
+        # One process per repo: the fleet's --jobs already spreads repos over the cores.
+        report = run_check(readable_path(ref), CheckOptions(jobs=1))
+        failing = tuple(dict.fromkeys(result.id for result in report.all_results()
+                                      if result.status in (Status.FAIL, Status.ERROR)))
         return RepoCheck(ref.name, ref.location, score=report.score, failing=failing)
     except PavedError as error:
         return RepoCheck(ref.name, ref.location, error=str(error))
