@@ -535,17 +535,20 @@ def work_tree_files(path: Path, *, ignored: bool = False) -> WorkTreeFiles | Non
         if name in deleted:
             continue
         (links if meta.startswith(("120000", "160000")) else files).append(name)
-    # A nested repository shows as "dir/": its files are its own.
-    files.extend(entry[2:] for entry in others
-                 if entry.startswith("? ") and not entry.endswith("/"))
+    # A nested repository shows as "dir/": its files are its own. git lists an untracked
+    # link as a file: look (untracked files are few).
+    for entry in others:
+        if entry.startswith("? ") and not entry.endswith("/"):
+            (links if os.path.islink(os.path.join(path, entry[2:])) else files).append(entry[2:])
     return WorkTreeFiles(tuple(dict.fromkeys(files)), tuple(links))
 
 
 def grep_files(path: Path, words: Sequence[str], pathspecs: Sequence[str], *,
-               threads: int) -> set[str] | None:
-    """Files at or under `path` (tracked or untracked, not ignored, not binary) that contain
-    any of `words`, case-blind; None when git cannot tell."""
-    args = ["grep", "--untracked", "-l", "-z", "-I", "-i", "-F", f"--threads={max(threads, 1)}"]
+               threads: int, ignored: bool = False) -> set[str] | None:
+    """Files at or under `path` (tracked or untracked, not ignored unless `ignored`, not
+    binary) that contain any of `words`, case-blind; None when git cannot tell."""
+    args = ["grep", "--untracked", "-l", "-z", "-I", "-i", "-F", f"--threads={max(threads, 1)}",
+            *(["--no-exclude-standard"] if ignored else [])]
     for word in words:
         args += ["-e", word]
     found = _lines(path, *args, "--", *pathspecs, codes=(0, 1))

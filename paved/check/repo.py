@@ -89,7 +89,8 @@ class Reading:
         sources = [path for path in self.listing.files if is_python_source(path)]
         jobs = self.options.jobs
         chosen, prefiltered = scan.candidates(self.root, sources, jobs=jobs,
-                                              by_git=self.listing.by_git)
+                                              by_git=self.listing.by_git,
+                                              ignored=not self.config.respect_gitignore)
         found = scan.scan(self.root, chosen, max_bytes=self.config.max_file_bytes, jobs=jobs,
                           prefiltered=prefiltered)
         for item in found.unread:

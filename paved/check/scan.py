@@ -60,14 +60,14 @@ class Scan:
     parsed: int  # candidates read and parsed
 
 
-def candidates(root: Path, paths: Sequence[str], *, jobs: int, by_git: bool) -> tuple[
-        list[str], bool]:
+def candidates(root: Path, paths: Sequence[str], *, jobs: int, by_git: bool,
+               ignored: bool = False) -> tuple[list[str], bool]:
     """The files among `paths` (Python, in walk order) worth parsing, and whether they were
     prefiltered already (else each is searched as it is read)."""
     if by_git and paths:
         from paved import git
 
-        found = git.grep_files(root, pycode.WORDS, ["*.py"], threads=jobs)
+        found = git.grep_files(root, pycode.WORDS, ["*.py"], threads=jobs, ignored=ignored)
         if found is not None:
             return [path for path in paths if path in found or
                     path.rsplit("/", 1)[-1] in pycode.SETTINGS_FILES], True

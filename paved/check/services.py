@@ -7,11 +7,14 @@ none) is one service, checked as a whole. Otherwise each service is checked on
 its own files (those under its folder and not under a deeper service), plus
 what they share: files outside every service (when the root is not one), and
 the repository-level CI and ownership files (`.github/`, `CODEOWNERS`…),
-which GitHub and GitLab read only at the root.
+which GitHub and GitLab read only at the root. A workflow that names service
+folders (a `paths:` filter, a `working-directory:`…) belongs to those services
+only; one that names none is shared by all.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +25,7 @@ REPOSITORY_LEVEL = (".github/", ".gitlab/", ".circleci/")
 REPOSITORY_FILES = frozenset({"CODEOWNERS", ".gitlab-ci.yml", "Jenkinsfile",
                               "azure-pipelines.yml"})
 IMAGE_FILES = ("Dockerfile", "Containerfile")
+WORKFLOWS = ".github/workflows/"
 
 
 @dataclass(frozen=True)
@@ -51,8 +55,11 @@ def find_services(reading: Reading) -> tuple[Service, ...]:
     for path in files:  # in walk order, so each service's files are too
         mine = owner[path]
         if mine is None or _repository_level(path):
-            for own in chosen.values():
-                own.append(path)
+            named = _named_services(reading, path, folders) if path.startswith(WORKFLOWS) \
+                else set()
+            for folder, own in chosen.items():
+                if not named or folder in named:
+                    own.append(path)
         else:
             chosen[mine].append(path)
     return tuple(Service(folder, tuple(own)) for folder, own in chosen.items())
@@ -76,6 +83,15 @@ def _owners(files: Sequence[str], folders: set[str]) -> Mapping[str, str | None]
                 break
             folder = _folder(folder)
     return found
+
+
+def _named_services(reading: Reading, path: str, folders: set[str]) -> set[str]:
+    """The service folders a workflow names (`services/ledger/**`, `working-directory:
+    services/ledger`), matched as whole path segments."""
+    text = reading.text(path) or ""
+    return {folder for folder in folders
+            if folder and re.search(rf"(^|[^\w./-]){re.escape(folder)}(/|[^\w.-]|$)", text,
+                                    re.MULTILINE)}
 
 
 def _repository_level(path: str) -> bool:
