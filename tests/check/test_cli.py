@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from tests.check.fixture_repo import line
+from tests.check.test_monorepo import valid_sarif
 from tests.helpers import run_cli
 
 ROLLBACK = ".github/workflows/rollback.yml"
@@ -49,6 +50,7 @@ def test_sarif_output_locates_findings(repo: Path) -> None:
     (repo / ROLLBACK).write_text(text)
     result = run_cli(["check", str(repo), "--format", "sarif"])
     sarif = json.loads(result.stdout)
+    valid_sarif(sarif)
     assert sarif["version"] == "2.1.0"
     run = sarif["runs"][0]
     assert "rollback/timeout" in [rule["id"] for rule in run["tool"]["driver"]["rules"]]
