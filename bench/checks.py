@@ -36,6 +36,7 @@ def git(cwd: Path, *args: str) -> None:
 def golden(dest: Path, paved: Path, run: Callable[..., None]) -> Path:
     """`paved new service NAME --defaults` (the bundled catalog), once."""
     if not dest.is_dir():
+        dest.parent.mkdir(parents=True, exist_ok=True)
         run(paved, "new", "service", dest.name, "--dest", dest, "--defaults")
     return dest
 

@@ -135,12 +135,17 @@ class Reading:
         try:
             return tuple(yaml.loads_all_with_lines(text, source=path))
         except InputError as error:
-            line, _, problem = str(error).removeprefix(f"{path}:").partition(": ")
-            reason = f"{problem} (line {line.strip()})" if line.strip().isdigit() else str(error)
+            reason = _yaml_reason(str(error), path)
         except Exception as error:  # ruamel raises more than YAMLError on hostile input
             reason = f"unreadable YAML ({type(error).__name__})"
         self.unread[path] = Unread(path, reason, _needs_of_file(path, text))
         return ()
+
+
+def _yaml_reason(message: str, source: str) -> str:
+    """`invalid YAML: … (line 2)` from `paved.yaml`'s `SOURCE:2: invalid YAML: …`."""
+    line, _, problem = message.removeprefix(f"{source}:").partition(": ")
+    return f"{problem} (line {line.strip()})" if line.strip().isdigit() else message
 
 
 def _needs_of_file(path: str, text: str | None = None) -> frozenset[str]:
@@ -257,6 +262,9 @@ class Repo:
         for path in self.files:
             if path.startswith(".github/") or not path.endswith((".yml", ".yaml")):
                 continue
+            text = self.reading.text(path)
+            if text is None or "apiVersion" not in text:
+                continue  # no Kubernetes object can be in there: not worth parsing
             for document in self.reading.yaml_documents(path):
                 if isinstance(document, Mapping) and "kind" in document \
                         and "apiVersion" in document:
@@ -373,7 +381,8 @@ class Repo:
             return read_record(folder)
         except ProjectError as error:
             if (folder / RECORD_FILE).exists():
-                self.reading.unread[self.record_path] = Unread(self.record_path, str(error))
+                self.reading.unread[self.record_path] = Unread(
+                    self.record_path, _yaml_reason(str(error), str(folder / RECORD_FILE)))
             return None
 
     def catalog(self, source: str) -> Catalog:

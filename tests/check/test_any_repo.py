@@ -33,7 +33,7 @@ def test_an_empty_directory(tmp_path: Path) -> None:
 def test_hostile_files_are_skipped_and_noted(tmp_path: Path) -> None:
     build_file_tree(tmp_path, {
         ".paved.yml": "catalog: [\n",
-        "deploy/bad.yaml": "kind: Deployment\n  : : :\n",
+        "deploy/bad.yaml": "apiVersion: apps/v1\nkind: Deployment\n  : : :\n",
         "deploy/list.yaml": "- 1\n- 2\n",
         "deploy/odd.yaml": "apiVersion: apps/v1\nkind: Deployment\nspec: 3\n",
         "deploy/odd2.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: x\n"
@@ -52,10 +52,9 @@ def test_hostile_files_are_skipped_and_noted(tmp_path: Path) -> None:
     assert not report.paved
     skipped = {item.path: item.reason for item in report.skipped}
     assert skipped == {
-        ".paved.yml": "invalid YAML: expected the node content, but found '<stream end>' "
-                      "(line 2)",
+        ".paved.yml": "invalid YAML: did not find expected node content (line 2)",
         "deploy/bad.yaml": "invalid YAML: expected <block end>, but found '<block mapping "
-                           "start>' (line 2)",
+                           "start>' (line 3)",
         "src/binary.py": "binary",
         "src/broken.py": "not valid Python",
         "src/huge.py": f"larger than {MAX_FILE_BYTES} bytes (max-file-bytes)",
