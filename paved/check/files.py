@@ -18,11 +18,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from paved import git
 from paved.check.config import DEFAULT_EXCLUDE, CheckConfig
+
+if TYPE_CHECKING:
+    import pathspec
 
 GITATTRIBUTES = (".gitattributes",)
 GENERATED_ATTRIBUTES = ("linguist-generated", "linguist-vendored")
@@ -88,7 +90,7 @@ def _without_excluded(files: Iterable[str], config: CheckConfig,
                                   if _PLAIN_DIRECTORY.match(pattern)}
     rest = [(pattern, label) for pattern, label in labelled
             if negated or not _PLAIN_DIRECTORY.match(pattern)]
-    spec = pathspec.GitIgnoreSpec.from_lines([pattern for pattern, _ in rest]) if rest else None
+    spec = _spec([pattern for pattern, _ in rest]) if rest else None
     for path in files:
         parts = path.split("/")[:-1]
         folder = next((part for part in parts if part in folders), None) if folders else None
@@ -101,6 +103,12 @@ def _without_excluded(files: Iterable[str], config: CheckConfig,
                 counts.setdefault(rest[found.index][1], []).append(path)
                 continue
         yield path
+
+
+def _spec(lines: list[str]) -> pathspec.GitIgnoreSpec:
+    import pathspec  # only for patterns beyond plain folder names, and plain directories
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def _walk(root: Path, *, respect_gitignore: bool) -> tuple[list[str], list[str]]:
@@ -136,7 +144,7 @@ def _read_gitignore(path: Path) -> pathspec.GitIgnoreSpec:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         lines = []
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    return _spec(lines)
 
 
 def _ignored(path: str, is_dir: bool, specs: dict[str, pathspec.GitIgnoreSpec]) -> bool:

@@ -22,12 +22,10 @@ from __future__ import annotations
 import ast
 import gc
 import io
-import multiprocessing
 import os
 import re
 import tokenize
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
@@ -80,6 +78,10 @@ def scan(root: Path, paths: Sequence[str], *, max_bytes: int, jobs: int,
     batches = [list(paths[start:start + BATCH]) for start in range(0, len(paths), BATCH)]
     args = (repeat(str(root)), batches, repeat(max_bytes), repeat(prefiltered))
     if jobs > 1 and len(paths) >= PARALLEL_FROM:
+        # Imported here: a small repository never pays for them (start-up counts).
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         methods = multiprocessing.get_all_start_methods()
         # fork starts a worker in milliseconds with paved already imported.
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
