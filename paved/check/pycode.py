@@ -163,8 +163,13 @@ def argument(node: ast.expr | None) -> Argument | None:
     return Argument()
 
 
-def extract(tree: ast.Module, path: str) -> ModuleFacts:
-    """The facts of one module, in one pass over its syntax tree (in `ast.walk`'s order)."""
+def extract(tree: ast.Module, path: str, needs: frozenset[str] | None = None) -> ModuleFacts:
+    """The facts of one module, in one pass over its syntax tree (in `ast.walk`'s order).
+
+    `needs` (from `needs_of` on the module's text) skips the work for kinds of fact the
+    text shows it cannot hold: a pattern cannot match where none of its words appear."""
+    wanted = frozenset(NEEDS) if needs is None else needs
+    names = any(need.startswith("mention:") for need in wanted)
     imported: dict[str, str] = {}
     call_nodes: list[ast.Call] = []
     functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
@@ -175,18 +180,25 @@ def extract(tree: ast.Module, path: str) -> ModuleFacts:
     todo: deque[ast.AST] = deque([tree])
     while todo:
         node = todo.popleft()
-        for attribute in node._fields:  # ast.walk's order, without its generators
+        kind = type(node)
+        fields = _CHILDREN.get(kind)
+        if fields is None:
+            fields = _CHILDREN[kind] = tuple(name for name in kind._fields
+                                             if name not in _LEAF_FIELDS)
+        for attribute in fields:  # ast.walk's order, without its generators
             value = getattr(node, attribute, None)
             if isinstance(value, ast.AST):
                 todo.append(value)
             elif isinstance(value, list):
                 todo.extend(item for item in value if isinstance(item, ast.AST))
         if isinstance(node, ast.Name):
-            _mention(mentions, (node.id,), node.lineno)
+            if names:
+                _mention(mentions, (node.id,), node.lineno)
         elif isinstance(node, ast.Attribute):
-            _mention(mentions, (node.attr,), node.lineno)
+            if names:
+                _mention(mentions, (node.attr,), node.lineno)
         elif isinstance(node, ast.Constant):
-            if isinstance(node.value, str) and id(node) not in docstrings:
+            if names and isinstance(node.value, str) and id(node) not in docstrings:
                 _mention(mentions, (node.value,), node.lineno)
         elif isinstance(node, ast.Call):
             call_nodes.append(node)
@@ -194,34 +206,46 @@ def extract(tree: ast.Module, path: str) -> ModuleFacts:
             if isinstance(node.value, ast.Constant):
                 docstrings.add(id(node.value))
         elif isinstance(node, ast.keyword):
-            if node.arg:
+            if names and node.arg:
                 _mention(mentions, (node.arg,), getattr(node, "lineno", 1))
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            _mention(mentions, (node.name,), node.lineno)
+            if names:
+                _mention(mentions, (node.name,), node.lineno)
             functions.append(node)
         elif isinstance(node, ast.ClassDef):
-            _mention(mentions, (node.name,), node.lineno)
+            if names:
+                _mention(mentions, (node.name,), node.lineno)
             classes.append(node)
         elif isinstance(node, ast.Import | ast.ImportFrom):
             _add_aliases(node, imported)
-            _mention(mentions, _import_texts(node), node.lineno)
+            if names:
+                _mention(mentions, _import_texts(node), node.lineno)
     calls, routes = [], []
+    with_calls, with_routes = "calls" in wanted, "routes" in wanted
     for call in call_nodes:
-        qualified = qualified_name(call.func, imported)
-        if qualified and interesting(qualified):
-            calls.append(_call(call, qualified))
-        route = _route(call)
-        if route:
-            routes.append((route, call.lineno))
+        if with_calls:
+            qualified = qualified_name(call.func, imported)
+            if qualified and interesting(qualified):
+                calls.append(_call(call, qualified))
+        if with_routes:
+            route = _route(call)
+            if route:
+                routes.append((route, call.lineno))
     bare = [decorator.lineno for function in functions for decorator in function.decorator_list
             if not isinstance(decorator, ast.Call)
-            and qualified_name(decorator, imported) == "tenacity.retry"]
+            and qualified_name(decorator, imported) == "tenacity.retry"] if with_calls else []
+    settings = _settings(tree, classes, path) \
+        if "settings" in wanted or path.rsplit("/", 1)[-1] in SETTINGS_FILES else []
     return ModuleFacts(path=path, calls=tuple(calls), routes=tuple(routes),
-                       settings=tuple(_settings(tree, classes, path)),
+                       settings=tuple(settings),
                        mentions={name: tuple(lines) for name, lines in mentions.items()},
                        bare_retries=tuple(bare))
 
 
+# Fields holding only childless singletons (Load, Add, Eq…) or no nodes at all: leaving
+# them out of the walk changes no other node's place in ast.walk's order.
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
+_CHILDREN: dict[type[ast.AST], tuple[str, ...]] = {ast.Name: (), ast.Constant: ()}
 _PATTERNS = tuple((name, re.compile(pattern, re.IGNORECASE)) for name, pattern in MENTIONS.items())
 _ANY_PATTERN = re.compile("|".join(f"(?:{pattern})" for pattern in MENTIONS.values()),
                           re.IGNORECASE)

@@ -145,7 +145,7 @@ def _read(root: str, path: str, max_bytes: int,
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         reason = "unreadable or not UTF-8" if _undecodable(raw) else "not valid Python"
         return Unread(path, reason, _needs_of(raw))
-    return pycode.extract(tree, path)
+    return pycode.extract(tree, path, _needs_of(raw))
 
 
 def _holds_anything(facts: pycode.ModuleFacts) -> bool:
