@@ -22,7 +22,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 import paved
-from paved import config, git, yaml
+from paved import config, git, scratch, yaml
 from paved.errors import CatalogError, InputError, UnknownGoldenPath
 from paved.questions import Question, parse_questions
 
@@ -273,7 +273,7 @@ def _materialise(repo: Path, ref: str) -> Path:
     if target.is_dir():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{commit[:12]}-"))
+    staging = Path(tempfile.mkdtemp(dir=scratch.area(), prefix=f"tree-{commit[:12]}-"))
     try:
         git.export_tree(repo, commit, staging)
         try:

@@ -26,6 +26,7 @@ from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 from gitdb.base import IStream
 from gitdb.db import LooseObjectDB
 
+from paved import scratch
 from paved.errors import GitError, ProjectError
 
 FALLBACK_BRANCH = "main"
@@ -122,14 +123,20 @@ def mirror(url: str, dest: Path) -> bool:
         except GitError:
             return False
         return True
-    partial = dest.with_name(dest.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
+    # Cloned in this process's scratch area (the next run removes it if we are killed) and
+    # renamed into place: two processes fetching a new catalog never share a half-made copy.
+    scratch_dir = Path(tempfile.mkdtemp(dir=scratch.area(), prefix="mirror-"))
     try:
         with _translated(f"cloning {url}"):
-            git.Repo.clone_from(url, partial, bare=True, multi_options=["--quiet"])
-        partial.rename(dest)
+            git.Repo.clone_from(url, scratch_dir / "mirror", bare=True,
+                                multi_options=["--quiet"])
+        try:
+            (scratch_dir / "mirror").rename(dest)
+        except OSError:
+            if not dest.is_dir():  # else another paved process put its copy there first
+                raise
     finally:
-        shutil.rmtree(partial, ignore_errors=True)
+        shutil.rmtree(scratch_dir, ignore_errors=True)
     return True
 
 
@@ -350,6 +357,44 @@ class Repository:
         found = self._git("log", "-1", "--format=%cI", "-E", f"--grep={pattern}", rev,
                           action="searching the history").strip()
         return found or None
+
+    def operation_in_progress(self) -> str | None:
+        """The git operation stopped half-way in this work tree, if any: `merge`, `rebase`,
+        `am`, `cherry-pick`, `revert` or `bisect` (as git itself tells them apart)."""
+        git_dir = self.git_dir
+        if (git_dir / "MERGE_HEAD").exists():
+            return "merge"
+        if (git_dir / "rebase-merge").is_dir():
+            return "rebase"
+        if (git_dir / "rebase-apply").is_dir():
+            return "am" if (git_dir / "rebase-apply" / "applying").exists() else "rebase"
+        if (git_dir / "CHERRY_PICK_HEAD").exists():
+            return "cherry-pick"
+        if (git_dir / "REVERT_HEAD").exists():
+            return "revert"
+        todo = git_dir / "sequencer" / "todo"
+        if todo.is_file():
+            first = todo.read_text(encoding="utf-8", errors="replace").split(maxsplit=1)
+            return "revert" if first and first[0] in ("revert", "r") else "cherry-pick"
+        if (git_dir / "BISECT_LOG").exists():
+            return "bisect"
+        return None
+
+    def index_digest(self, index_file: Path) -> str | None:
+        """What an index file holds (paths, modes, blobs, stages; not file stats), as a digest:
+        the same for an index git merely refreshed. None when there is no such file."""
+        if not index_file.exists():
+            return None
+        listing = self._git("ls-files", "--stage", "-z",
+                            env={"GIT_INDEX_FILE": str(index_file)}, action="reading the index")
+        return hashlib.sha256(listing.encode()).hexdigest()
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """True when commit `descendant` has `ancestor` in its history (or is it)."""
+        status = self._repo.git.execute(
+            ["git", "merge-base", "--is-ancestor", ancestor, descendant],
+            with_exceptions=False, with_extended_output=True)[0]
+        return status == 0
 
     def changed_tracked_files(self) -> list[str]:
         """Tracked files with uncommitted changes (staged or not), unmerged ones included."""

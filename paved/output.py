@@ -106,7 +106,8 @@ class Progress:
 
 
 def write_file(path: PurePath, text: str) -> None:
-    """A report file, written whole or not at all (temporary file, then rename)."""
+    """A report file, written whole or not at all (temporary file, then rename), with the
+    permissions the umask gives a new file (issue 16, item 10)."""
     import os
     import tempfile
 
@@ -114,6 +115,15 @@ def write_file(path: PurePath, text: str) -> None:
     handle, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(target)),
                                          prefix=".paved-")
     try:
+        # mkstemp makes it private (0600); a report is meant to be read and published, so
+        # it gets what the umask allows, or keeps the mode of the file it replaces.
+        try:
+            mode = os.stat(target).st_mode & 0o7777
+        except FileNotFoundError:
+            current = os.umask(0)
+            os.umask(current)
+            mode = 0o666 & ~current
+        os.fchmod(handle, mode)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
         os.replace(temporary, target)

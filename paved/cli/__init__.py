@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 import paved
-from paved import config, output
+from paved import config, output, scratch
 from paved.errors import ExitCode, PavedError
 
 
@@ -123,6 +123,9 @@ def _terminate(signum: int, frame: object) -> NoReturn:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
+    # Temporary files (ours, copier's) go to a scratch area the next run sweeps if this
+    # one is killed, not to /tmp where nobody would (issue 21, item 18).
+    scratch.use_for_temporary_files()
     try:
         app()
     finally:

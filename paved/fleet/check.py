@@ -10,9 +10,8 @@ from paved.check import run_check
 from paved.check.options import CheckOptions
 from paved.check.rule import Status
 from paved.errors import ExitCode, PavedError
-from paved.fleet import runner
+from paved.fleet import runner, workspace
 from paved.fleet.sources import RepoRef
-from paved.fleet.status import readable_path
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,8 @@ def fleet_check(refs: Sequence[RepoRef], *, jobs: int = 1,
 def repo_check(ref: RepoRef) -> RepoCheck:
     try:
         # One process per repo: the fleet's --jobs already spreads repos over the cores.
-        report = run_check(readable_path(ref), CheckOptions(jobs=1))
+        with workspace.readable(ref) as path:
+            report = run_check(path, CheckOptions(jobs=1))
         failing = tuple(dict.fromkeys(result.id for result in report.all_results()
                                       if result.status in (Status.FAIL, Status.ERROR)))
         return RepoCheck(ref.name, ref.location, score=report.score, failing=failing)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
@@ -71,25 +70,21 @@ def fleet_status(refs: Sequence[RepoRef], *, jobs: int = 1,
 def repo_status(ref: RepoRef) -> RepoStatus:
     """One repo's row; its problems become the row's `error`."""
     try:
-        path = readable_path(ref)
-        status = project_status(path)
-        catalog = open_catalog(status.catalog)
-        return RepoStatus(
-            name=ref.name, location=ref.location, golden_path=status.golden_path,
-            applied_version=status.applied_version, latest_version=status.latest_version,
-            behind_by=versions_behind(catalog, status.applied_version),
-            drifted=len(status.drift),
-            managed_drift=sum(1 for file in status.drift if file.managed),
-            last_update=git.Repository(path).last_date_mentioning(UPDATE_COMMITS))
+        with workspace.readable(ref) as path:
+            status = project_status(path)
+            catalog = open_catalog(status.catalog)
+            return RepoStatus(
+                name=ref.name, location=ref.location, golden_path=status.golden_path,
+                applied_version=status.applied_version, latest_version=status.latest_version,
+                behind_by=versions_behind(catalog, status.applied_version),
+                drifted=len(status.drift),
+                managed_drift=sum(1 for file in status.drift if file.managed),
+                last_update=git.Repository(path).last_date_mentioning(UPDATE_COMMITS))
     except PavedError as error:
         return RepoStatus(name=ref.name, location=ref.location, error=str(error))
     except Exception as error:  # one odd repo must not stop the report
         return RepoStatus(name=ref.name, location=ref.location,
                           error=f"internal error: {type(error).__name__}: {error}")
-
-
-def readable_path(ref: RepoRef) -> Path:
-    return workspace.readable_in_place(ref) or workspace.prepare(ref).path
 
 
 def _sort_key(version: str) -> tuple[int, Version | str]:

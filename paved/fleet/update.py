@@ -110,7 +110,11 @@ def update_repo(ref: RepoRef, options: UpdateOptions) -> RepoUpdate:
 
 
 def _update(ref: RepoRef, options: UpdateOptions) -> RepoUpdate:
-    clone = workspace.prepare(ref)
+    with workspace.checked_out(ref) as clone:  # another run sharing the cache waits here
+        return _update_clone(ref, clone, options)
+
+
+def _update_clone(ref: RepoRef, clone: workspace.Clone, options: UpdateOptions) -> RepoUpdate:
     if not (clone.path / RECORD_FILE).is_file():
         return RepoUpdate(ref.name, ref.location, Outcome.SKIPPED,
                           f"not a paved repo: no {RECORD_FILE} on {clone.branch}")

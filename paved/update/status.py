@@ -13,7 +13,7 @@ from pathlib import Path
 
 from paved.catalog import GoldenPath, is_older, open_catalog
 from paved.create import render_golden_path
-from paved.errors import CatalogError, ExitCode
+from paved.errors import CatalogError, ExitCode, ProjectError
 from paved.git import Repository, blob_sha
 from paved.project import RECORD_FILE, Record, read_record
 from paved.update import journal, merge, pristine
@@ -49,9 +49,14 @@ class StatusResult:
 
 
 def project_status(path: Path, *, check: bool = False) -> StatusResult:
-    """The status of the project at `path`; rolls back an interrupted update first."""
+    """The status of the project at `path`. Read-only, even after an interrupted update."""
     repo = Repository(path)
-    journal.recover(repo)
+    if journal.interrupted(repo):
+        if journal.at_work(repo):
+            raise ProjectError(f"a paved update is changing {repo.root} right now; run paved "
+                               "status when it has finished")
+        raise ProjectError(f"an interrupted paved update left {repo.root} half-changed; run "
+                           "paved update to roll it back (paved status never writes)")
     record = read_record(repo.root)
     catalog = open_catalog(record.catalog)
     managed = tuple(glob for name in record.layers if name in catalog.layers

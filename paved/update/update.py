@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from packaging.version import InvalidVersion, Version
+
 import paved
 from paved import config
 from paved.catalog import Catalog, GoldenPath, changelog_between, open_catalog
@@ -23,7 +25,7 @@ from paved.errors import CatalogError, ExitCode, InputError, ProjectError
 from paved.git import Repository, blob_sha
 from paved.project import RECORD_FILE, Record, read_record
 from paved.questions import resolve_answers
-from paved.update import journal, merge, pristine
+from paved.update import journal, merge, pristine, worktree
 from paved.update.merge import Action
 
 _SHOWN = 5  # paths named in a refusal
@@ -58,23 +60,26 @@ class UpdateResult:
 
 def update_project(path: Path, *, to: str | None = None, data: Mapping[str, Any] | None = None,
                    dry_run: bool = False, branch: str | None = None,
-                   trust: bool = False) -> UpdateResult:
+                   trust: bool = False, allow_downgrade: bool = False) -> UpdateResult:
     """Bring the project at `path` to catalog version `to` (default: the latest)."""
     repo = Repository(path)
     if dry_run:
-        if (journal.work_dir(repo) / journal.JOURNAL).exists():
+        if journal.interrupted(repo):
             raise ProjectError("an interrupted paved update must be rolled back first; "
-                               "run paved update or paved status without --dry-run")
-        return _update(repo, to=to, data=data or {}, dry_run=True, branch=None, trust=trust)
+                               "run paved update without --dry-run")
+        return _update(repo, to=to, data=data or {}, dry_run=True, branch=None, trust=trust,
+                       allow_downgrade=allow_downgrade)
     with journal.locked(repo):
-        return _update(repo, to=to, data=data or {}, dry_run=False, branch=branch, trust=trust)
+        return _update(repo, to=to, data=data or {}, dry_run=False, branch=branch, trust=trust,
+                       allow_downgrade=allow_downgrade)
 
 
 def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_run: bool,
-            branch: str | None, trust: bool) -> UpdateResult:
+            branch: str | None, trust: bool, allow_downgrade: bool) -> UpdateResult:
     head = _check_ready(repo, branch)
     record = read_record(repo.root)
     catalog = open_catalog(record.catalog, version=to)
+    _check_direction(record, catalog.version, to, allow_downgrade)
     golden_path = _target_golden_path(catalog, record)
     answers = _answers(catalog, golden_path, record, data)
     new_record = Record(catalog=record.catalog, version=catalog.version,
@@ -103,7 +108,8 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
                          overwrite=(RECORD_FILE,), with_diffs=dry_run)
     if dry_run:
         return result.report(changes, base.source)
-    _check_untracked(repo, changes)
+    written = {change.path: change.new for change in changes if change.action in merge.WRITES}
+    worktree.check(repo, written, {path: ours.entries.get(path) for path in written})
     journal.checkpoint()
     commit = _apply(repo, head, base, ours, theirs, changes, branch,
                     message=result.message(), pristine_message=pristine.message(new_record))
@@ -114,9 +120,11 @@ def _check_ready(repo: Repository, branch: str | None) -> str:
     head = repo.resolve("HEAD")
     if head is None:
         raise ProjectError(f"{repo.root} has no commits yet")
-    if (repo.git_dir / "MERGE_HEAD").exists():
-        raise ProjectError("a merge is in progress (an earlier paved update left conflicts?); "
-                           "commit it or run git merge --abort first")
+    operation = repo.operation_in_progress()
+    if operation is not None:
+        raise ProjectError(_IN_PROGRESS.get(operation, f"a git {operation} is in progress; "
+                                            f"finish it (git {operation} --continue) or run "
+                                            f"git {operation} --abort first"))
     changed = repo.changed_tracked_files()
     if changed:
         shown = ", ".join(changed[:_SHOWN]) + (" …" if len(changed) > _SHOWN else "")
@@ -127,6 +135,28 @@ def _check_ready(repo: Repository, branch: str | None) -> str:
     if branch is not None and not repo.is_valid_branch_name(branch):
         raise InputError(f"{branch!r} is not a valid branch name")
     return head
+
+
+_IN_PROGRESS = {
+    "merge": "a merge is in progress (an earlier paved update left conflicts?); commit it or "
+             "run git merge --abort first",
+    "bisect": "a git bisect is in progress; end it with git bisect reset first",
+}
+
+
+def _check_direction(record: Record, target: str, to: str | None,
+                     allow_downgrade: bool) -> None:
+    """Never to an older version unless asked twice: `--to` it, and `--allow-downgrade`."""
+    if to is not None and allow_downgrade:
+        return
+    try:
+        older = Version(target) < Version(record.version)
+    except InvalidVersion:
+        return  # untagged catalogs (0.0.0+local…) have no order to go by
+    if older:
+        raise ProjectError(f"catalog {record.catalog} v{target} is older than this repo's "
+                           f"v{record.version}; paved update never goes back unless asked: "
+                           f"--to {target} --allow-downgrade")
 
 
 def _answers(catalog: Catalog, golden_path: GoldenPath, record: Record,
@@ -176,20 +206,6 @@ def _with_record(snapshot: merge.Snapshot, record: Record) -> merge.Snapshot:
     sha = blob_sha(data)
     return merge.Snapshot(entries={**snapshot.entries, RECORD_FILE: ("100644", sha)},
                           blobs={**snapshot.blobs, sha: data})
-
-
-def _check_untracked(repo: Repository, changes: tuple[merge.FileChange, ...]) -> None:
-    blocked = [change.path for change in changes
-               if change.action in (Action.ADDED, Action.RENAMED)
-               and _occupied(repo.root / change.path)]
-    if blocked:
-        shown = ", ".join(blocked[:_SHOWN]) + (" …" if len(blocked) > _SHOWN else "")
-        raise ProjectError(f"untracked files are in the way of files the update adds "
-                           f"({shown}); move them away first")
-
-
-def _occupied(path: Path) -> bool:
-    return path.is_symlink() or path.exists()
 
 
 def _apply(repo: Repository, head: str, base: pristine.Base, ours: merge.Snapshot,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from paved.fleet import report
@@ -86,3 +87,17 @@ def test_fleet_check_aggregates_scores_and_rules(fleet: Fleet) -> None:
                                                                     reverse=True)
     text = run_cli(["fleet", "check", "--from", str(fleet.list_file)]).stdout
     assert text.splitlines()[-1].startswith("6 repos, average score ")
+
+
+def test_the_report_is_readable_by_others_as_the_umask_allows(fleet: Fleet,
+                                                               tmp_path: Path) -> None:
+    page = tmp_path / "fleet.html"
+    previous = os.umask(0o022)
+    try:
+        run_cli(["fleet", "status", "--from", str(fleet.list_file), "--report", str(page)])
+    finally:
+        os.umask(previous)
+    assert page.stat().st_mode & 0o777 == 0o644
+    page.chmod(0o664)  # a report published from a group-writable place keeps its mode
+    run_cli(["fleet", "status", "--from", str(fleet.list_file), "--report", str(page)])
+    assert page.stat().st_mode & 0o777 == 0o664

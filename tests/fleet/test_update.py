@@ -3,13 +3,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from paved.fleet import workspace
 from paved.fleet.sources import RepoRef
 from tests.fleet.conftest import Fleet
-from tests.helpers import git, run_cli
+from tests.helpers import git, release, run_cli, start_paved, wait_until_reached
 
 BRANCH = "paved/update-3.0.0"
 
@@ -138,3 +139,24 @@ def test_unknown_publisher_is_refused_before_any_work(fleet: Fleet) -> None:
     assert result.exit_code == 1
     assert result.stderr == "paved: error: no publisher 'gitlab'; choose one of branch, github\n"
     assert not workspace.root().exists()
+
+
+def test_two_runs_sharing_a_cache_take_turns_on_a_workspace(fleet: Fleet, tmp_path: Path) -> None:
+    args = ["fleet", "update", "--from", str(fleet.list_file), "--repos", "alpha", "--push"]
+    first_faults, second_faults = tmp_path / "first", tmp_path / "second"
+    first = start_paved(args, first_faults, pause=["workspace"])
+    wait_until_reached(first_faults, "workspace", first)  # holds alpha's workspace
+    second = start_paved(args, second_faults)
+    held = workspace.location_of(RepoRef("alpha", str(fleet.remote("alpha")))).name
+    wait_until_reached(second_faults, f"{held}.lock-wait", second)  # found it held: waits
+    assert first.poll() is None and second.poll() is None
+    release(first_faults, "workspace")
+    first_out, first_err = first.communicate(timeout=120)
+    second_out, second_err = second.communicate(timeout=120)
+    assert (first.returncode, first_out.splitlines()[-1]) == (0, "1 repos: 1 updated."), \
+        first_err
+    assert (second.returncode, second_out.splitlines()[-2:]) == (0, [
+        f"  alpha: branch {BRANCH} is already on the remote", "1 repos: 1 already proposed."]), \
+        second_err
+    assert git(fleet.remote("alpha"), "log", "-1", "--format=%s", BRANCH).startswith(
+        "Update svc from paved catalog v1.0.0 to v3.0.0")

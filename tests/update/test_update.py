@@ -11,6 +11,8 @@ import pytest
 import paved
 from paved import catalog as catalog_module
 from paved.create import create_service
+from paved.git import Repository
+from paved.update import journal
 from paved.update.update import update_project
 from tests.helpers import (
     ROOT,
@@ -216,20 +218,36 @@ def test_killed_at_any_point_the_repo_is_left_as_it_was(
         git(project, "checkout", "--quiet", "HEAD~1", "--", "notes.txt")
         commit_all(project, "undo notes edit")
     before = snapshot(project)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    private_tmp = project.parent / "tmp"
+    private_tmp.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(private_tmp)}
     step = 0
     while True:
         step += 1
         env["PAVED_TEST_KILL_AT"] = str(step)
         done = subprocess.run([sys.executable, "-m", "paved", "update", str(project), *options],
                               env=env, capture_output=True, text=True, check=False)
+        assert list(private_tmp.iterdir()) == []  # scratch lives in paved's cache
         if done.returncode != -9:
             break
-        assert run_cli(["status", str(project)]).exit_code == 0  # rolls back the journal
+        killed = snapshot(project)
+        status = run_cli(["status", str(project)])
+        if (project / ".git/paved/journal.json").exists():
+            assert (status.exit_code, status.stderr) == (1, (
+                f"paved: error: an interrupted paved update left {project} half-changed; run "
+                "paved update to roll it back (paved status never writes)\n"))
+        else:
+            assert status.exit_code == 0, status.stderr
+        assert snapshot(project) == killed, f"paved status wrote, killed at step {step}"
+        with journal.locked(Repository(project)):  # what paved update does first
+            pass
         assert snapshot(project) == before, f"killed at step {step}"
         assert not (project / ".git" / "paved").exists()
     assert done.returncode == (3 if conflicts else 0), done.stderr
     assert step > 15  # every file write, the index, the refs and HEAD were a kill point
+    # The last run swept what the killed ones left in the cache, and removed its own.
+    scratch_root = Path(os.environ["PAVED_CACHE_DIR"]) / "scratch"
+    assert {name.split("-")[1] for name in os.listdir(scratch_root)} <= {str(os.getpid())}
     if not conflicts:
         assert git(project, "status", "--porcelain") == ""
         assert git(project, "log", "-1", "--format=%s").startswith("Update svc")
@@ -315,21 +333,16 @@ def test_catalog_code_runs_only_when_trusted(tmp_path: Path, catalog: Path) -> N
         del os.environ["PAVED_CONFIG"]
 
 
-def test_one_update_at_a_time(project: Path) -> None:
+def test_a_lock_its_holder_let_go_of_is_stale(project: Path) -> None:
     other = subprocess.Popen(["sleep", "30"])
     try:
         lock = project / ".git" / "paved" / "lock"
         lock.parent.mkdir()
-        lock.write_text(str(other.pid))
-        refused = run_cli(["update", str(project)])
-        assert refused.stderr == (f"paved: error: another paved update (process {other.pid}) "
-                                  "is working on this repo; wait for it to finish\n")
-        assert run_cli(["status", str(project)]).exit_code == 0
-        assert lock.read_text() == str(other.pid)  # status left the running update alone
+        lock.write_text(str(other.pid))  # a live process, but not one that holds the lock
+        assert run_cli(["update", str(project)]).exit_code == 3
     finally:
         other.kill()
         other.wait()
-    assert run_cli(["update", str(project)]).exit_code == 3  # a dead holder is stale
     assert not (project / ".git" / "paved").exists()
 
 
