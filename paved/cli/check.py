@@ -30,6 +30,13 @@ class FailOn(enum.Enum):
     NEVER = "never"
 
 
+def _cores() -> int:
+    """The cores this process may run on (a container may allow fewer than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def register(app: typer.Typer) -> None:
     app.command("check")(check)
 
@@ -80,7 +87,7 @@ def check(
     from paved.check.rule import Severity
 
     report = run_check(path, CheckOptions(catalog=catalog, max_minor_behind=max_minor_behind,
-                                          trust=trust, jobs=jobs or os.cpu_count() or 1))
+                                          trust=trust, jobs=jobs or _cores()))
     chosen = Format.JSON if json else output_format
     if chosen is Format.JSON:
         output.emit_json(report)
