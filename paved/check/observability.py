@@ -46,6 +46,19 @@ def _web_app(repo: Repo) -> Evidence | None:
     return None
 
 
+def _where(repo: Repo, name: str | None = None) -> Evidence | None:
+    """Where to point a failure: the first mention of `name`, else the web application.
+    Only a location: what could not be read does not make the verdict uncertain."""
+    for module in repo.python_facts():
+        lines = module.mentions.get(name, ()) if name else ()
+        calls = [call for call in module.calls if call.name in WEB_APPS] if not name else []
+        if lines or calls:
+            line = lines[0] if lines else calls[0].line
+            message = "found" if lines else f"{calls[0].name}() application"
+            return Evidence(module.path, line, message)
+    return None
+
+
 def check_tracing(repo: Repo) -> Outcome:
     if not repo.python_files:
         return not_applicable("no Python code to look at")
@@ -56,7 +69,7 @@ def check_tracing(repo: Repo) -> Outcome:
         line = repo.line_of_text(path, r"opentelemetry-instrument")
         if line:
             return found("OpenTelemetry auto-instrumentation", Evidence(path, line, "found"))
-    app = _web_app(repo)
+    app = _where(repo)
     where = app or Evidence(repo.python_files[0], 1, "no tracer provider")
     return missing("no tracing: no OpenTelemetry tracer provider or instrumentation",
                    Evidence(where.path, where.line, "requests here are not traced"))
@@ -69,7 +82,7 @@ def check_logs(repo: Repo) -> Outcome:
     trace_ids = _first(repo, TRACE_ID_CODE)
     if json_logs and trace_ids:
         return found("JSON logs carrying trace ids", json_logs, trace_ids)
-    where = json_logs or _first(repo, LOGGING_CODE) or Evidence(repo.python_files[0], 1, "")
+    where = json_logs or _where(repo, LOGGING_CODE) or Evidence(repo.python_files[0], 1, "")
     absent = "trace ids in log lines" if json_logs else "structured (JSON) logs"
     return missing(f"no {absent}", Evidence(where.path, where.line, f"missing {absent}"))
 
