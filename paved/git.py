@@ -350,6 +350,25 @@ class Repository:
                 found.append((sha, message))
         return found
 
+    def commits_between(self, tip: str, exclude: str) -> list[tuple[str, str]]:
+        """(sha, message) of each commit reachable from `tip` but not from `exclude`."""
+        listing = self._git("log", "-z", "--format=%H%n%B", tip, "--not", exclude,
+                            action="listing commits")
+        found = []
+        for record in listing.split("\0"):
+            sha, _, message = record.strip("\n").partition("\n")
+            if sha:
+                found.append((sha, message))
+        return found
+
+    def read_file(self, rev: str, path: str) -> bytes | None:
+        """The bytes of `path` in commit `rev`, or None when it has no such file."""
+        try:
+            blob = self._repo.commit(rev).tree / path
+        except (KeyError, ValueError, GitCommandError, gitdb.exc.BadName):
+            return None
+        return self.read_blob(blob.hexsha) if blob.type == "blob" else None
+
     def last_date_mentioning(self, pattern: str, rev: str = "HEAD") -> str | None:
         """The committer date (ISO 8601) of the newest commit whose message matches."""
         if self.resolve(rev) is None:

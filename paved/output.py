@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePath
@@ -74,41 +75,90 @@ def emit_document(document: Mapping[str, Any]) -> None:
     print(json.dumps(document, indent=2))
 
 
-class Progress:
-    """One status line per finished item on stderr; on a terminal, also a bar below them.
+# The lock under which the live bar on screen writes (rich's refresh thread). It is
+# held across fork(), so a worker process never starts with stderr's buffer locked
+# mid-write by that thread (fleet runs fork their workers while the bar is live).
+_on_screen: list[Any] = []
 
-    The bar is redrawn in place (carriage return) under the lines already printed,
-    so a log captured from a pipe holds only the lines.
+
+def _hold_screen() -> None:
+    for lock in _on_screen:
+        lock.acquire()
+
+
+def _release_screen() -> None:
+    for lock in _on_screen:
+        lock.release()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_hold_screen, after_in_parent=_release_screen,
+                        after_in_child=_release_screen)
+
+
+class Progress:
+    """Progress of a run over named items, on stderr.
+
+    Not on a terminal: one line per finished item, so a captured log holds only
+    those. On a terminal (rich): the same lines printed above a live bar that
+    shows, from the first second, the count, the elapsed time and the items in
+    flight (the first `jobs` unfinished ones, the order workers take them in).
+    Use it as a context manager, so the bar is gone whatever happens.
     """
 
-    def __init__(self, total: int, label: str) -> None:
-        self.total, self.label, self.done = total, label, 0
-        self.live = sys.stderr.isatty()
+    def __init__(self, names: Sequence[str], label: str, jobs: int = 1) -> None:
+        self.names, self.label, self.jobs = list(names), label, max(1, jobs)
+        self.total, self.done = len(self.names), 0
+        self.finished: set[str] = set()
+        self._bar: Any = None
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+            from rich.progress import Progress as Bar
 
-    def advance(self, line: str) -> None:
+            self._bar = Bar(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                            MofNCompleteColumn(), TimeElapsedColumn(),
+                            TextColumn("[dim]{task.fields[flight]}"),
+                            console=Console(stderr=True), transient=True)
+            self._task = self._bar.add_task(label, total=self.total, flight=self.in_flight())
+
+    def __enter__(self) -> Progress:
+        if self._bar is not None:
+            self._bar.start()
+            _on_screen.append(self._bar.live._lock)
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        if self._bar is not None:
+            _on_screen.remove(self._bar.live._lock)
+            self._bar.stop()
+
+    def in_flight(self) -> str:
+        running = [name for name in self.names if name not in self.finished][:self.jobs]
+        return ", ".join(running)
+
+    def advance(self, line: str, name: str | None = None) -> None:
         self.done += 1
+        if name is not None:
+            self.finished.add(name)
         width = len(str(self.total))
         text = f"[{self.done:>{width}}/{self.total}] {line}"
-        if self.live:
-            sys.stderr.write("\r\033[K" + text + "\n" + self._bar())
-            sys.stderr.flush()
-        else:
+        if self._bar is None:
             print(text, file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.live:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
-
-    def _bar(self, width: int = 30) -> str:
-        filled = width * self.done // max(self.total, 1)
-        return f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}"
+            return
+        self._bar.console.print(text, markup=False, highlight=False)
+        self._bar.update(self._task, advance=1, flight=self.in_flight())
 
 
 def write_file(path: PurePath, text: str) -> None:
     """A report file, written whole or not at all (temporary file, then rename), with the
     permissions the umask gives a new file (issue 16, item 10)."""
-    import os
     import tempfile
 
     target = os.fspath(path)

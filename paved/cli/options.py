@@ -53,7 +53,12 @@ CheckJobs = Annotated[
 FleetFrom = Annotated[
     str, typer.Option("--from", metavar="FILE|DIR", show_default=False,
                       help="The fleet: a file listing repo paths or git URLs (one a line), "
-                           "or a directory scanned for generated repos.")]
+                           "a directory scanned for generated repos, github:ORG or "
+                           "gitlab:GROUP.")]
+FleetTopic = Annotated[
+    str | None, typer.Option("--topic", metavar="TOPIC",
+                             help="With --from github:ORG or gitlab:GROUP: the repos with this "
+                                  "topic. Default: the repos with a .paved.yml.")]
 FleetRepos = Annotated[
     str | None, typer.Option("--repos", metavar="NAME,...",
                              help="Only these repos (names as the summary shows them).")]

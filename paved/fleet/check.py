@@ -20,6 +20,7 @@ class RepoCheck:
     location: str
     score: int | None = None  # 0-100
     failing: tuple[str, ...] = ()  # ids of the rules that failed
+    areas: dict[str, int | None] | None = None  # score (0-100) per check area
     error: str | None = None
 
 
@@ -36,16 +37,20 @@ class FleetCheck:
     average_score: int | None
     unreadable: int
     seconds: float
+    interrupted: bool = False  # Ctrl-C: `repos` are those checked before it
 
     @property
     def exit_code(self) -> ExitCode:
+        if self.interrupted:
+            return ExitCode.INTERRUPTED
         return ExitCode.ATTENTION if self.unreadable else ExitCode.OK
 
 
 def fleet_check(refs: Sequence[RepoRef], *, jobs: int = 1,
                 done: Callable[[RepoCheck], None] = lambda repo: None) -> FleetCheck:
     start = time.monotonic()
-    repos = tuple(runner.run_each(repo_check, refs, jobs=jobs, done=done))
+    run = runner.run_each(repo_check, refs, jobs=jobs, done=done)
+    repos = run.results
     counts: dict[str, int] = {}
     for repo in repos:
         for rule in repo.failing:
@@ -57,7 +62,7 @@ def fleet_check(refs: Sequence[RepoRef], *, jobs: int = 1,
                             in sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
         average_score=round(sum(scores) / len(scores)) if scores else None,
         unreadable=sum(1 for repo in repos if repo.error),
-        seconds=round(time.monotonic() - start, 3))
+        seconds=round(time.monotonic() - start, 3), interrupted=run.interrupted)
 
 
 def repo_check(ref: RepoRef) -> RepoCheck:
@@ -67,7 +72,8 @@ def repo_check(ref: RepoRef) -> RepoCheck:
             report = run_check(path, CheckOptions(jobs=1))
         failing = tuple(dict.fromkeys(result.id for result in report.all_results()
                                       if result.status in (Status.FAIL, Status.ERROR)))
-        return RepoCheck(ref.name, ref.location, score=report.score, failing=failing)
+        return RepoCheck(ref.name, ref.location, score=report.score, failing=failing,
+                         areas={area.area: area.score for area in report.areas})
     except PavedError as error:
         return RepoCheck(ref.name, ref.location, error=str(error))
     except Exception as error:  # one odd repo must not stop the report
