@@ -1,4 +1,5 @@
-"""The one module that touches git (through gitpython).
+"""The one module that touches git (through gitpython; plain `git` processes where
+`paved check` reads a large work tree and every millisecond counts).
 
 Errors from git are translated here into `GitError`, keeping git's own stderr.
 """
@@ -7,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import shutil
+import subprocess
 import tarfile
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -629,3 +633,79 @@ def tracked_files(repo: Path) -> set[str]:
     with _translated(f"listing files of {repo}"):
         text = git.Repo(repo).git.ls_tree("-r", "--name-only", "-z", "HEAD")
     return {name for name in text.split("\0") if name}
+
+
+# -- reading a work tree quickly (paved check) ------------------------------------------------
+
+@dataclass(frozen=True)
+class WorkTreeFiles:
+    """The files git sees at or under a directory, relative to it."""
+    files: tuple[str, ...]  # tracked (present) and untracked-not-ignored regular files
+    links: tuple[str, ...]  # tracked symbolic links and submodules: never followed
+
+
+def work_tree_files(path: Path, *, ignored: bool = False) -> WorkTreeFiles | None:
+    """The files at or under `path` as `git ls-files` lists them: tracked ones still in the
+    work tree and untracked ones, without those git ignores (with them when `ignored`).
+    None when `path` is not in a git work tree or git cannot read it (then the caller
+    walks the directory itself)."""
+    tracked = _lines(path, "ls-files", "-z", "--stage", "--cached")
+    others = _lines(path, "ls-files", "-z", "-t", "--others", "--deleted",
+                    *([] if ignored else ["--exclude-standard"]))
+    if tracked is None or others is None:
+        return None
+    deleted = {entry[2:] for entry in others if entry.startswith("R ")}
+    files: list[str] = []
+    links: list[str] = []
+    for entry in tracked:
+        meta, _, name = entry.partition("\t")
+        if name in deleted:
+            continue
+        (links if meta.startswith(("120000", "160000")) else files).append(name)
+    # A nested repository shows as "dir/": its files are its own. git lists an untracked
+    # link as a file: look (untracked files are few).
+    for entry in others:
+        if entry.startswith("? ") and not entry.endswith("/"):
+            (links if os.path.islink(os.path.join(path, entry[2:])) else files).append(entry[2:])
+    return WorkTreeFiles(tuple(dict.fromkeys(files)), tuple(links))
+
+
+def grep_files(path: Path, words: Sequence[str], pathspecs: Sequence[str], *,
+               threads: int, ignored: bool = False) -> set[str] | None:
+    """Files at or under `path` (tracked or untracked, not ignored unless `ignored`, not
+    binary) that contain any of `words`, case-blind; None when git cannot tell."""
+    args = ["grep", "--untracked", "-l", "-z", "-I", "-i", "-F", f"--threads={max(threads, 1)}",
+            *(["--no-exclude-standard"] if ignored else [])]
+    for word in words:
+        args += ["-e", word]
+    found = _lines(path, *args, "--", *pathspecs, codes=(0, 1))
+    return None if found is None else set(found)
+
+
+def attributes(path: Path, paths: Sequence[str], names: Sequence[str]) -> dict[str, set[str]]:
+    """For each of `paths` (relative to `path`), which of the attributes `names` are set
+    (`.gitattributes`: `linguist-generated`, …). Empty when git cannot tell."""
+    stdin = "".join(f"{name}\0" for name in paths)
+    out = _lines(path, "check-attr", "-z", "--stdin", *names, stdin=stdin)
+    found: dict[str, set[str]] = {}
+    if out is None:
+        return found
+    for index in range(0, len(out) - 2, 3):
+        name, attribute, value = out[index:index + 3]
+        if value not in ("unset", "unspecified", "false"):
+            found.setdefault(name, set()).add(attribute)
+    return found
+
+
+def _lines(path: Path, *args: str, stdin: str | None = None,
+           codes: tuple[int, ...] = (0,)) -> list[str] | None:
+    """git's NUL-separated output (decoded as the file system does), None on failure."""
+    try:
+        done = subprocess.run(["git", "--no-optional-locks", "-c", "core.quotePath=false",
+                               *args], cwd=path, input=os.fsencode(stdin) if stdin else None,
+                              capture_output=True, check=False)
+    except OSError:
+        return None
+    if done.returncode not in codes:
+        return None
+    return [os.fsdecode(item) for item in done.stdout.split(b"\0") if item]

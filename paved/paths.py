@@ -61,3 +61,22 @@ def _compiled(patterns: tuple[str, ...]) -> PathSpec[Any]:
     from pathspec import PathSpec  # on use: `paved --help` does not pay for it
 
     return PathSpec.from_lines(STYLE, patterns)
+
+
+#: For a path: (True when the patterns include it, False when a `!` pattern takes it back,
+#: None when none speaks), and the index of the pattern that decided.
+Decision = tuple[bool | None, int | None]
+
+
+def decider(lines: Iterable[str]) -> Callable[[str], Decision]:
+    """The lines of one `.gitignore` file (or a list of excludes read as one) as git
+    reads them: the last matching pattern decides; a path ending in `/` is a folder."""
+    from pathspec import GitIgnoreSpec
+
+    spec = GitIgnoreSpec.from_lines(list(lines))
+
+    def decide(path: str) -> Decision:
+        found = spec.check_file(path)
+        return found.include, found.index
+
+    return decide

@@ -35,9 +35,11 @@ class Record:
     layers: tuple[str, ...]
     answers: Mapping[str, Any] = field(default_factory=dict)
     paved_version: str = ""
+    # The team's `paved check` settings (docs/check.md): kept by `paved update`.
+    check: Mapping[str, Any] = field(default_factory=dict)
 
     def to_yaml(self) -> str:
-        data = {
+        data: dict[str, Any] = {
             "catalog": self.catalog,
             "version": self.version,
             "golden_path": self.golden_path,
@@ -45,6 +47,8 @@ class Record:
             "answers": dict(self.answers),
             "paved_version": self.paved_version,
         }
+        if self.check:
+            data["check"] = dict(self.check)
         return _HEADER + yaml.dumps(data)
 
 
@@ -78,7 +82,10 @@ def parse_record(document: Any, path: Path | str) -> Record:
                         golden_path=str(data["golden_path"]),
                         layers=tuple(str(layer) for layer in data["layers"]),
                         answers=dict(data.get("answers") or {}),
-                        paved_version=str(data.get("paved_version", "")))
+                        paved_version=str(data.get("paved_version", "")),
+                        check=dict(data["check"]) if isinstance(data.get("check"), dict) else {})
+    except InputError as error:
+        raise ProjectError(str(error)) from error
     except (KeyError, TypeError, AttributeError, ValueError) as error:
         raise ProjectError(f"{path} is malformed: missing or wrong {error}") from error
     if len(record.version) > MAX_VERSION_LENGTH:

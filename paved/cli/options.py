@@ -49,6 +49,12 @@ CatalogDir = Annotated[
                         "Default: the current directory.", show_default=False),
 ]
 
+# --- paved check ---
+CheckJobs = Annotated[
+    int | None, typer.Option("--jobs", "-j", min=1, metavar="N", show_default=False,
+                             help="Processes reading Python at once. Default: the machine's "
+                                  "cores (1: everything in this process).")]
+
 # --- paved fleet ---
 FleetFrom = Annotated[
     str, typer.Option("--from", metavar="FILE|DIR", show_default=False,

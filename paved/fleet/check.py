@@ -67,10 +67,11 @@ def fleet_check(refs: Sequence[RepoRef], *, jobs: int = 1,
 
 def repo_check(ref: RepoRef) -> RepoCheck:
     try:
+        # One process per repo: the fleet's --jobs already spreads repos over the cores.
         with workspace.readable(ref) as path:
-            report = run_check(path, CheckOptions())
-        failing = tuple(result.id for result in report.results
-                        if result.status in (Status.FAIL, Status.ERROR))
+            report = run_check(path, CheckOptions(jobs=1))
+        failing = tuple(dict.fromkeys(result.id for result in report.all_results()
+                                      if result.status in (Status.FAIL, Status.ERROR)))
         return RepoCheck(ref.name, ref.location, score=report.score, failing=failing,
                          areas={area.area: area.score for area in report.areas})
     except PavedError as error:

@@ -87,7 +87,7 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
     answers = _answers(catalog, golden_path, record, data, trust=trust)
     new_record = Record(catalog=record.catalog, version=catalog.version,
                         golden_path=record.golden_path, layers=golden_path.layers,
-                        answers=answers, paved_version=paved.__version__)
+                        answers=answers, paved_version=paved.__version__, check=record.check)
     result = _Outcome(repo, record, new_record, catalog, dry_run, branch)
     if (catalog.version == record.version and answers == dict(record.answers)
             and golden_path.layers == record.layers):

@@ -402,3 +402,11 @@ def test_a_plain_copier_template_updates_like_a_catalog(tmp_path: Path) -> None:
     assert (repo / "README.md").read_text() == "# acme\n\nFirst.\n\nSecond.\n"
     assert (repo / "notes.txt").read_text() == "template line\na\nb\nc\nteam line\n"
     assert "version: 2.0.0\n" in (repo / ".paved.yml").read_text()
+
+
+def test_the_teams_check_settings_in_the_record_survive_an_update(project: Path) -> None:
+    record = project / ".paved.yml"
+    record.write_text(record.read_text() + "check:\n  extend-exclude:\n  - legacy/\n")
+    commit_all(project, "check settings")
+    assert run_cli(["update", str(project)]).exit_code == 3  # the expected conflict
+    assert record.read_text().endswith("check:\n  extend-exclude:\n    - legacy/\n")
