@@ -11,13 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from paved import yaml
 from paved.create import create_service
 from tests.helpers import ROOT
 
 PACKAGE = "payments_api"
 PLATFORM_MODULES = {
-    "app", "breaker", "budget", "client", "deadline", "errors", "health", "logs",
-    "metrics", "middleware", "observe", "server", "settings", "telemetry", "testing", "window",
+    "app", "breaker", "budget", "client", "deadline", "errors", "health", "instances", "logs",
+    "metrics", "middleware", "observe", "outcome", "server", "settings", "telemetry", "testing",
+    "transport", "window",
 }
 TEAM_MODULES = {"__main__", "main", "api", "settings"}
 
@@ -44,6 +46,19 @@ def test_the_generated_services_own_test_suite_passes(service_venv: Path) -> Non
     assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-2000:]
     assert re.search(r"\d+ passed", done.stdout)
     assert "failed" not in done.stdout.splitlines()[-1]
+
+
+@pytest.mark.slow
+def test_the_generated_ci_lint_and_type_check_steps_pass(service_venv: Path) -> None:
+    """The ci workflow's own Lint and Type-check steps, with the tool versions its Install step pins."""
+    workflow = yaml.plain(yaml.load(service_venv / ".github" / "workflows" / "ci.yml"))
+    steps = {step.get("name"): step for step in workflow["jobs"]["test"]["steps"]}
+    install = [line for line in steps["Install"]["run"].splitlines() if line.strip()]
+    assert install[0] == "make install"  # what the service_venv fixture did
+    for command in [*install[1:], steps["Lint"]["run"], steps["Type-check"]["run"]]:
+        done = subprocess.run(command, shell=True, cwd=service_venv, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, f"{command}\n{done.stdout[-4000:]}{done.stderr[-2000:]}"
 
 
 def test_platform_code_is_one_package_apart_from_the_teams_code(rendered_service: Path) -> None:
@@ -88,6 +103,58 @@ def test_the_golden_path_doc_covers_every_setting(rendered_service: Path) -> Non
     doc = (ROOT / "docs" / "golden-paths" / "python-service.md").read_text()
     missing = [name.upper() for name in _settings_fields(rendered_service) if name.upper() not in doc]
     assert missing == []
+
+
+def _documented_defaults() -> dict[str, object]:
+    """VARIABLE -> default, from the settings tables of docs/golden-paths/python-service.md.
+
+    A cell is read as: `unset…` None, `empty…` "", a trailing "(N)" N (a default derived
+    from an answer, with the value it has for the default answers), `true`/`false`, a
+    number, or a `literal`; a row naming several variables lists their defaults in order.
+    """
+    doc = (ROOT / "docs" / "golden-paths" / "python-service.md").read_text()
+    settings = doc[doc.index("\n## Settings"):doc.index("\n## Endpoints")]
+    found: dict[str, object] = {}
+    for line in settings.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not re.fullmatch(r"`[A-Z][A-Z0-9_]+`(, `[A-Z][A-Z0-9_]+`)*", cells[0]):
+            continue
+        names = re.findall(r"`([A-Z][A-Z0-9_]+)`", cells[0])
+        values = cells[1].split(", ") if len(names) > 1 else [cells[1]]
+        assert len(values) == len(names), line
+        for name, value in zip(names, values, strict=True):
+            assert name not in found, f"{name} is documented twice"
+            found[name] = _cell_value(value)
+    return found
+
+
+def _cell_value(cell: str) -> object:
+    if cell == "the `service_name` answer":
+        return "payments-api"  # the answer of the test render
+    if cell.startswith("unset"):
+        return None
+    if cell.startswith("empty"):
+        return ""
+    if derived := re.search(r"\(([0-9.]+)\)$", cell):
+        cell = derived.group(1)
+    if cell in ("`true`", "`false`"):
+        return cell == "`true`"
+    if re.fullmatch(r"[0-9]+(\.[0-9]+)?", cell):
+        return float(cell)
+    if literal := re.fullmatch(r"`([^`]*)`", cell):
+        return literal.group(1)
+    return cell
+
+
+def test_the_documented_defaults_are_the_rendered_ones(rendered_service: Path) -> None:
+    documented = _documented_defaults()
+    rendered: dict[str, object] = {}
+    for name, call in _settings_fields(rendered_service).items():
+        (default,) = (k.value for k in call.keywords if k.arg == "default")
+        value = ast.literal_eval(default)
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        rendered[name.upper()] = float(value) if numeric else value
+    assert {name: documented.get(name, "(not in a table)") for name in rendered} == rendered
 
 
 def test_runbook_metric_names_are_the_ones_the_service_exports(rendered_service: Path) -> None:

@@ -62,20 +62,53 @@ def serve_in_thread(
         sock.close()
 
 
+class Gate:
+    """Holds the requests that wait on it until it is opened, from any thread (no polling)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._opened = False
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+
+    def is_open(self) -> bool:
+        return self._opened
+
+    async def wait(self) -> None:
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            if self._opened:
+                return
+            self._waiters.append((loop, waiter))
+        await waiter
+
+    def open(self) -> None:
+        with self._lock:
+            self._opened = True
+            waiters, self._waiters = self._waiters, []
+        for loop, waiter in waiters:
+            loop.call_soon_threadsafe(_release, waiter)
+
+
+def _release(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
 @dataclass
 class FakeDownstream:
     """An ASGI app answering every request with `status` after `delay` seconds, counting hits.
 
-    While `hold` is set to an unset threading.Event, requests wait for it (a
-    test releases them with `hold.set()`), so a test can keep calls in flight
-    without guessing how long they take. Serve it with
+    While `hold` is a closed Gate, requests wait for it (a test releases them
+    with `hold.open()`), so a test can keep calls in flight without guessing
+    how long they take. Serve it with
     `serve_in_thread(fake, lifespan="off")`.
     """
 
     status: int = 200
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
-    hold: threading.Event | None = None
+    hold: Gate | None = None
     hits: int = 0
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     client_ports: list[int] = field(default_factory=list)
@@ -89,8 +122,8 @@ class FakeDownstream:
         try:
             if self.delay:
                 await asyncio.sleep(self.delay)
-            while self.hold is not None and not self.hold.is_set():
-                await asyncio.sleep(0.005)
+            if self.hold is not None:
+                await self.hold.wait()
         except asyncio.CancelledError:
             return  # the server is stopping: a fake has nothing to clean up
 
