@@ -11,22 +11,27 @@ has two parts:
   the budget caps *wasted* retries, so a retry that reaches a healthy instance
   while another instance is down is not held against the host.
 - **A small reserve shared by the whole process**, for hosts too quiet to have
-  earned a whole retry in the window (fewer than 1/ratio calls): a rare failure
-  at 1 request a minute can still be retried. A host holds at most one reserve
-  token and gives it back when it next answers successfully, as gRPC's retry
-  throttling (gRFC A6) refills only on successes; a host that stays down keeps
-  it. So a sustained outage never refills the reserve.
+  earned a whole retry in the window (fewer than 1/ratio calls), so a rare
+  failure at 1 request a minute can still be retried. It is an advance on the
+  ratio, not an addition: a reserve retry that fails counts against the host's
+  ratio like any other, and a host takes one only while none of its retries
+  is failed or in flight in the window. A host holds at most one reserve token
+  and gives it back when it next answers successfully, as gRPC's retry
+  throttling (gRFC A6) refills only on successes: a host that stays down keeps
+  it, so a sustained outage never refills the reserve.
 
 Why not a per-host floor of N retries per window (Finagle's minRetriesPerSec,
-this budget's first version): it refills with time, so at 1 request/s it allowed
-1.1 + 0.5 = 1.6x the load, and every new host got a fresh floor (fan-out to ten
-failing hosts retried like a naive client). Why not gRPC's token bucket alone:
-it drains on any mix of failures, so with one of two instances down it stops
-the retries that would reach the healthy one. `make bench` measures all three
-and a naive client side by side.
+this budget's first version): it refills with time, about 1.1 + 0.5 / rate, so
+at 1 request/s it allowed 1.6-1.8x the load, and every new host got a fresh
+floor (fan-out to ten failing hosts retried like a naive client). Why not
+gRPC's token bucket alone: a healthy host starts with a full bucket, so every
+host gets a few retries per outage whatever its traffic (at 1 request/s, 1.2x
+over 15 s; spread over ten hosts, nearly 3x). `make bench` measures these and a
+naive client side by side.
 
 With the defaults (ratio 0.1, reserve 2), N calls to a host that always fails,
-within one window, cause exactly N + 1 + floor(N / 10) attempts.
+within one window, cause exactly N + max(1, floor(N / 10)) attempts: over any
+10 s a failing host gets at most a tenth of its calls (or one) as retries.
 """
 
 from __future__ import annotations
@@ -102,20 +107,23 @@ class RetryBudget:
         state = self._state(host)
         calls, failed = state.counts.totals()
         earned = self._ratio * calls
-        if failed + state.retries_in_flight + 1 <= earned + _SLACK:
-            state.retries_in_flight += 1
-            return Spend.RATIO
-        if earned + _SLACK < 1 and not state.holds_reserve and self._free_reserve > 0:
+        in_use = failed + state.retries_in_flight
+        if in_use + 1 <= earned + _SLACK:
+            spent = Spend.RATIO
+        elif in_use == 0 and earned + _SLACK < 1 and not state.holds_reserve and self._free_reserve > 0:
             self._free_reserve -= 1
             state.holds_reserve = True
-            return Spend.RESERVE
-        return None
+            spent = Spend.RESERVE
+        else:
+            return None
+        state.retries_in_flight += 1
+        return spent
 
     def record_answer(self, host: str, ok: bool, spent: object | None) -> None:
         state = self._hosts.get(host)
         if state is None:
             return  # forgotten while the call ran
-        if spent is Spend.RATIO:
+        if spent is not None:
             state.retries_in_flight -= 1
             if not ok:
                 state.counts.add(_FAILED_RETRIES)
@@ -126,9 +134,8 @@ class RetryBudget:
         state = self._hosts.get(host)
         if state is None:
             return
-        if spent is Spend.RATIO:
-            state.retries_in_flight -= 1
-        elif spent is Spend.RESERVE:
+        state.retries_in_flight -= 1
+        if spent is Spend.RESERVE:
             self._give_back(state)
 
     def forget(self, host: str) -> None:
