@@ -49,16 +49,24 @@ def test_the_generated_services_own_test_suite_passes(service_venv: Path) -> Non
 
 
 @pytest.mark.slow
-def test_the_generated_ci_lint_and_type_check_steps_pass(service_venv: Path) -> None:
-    """The ci workflow's own Lint and Type-check steps, with the tool versions its Install step pins."""
+def test_the_generated_ci_lint_and_type_check_steps_pass(service_venv: Path, tmp_path: Path) -> None:
+    """The ci workflow's own Lint and Type-check steps, with the tool versions its Install step
+    pins, on the default render and on one whose service name has the maximum 63 characters."""
     workflow = yaml.plain(yaml.load(service_venv / ".github" / "workflows" / "ci.yml"))
     steps = {step.get("name"): step for step in workflow["jobs"]["test"]["steps"]}
     install = [line for line in steps["Install"]["run"].splitlines() if line.strip()]
     assert install[0] == "make install"  # what the service_venv fixture did
-    for command in [*install[1:], steps["Lint"]["run"], steps["Type-check"]["run"]]:
-        done = subprocess.run(command, shell=True, cwd=service_venv, capture_output=True, text=True,
-                              timeout=600)
-        assert done.returncode == 0, f"{command}\n{done.stdout[-4000:]}{done.stderr[-2000:]}"
+    longest = tmp_path / ("s" + "x" * 62)
+    create_service(longest.name, dest=longest, data={"owner": "team-x"}, use_git=False)
+    (longest / ".venv").symlink_to(service_venv / ".venv")  # the tools need no project install
+    for project, commands in (
+        (service_venv, [*install[1:], steps["Lint"]["run"], steps["Type-check"]["run"]]),
+        (longest, [steps["Lint"]["run"], steps["Type-check"]["run"]]),
+    ):
+        for command in commands:
+            done = subprocess.run(command, shell=True, cwd=project, capture_output=True, text=True,
+                                  timeout=600)
+            assert done.returncode == 0, f"{project.name}: {command}\n{done.stdout[-4000:]}{done.stderr[-2000:]}"
 
 
 def test_platform_code_is_one_package_apart_from_the_teams_code(rendered_service: Path) -> None:
@@ -186,7 +194,7 @@ def test_answers_reach_the_service_defaults(tmp_path: Path) -> None:
         use_git=False,
     )
     settings = (dest / "src" / "orders" / "platform" / "settings.py").read_text()
-    assert 'default="orders", description="Service name' in settings
+    assert re.search(r'service_name: str = Field\(\s+default="orders",', settings)
     assert "default=9090, ge=1" in settings
     assert re.search(r"shutdown_timeout_seconds: float = Field\(\s+default=30,", settings)
     assert re.search(r"shutdown_drain_seconds: float = Field\(\s+default=5,", settings)
