@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 import paved
-from paved import config, git, yaml
-from paved.errors import CatalogError, InputError, UnknownGoldenPath
+from paved import config, git, sandbox, scratch, yaml
+from paved.errors import CatalogError, InputError, UnknownGoldenPath, one_line
+from paved.project import MAX_VERSION_LENGTH
 from paved.questions import Question, parse_questions
 
 MANIFEST = "paved-catalog.yml"
@@ -86,6 +87,12 @@ class Catalog:
         return self.golden_paths[name]
 
     def layers_of(self, golden_path: GoldenPath) -> tuple[Layer, ...]:
+        """The layers of `golden_path`, which may come from a `.paved.yml` (anything)."""
+        missing = [name for name in golden_path.layers if name not in self.layers]
+        if missing:
+            raise CatalogError(f"catalog {self.source} v{self.version} has no layer "
+                               f"{one_line(repr(missing[0]), 60)}, which golden path "
+                               f"{golden_path.name!r} uses")
         return tuple(self.layers[name] for name in golden_path.layers)
 
 
@@ -138,6 +145,8 @@ def open_catalog(source: str | None = None, *, version: str | None = None) -> Ca
 
 
 def _open(source: str, version: str | None) -> Catalog:
+    if source != BUNDLED:
+        sandbox.check_source(source)
     if source == BUNDLED:
         if version is not None and _normalise(version) != paved.__version__:
             raise CatalogError(f"the bundled catalog is version {paved.__version__}, "
@@ -151,6 +160,7 @@ def _open(source: str, version: str | None) -> Catalog:
             return _open_git(path, str(path), version)
         if version is not None:
             raise CatalogError(f"{path} is not a git repository, so it has no version {version}")
+        sandbox.refuse_escaping_links(path)  # a git tag's files are checked as extracted
         return load(path, source=str(path), version=_manifest_version(path))
     if _looks_like_url(source):
         mirror = config.cache_dir() / "mirrors" / _digest(source)
@@ -171,13 +181,17 @@ def working_tree(root: Path) -> Iterator[Catalog]:
     root = root.resolve()
     if not root.is_dir():
         raise CatalogError(f"catalog {root} not found: not a directory")
+    if not any((root / name).is_file() for name in COPIER_FILES):
+        raise CatalogError(f"{root} is not a catalog: it has no copier.yml")  # before copying
     top = git.work_tree_root(root)
     versions = tuple(release_tags(top)) if top is not None else ()
     latest = versions[-1] if versions else "0.0.0"
     with tempfile.TemporaryDirectory(prefix="paved-catalog-") as temporary:
-        snapshot = Path(temporary) / root.name
-        shutil.copytree(root, snapshot, symlinks=True,
-                        ignore=shutil.ignore_patterns(".git", "__pycache__"))
+        snapshot = Path(temporary) / "catalog"
+        # Bounded, and never into itself (a catalog holding the temporary directory).
+        sandbox.copy_bounded(root, snapshot, skip_names=(".git", "__pycache__"),
+                             skip=Path(temporary))
+        sandbox.refuse_escaping_links(snapshot)
         yield load(snapshot, source=str(root), version=f"{latest}+dev", versions=versions)
 
 
@@ -192,27 +206,19 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
         manifest = yaml.plain(yaml.load(manifest_file)) if manifest_file.is_file() else None
     except InputError as error:
         raise CatalogError(str(error)) from error
+    if not isinstance(copier_config, dict):
+        raise CatalogError(f"{copier_file}: expected a mapping of settings and questions")
+    sandbox.check_settings(copier_config, source=str(copier_file))
     questions = parse_questions(copier_config, source=str(copier_file))
     if manifest is None:
         return _plain_copier_template(root, source, version, versions, questions)
     try:
-        layers = {
-            name: Layer(name=name, description=str(spec.get("description", "")),
-                        path=str(spec.get("path", f"layers/{name}")),
-                        owner=str(spec.get("owner", "")),
-                        once=tuple(spec.get("once", ())), managed=tuple(spec.get("managed", ())))
-            for name, spec in (manifest.get("layers") or {}).items()
-        }
-        golden_paths = {
-            name: GoldenPath(name=name, description=str(spec.get("description", "")),
-                             layers=tuple(spec["layers"]), owner=str(spec.get("owner", "")),
-                             test_matrix={str(key): dict(value or {}) for key, value
-                                          in (spec.get("test_matrix") or {}).items()},
-                             test_command=str(spec.get("test_command") or ""),
-                             upgrade_edits=str(spec.get("upgrade_edits") or ""))
-            for name, spec in (manifest.get("golden_paths") or {}).items()
-        }
-    except (AttributeError, KeyError, TypeError) as error:
+        where = f"catalog {source}, {MANIFEST}"  # the source: the root may be a cache folder
+        layers = {str(name): _layer(root, str(name), spec, where)
+                  for name, spec in (manifest.get("layers") or {}).items()}
+        golden_paths = {str(name): _golden_path(root, str(name), spec, where)
+                        for name, spec in (manifest.get("golden_paths") or {}).items()}
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise CatalogError(f"{manifest_file}: malformed manifest ({error})") from error
     for golden_path in golden_paths.values():
         for layer in golden_path.layers:
@@ -222,6 +228,38 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
     return Catalog(source=source, version=version, root=root, golden_paths=golden_paths,
                    layers=layers, questions=questions, name=str(manifest.get("name", "")),
                    description=str(manifest.get("description", "")), versions=versions)
+
+
+def _layer(root: Path, name: str, spec: Mapping[str, Any], manifest: str) -> Layer:
+    """A layer of the manifest; its folder must be inside the catalog (`sandbox.inside`)."""
+    return Layer(name=sandbox.check_name(name, what=f"{manifest}: layer"),
+                 description=str(spec.get("description", "")),
+                 path=sandbox.inside(root, str(spec.get("path", f"layers/{name}")),
+                                     what=f"{manifest}: layer {name!r} path"),
+                 owner=str(spec.get("owner", "")), once=_strings(spec.get("once", ())),
+                 managed=_strings(spec.get("managed", ())))
+
+
+def _golden_path(root: Path, name: str, spec: Mapping[str, Any], manifest: str) -> GoldenPath:
+    """A golden path of the manifest; paved names folders after it and its answer sets."""
+    matrix = spec.get("test_matrix") or {}
+    return GoldenPath(
+        name=sandbox.check_name(name, what=f"{manifest}: golden path"),
+        description=str(spec.get("description", "")), layers=_strings(spec["layers"]),
+        owner=str(spec.get("owner", "")),
+        test_matrix={sandbox.check_name(str(key), what=f"{manifest}: answer set"):
+                     dict(value or {})
+                     for key, value in matrix.items()},
+        test_command=str(spec.get("test_command") or ""),
+        upgrade_edits=sandbox.inside(root, str(spec.get("upgrade_edits") or ""),
+                                     what=f"{manifest}: golden path {name!r} upgrade_edits"))
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    """A manifest's list of names or globs; anything else is a malformed manifest."""
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        raise TypeError(f"expected a list of names, got {type(value).__name__}")
+    return tuple(value)
 
 
 def _plain_copier_template(root: Path, source: str, version: str, versions: tuple[str, ...],
@@ -257,11 +295,8 @@ def release_tags(repo: Path) -> dict[str, str]:
     """Map each released version ("1.2.0") to its tag ("v1.2.0"), oldest first."""
     found: dict[Version, str] = {}
     for tag in git.tags(repo):
-        try:
-            parsed = Version(tag.removeprefix("v"))
-        except InvalidVersion:
-            continue
-        if not parsed.is_prerelease:
+        parsed = parse_version(tag)
+        if parsed is not None and not parsed.is_prerelease:
             found[parsed] = tag
     return {str(number): found[number] for number in sorted(found)}
 
@@ -273,9 +308,10 @@ def _materialise(repo: Path, ref: str) -> Path:
     if target.is_dir():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{commit[:12]}-"))
+    staging = Path(tempfile.mkdtemp(dir=scratch.area(), prefix=f"tree-{commit[:12]}-"))
     try:
-        git.export_tree(repo, commit, staging)
+        git.export_tree(repo, commit, staging, max_files=sandbox.MAX_FILES,
+                        max_bytes=sandbox.MAX_BYTES)
         try:
             staging.rename(target)
         except OSError:
@@ -291,17 +327,14 @@ def changelog_between(catalog: Catalog, old: str, new: str) -> str:
     path = catalog.root / CHANGELOG
     if not path.is_file():
         return ""
-    try:
-        low, high = Version(old), Version(new)
-    except InvalidVersion:
+    low, high = parse_version(old), parse_version(new)
+    if low is None or high is None:
         return ""
     kept = []
-    for section in re.split(r"^(?=## )", path.read_text(encoding="utf-8"), flags=re.MULTILINE):
-        heading = section.partition("\n")[0].removeprefix("## ").strip().removeprefix("v")
-        try:
-            number = Version(heading.split()[0]) if heading else None
-        except InvalidVersion:
-            continue
+    for section in re.split(r"^(?=## )", path.read_text(encoding="utf-8", errors="replace"),
+                            flags=re.MULTILINE):
+        heading = section.partition("\n")[0].removeprefix("## ").strip()
+        number = parse_version(heading.split()[0]) if heading else None
         if number is not None and section.startswith("## ") and low < number <= high:
             kept.append(section.strip())
     return "\n\n".join(kept)
@@ -309,10 +342,10 @@ def changelog_between(catalog: Catalog, old: str, new: str) -> str:
 
 def is_older(applied: str, latest: str) -> bool:
     """True when version `applied` comes before `latest` (unparsable ones: when they differ)."""
-    try:
-        return Version(applied) < Version(latest)
-    except InvalidVersion:
+    mine, theirs = parse_version(applied), parse_version(latest)
+    if mine is None or theirs is None:
         return applied != latest
+    return mine < theirs
 
 
 def versions_behind(catalog: Catalog, applied: str) -> int:
@@ -329,15 +362,31 @@ def _manifest_version(root: Path) -> str:
     if manifest.is_file():
         data = yaml.plain(yaml.load(manifest)) or {}
         if isinstance(data, dict) and data.get("version"):
-            return str(data["version"])
+            version = str(data["version"])
+            if len(version) > MAX_VERSION_LENGTH:
+                raise CatalogError(f"catalog {root}, {MANIFEST}: version is {len(version):,} "
+                                   f"characters long; no catalog version is")
+            return version
     return "0.0.0+local"
 
 
-def _normalise(version: str) -> str:
+def parse_version(text: str) -> Version | None:
+    """`text` ("1.2.3" or "v1.2.3") as a version; None when it is none, or longer than any
+    real one (Python refuses to read an integer of 5,000 digits: ValueError)."""
+    if len(text) > MAX_VERSION_LENGTH:
+        return None
     try:
-        return str(Version(version.removeprefix("v")))
-    except InvalidVersion as error:
-        raise InputError(f"{version!r} is not a version like 1.2.3") from error
+        return Version(text.removeprefix("v"))
+    except ValueError:  # InvalidVersion is one
+        return None
+
+
+
+def _normalise(version: str) -> str:
+    parsed = parse_version(version)
+    if parsed is None:
+        raise InputError(f"{one_line(repr(version), 40)} is not a version like 1.2.3")
+    return str(parsed)
 
 
 def _looks_like_url(source: str) -> bool:

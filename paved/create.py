@@ -1,8 +1,12 @@
 """Creating a service: render a golden path's layers into a new git repository.
 
-Rendering is atomic: everything goes into a hidden temporary directory beside
-the destination, which is moved into place only once every layer rendered,
-the record was written and the first commit was made.
+Rendering is atomic: everything goes into a staging directory (in this
+process's scratch area when it is on the destination's file system, else a
+hidden one beside the destination; `paved.scratch` removes either if the
+process is killed), which is moved into place only once every layer rendered,
+the record was written and the first commit was made. The new directory's
+mode follows the umask, as `git init` and copier do, or stays that of the
+empty directory it replaces.
 """
 
 from __future__ import annotations
@@ -10,16 +14,17 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import paved
-from paved import config, git, pristine, render
+from paved import config, faults, git, render, scratch
 from paved.catalog import Catalog, GoldenPath, open_catalog
-from paved.errors import DestinationError
-from paved.project import RECORD_FILE, Record, write_record
+from paved.errors import DestinationError, InputError, one_line
+from paved.project import PRISTINE_REF, RECORD_FILE, Record, pristine_trailer, write_record
 from paved.questions import Asker, resolve_answers
 
 NAME_QUESTION = "service_name"
@@ -52,29 +57,33 @@ def create_service(
     catalog = open_catalog(catalog_source)
     trust = trust or config.is_trusted(catalog.source)
     chosen = catalog.golden_path(golden_path)
+    if any(ord(char) < 32 or ord(char) == 127 for char in name):
+        raise InputError(f"the service name {one_line(repr(name), 60)} holds control "
+                         f"characters")
     if dest is None and (Path(name).name != name or name in {".", ".."}):
         raise DestinationError(f"{name!r} cannot name a directory here; pass --dest")
     target = (dest if dest is not None else Path(name)).absolute()
     _check_destination(target)
     asks_name = any(question.name == NAME_QUESTION for question in catalog.questions)
+    if asks_name and NAME_QUESTION in (data or {}) and str((data or {})[NAME_QUESTION]) != name:
+        raise InputError(f"the answers give {NAME_QUESTION} {(data or {})[NAME_QUESTION]!r} but "
+                         f"the NAME argument is {name!r}; drop one of them")
     given = {**({NAME_QUESTION: name} if asks_name else {}), **(data or {})}
     answers = resolve_answers(catalog.questions, given, catalog_root=catalog.root,
-                              context=paved_context(catalog, chosen), ask=ask)
+                              context=paved_context(catalog, chosen), ask=ask, trust=trust)
     record = Record(catalog=catalog.source, version=catalog.version, golden_path=chosen.name,
                     layers=chosen.layers, answers=answers, paved_version=paved.__version__)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.paved-"))
-    try:
+    with _staging(target) as staging:
         render_golden_path(catalog, chosen, answers, staging, trust=trust)
         write_record(staging, record)
+        faults.checkpoint()
         files = sum(len(names) for _, _, names in os.walk(staging))
         commit = None
         if use_git:
             commit = git.init_and_commit(staging, commit_message(name, record))
             # The first commit is the pristine render: the merge base of the next update.
-            git.Repository(staging).update_refs({pristine.REF: (commit, None)})
+            git.Repository(staging).update_refs({PRISTINE_REF: (commit, None)})
         _move_into_place(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return CreateResult(path=target, catalog=catalog.source, version=catalog.version,
                         golden_path=chosen.name, layers=chosen.layers, answers=answers,
                         files=files, commit=commit)
@@ -101,7 +110,7 @@ def commit_message(name: str, record: Record) -> str:
     return (f"Generate {name} from golden path {record.golden_path} "
             f"(catalog {record.catalog} v{record.version})\n\n"
             f"Layers: {', '.join(record.layers)}. Rendered by paved {paved.__version__}; "
-            f"{RECORD_FILE} records the answers.\n\n{pristine.trailer(record.version)}\n")
+            f"{RECORD_FILE} records the answers.\n\n{pristine_trailer(record.version)}\n")
 
 
 def _check_destination(target: Path) -> None:
@@ -115,10 +124,36 @@ def _check_destination(target: Path) -> None:
         raise DestinationError(f"cannot write to {target.parent}")
 
 
+@contextmanager
+def _staging(target: Path) -> Iterator[Path]:
+    try:
+        area: Path | None = scratch.area()
+    except OSError:
+        area = None  # an unwritable cache
+    if area is not None and scratch.same_file_system(area, target.parent):
+        staging = Path(tempfile.mkdtemp(dir=area, prefix="new-"))
+        try:
+            yield staging
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    else:
+        with scratch.beside(target) as staging:
+            yield staging
+
+
 def _move_into_place(staging: Path, target: Path) -> None:
+    # mkdtemp made it private (0700); the project gets the mode git init would give it.
+    mode = target.stat().st_mode & 0o7777 if target.is_dir() else 0o777 & ~_umask()
+    staging.chmod(mode)
     try:
         # rename(2) replaces an empty directory atomically and refuses a non-empty one.
         staging.rename(target)
     except OSError as error:
         raise DestinationError(f"cannot move the new project to {target}: "
                                f"{error.strerror}") from error
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

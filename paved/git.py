@@ -18,10 +18,17 @@ from typing import Any
 
 import git
 import gitdb.exc
-from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+from git.exc import (
+    GitCommandError,
+    InvalidGitRepositoryError,
+    NoSuchPathError,
+    UnsafeOptionError,
+    UnsafeProtocolError,
+)
 from gitdb.base import IStream
 from gitdb.db import LooseObjectDB
 
+from paved import scratch
 from paved.errors import GitError, ProjectError
 
 FALLBACK_BRANCH = "main"
@@ -37,6 +44,16 @@ def _translated(action: str) -> Iterator[None]:
         raise GitError(f"{action} failed: {detail or error}") from error
     except (InvalidGitRepositoryError, NoSuchPathError) as error:
         raise GitError(f"{action} failed: not a git repository: {error}") from error
+    except ValueError as error:
+        if "null byte" not in str(error):
+            raise
+        # A process argument (a commit message, a path) held a NUL: no program accepts it.
+        raise GitError(f"{action} failed: an argument holds a NUL character") from error
+    except (UnsafeProtocolError, UnsafeOptionError) as error:
+        # gitpython's refusal of `ext::` URLs and `--upload-pack=` style options: git
+        # would run a program they name.
+        raise GitError(f"{action} refused: {error}; use a path or an https, ssh or git "
+                       f"URL") from error
 
 
 def is_repo_root(path: Path) -> bool:
@@ -90,18 +107,36 @@ def resolve(path: Path, ref: str) -> str:
         return str(git.Repo(path).commit(ref).hexsha)
 
 
-def export_tree(path: Path, ref: str, dest: Path) -> None:
-    """Write the files of `ref` into `dest` (no .git); links may not leave `dest`."""
+def export_tree(path: Path, ref: str, dest: Path, *, max_files: int, max_bytes: int) -> None:
+    """Write the files of `ref` into `dest` (no .git); links may not leave `dest`.
+
+    Streamed from `git archive`, and refused past `max_files` files or `max_bytes`
+    bytes: a catalog's tag is someone else's, and may hold anything.
+    """
     with _translated(f"reading {ref} from {path}"):
-        stream = io.BytesIO()
-        git.Repo(path).archive(stream, treeish=ref, format="tar")
-    stream.seek(0)
-    with tarfile.open(fileobj=stream) as archive:
-        try:
-            # The "data" filter refuses absolute paths, `..` and links pointing outside.
-            archive.extractall(dest, filter="data")
-        except tarfile.FilterError as error:
-            raise GitError(f"{ref} of {path} holds an unsafe path: {error}") from error
+        # gitpython kills the process when this handle is collected: keep it to the end.
+        handle = git.Repo(path).git.archive("--format=tar", ref, as_process=True)
+    process, files, size = handle.proc, 0, 0
+    try:
+        with tarfile.open(fileobj=process.stdout, mode="r|") as archive:
+            for member in archive:
+                files, size = files + 1, size + member.size
+                if files > max_files or size > max_bytes:
+                    raise GitError(f"{ref} of {path} holds more than {max_files:,} files or "
+                                   f"{max_bytes // 1024 // 1024} MiB; refusing to extract it")
+                # The "data" filter refuses absolute paths, `..` and links pointing outside.
+                archive.extract(member, dest, filter="data")
+    except tarfile.FilterError as error:
+        raise GitError(f"{ref} of {path} holds an unsafe path: {error}") from error
+    except tarfile.TarError as error:
+        process.wait()
+        said = process.stderr.read().decode(errors="replace") if process.stderr else ""
+        raise GitError(f"reading {ref} from {path} failed: "
+                       f"{' '.join(said.split()) or error}") from error
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
 
 
 def mirror(url: str, dest: Path) -> bool:
@@ -118,14 +153,20 @@ def mirror(url: str, dest: Path) -> bool:
         except GitError:
             return False
         return True
-    partial = dest.with_name(dest.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
+    # Cloned in this process's scratch area (the next run removes it if we are killed) and
+    # renamed into place: two processes fetching a new catalog never share a half-made copy.
+    scratch_dir = Path(tempfile.mkdtemp(dir=scratch.area(), prefix="mirror-"))
     try:
         with _translated(f"cloning {url}"):
-            git.Repo.clone_from(url, partial, bare=True, multi_options=["--quiet"])
-        partial.rename(dest)
+            git.Repo.clone_from(url, scratch_dir / "mirror", bare=True,
+                                multi_options=["--quiet"])
+        try:
+            (scratch_dir / "mirror").rename(dest)
+        except OSError:
+            if not dest.is_dir():  # else another paved process put its copy there first
+                raise
     finally:
-        shutil.rmtree(partial, ignore_errors=True)
+        shutil.rmtree(scratch_dir, ignore_errors=True)
     return True
 
 
@@ -339,6 +380,25 @@ class Repository:
                 found.append((sha, message))
         return found
 
+    def commits_between(self, tip: str, exclude: str) -> list[tuple[str, str]]:
+        """(sha, message) of each commit reachable from `tip` but not from `exclude`."""
+        listing = self._git("log", "-z", "--format=%H%n%B", tip, "--not", exclude,
+                            action="listing commits")
+        found = []
+        for record in listing.split("\0"):
+            sha, _, message = record.strip("\n").partition("\n")
+            if sha:
+                found.append((sha, message))
+        return found
+
+    def read_file(self, rev: str, path: str) -> bytes | None:
+        """The bytes of `path` in commit `rev`, or None when it has no such file."""
+        try:
+            blob = self._repo.commit(rev).tree / path
+        except (KeyError, ValueError, GitCommandError, gitdb.exc.BadName):
+            return None
+        return self.read_blob(blob.hexsha) if blob.type == "blob" else None
+
     def last_date_mentioning(self, pattern: str, rev: str = "HEAD") -> str | None:
         """The committer date (ISO 8601) of the newest commit whose message matches."""
         if self.resolve(rev) is None:
@@ -346,6 +406,44 @@ class Repository:
         found = self._git("log", "-1", "--format=%cI", "-E", f"--grep={pattern}", rev,
                           action="searching the history").strip()
         return found or None
+
+    def operation_in_progress(self) -> str | None:
+        """The git operation stopped half-way in this work tree, if any: `merge`, `rebase`,
+        `am`, `cherry-pick`, `revert` or `bisect` (as git itself tells them apart)."""
+        git_dir = self.git_dir
+        if (git_dir / "MERGE_HEAD").exists():
+            return "merge"
+        if (git_dir / "rebase-merge").is_dir():
+            return "rebase"
+        if (git_dir / "rebase-apply").is_dir():
+            return "am" if (git_dir / "rebase-apply" / "applying").exists() else "rebase"
+        if (git_dir / "CHERRY_PICK_HEAD").exists():
+            return "cherry-pick"
+        if (git_dir / "REVERT_HEAD").exists():
+            return "revert"
+        todo = git_dir / "sequencer" / "todo"
+        if todo.is_file():
+            first = todo.read_text(encoding="utf-8", errors="replace").split(maxsplit=1)
+            return "revert" if first and first[0] in ("revert", "r") else "cherry-pick"
+        if (git_dir / "BISECT_LOG").exists():
+            return "bisect"
+        return None
+
+    def index_digest(self, index_file: Path) -> str | None:
+        """What an index file holds (paths, modes, blobs, stages; not file stats), as a digest:
+        the same for an index git merely refreshed. None when there is no such file."""
+        if not index_file.exists():
+            return None
+        listing = self._git("ls-files", "--stage", "-z",
+                            env={"GIT_INDEX_FILE": str(index_file)}, action="reading the index")
+        return hashlib.sha256(listing.encode()).hexdigest()
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """True when commit `descendant` has `ancestor` in its history (or is it)."""
+        status = self._repo.git.execute(
+            ["git", "merge-base", "--is-ancestor", ancestor, descendant],
+            with_exceptions=False, with_extended_output=True)[0]
+        return status == 0
 
     def changed_tracked_files(self) -> list[str]:
         """Tracked files with uncommitted changes (staged or not), unmerged ones included."""

@@ -9,13 +9,14 @@ rendered, so that a bad answer is reported in one line and nothing is written.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from paved import render
-from paved.errors import CatalogError, InputError
+from paved.errors import CatalogError, InputError, one_line
 
 TYPES = ("str", "int", "float", "bool", "yaml", "json")
 _TRUE = {"true", "yes", "y", "on", "1"}
@@ -53,6 +54,9 @@ def parse_questions(config: Mapping[str, Any], *, source: str) -> tuple[Question
         choices = spec.get("choices") or ()
         if isinstance(choices, Mapping):
             choices = tuple(choices.values())
+        if not isinstance(choices, list | tuple):
+            raise CatalogError(f"{source}: question {name!r} has choices that are no list "
+                               f"({type(choices).__name__})")
         questions.append(Question(
             name=str(name), type=kind, help=str(spec.get("help", "")).strip(),
             default=spec.get("default"), choices=tuple(choices),
@@ -82,18 +86,21 @@ def resolve_answers(
     context: Mapping[str, Any],
     ask: Asker | None = None,
     strict: bool = True,
+    trust: bool = False,
 ) -> dict[str, Any]:
     """Answer every question from `given`, the person (through `ask`) or the default.
 
     `given` values may be raw strings (from `--data`) and are converted to the
     question's type. With `strict`, a key in `given` that is no question is an error.
+    Defaults, validators and `when` are evaluated as the render will be: confined
+    unless `trust` (see `paved.sandbox`).
     Raises `InputError` naming the question and the rule it broke.
     """
     known = {question.name for question in questions}
     if strict and (unknown := sorted(set(given) - known)):
-        raise InputError(f"unknown question {unknown[0]!r}; the catalog asks: "
+        raise InputError(f"unknown question {name_shown(unknown[0])}; the catalog asks: "
                          f"{', '.join(sorted(known))}")
-    env = render.environment(catalog_root)
+    env = render.environment(catalog_root, trust=trust)
     answers: dict[str, Any] = {}
     computed: dict[str, Any] = {}  # `when: false` values: visible to later questions, not kept
     for question in questions:
@@ -140,13 +147,38 @@ def read_answers_file(path: Path) -> dict[str, Any]:
 def check(question: Question, value: Any, env: Any, scope: Mapping[str, Any]) -> None:
     """Raise `InputError` when `value` breaks the question's choices or validator."""
     if question.choices and value not in question.choices:
-        allowed = ", ".join(str(choice) for choice in question.choices)
-        raise InputError(f"invalid answer for {question.name!r}: {value!r} is not one of "
-                         f"{allowed}")
+        allowed = one_line(", ".join(str(choice) for choice in question.choices))
+        raise InputError(f"invalid answer for {question.name!r}: {shown(question, value)} is "
+                         f"not one of {allowed}")
     if question.validator:
         message = render.render_string(env, question.validator, scope).strip()
         if message:
-            raise InputError(f"invalid answer for {question.name!r}: {message}")
+            # The catalog's words, on one line of reasonable length (a validator may
+            # render a whole answer, or anything else, into its message).
+            raise InputError(f"invalid answer for {question.name!r}: "
+                             f"{one_line(message, MESSAGE_LIMIT)}")
+
+
+#: The longest validator message shown, and the most of an answer an error quotes.
+MESSAGE_LIMIT = 200
+QUOTED_LIMIT = 40
+
+
+def name_shown(name: str) -> str:
+    """A question name as an error quotes it: only when it looks like one (an answers file
+    may be any file, whose "keys" are its lines)."""
+    return repr(name) if _NAME.fullmatch(name) else "(a key that is no question name)"
+
+
+_NAME = re.compile(r"[A-Za-z_][\w.-]{0,63}")
+
+
+def shown(question: Question, value: Any) -> str:
+    """An answer as an error quotes it: never a secret's, at most QUOTED_LIMIT characters
+    (an answers file may be any file; an error should not print it)."""
+    if question.secret:
+        return "the answer"
+    return one_line(repr(value), QUOTED_LIMIT)
 
 
 def convert(question: Question, raw: Any) -> Any:
@@ -173,11 +205,11 @@ def convert(question: Question, raw: Any) -> Any:
         from paved import yaml
 
         return yaml.plain(yaml.loads(raw)) if isinstance(raw, str) else raw
-    except (ValueError, TypeError, InputError) as error:
+    except (ValueError, TypeError, RecursionError, InputError) as error:
         expected = {"str": "text", "bool": "yes or no", "int": "an integer",
                     "float": "a number", "json": "JSON", "yaml": "YAML"}[kind]
         raise InputError(f"invalid answer for {question.name!r}: expected {expected}, "
-                         f"got {raw!r}") from error
+                         f"got {shown(question, raw)}") from error
 
 
 def _applies(question: Question, env: Any, scope: Mapping[str, Any]) -> bool:

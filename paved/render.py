@@ -20,7 +20,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, TypeVar
 from unicodedata import normalize
 
-from paved.errors import RenderError
+from paved import sandbox
+from paved.errors import RenderError, one_line
 
 if TYPE_CHECKING:
     from copier._jinja_ext import SandboxedEnvironment as CopierEnvironment
@@ -48,7 +49,6 @@ def render_layers(catalog_root: Path, layer_dirs: Sequence[str], dest: Path,
     A plain copier template (one layer at the root, `""`) is rendered as it is.
     Copier tasks, migrations and extensions run only when `trust` is set.
     """
-    _refuse_escaping_links(catalog_root)
     if list(layer_dirs) == [""]:
         _run_copier(catalog_root, dest, {**context, LAYER_VARIABLE: ""}, trust=trust,
                     origins={})
@@ -57,15 +57,6 @@ def render_layers(catalog_root: Path, layer_dirs: Sequence[str], dest: Path,
         composed, origins = _compose(catalog_root, layer_dirs, Path(scratch) / "catalog")
         _run_copier(composed, dest, {**context, LAYER_VARIABLE: COMPOSED_DIR}, trust=trust,
                     origins=origins)
-
-
-def _refuse_escaping_links(catalog_root: Path) -> None:
-    """A link out of the catalog would copy a file of this machine into the new repo."""
-    top = catalog_root.resolve()
-    for path in catalog_root.rglob("*"):
-        if path.is_symlink() and not path.resolve().is_relative_to(top):
-            raise RenderError(f"the catalog links {path.relative_to(catalog_root)} to a file "
-                              f"outside it; refusing to render it")
 
 
 def _compose(catalog_root: Path, layer_dirs: Sequence[str],
@@ -124,18 +115,26 @@ def _run_copier(template: Path, dest: Path, data: Mapping[str, Any], *, trust: b
                           cleanup_on_error=False) as worker:
             worker.run_copy()
     except UnsafeTemplateError as error:
-        reason = " ".join(str(error).split())
-        raise RenderError(f"the catalog wants to run code ({reason}); "
+        # copier's message names the features, then advises copier's own option.
+        features = str(error).partition(": ")[2].partition(".")[0] or "code"
+        raise RenderError(f"the catalog wants to run code ({features}); "
                           "pass --trust only if you trust this catalog") from error
     except (CopierError, ValueError) as error:
         raise RenderError(f"rendering failed: {_one_line(error, template, origins)}") from error
     except Exception as error:
-        # Jinja raises its own errors (TemplateSyntaxError, UndefinedError…) through copier.
-        if type(error).__module__.startswith("jinja2"):
+        # Jinja raises its own errors (TemplateSyntaxError, UndefinedError…) through copier,
+        # and a template's own code raises Python's ({{ 1/0 }}, a range past the sandbox's).
+        if type(error).__module__.startswith("jinja2") or isinstance(error, TEMPLATE_FAILURES):
             raise RenderError(f"rendering failed: "
                               f"{_one_line(error, template, origins)}") from error
         raise
     ensure_contained(dest)
+
+
+#: What a template's own code raises when it goes wrong (besides Jinja's errors): its
+#: author's mistake or a hostile template, reported as a render error, not a crash.
+TEMPLATE_FAILURES = (ArithmeticError, LookupError, TypeError, ValueError, AttributeError,
+                     RecursionError, MemoryError)
 
 
 def import_copier() -> None:
@@ -170,7 +169,23 @@ def _worker_class() -> type[Any]:
 
         @functools.cached_property
         def jinja_env(self) -> CopierEnvironment:
-            return compile_once(super().jinja_env)
+            # `unsafe` is paved's trust: an untrusted catalog's templates cannot read the host.
+            return compile_once(sandbox.confine(super().jinja_env, trust=self.unsafe))
+
+        # Every path copier writes goes through one of these three: none may be in .git.
+        def _render_file(self, src_relpath: Path, dst_relpath: Path,
+                         extra_context: dict[str, Any] | None = None) -> None:
+            sandbox.refuse_git_path(dst_relpath)
+            super()._render_file(src_relpath, dst_relpath, extra_context=extra_context)
+
+        def _render_folder(self, dst_relpath: Path) -> None:
+            sandbox.refuse_git_path(dst_relpath)
+            super()._render_folder(dst_relpath)
+
+        def _render_symlink(self, src_relpath: Path, dst_relpath: Path) -> None:
+            target = os.readlink(self.template.local_abspath / src_relpath)
+            sandbox.refuse_git_path(dst_relpath, target=target)
+            super()._render_symlink(src_relpath, dst_relpath)
 
         @functools.cached_property
         def template(self) -> Template:
@@ -326,10 +341,21 @@ def ensure_contained(root: Path) -> None:
 
 def _one_line(error: BaseException, template: Path | None = None,
               origins: Mapping[str, str] | None = None) -> str:
-    """The error in one line, led by `file:line: ` (relative to the catalog) when known."""
-    text = " ".join(str(error).split())
+    """The error in one line, led by `file:line: ` (relative to the catalog) when known.
+
+    Jinja's own errors carry their place; a Python error raised by a template's code
+    (`{{ 1/0 }}`) is found in the traceback, whose frames Jinja points at template lines.
+    """
+    text = one_line(str(error), 300)
+    if not type(error).__module__.startswith(("jinja2", "copier")):
+        text = f"{type(error).__name__}: {text}" if text else type(error).__name__
     location = ""
     filename, lineno = getattr(error, "filename", None), getattr(error, "lineno", None)
+    if not (filename and lineno) and template is not None:
+        frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+                  if Path(frame.filename).is_relative_to(template)]
+        if frames:
+            filename, lineno = frames[-1].filename, frames[-1].lineno
     if filename and lineno:
         if template is not None and Path(filename).is_relative_to(template):
             filename = Path(filename).relative_to(template).as_posix()
@@ -338,21 +364,23 @@ def _one_line(error: BaseException, template: Path | None = None,
     return f"{location}{text or type(error).__name__}"
 
 
-def environment(catalog_root: Path) -> SandboxedEnvironment:
+def environment(catalog_root: Path, *, trust: bool = False) -> SandboxedEnvironment:
     """A Jinja environment that evaluates questions as copier does.
 
     Same sandbox, same default filters (copier's Ansible filters), same search
-    path (the catalog root, so validators may import shared partials).
+    path (the catalog root, so validators may import shared partials). Confined
+    as the render's is (`sandbox.confine`): without `trust`, nothing that reads
+    the host.
     """
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(
+    return sandbox.confine(SandboxedEnvironment(
         loader=FileSystemLoader(str(catalog_root)),
         extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
         undefined=StrictUndefined,
         keep_trailing_newline=True,
-    )
+    ), trust=trust)
 
 
 def render_string(env: SandboxedEnvironment, template: str, context: Mapping[str, Any]) -> str:
@@ -361,8 +389,9 @@ def render_string(env: SandboxedEnvironment, template: str, context: Mapping[str
 
     try:
         return env.from_string(template).render(**context)
-    except TemplateError as error:
-        raise RenderError(f"cannot evaluate {template!r}: {_one_line(error)}") from error
+    except (TemplateError, *TEMPLATE_FAILURES) as error:
+        raise RenderError(f"cannot evaluate {one_line(repr(template), 80)}: "
+                          f"{_one_line(error)}") from error
 
 
 # Static and strict checks of templates, for `paved template lint`. Kept here because
@@ -437,8 +466,8 @@ def render_strict(env: SandboxedEnvironment, source: str, context: Mapping[str, 
     except TemplateError as error:
         return StrictRender(text=None, error=" ".join(str(error).split()),
                             line=_template_line(error, filename))
-    except (ArithmeticError, TypeError, ValueError, LookupError) as error:
-        return StrictRender(text=None, error=f"{type(error).__name__}: {error}",
+    except TEMPLATE_FAILURES as error:
+        return StrictRender(text=None, error=f"{type(error).__name__}: {one_line(str(error))}",
                             line=_template_line(error, filename))
 
 

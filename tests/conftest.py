@@ -29,8 +29,8 @@ def _isolated_home(
 
 @pytest.fixture
 def validators_pass(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Stand in for the offline validators (tests/test_validators.py tests the real ones)."""
-    from paved import validators
+    """Stand in for the offline validators (tests/delivery/test_validators.py tests them)."""
+    from paved.delivery import validators
 
     monkeypatch.setattr(validators, "validate_project",
                         lambda project: validators.ValidationReport(project, ("yamllint",), (), ()))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from paved import render
-from tests.helpers import bundled_catalog_repo, git, run_cli
+from paved import render, scratch
+from tests.helpers import ROOT, bundled_catalog_repo, git, run_cli
 
 
 def new(tmp_path: Path, *args: str, name: str = "payments-api") -> tuple[int, str, str]:
@@ -356,3 +358,66 @@ def test_catalog_code_does_not_run_without_trust(tmp_path: Path) -> None:
     assert "pass --trust only if you trust this catalog" in stderr
     assert not (tmp_path / "pwned").exists()
     assert leftovers(tmp_path) == ["tpl"]
+
+
+def test_service_name_in_the_answers_must_agree_with_the_name(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text("service_name: billing-api\nowner: team-payments\n")
+    code, _, stderr = new(tmp_path, "--answers-file", str(answers))
+    assert (code, stderr) == (1, "paved: error: the answers give service_name 'billing-api' "
+                                 "but the NAME argument is 'payments-api'; drop one of them\n")
+    assert leftovers(tmp_path) == ["answers.yml"]
+    answers.write_text("service_name: payments-api\n")
+    assert new(tmp_path, "--answers-file", str(answers))[0] == 0
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o755), (0o027, 0o750)])
+def test_a_new_repo_honours_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    previous = os.umask(umask)
+    try:
+        code, _, stderr = new(tmp_path)
+    finally:
+        os.umask(previous)
+    assert code == 0, stderr
+    assert (tmp_path / "svc").stat().st_mode & 0o7777 == mode
+
+
+def test_an_empty_destination_keeps_its_mode(tmp_path: Path) -> None:
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc").chmod(0o2775)  # a shared, group-writable folder made for the team
+    code, _, stderr = new(tmp_path)
+    assert code == 0, stderr
+    assert (tmp_path / "svc").stat().st_mode & 0o7777 == 0o2775
+
+
+def test_killed_paved_new_leaves_nothing_the_next_run_does_not_remove(tmp_path: Path) -> None:
+    work, private_tmp = tmp_path / "work", tmp_path / "tmp"
+    work.mkdir()
+    private_tmp.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(private_tmp),
+           "PAVED_TEST_KILL_AT": "1"}  # after the render, before the commit
+    killed = subprocess.run([sys.executable, "-m", "paved", "new", "service", "payments-api"],
+                            cwd=work, env=env, capture_output=True, text=True, check=False)
+    assert killed.returncode == -9, killed.stderr
+    assert leftovers(work) == []  # nothing beside the destination, not even hidden
+    assert leftovers(private_tmp) == []  # nor in the system's temporary directory
+    scratch_root = Path(os.environ["PAVED_CACHE_DIR"]) / "scratch"
+    assert len(leftovers(scratch_root)) == 2  # the killed run's area and its lock
+    del env["PAVED_TEST_KILL_AT"]
+    again = subprocess.run([sys.executable, "-m", "paved", "list"], env=env,
+                           capture_output=True, text=True, check=False)
+    assert again.returncode == 0, again.stderr
+    assert leftovers(scratch_root) == []  # swept at start; its own area removed at exit
+    assert leftovers(private_tmp) == []
+
+
+def test_when_the_cache_is_elsewhere_staging_beside_is_swept_too(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stale = tmp_path / ".svc.paved-999-dead"
+    stale.mkdir()
+    (stale / "half-rendered.txt").write_text("left by a killed paved new\n")
+    (tmp_path / ".svc.paved-999-dead.lock").write_text("999\n")  # nobody holds it
+    monkeypatch.setattr(scratch, "same_file_system", lambda first, second: False)
+    code, _, stderr = new(tmp_path)
+    assert code == 0, stderr
+    assert leftovers(tmp_path) == ["svc"]

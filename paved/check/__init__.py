@@ -16,10 +16,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from paved.catalog import BUNDLED
+from paved import config
 from paved.check import currency, isolation, observability, ownership, rollback, security
+from paved.check.options import CheckOptions
 from paved.check.repo import Repo
-from paved.check.rule import CheckOptions, Evidence, Rule, Severity, Status
+from paved.check.rule import Evidence, Rule, Severity, Status
 from paved.errors import CatalogError, InputError, PavedError
 
 AREAS = ("isolation", "observability", "rollback", "security", "ownership", "currency")
@@ -128,11 +129,9 @@ def _score_area(area: str, results: tuple[RuleResult, ...]) -> AreaScore:
 
 
 def trusted_catalog(source: str, *, trust: bool) -> bool:
-    """Whether code from catalog `source` may run: the one place that decides it.
-
-    The bundled catalog ships with paved and is trusted; any other only with --trust.
-    """
-    return trust or source == BUNDLED
+    """Whether code from catalog `source` may run: with --trust, or when the config trusts
+    it (`config.is_trusted`: the bundled catalog, `trusted_catalogs:`)."""
+    return trust or config.is_trusted(source)
 
 
 def catalog_rules(repo: Repo, source: str, *,
@@ -150,7 +149,7 @@ def catalog_rules(repo: Repo, source: str, *,
     modules = sorted(folder.glob("*.py")) if folder.is_dir() else []
     if not modules:
         return (), None
-    if not trusted_catalog(source, trust=trust):
+    if not trusted_catalog(catalog.source, trust=trust):
         return (), (f"catalog {source} ships {len(modules)} rule module(s) in "
                     f"{CATALOG_CHECKS_DIR}/ that were not run: pass --trust if you trust it")
     rules: list[Rule] = []

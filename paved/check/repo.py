@@ -19,7 +19,7 @@ from typing import Any
 
 from paved import yaml
 from paved.catalog import Catalog, open_catalog
-from paved.check.rule import CheckOptions
+from paved.check.options import CheckOptions
 from paved.errors import InputError, PavedError, ProjectError
 from paved.project import Record, read_record
 

@@ -24,8 +24,8 @@ from paved.check.rule import (
     not_applicable,
     passed,
 )
+from paved.delivery.rollout import worst_case_rollback
 from paved.errors import PavedError
-from paved.rollout import worst_case_rollback
 
 AREA = "rollback"
 MAX_ROLLBACK_SECONDS = 300

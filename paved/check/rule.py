@@ -10,10 +10,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from paved.check.repo import Repo
+from paved.check.repo import Repo
 
 
 class Severity(enum.Enum):
@@ -37,14 +35,6 @@ class Status(enum.Enum):
     FAIL = "fail"
     NOT_APPLICABLE = "not applicable"
     ERROR = "error"  # the rule itself raised: reported, counted as a failure
-
-
-@dataclass(frozen=True)
-class CheckOptions:
-    """What a run of `paved check` was asked for, visible to every rule."""
-    catalog: str | None = None  # compare with this catalog instead of the recorded one
-    max_minor_behind: int = 2
-    trust: bool = False
 
 
 @dataclass(frozen=True)

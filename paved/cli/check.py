@@ -70,7 +70,8 @@ def check(
     """
     # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
     from paved.check import formats, run_check
-    from paved.check.rule import CheckOptions, Severity
+    from paved.check.options import CheckOptions
+    from paved.check.rule import Severity
 
     report = run_check(path, CheckOptions(catalog=catalog, max_minor_behind=max_minor_behind,
                                           trust=trust))

@@ -12,7 +12,7 @@ from paved.cli import options
 from paved.errors import Outcome
 
 if TYPE_CHECKING:
-    from paved.status import StatusResult
+    from paved.update.status import StatusResult
 
 
 def register(app: typer.Typer) -> None:
@@ -39,7 +39,7 @@ def status(
       paved status --json | jq .drift
     """
     # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
-    from paved.status import project_status
+    from paved.update.status import project_status
 
     result = project_status(path, check=check)
     output.emit_result(result, as_json=json, describe=describe)

@@ -14,8 +14,8 @@ from paved.cli import options
 from paved.errors import Findings, Outcome
 
 if TYPE_CHECKING:
-    from paved.lint import LintResult
-    from paved.scaffold import ScaffoldResult
+    from paved.authoring.lint import LintResult
+    from paved.authoring.scaffold import ScaffoldResult
 
 template_app = typer.Typer(help="Write, check, test and release golden-path templates.",
                            no_args_is_help=True)
@@ -28,8 +28,8 @@ class Format(enum.Enum):
 
 
 class FailOn(enum.Enum):
-    """`paved.lint.Severity`'s values, declared here so that `paved --help` need not load
-    the linter."""
+    """`paved.authoring.findings.Severity`'s values, declared here so that `paved --help`
+    need not load the linter."""
 
     ERROR = "error"
     WARNING = "warning"
@@ -70,7 +70,7 @@ def init(
       paved template init worker --owner team-platform --description "Queue worker"
     """
     # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
-    from paved.scaffold import scaffold
+    from paved.authoring.scaffold import scaffold
 
     result = scaffold(catalog_dir, name, layer=layer, golden_path=golden_path, owner=owner,
                       description=description)
@@ -107,7 +107,8 @@ def lint(
       paved template lint templates --format sarif > paved.sarif
       paved template lint ../platform-catalog --fail-on warning --json
     """
-    from paved.lint import Severity, lint_catalog, to_sarif
+    from paved.authoring.findings import Severity
+    from paved.authoring.lint import lint_catalog, to_sarif
 
     result = lint_catalog(catalog)
     chosen = Format.JSON if json else format

@@ -12,8 +12,8 @@ from paved.cli import options
 from paved.errors import Outcome
 
 if TYPE_CHECKING:
-    from paved.release import ReleaseResult
-    from paved.trial import TrialResult
+    from paved.authoring.release import ReleaseResult
+    from paved.authoring.trial import TrialResult
 
 
 def register(template_app: typer.Typer) -> None:
@@ -29,7 +29,7 @@ def test(
                                              "own test_command.")] = False,
     keep: Annotated[Path | None, typer.Option("--keep", metavar="DIR", help="Render into DIR "
                                               "and keep the renders.")] = None,
-    trust: options.Trust = False,
+    trust: options.TrustTests = False,
     json: options.Json = False,
 ) -> Outcome:
     """Render every golden path with each declared answer set and check each render.
@@ -38,13 +38,18 @@ def test(
     upgrade test. A skipped step says why; it never counts as passed. Exit code 4
     when a step failed.
 
+    Testing a catalog runs its code: its test_command, through the shell, as you.
+    That needs --trust (or the catalog listed in trusted_catalogs; the bundled
+    catalog is trusted); without it, a catalog that declares a test_command is
+    refused unless --skip-tests.
+
     \b
     Examples:
       paved template test
       paved template test templates --golden-path python-service --skip-tests --json
     """
     # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
-    from paved.trial import run_trial
+    from paved.authoring.trial import run_trial
 
     result = run_trial(catalog, golden_path=golden_path, skip_tests=skip_tests, keep=keep,
                        trust=trust, progress=output.status)
@@ -78,21 +83,23 @@ def release_command(
                                              help="Release the latest version bumped.")] = None,
     skip_test: Annotated[bool, typer.Option("--skip-test", help="Lint only; do not run "
                                             "`paved template test`.")] = False,
+    trust: options.TrustTests = False,
     json: options.Json = False,
 ) -> None:
     """Release the catalog: lint and test it, write CHANGELOG.md, commit, tag vX.Y.Z.
 
     Refuses a dirty tree and a version not above the latest release. The changelog
-    section lists the subjects of the commits since the last release.
+    section lists the subjects of the commits since the last release. The test runs
+    the catalog's test_command, which needs --trust (see `paved template test`).
 
     \b
     Examples:
-      paved template release --bump minor
+      paved template release --bump minor --trust
       paved template release ../platform-catalog --version 2.0.0 --skip-test --json
     """
-    from paved.release import release
+    from paved.authoring.release import release
 
-    result = release(catalog, version=version, bump=bump, skip_test=skip_test,
+    result = release(catalog, version=version, bump=bump, skip_test=skip_test, trust=trust,
                      progress=output.status)
     output.emit_result(result, as_json=json, describe=_describe_release)
 

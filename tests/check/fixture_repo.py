@@ -10,7 +10,7 @@ from pathlib import Path
 
 import paved
 from paved.check import RuleResult, run_check
-from paved.check.rule import CheckOptions
+from paved.check.options import CheckOptions
 from tests.helpers import build_file_tree
 
 DIGEST = "sha256:" + "a" * 64

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from paved.check import run_check, trusted_catalog
-from paved.check.rule import CheckOptions, Status
+from paved.check.options import CheckOptions
+from paved.check.rule import Status
 from paved.errors import CatalogError
 from tests.check.fixture_repo import change
 from tests.helpers import build_file_tree, bundled_catalog_repo, commit_all

@@ -1,4 +1,4 @@
-"""The bundled catalog passes its own `paved template test` (its lint: tests/test_cli_template.py)."""
+"""The bundled catalog passes its own `paved template test` (its lint: tests/cli/test_template.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ def test_the_bundled_catalog_passes_its_own_template_test(tmp_path: Path) -> Non
     readme = catalog / "layers" / "base" / "README.md.jinja"
     readme.write_text(readme.read_text() + "\nSee the platform team's channel for help.\n")
     commit_all(catalog, "Point readers at the platform team")
-    result = run_cli(["template", "test", str(catalog), "--json"])
+    # A copy of the bundled catalog is not the bundled catalog: running its
+    # test_command needs --trust (docs/security.md).
+    result = run_cli(["template", "test", str(catalog), "--json", "--trust"])
     document = json.loads(result.stdout)
     steps = {(run["answer_set"], step["name"]): (step["status"], step["detail"])
              for run in document["renders"] for step in run["steps"]}

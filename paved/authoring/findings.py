@@ -1,0 +1,53 @@
+"""What `paved template lint` reports: its rules and their findings.
+
+Shared by `lint` (manifest and questions) and `lint_files` (templates), so that
+neither imports the other's internals.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+#: Every rule: id -> (severity, what it checks). Documented in docs/commands.md.
+RULES: dict[str, tuple[Severity, str]] = {
+    "yaml-syntax": (Severity.ERROR, "copier.yml and paved-catalog.yml are valid YAML"),
+    "manifest-schema": (Severity.ERROR, "paved-catalog.yml has the documented shape"),
+    "copier-schema": (Severity.ERROR, "copier.yml has the shape paved and copier expect"),
+    "question-help": (Severity.ERROR, "every question has help text"),
+    "question-default": (Severity.ERROR, "every question has a default that passes its own "
+                                         "type, choices and validator"),
+    "test-matrix": (Severity.ERROR, "every declared answer set is valid"),
+    "jinja-syntax": (Severity.ERROR, "every template parses"),
+    "undefined-variable": (Severity.ERROR, "templates use only questions and paved's "
+                                           "context variables"),
+    "render-error": (Severity.ERROR, "every file renders with strict undefined over the "
+                                     "sample answers"),
+    "unresolved-partial": (Severity.ERROR, "include/import/from name a file in the catalog"),
+    "path-escape": (Severity.ERROR, "rendered paths and links stay inside the destination"),
+    "path-collision": (Severity.ERROR, "no two layers of a golden path render the same path"),
+    "unused-question": (Severity.WARNING, "every question is used by some template"),
+    "unknown-key": (Severity.WARNING, "no keys paved does not know (likely typos)"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str  # relative to the catalog root
+    line: int | None
+    rule: str
+    message: str
+    severity: Severity
+
+    def location(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+def finding(file: str, line: int | None, rule: str, message: str) -> Finding:
+    return Finding(file=file, line=line, rule=rule, message=message, severity=RULES[rule][0])

@@ -1,0 +1,217 @@
+"""A trial of a catalog (`paved template test`): render every declared answer set, then
+check each render four ways.
+
+Per golden path, the manifest declares the answer sets to render (`test_matrix`,
+name -> answers; the defaults alone when absent) and the command each render
+must pass (`test_command`). Each render goes through these steps, each timed:
+
+    render       the golden path's layers into a fresh git repository
+    validators   `paved.delivery.validators.validate_project(dir)`
+    test         the declared test command, run inside the render
+    upgrade      render the previous release, `paved update` it to this working tree,
+                 fail on any conflict (skipped when there is no earlier release)
+
+A skipped step is reported as skipped with its reason, never as passed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import paved
+from paved import config, git
+from paved.authoring.lint_files import sample_answer_sets
+from paved.authoring.rehearsal import rehearse
+from paved.catalog import Catalog, GoldenPath, bundled_root, working_tree
+from paved.create import paved_context, render_golden_path
+from paved.errors import ExitCode, InputError, PavedError, one_line
+from paved.project import Record, write_record
+from paved.questions import resolve_answers
+
+PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+OUTPUT_TAIL_LINES = 20
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    status: str  # passed | failed | skipped
+    seconds: float
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RenderRun:
+    golden_path: str
+    answer_set: str
+    answers: Mapping[str, Any]
+    path: str  # where the render is (gone after the trial unless kept)
+    steps: tuple[Step, ...]
+    seconds: float
+    passed: bool
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    catalog: str
+    version: str
+    renders: tuple[RenderRun, ...]
+    passed: bool
+    seconds: float
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.OK if self.passed else ExitCode.FINDINGS
+
+
+def run_trial(root: Path, *, golden_path: str | None = None, skip_tests: bool = False,
+              keep: Path | None = None, trust: bool = False, timeout: float = 1800,
+              progress: Callable[[str], None] = lambda message: None) -> TrialResult:
+    """Render and check every answer set of every golden path (or just `golden_path`).
+
+    A golden path's `test_command` is the catalog's code, run through the shell with
+    the user's permissions: it runs only for a trusted catalog (`trust`, the config's
+    `trusted_catalogs:`, the bundled catalog); otherwise the trial is refused before
+    anything renders, unless `skip_tests`.
+    """
+    with working_tree(root) as catalog:
+        trust = trust or config.is_trusted(catalog.source) or _is_bundled(root)
+        chosen = ([catalog.golden_path(golden_path)] if golden_path
+                  else list(catalog.golden_paths.values()))
+        commands = [path.test_command for path in chosen if path.test_command]
+        if commands and not skip_tests and not trust:
+            raise InputError(f"catalog {catalog.source} declares a test_command "
+                             f"({one_line(repr(commands[0]), 200)}) that runs through the shell "
+                             f"as you: pass --trust if you trust this catalog, or --skip-tests")
+        return _run_all(root.resolve(), catalog, chosen, skip_tests=skip_tests, keep=keep,
+                        trust=trust, timeout=timeout, progress=progress)
+
+
+def _is_bundled(root: Path) -> bool:
+    return root.resolve() == bundled_root().resolve()
+
+
+def _run_all(root: Path, catalog: Catalog, chosen: list[GoldenPath], *, skip_tests: bool,
+             keep: Path | None, trust: bool, timeout: float,
+             progress: Callable[[str], None]) -> TrialResult:
+    started = time.monotonic()
+    work = keep.resolve() if keep else Path(tempfile.mkdtemp(prefix="paved-test-"))
+    work.mkdir(parents=True, exist_ok=True)
+    runs = []
+    try:
+        for path in chosen:
+            for set_name, given in sample_answer_sets(path).items():
+                progress(f"testing {path.name} with answers {set_name!r}")
+                dest = work / f"{path.name}-{set_name}"
+                runs.append(_run_one(root, catalog, path, set_name, given, dest,
+                                     skip_tests=skip_tests, trust=trust, timeout=timeout))
+    finally:
+        if keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return TrialResult(catalog=catalog.source, version=catalog.version, renders=tuple(runs),
+                       passed=all(run.passed for run in runs),
+                       seconds=round(time.monotonic() - started, 3))
+
+
+def _run_one(root: Path, catalog: Catalog, golden_path: GoldenPath, set_name: str,
+             given: Mapping[str, Any], dest: Path, *, skip_tests: bool, trust: bool,
+             timeout: float) -> RenderRun:
+    started = time.monotonic()
+    answers: Mapping[str, Any] = {}
+    try:
+        answers = _render(catalog, golden_path, given, dest, trust=trust)
+        steps = [Step("render", PASSED, _since(started))]
+    except PavedError as error:
+        steps = [Step("render", FAILED, _since(started), str(error))]
+    if steps[0].status == FAILED:
+        reason = "the render failed"
+        steps += [Step(name, SKIPPED, 0.0, reason) for name in ("validators", "test",
+                                                                "upgrade")]
+    else:
+        steps += [_validate(dest), _test(golden_path, dest, skip_tests, timeout),
+                  _upgrade(root, catalog, golden_path, given, dest, trust)]
+    return RenderRun(golden_path=golden_path.name, answer_set=set_name, answers=answers,
+                     path=str(dest), steps=tuple(steps), seconds=_since(started),
+                     passed=all(step.status != FAILED for step in steps))
+
+
+def _render(catalog: Catalog, golden_path: GoldenPath, given: Mapping[str, Any], dest: Path,
+            *, trust: bool) -> Mapping[str, Any]:
+    # Not create.create_service: a plain copier template need not ask for a service name.
+    answers = resolve_answers(catalog.questions, given, catalog_root=catalog.root,
+                              context=paved_context(catalog, golden_path), trust=trust)
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    render_golden_path(catalog, golden_path, answers, dest, trust=trust)
+    write_record(dest, Record(catalog=catalog.source, version=catalog.version,
+                              golden_path=golden_path.name, layers=golden_path.layers,
+                              answers=answers, paved_version=paved.__version__))
+    git.init_and_commit(dest, f"Render {golden_path.name} for paved template test")
+    return answers
+
+
+def _validate(dest: Path) -> Step:
+    from paved.delivery import validators
+
+    started = time.monotonic()
+    try:
+        report = validators.validate_project(dest)
+    except PavedError as error:
+        return Step("validators", FAILED, _since(started), str(error))
+    missing = "; ".join(f"{item.validator} could not run: {item.tool} is missing "
+                        f"({item.hint})" for item in report.missing)
+    if report.findings:
+        shown = [f"{item.validator}: {item.file}{f':{item.line}' if item.line else ''}: "
+                 f"{item.message}" for item in report.findings[:OUTPUT_TAIL_LINES]]
+        more = len(report.findings) - len(shown)
+        return Step("validators", FAILED, _since(started),
+                    "\n".join([*shown, *([f"… and {more} more"] if more else []),
+                                *([missing] if missing else [])]))
+    ran = f"{len(report.ran)} validator(s) passed"
+    if report.missing:
+        # A validator that could not run is no pass: the step is incomplete.
+        return Step("validators", SKIPPED, _since(started), f"{ran}; {missing}")
+    return Step("validators", PASSED, _since(started), f"{', '.join(report.ran)}")
+
+
+def _test(golden_path: GoldenPath, dest: Path, skip_tests: bool, timeout: float) -> Step:
+    if skip_tests:
+        return Step("test", SKIPPED, 0.0, "--skip-tests")
+    if not golden_path.test_command:
+        return Step("test", SKIPPED, 0.0, "no test_command declared in paved-catalog.yml")
+    started = time.monotonic()
+    try:
+        done = subprocess.run(golden_path.test_command, shell=True, cwd=dest, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return Step("test", FAILED, _since(started),
+                    f"{golden_path.test_command!r} did not finish within {timeout:g} s")
+    if done.returncode != 0:
+        tail = "\n".join(done.stdout.splitlines()[-OUTPUT_TAIL_LINES:])
+        return Step("test", FAILED, _since(started),
+                    f"{golden_path.test_command!r} exited {done.returncode}:\n{tail}")
+    return Step("test", PASSED, _since(started), golden_path.test_command)
+
+
+def _upgrade(root: Path, catalog: Catalog, golden_path: GoldenPath,
+             given: Mapping[str, Any], dest: Path, trust: bool) -> Step:
+    from paved.update.update import update_project
+
+    started = time.monotonic()
+    outcome = rehearse(root, catalog, golden_path, given,
+                       dest.with_name(dest.name + "-upgrade"), fresh=dest, update=update_project,
+                       render=_render, trust=trust)
+    return Step("upgrade", outcome.status, _since(started), outcome.detail)
+
+
+def _since(started: float) -> float:
+    return round(time.monotonic() - started, 3)

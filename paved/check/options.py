@@ -1,0 +1,17 @@
+"""What a run of `paved check` was asked for.
+
+Its own module because both the repository under check (`repo`) and the rules
+(`rule`) read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What a run of `paved check` was asked for, visible to every rule."""
+    catalog: str | None = None  # compare with this catalog instead of the recorded one
+    max_minor_behind: int = 2
+    trust: bool = False

@@ -1,0 +1,78 @@
+"""The pristine render: what the catalog produced for this repo, kept in its own git data.
+
+Every generated repo keeps, for the catalog version it is at, a *pristine
+commit*: the untouched render (plus `.paved.yml`). It is the merge base of the
+next update, so an update needs only the new version of the catalog. Pristine
+commits form a line (each one's parent is the previous one) and are found by
+the `Paved-Pristine: VERSION` line of their message:
+
+- `paved new`'s first commit is itself pristine (same tree);
+- an update commits the new render as the next pristine commit and makes it
+  the second parent of its own commit (JHipster's side branch, merged), so the
+  line travels with the branch through every clone, push and fetch;
+- `refs/paved/pristine` points at the newest one, so it is found without
+  walking the history.
+
+See "Updates" in docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from paved.git import Repository
+from paved.project import PRISTINE_REF, PRISTINE_TRAILER, Record, pristine_trailer
+from paved.update import merge
+
+REF = PRISTINE_REF
+TRAILER = PRISTINE_TRAILER
+_TRAILER_LINE = re.compile(rf"^{TRAILER}: (\S+)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Base:
+    """The merge base of an update: the pristine render of the applied version."""
+
+    snapshot: merge.Snapshot
+    commit: str | None  # the pristine commit; None when it had to be rendered again
+    source: str  # "stored" or "re-rendered", for the user
+
+
+def message(record: Record) -> str:
+    return (f"paved pristine render: {record.golden_path} v{record.version}\n\n"
+            f"The untouched render that the next paved update merges from.\n\n"
+            f"{pristine_trailer(record.version)}\n")
+
+
+def find(repo: Repository, version: str) -> str | None:
+    """The pristine commit of catalog `version` in `repo`, or None when there is none.
+
+    `refs/paved/pristine` first (one file read); else the newest pristine commit
+    for that version reachable from HEAD (after a fresh clone, say).
+    """
+    pointed = repo.resolve_ref(REF)
+    if pointed is not None and _version_of(repo.message(pointed)) == version:
+        return pointed
+    for sha, text in repo.commits_mentioning(f"^{TRAILER}: "):
+        if _version_of(text) == version:
+            return sha
+    return None
+
+
+def stored_base(repo: Repository, version: str) -> Base | None:
+    commit = find(repo, version)
+    if commit is None:
+        return None
+    return Base(snapshot=merge.Snapshot(entries=repo.entries(commit)), commit=commit,
+                source="stored")
+
+
+def rendered_base(rendered: Path) -> Base:
+    return Base(snapshot=merge.read_directory(rendered), commit=None, source="re-rendered")
+
+
+def _version_of(text: str) -> str | None:
+    found = _TRAILER_LINE.findall(text)
+    return found[-1] if found else None

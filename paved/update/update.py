@@ -1,0 +1,297 @@
+"""Updating a generated project to another catalog version, as one reviewable change.
+
+The new version is rendered once; the merge base is the pristine render kept
+in the repo (`paved.update.pristine`), rendered again only when it is missing; the
+merge is decided in memory (`paved.update.merge`); commits, trees and the new index
+are prepared off to the side; and `paved.update.journal` makes the one visible step
+recoverable. See "Updates" in docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+import paved
+from paved import config
+from paved.catalog import Catalog, GoldenPath, changelog_between, open_catalog
+from paved.create import render_golden_path
+from paved.errors import CatalogError, ExitCode, InputError, ProjectError
+from paved.git import Repository, blob_sha
+from paved.project import RECORD_FILE, Record, read_record
+from paved.questions import name_shown, resolve_answers
+from paved.update import journal, merge, pristine, worktree
+from paved.update.merge import Action
+
+_SHOWN = 5  # paths named in a refusal
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    path: str
+    action: str  # a `merge.Action` value
+    diff: str = ""  # with --dry-run
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    path: Path
+    catalog: str
+    golden_path: str
+    old_version: str
+    new_version: str
+    files: tuple[FileOutcome, ...]
+    conflicts: tuple[str, ...]
+    base: str  # "stored" or "re-rendered"
+    dry_run: bool
+    commit: str | None = None  # None: dry run, conflicts to resolve, or nothing to do
+    branch: str | None = None
+    up_to_date: bool = False
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.CONFLICTS if self.conflicts else ExitCode.OK
+
+
+def update_project(path: Path, *, to: str | None = None, data: Mapping[str, Any] | None = None,
+                   dry_run: bool = False, branch: str | None = None,
+                   trust: bool = False, allow_downgrade: bool = False) -> UpdateResult:
+    """Bring the project at `path` to catalog version `to` (default: the latest)."""
+    repo = Repository(path)
+    if dry_run:
+        if journal.interrupted(repo):
+            raise ProjectError("an interrupted paved update must be rolled back first; "
+                               "run paved update without --dry-run")
+        return _update(repo, to=to, data=data or {}, dry_run=True, branch=None, trust=trust,
+                       allow_downgrade=allow_downgrade)
+    with journal.locked(repo):
+        return _update(repo, to=to, data=data or {}, dry_run=False, branch=branch, trust=trust,
+                       allow_downgrade=allow_downgrade)
+
+
+def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_run: bool,
+            branch: str | None, trust: bool, allow_downgrade: bool) -> UpdateResult:
+    head = _check_ready(repo, branch)
+    record = read_record(repo.root)
+    catalog = open_catalog(record.catalog, version=to)
+    _check_direction(record, catalog.version, to, allow_downgrade)
+    # Trust is decided on the source as opened (absolute, canonical): `.paved.yml` is
+    # the team's to edit, and may name any catalog.
+    trust = trust or config.is_trusted(catalog.source)
+    golden_path = _target_golden_path(catalog, record)
+    answers = _answers(catalog, golden_path, record, data, trust=trust)
+    new_record = Record(catalog=record.catalog, version=catalog.version,
+                        golden_path=record.golden_path, layers=golden_path.layers,
+                        answers=answers, paved_version=paved.__version__)
+    result = _Outcome(repo, record, new_record, catalog, dry_run, branch)
+    if (catalog.version == record.version and answers == dict(record.answers)
+            and golden_path.layers == record.layers):
+        return result.up_to_date()
+    with tempfile.TemporaryDirectory(prefix="paved-update-") as scratch:
+        base = pristine.stored_base(repo, record.version)
+        if base is None:
+            base = _render_base(record, Path(scratch) / "base", trust)
+        journal.checkpoint()
+        theirs_dir = Path(scratch) / "theirs"
+        theirs_dir.mkdir()
+        render_golden_path(catalog, golden_path, answers, theirs_dir, trust=trust)
+        theirs = _with_record(merge.read_directory(theirs_dir), new_record)
+        journal.checkpoint()
+    ours = merge.Snapshot(entries=repo.entries(head))
+    labels = merge.Labels(ours="HEAD", base=f"paved v{record.version}",
+                          theirs=f"paved v{catalog.version}")
+    once = tuple(glob for name in golden_path.layers for glob in catalog.layers[name].once)
+    changes = merge.plan(repo, base.snapshot, ours, theirs, once=once, labels=labels,
+                         overwrite=(RECORD_FILE,), with_diffs=dry_run)
+    if dry_run:
+        return result.report(changes, base.source)
+    written = {change.path: change.new for change in changes if change.action in merge.WRITES}
+    worktree.check(repo, written, {path: ours.entries.get(path) for path in written})
+    journal.checkpoint()
+    commit = _apply(repo, head, base, ours, theirs, changes, branch,
+                    message=result.message(), pristine_message=pristine.message(new_record))
+    return result.report(changes, base.source, commit=commit)
+
+
+def _check_ready(repo: Repository, branch: str | None) -> str:
+    head = repo.resolve("HEAD")
+    if head is None:
+        raise ProjectError(f"{repo.root} has no commits yet")
+    operation = repo.operation_in_progress()
+    if operation is not None:
+        raise ProjectError(_IN_PROGRESS.get(operation, f"a git {operation} is in progress; "
+                                            f"finish it (git {operation} --continue) or run "
+                                            f"git {operation} --abort first"))
+    changed = repo.changed_tracked_files()
+    if changed:
+        shown = ", ".join(changed[:_SHOWN]) + (" …" if len(changed) > _SHOWN else "")
+        raise ProjectError(f"{repo.root} has uncommitted changes to tracked files "
+                           f"({shown}); commit or stash them first")
+    if branch is not None and repo.resolve_ref(f"refs/heads/{branch}") is not None:
+        raise InputError(f"branch {branch!r} already exists; choose another --branch")
+    if branch is not None and not repo.is_valid_branch_name(branch):
+        raise InputError(f"{branch!r} is not a valid branch name")
+    return head
+
+
+_IN_PROGRESS = {
+    "merge": "a merge is in progress (an earlier paved update left conflicts?); commit it or "
+             "run git merge --abort first",
+    "bisect": "a git bisect is in progress; end it with git bisect reset first",
+}
+
+
+def _check_direction(record: Record, target: str, to: str | None,
+                     allow_downgrade: bool) -> None:
+    """Never to an older version unless asked twice: `--to` it, and `--allow-downgrade`."""
+    if to is not None and allow_downgrade:
+        return
+    try:
+        older = Version(target) < Version(record.version)
+    except InvalidVersion:
+        return  # untagged catalogs (0.0.0+local…) have no order to go by
+    if older:
+        raise ProjectError(f"catalog {record.catalog} v{target} is older than this repo's "
+                           f"v{record.version}; paved update never goes back unless asked: "
+                           f"--to {target} --allow-downgrade")
+
+
+def _answers(catalog: Catalog, golden_path: GoldenPath, record: Record,
+             data: Mapping[str, Any], *, trust: bool) -> dict[str, Any]:
+    from paved.create import paved_context
+
+    known = {question.name for question in catalog.questions}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InputError(f"unknown question {name_shown(unknown[0])}; catalog "
+                         f"v{catalog.version} asks: {', '.join(sorted(known))}")
+    # Recorded answers stay (a changed default does not change them); new questions take
+    # --data or their default; answers to questions the catalog dropped are forgotten.
+    return resolve_answers(catalog.questions, {**record.answers, **data}, strict=False,
+                           catalog_root=catalog.root, trust=trust,
+                           context=paved_context(catalog, golden_path))
+
+
+def _target_golden_path(catalog: Catalog, record: Record) -> GoldenPath:
+    """The golden path as the new version defines it, so that a layer the platform team
+    added to it reaches every repo; the recorded layers when the catalog dropped it."""
+    if record.golden_path in catalog.golden_paths:
+        return catalog.golden_paths[record.golden_path]
+    missing = [layer for layer in record.layers if layer not in catalog.layers]
+    if missing:
+        raise CatalogError(f"catalog {catalog.source} v{catalog.version} has no layer "
+                           f"{missing[0]!r}, which this repo uses")
+    return GoldenPath(name=record.golden_path, description="", layers=record.layers)
+
+
+def _render_base(record: Record, dest: Path, trust: bool) -> pristine.Base:
+    try:
+        old = open_catalog(record.catalog, version=record.version)
+    except CatalogError as error:
+        raise CatalogError(f"this repo keeps no pristine render of v{record.version} and the "
+                           f"catalog cannot render it again: {error}") from error
+    dest.mkdir()
+    golden_path = GoldenPath(name=record.golden_path, description="", layers=record.layers)
+    render_golden_path(old, golden_path, record.answers, dest, trust=trust)
+    base = pristine.rendered_base(dest)
+    return pristine.Base(snapshot=_with_record(base.snapshot, record), commit=None,
+                         source=base.source)
+
+
+def _with_record(snapshot: merge.Snapshot, record: Record) -> merge.Snapshot:
+    data = record.to_yaml().encode()
+    sha = blob_sha(data)
+    return merge.Snapshot(entries={**snapshot.entries, RECORD_FILE: ("100644", sha)},
+                          blobs={**snapshot.blobs, sha: data})
+
+
+def _apply(repo: Repository, head: str, base: pristine.Base, ours: merge.Snapshot,
+           theirs: merge.Snapshot, changes: tuple[merge.FileChange, ...], branch: str | None,
+           *, message: str, pristine_message: str) -> str | None:
+    """Prepare every object and the new index off to the side, then make them visible."""
+    # Blobs HEAD or the stored pristine commit hold are in the repo already: typically
+    # most of the new render, which need not be compressed and written again.
+    stored = {sha for _, sha in ours.entries.values()}
+    if base.commit is not None:
+        stored.update(sha for _, sha in base.snapshot.entries.values())
+    for sha, data in theirs.blobs.items():
+        if sha not in stored:
+            repo.store_blob(data)
+    for change in changes:
+        if change.data is not None:
+            repo.store_blob(change.data)
+    journal.checkpoint()
+    pristine_tree = repo.store_tree(theirs.entries)
+    parents = [base.commit] if base.commit else []
+    new_pristine = repo.commit_tree(pristine_tree, parents, pristine_message)
+    journal.checkpoint()
+    conflicts = {c.path: c.stages for c in changes if c.action is Action.CONFLICT and c.stages}
+    result = dict(ours.entries)
+    for change in changes:
+        if change.action in merge.WRITES and change.action is not Action.CONFLICT:
+            if change.new is None:
+                result.pop(change.path, None)
+            else:
+                result[change.path] = change.new
+    tree = repo.store_tree(result)
+    commit = None if conflicts else repo.commit_tree(tree, [head, new_pristine], message)
+    index = journal.work_dir(repo) / "index.new"
+    index.parent.mkdir(parents=True, exist_ok=True)
+    repo.build_index(index, tree, conflicts)
+    journal.checkpoint()
+    files = {c.path: c.new for c in changes if c.action in merge.WRITES}
+    head_file = repo.head_file()
+    refs: dict[str, tuple[str | None, str | None]] = {
+        pristine.REF: (new_pristine, repo.resolve_ref(pristine.REF))}
+    new_head = None
+    if branch is not None:
+        refs[f"refs/heads/{branch}"] = (commit or head, None)
+        new_head = f"ref: refs/heads/{branch}"
+    elif commit is not None:
+        current = head_file.removeprefix("ref: ") if head_file.startswith("ref: ") else "HEAD"
+        refs[current] = (commit, head)
+    git_files = {} if commit else {"MERGE_HEAD": f"{new_pristine}\n", "MERGE_MSG": message,
+                                   "MERGE_MODE": "no-ff"}
+    journal.apply(repo, journal.Change(
+        files=files, before={path: ours.entries.get(path) for path in files}, index=index,
+        refs=refs, head=new_head, git_files=git_files))
+    return commit
+
+
+class _Outcome:
+    """Builds the result and the commit message of one update."""
+
+    def __init__(self, repo: Repository, old: Record, new: Record, catalog: Catalog,
+                 dry_run: bool, branch: str | None) -> None:
+        self.repo, self.old, self.new, self.catalog = repo, old, new, catalog
+        self.dry_run, self.branch = dry_run, branch
+
+    def message(self) -> str:
+        old, new = self.old.version, self.new.version
+        text = (f"Update {self.old.golden_path} from paved catalog v{old} to v{new}\n\n"
+                f"Catalog: {self.catalog.source}. Template changes merged by paved "
+                f"{paved.__version__}; local edits kept.\n")
+        notes = changelog_between(self.catalog, old, new)
+        if notes:
+            text += f"\n{notes}\n"
+        return text + f"\nPaved-Update: {old} -> {new}\n"
+
+    def up_to_date(self) -> UpdateResult:
+        return self.report((), "stored", up_to_date=True)
+
+    def report(self, changes: tuple[merge.FileChange, ...], base: str, *,
+               commit: str | None = None, up_to_date: bool = False) -> UpdateResult:
+        return UpdateResult(
+            path=self.repo.root, catalog=self.catalog.source, golden_path=self.old.golden_path,
+            old_version=self.old.version, new_version=self.new.version,
+            files=tuple(FileOutcome(c.path, c.action.value, c.diff) for c in changes),
+            conflicts=tuple(c.path for c in changes if c.action is Action.CONFLICT),
+            base=base, dry_run=self.dry_run, commit=commit,
+            branch=self.branch if not self.dry_run and not up_to_date else None,
+            up_to_date=up_to_date)
+
