@@ -13,7 +13,8 @@ def register(app: typer.Typer) -> None:
 
 
 def list_golden_paths(catalog: options.Catalog = None, json: options.Json = False) -> None:
-    """List the golden paths in the catalog, with its version and their descriptions.
+    """List the golden paths in the catalog, with its version, their descriptions and the
+    optional layers each offers.
 
     \b
     Examples:
@@ -24,7 +25,9 @@ def list_golden_paths(catalog: options.Catalog = None, json: options.Json = Fals
 
     opened = open_catalog(catalog)
     golden_paths = [
-        {"name": gp.name, "description": gp.description, "layers": list(gp.layers)}
+        {"name": gp.name, "description": gp.description, "layers": list(gp.layers),
+         "optional_layers": [{"name": name, "description": opened.layers[name].description}
+                             for name in gp.optional_layers]}
         for gp in opened.golden_paths.values()
     ]
     if json:
@@ -35,3 +38,8 @@ def list_golden_paths(catalog: options.Catalog = None, json: options.Json = Fals
     rows = [(gp.name, gp.description, ", ".join(gp.layers))
             for gp in opened.golden_paths.values()]
     output.emit(output.table(rows, headers=("GOLDEN PATH", "DESCRIPTION", "LAYERS")))
+    optional = [(gp.name, name, opened.layers[name].description)
+                for gp in opened.golden_paths.values() for name in gp.optional_layers]
+    if optional:
+        output.emit("Optional layers (paved new service --with NAME, paved layer add NAME):")
+        output.emit(output.table(optional, headers=("GOLDEN PATH", "LAYER", "DESCRIPTION")))

@@ -31,6 +31,9 @@ def service(
         "--template", metavar="GOLDEN_PATH",
         help="Golden path to render. Default: python-service.")] = None,
     catalog: options.Catalog = None,
+    with_layers: Annotated[str | None, typer.Option(
+        "--with", metavar="LAYER,...",
+        help="Optional layers to add (paved list shows them).")] = None,
     defaults: Annotated[bool, typer.Option("--defaults", help="Take the default for every "
                                            "question not answered by --data or a file.")] = False,
     data: options.Data = None,
@@ -51,6 +54,7 @@ def service(
     Examples:
       paved new service payments-api
       paved new service payments-api --defaults --data owner=team-payments
+      paved new service orders --with postgres,dashboards --defaults
       paved new service checkout --catalog git@github.com:acme/paved-catalog.git --json
     """
     # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
@@ -61,7 +65,7 @@ def service(
     answers.update(options.parse_data(data))
     result = create_service(name, dest=dest, golden_path=template, catalog_source=catalog,
                             data=answers, ask=terminal_asker(defaults), use_git=not no_git,
-                            trust=trust)
+                            trust=trust, with_layers=options.parse_names(with_layers))
     output.emit_result(result, as_json=json, describe=_describe)
 
 

@@ -283,6 +283,8 @@ def _failing(tmp_path: Path) -> dict[str, list[str]]:
         "check": [nothing],
         "update": [nothing],
         "status": [nothing],
+        "layer add": ["db", nothing],
+        "layer remove": ["db", nothing],
         "template init": ["x", "--catalog-dir", nothing],
         "template lint": [nothing],
         "template test": [nothing],
