@@ -29,7 +29,7 @@ from typing import Any
 
 import paved
 from paved import config, git
-from paved.authoring.lint_files import sample_answer_sets
+from paved.authoring.lint_files import answer_sets
 from paved.authoring.rehearsal import rehearse
 from paved.catalog import Catalog, GoldenPath, bundled_root, working_tree
 from paved.create import paved_context, render_golden_path
@@ -111,7 +111,7 @@ def _run_all(root: Path, catalog: Catalog, chosen: list[GoldenPath], *, answer_s
              progress: Callable[[str], None]) -> TrialResult:
     started = time.monotonic()
     if answer_set is not None:
-        declared = {name for path in chosen for name in sample_answer_sets(path)}
+        declared = {name for path in chosen for name in answer_sets(path)}
         if answer_set not in declared:
             raise InputError(f"no answer set {answer_set!r} in the test_matrix; declared: "
                              f"{', '.join(sorted(declared))}")
@@ -120,12 +120,12 @@ def _run_all(root: Path, catalog: Catalog, chosen: list[GoldenPath], *, answer_s
     runs = []
     try:
         for path in chosen:
-            for set_name, given in sample_answer_sets(path).items():
+            for set_name, (path_of_set, given) in answer_sets(path).items():
                 if answer_set is not None and set_name != answer_set:
                     continue
                 progress(f"testing {path.name} with answers {set_name!r}")
                 dest = work / f"{path.name}-{set_name}"
-                runs.append(_run_one(root, catalog, path, set_name, given, dest,
+                runs.append(_run_one(root, catalog, path_of_set, set_name, given, dest,
                                      skip_tests=skip_tests, trust=trust, timeout=timeout))
     finally:
         if keep is None:

@@ -47,7 +47,7 @@ def add(name: Name, path: options.ProjectDir = Path("."), data: options.Data = N
     \b
     Examples:
       paved layer add postgres --dry-run
-      paved layer add dashboards services/payments-api --branch paved/dashboards
+      paved layer add monitoring services/payments-api --branch paved/monitoring
     """
     from paved.update.update import LayerChange, update_project
 
@@ -71,7 +71,7 @@ def remove(name: Name, path: options.ProjectDir = Path("."), dry_run: DryRun = F
     \b
     Examples:
       paved layer remove postgres --dry-run
-      paved layer remove dashboards --branch paved/no-dashboards
+      paved layer remove monitoring --branch paved/no-monitoring
     """
     from paved.update.update import LayerChange, update_project
 

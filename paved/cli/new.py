@@ -54,7 +54,7 @@ def service(
     Examples:
       paved new service payments-api
       paved new service payments-api --defaults --data owner=team-payments
-      paved new service orders --with postgres,dashboards --defaults
+      paved new service orders --with postgres,monitoring --defaults
       paved new service checkout --catalog git@github.com:acme/paved-catalog.git --json
     """
     # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
