@@ -118,6 +118,7 @@ def _root(
 
 
 def _register() -> None:
+    from paved.cli import adopt as adopt_command
     from paved.cli import check as check_command
     from paved.cli import fleet as fleet_command
     from paved.cli import layer as layer_command
@@ -133,6 +134,7 @@ def _register() -> None:
     update_command.register(app)
     status_command.register(app)
     layer_command.register(app)
+    adopt_command.register(app)
     template_command.register(app)
     fleet_command.register(app)
 

@@ -137,6 +137,11 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
     return result.report(changes, base.source, commit=commit)
 
 
+def check_ready(repo: Repository, branch: str | None) -> str:
+    """HEAD, when the repo can take a change now (`paved adopt` shares the refusals)."""
+    return _check_ready(repo, branch)
+
+
 def _check_ready(repo: Repository, branch: str | None) -> str:
     head = repo.resolve("HEAD")
     if head is None:
@@ -249,6 +254,15 @@ def _with_record(snapshot: merge.Snapshot, record: Record) -> merge.Snapshot:
     sha = blob_sha(data)
     return merge.Snapshot(entries={**snapshot.entries, RECORD_FILE: ("100644", sha)},
                           blobs={**snapshot.blobs, sha: data})
+
+
+def commit_change(repo: Repository, head: str, base: pristine.Base, ours: merge.Snapshot,
+                  theirs: merge.Snapshot, changes: tuple[merge.FileChange, ...],
+                  branch: str | None, *, message: str, pristine_message: str) -> str | None:
+    """Commit `theirs` as the next pristine commit and `changes` over HEAD as the change
+    whose second parent it is, in the one recoverable step (`paved adopt` too)."""
+    return _apply(repo, head, base, ours, theirs, changes, branch, message=message,
+                  pristine_message=pristine_message)
 
 
 def _apply(repo: Repository, head: str, base: pristine.Base, ours: merge.Snapshot,

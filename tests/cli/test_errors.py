@@ -284,6 +284,7 @@ def _failing(tmp_path: Path) -> dict[str, list[str]]:
         "update": [nothing],
         "status": [nothing],
         "layer add": ["db", nothing],
+        "adopt": [nothing],
         "layer remove": ["db", nothing],
         "template init": ["x", "--catalog-dir", nothing],
         "template lint": [nothing],
