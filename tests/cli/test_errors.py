@@ -293,6 +293,7 @@ def _failing(tmp_path: Path) -> dict[str, list[str]]:
         "fleet status": ["--from", nothing],
         "fleet update": ["--from", nothing],
         "fleet check": ["--from", nothing],
+        "fleet adopt": ["--from", nothing],
     }
 
 
