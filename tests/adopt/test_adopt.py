@@ -249,3 +249,26 @@ def test_a_copier_generated_repo_keeps_its_answers(tmp_path: Path) -> None:
         "app.py": "already as the golden path"}
     assert read_record(repo).answers == {"service_name": "billing", "port": 9100}
     assert (repo / ".copier-answers.yml").read_text() == copier_answers
+
+
+def test_on_a_terminal_each_guess_is_offered_to_confirm_or_change(tmp_path: Path) -> None:
+    import pexpect
+
+    catalog = build_file_tree(tmp_path / "catalog", {
+        "copier.yml": COPIER + "owner:\n  type: str\n  help: Owning team\n  default: nobody\n",
+        "paved-catalog.yml": MANIFEST, "layers/core/README.md.jinja": "# {{ owner }}\n"})
+    commit_all(catalog, "v1", tag="v1.0.0")
+    repo = build_file_tree(tmp_path / "Billing_API", {"CODEOWNERS": "* @acme/billing\n"})
+    commit_all(repo, "by hand")
+    terminal = pexpect.spawn(sys.executable, ["-m", "paved", "adopt", str(repo), "--catalog",
+                                              str(catalog), "--apply"],
+                             env={**os.environ, "PYTHONPATH": str(ROOT)}, encoding="utf-8",
+                             timeout=60)
+    terminal.expect_exact("service_name [service_name] [billing-api]: ")
+    terminal.sendline("")  # the guess from the folder's name, confirmed
+    terminal.expect_exact("Owning team [owner] [acme/billing]: ")
+    terminal.sendline("acme/payments")  # the guess from CODEOWNERS, changed
+    terminal.expect(pexpect.EOF)
+    terminal.close()
+    assert terminal.exitstatus == 0, terminal.before
+    assert read_record(repo).answers == {"service_name": "billing-api", "owner": "acme/payments"}

@@ -211,3 +211,18 @@ def test_killed_at_any_point_a_layer_change_is_rolled_back(project: Path) -> Non
     assert done.returncode == 0, done.stderr
     assert step > 8
     assert read_record(project).layers == ("core", "db")
+
+
+def test_on_a_terminal_only_the_layers_questions_are_asked(project: Path) -> None:
+    import pexpect
+
+    terminal = pexpect.spawn(sys.executable, ["-m", "paved", "layer", "add", "db", str(project)],
+                             env={**os.environ, "PYTHONPATH": str(ROOT)}, encoding="utf-8",
+                             timeout=60)
+    terminal.expect_exact("Database name [db_name] [demo_db]: ")
+    terminal.sendline("ledger")
+    terminal.expect(pexpect.EOF)
+    terminal.close()
+    assert terminal.exitstatus == 0, terminal.before
+    assert "[service_name]" not in terminal.before
+    assert read_record(project).answers == {"service_name": "demo", "db_name": "ledger"}
