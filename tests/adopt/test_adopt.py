@@ -169,6 +169,24 @@ def test_a_later_update_merges_only_what_the_template_changes(tmp_path: Path) ->
     assert (repo / "lint.cfg").read_text() == "max-line = 100\n"
 
 
+def test_branch_leaves_the_current_branch_as_it_was(tmp_path: Path) -> None:
+    catalog = build_file_tree(tmp_path / "catalog", {
+        "copier.yml": COPIER, "paved-catalog.yml": MANIFEST, "layers/core/ci.yml": "ci: 1\n"})
+    commit_all(catalog, "v1", tag="v1.0.0")
+    repo = build_file_tree(tmp_path / "svc", {"app.py": "x = 1\n"})
+    commit_all(repo, "by hand")
+    main = git(repo, "rev-parse", "HEAD")
+    result = adopt_project(repo, catalog_source=str(catalog), apply=True, branch="paved/adopt")
+    assert (result.branch, git(repo, "branch", "--show-current")) == ("paved/adopt",
+                                                                       "paved/adopt\n")
+    assert git(repo, "rev-parse", "main") == main
+    assert git(repo, "rev-parse", "paved/adopt").strip() == result.commit
+    done = run_cli(["adopt", str(tmp_path / "svc"), "--catalog", str(catalog), "--apply",
+                    "--branch", "paved/adopt"])
+    assert (done.exit_code, done.stderr) == (1, f"paved: error: {repo} is on the paved road "
+                                                "already (it has .paved.yml); use paved update\n")
+
+
 def test_refusals(hand_written: Path, tmp_path: Path) -> None:
     (hand_written / "docs").mkdir()
     (hand_written / "docs/runbook.md").write_text("untracked work\n")
