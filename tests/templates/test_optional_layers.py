@@ -74,6 +74,9 @@ def test_add_then_remove_with_team_edits_in_between(tmp_path: Path, layer: str) 
                              "src/orders/platform/database.py", "tests/test_database.py"]
         assert '"psycopg[binary]>=3.2"' in (repo / "pyproject.toml").read_text()
         assert '"respx>=0.21"' in (repo / "pyproject.toml").read_text()
+        deployment = (repo / "deploy/base/deployment.yaml").read_text()
+        assert "secretKeyRef:\n                  name: orders-database\n" in deployment
+        assert "- port: 5432" in (repo / "deploy/base/networkpolicy.yaml").read_text()
         edited = "src/orders/migrations/0001_create_items.sql"
     else:
         assert new_files == ["monitoring/alerts.rules.test.yaml", "monitoring/alerts.rules.yaml",
