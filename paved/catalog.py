@@ -23,14 +23,18 @@ from packaging.version import InvalidVersion, Version
 
 import paved
 from paved import config, git, yaml
-from paved.errors import CatalogError, InputError, UnknownGoldenPath
+from paved.errors import CatalogError, GitError, InputError, UnknownGoldenPath
 from paved.questions import Question, parse_questions
+from paved.render import Origin
 
 MANIFEST = "paved-catalog.yml"
 CHANGELOG = "CHANGELOG.md"
 COPIER_FILES = ("copier.yml", "copier.yaml")
 BUNDLED = "bundled"
 DEFAULT_GOLDEN_PATH = "python-service"
+PLAIN_DESCRIPTION = "a plain copier template"
+# copier's shortcuts for hosted repositories (copier `_vcs.get_repo`).
+_SHORTCUTS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ class GoldenPath:
     # Folder (catalog-relative) of files a typical team changes in a service; the upgrade
     # test copies them over a render of the previous release before updating it.
     upgrade_edits: str = ""
+    # What to do first in a new project, shown after `paved new service` (nothing when empty).
+    next_steps: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,8 @@ class Catalog:
     name: str = ""
     description: str = ""
     versions: tuple[str, ...] = field(default=())  # every released version, oldest first
+    origin: Origin | None = None  # what copier tells templates of where they come from
+    plain: bool = False  # a plain copier template: no manifest, one golden path, one layer
 
     def golden_path(self, name: str | None) -> GoldenPath:
         """The golden path called `name`; with None, the default or the only one."""
@@ -144,20 +152,35 @@ def _open(source: str, version: str | None) -> Catalog:
                                f"not {version}; use --catalog with a git copy for others")
         return load(bundled_root(), source=BUNDLED, version=paved.__version__,
                     versions=(paved.__version__,))
+    url = git_url(source)
     path = Path(source).expanduser()
-    if path.exists():
+    if url is None and path.exists():
         path = path.resolve()
-        if git.is_repo_root(path):
+        if git.is_repo_root(path) or git.is_git_dir(path):
             return _open_git(path, str(path), version)
         if version is not None:
             raise CatalogError(f"{path} is not a git repository, so it has no version {version}")
-        return load(path, source=str(path), version=_manifest_version(path))
-    if _looks_like_url(source):
-        mirror = config.cache_dir() / "mirrors" / _digest(source)
+        return load(path, source=str(path), version=_manifest_version(path),
+                    origin=Origin(src_path=str(path)))
+    if url is not None:
+        mirror = config.cache_dir() / "mirrors" / _digest(url)
         mirror.parent.mkdir(parents=True, exist_ok=True)
-        git.mirror(source, mirror)
+        git.mirror(url, mirror)
         return _open_git(mirror, source, version)
     raise CatalogError(f"catalog {source!r} not found: not a directory and not a git URL")
+
+
+def git_url(source: str) -> str | None:
+    """The URL git fetches for `source`, in every form copier accepts (`gh:` and `gl:`
+    shortcuts, `git+` prefixes, `file://`, ssh and https), or None for a local path."""
+    for shortcut, prefix in _SHORTCUTS.items():
+        if source.startswith(shortcut):
+            name = source.removeprefix(shortcut).lstrip("/")
+            return prefix + (name if name.endswith(".git") else f"{name}.git")
+    source = source.removeprefix("git+")
+    if "://" in source or source.startswith("git@"):
+        return source
+    return None
 
 
 @contextmanager
@@ -178,10 +201,12 @@ def working_tree(root: Path) -> Iterator[Catalog]:
         snapshot = Path(temporary) / root.name
         shutil.copytree(root, snapshot, symlinks=True,
                         ignore=shutil.ignore_patterns(".git", "__pycache__"))
-        yield load(snapshot, source=str(root), version=f"{latest}+dev", versions=versions)
+        yield load(snapshot, source=str(root), version=f"{latest}+dev", versions=versions,
+                   origin=Origin(src_path=str(root)))
 
 
-def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = ()) -> Catalog:
+def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (),
+         origin: Origin | None = None) -> Catalog:
     """Read the catalog whose files are in `root`."""
     copier_file = next((root / name for name in COPIER_FILES if (root / name).is_file()), None)
     if copier_file is None:
@@ -194,7 +219,7 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
         raise CatalogError(str(error)) from error
     questions = parse_questions(copier_config, source=str(copier_file))
     if manifest is None:
-        return _plain_copier_template(root, source, version, versions, questions)
+        return _plain_copier_template(root, source, version, versions, questions, origin)
     try:
         layers = {
             name: Layer(name=name, description=str(spec.get("description", "")),
@@ -209,7 +234,8 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
                              test_matrix={str(key): dict(value or {}) for key, value
                                           in (spec.get("test_matrix") or {}).items()},
                              test_command=str(spec.get("test_command") or ""),
-                             upgrade_edits=str(spec.get("upgrade_edits") or ""))
+                             upgrade_edits=str(spec.get("upgrade_edits") or ""),
+                             next_steps=str(spec.get("next_steps") or "").strip())
             for name, spec in (manifest.get("golden_paths") or {}).items()
         }
     except (AttributeError, KeyError, TypeError) as error:
@@ -221,36 +247,80 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
                                    f"uses undeclared layer {layer!r}")
     return Catalog(source=source, version=version, root=root, golden_paths=golden_paths,
                    layers=layers, questions=questions, name=str(manifest.get("name", "")),
-                   description=str(manifest.get("description", "")), versions=versions)
+                   description=str(manifest.get("description", "")), versions=versions,
+                   origin=origin)
 
 
 def _plain_copier_template(root: Path, source: str, version: str, versions: tuple[str, ...],
-                           questions: tuple[Question, ...]) -> Catalog:
-    name = Path(source.rstrip("/")).name.removesuffix(".git") or "template"
-    layer = Layer(name=name, description="a plain copier template", path="")
-    golden_path = GoldenPath(name=name, description="a plain copier template", layers=(name,))
+                           questions: tuple[Question, ...], origin: Origin | None) -> Catalog:
+    name = plain_name(source)
+    layer = Layer(name=name, description=PLAIN_DESCRIPTION, path="")
+    golden_path = GoldenPath(name=name, description=PLAIN_DESCRIPTION, layers=(name,))
     return Catalog(source=source, version=version, root=root,
                    golden_paths={name: golden_path}, layers={name: layer},
-                   questions=questions, name=name, versions=versions)
+                   questions=questions, name=name, versions=versions, origin=origin,
+                   plain=True)
+
+
+def plain_name(source: str) -> str:
+    """The golden path of a plain copier template: its repository's name, however the
+    source is spelled (`gh:acme/tpl`, `git+file:///srv/tpl`, `/srv/tpl/.git`, `tpl.git`)."""
+    parts = [part for part in re.split(r"[/:\\]", source.removeprefix("git+")) if part]
+    while parts and parts[-1] in {".git", "."}:
+        parts.pop()
+    name = parts[-1].removesuffix(".git") if parts else ""
+    return name or "template"
 
 
 def _open_git(repo: Path, source: str, version: str | None) -> Catalog:
     released = release_tags(repo)
     versions = tuple(released)
     if version is not None:
-        wanted = _normalise(version)
-        if wanted not in released:
-            known = ", ".join(versions) or "none"
-            raise CatalogError(f"catalog {source} has no version {wanted} (versions: {known})")
-        ref, label = released[wanted], wanted
+        ref, label = _pick(repo, source, released, version)
     elif released:
         label = versions[-1]
         ref = released[label]
     else:
         # An untagged repository is used at its HEAD, as copier does.
         ref = "HEAD"
-        label = f"0.0.0+g{git.resolve(repo, 'HEAD')[:7]}"
-    return load(_materialise(repo, ref), source=source, version=label, versions=versions)
+        label = ""
+    commit = git.resolve(repo, ref)
+    described = git.describe(repo, commit)
+    origin = Origin(src_path=source, commit=described, commit_hash=commit, ref=version)
+    return load(_materialise(repo, commit), source=source, version=label or pep440(described),
+                versions=versions, origin=origin)
+
+
+def _pick(repo: Path, source: str, released: Mapping[str, str],
+          version: str) -> tuple[str, str]:
+    """The ref and version label of `version`: a released version (`1.2.0`, `v1.2.0`), or
+    anything else git names there (a tag, a commit), as copier's `--vcs-ref` takes it."""
+    try:
+        wanted: str | None = _normalise(version)
+    except InputError:
+        wanted = None
+    if wanted in released:
+        return released[wanted], wanted
+    try:
+        commit = git.resolve(repo, version)
+    except GitError:
+        known = ", ".join(released) or "none"
+        raise CatalogError(f"catalog {source} has no version {version} "
+                           f"(versions: {known})") from None
+    return commit, pep440(git.describe(repo, commit))
+
+
+def pep440(described: str) -> str:
+    """A version for `git describe` output, as copier derives one: `v1.2.0` is 1.2.0,
+    `v1.2.0-3-gabc1234` is 1.2.0.post3+gabc1234, a bare hash is 0.0.0+gHASH."""
+    match = re.fullmatch(r"(.+)-(\d+)-g([0-9a-f]+)", described)
+    try:
+        if match:
+            base = Version(match.group(1).removeprefix("v"))
+            return str(Version(f"{base.base_version}.post{match.group(2)}+g{match.group(3)}"))
+        return str(Version(described.removeprefix("v")))
+    except InvalidVersion:
+        return f"0.0.0+g{described[:7]}" if re.fullmatch(r"[0-9a-f]+", described) else "0.0.0"
 
 
 def release_tags(repo: Path) -> dict[str, str]:
@@ -266,9 +336,8 @@ def release_tags(repo: Path) -> dict[str, str]:
     return {str(number): found[number] for number in sorted(found)}
 
 
-def _materialise(repo: Path, ref: str) -> Path:
-    """The files of `ref`, extracted once into the cache (keyed by commit) and reused."""
-    commit = git.resolve(repo, ref)
+def _materialise(repo: Path, commit: str) -> Path:
+    """The files of `commit`, extracted once into the cache (keyed by commit) and reused."""
     target = config.cache_dir() / "trees" / commit
     if target.is_dir():
         return target
@@ -338,10 +407,6 @@ def _normalise(version: str) -> str:
         return str(Version(version.removeprefix("v")))
     except InvalidVersion as error:
         raise InputError(f"{version!r} is not a version like 1.2.3") from error
-
-
-def _looks_like_url(source: str) -> bool:
-    return "://" in source or source.startswith("git@") or source.endswith(".git")
 
 
 def _digest(text: str) -> str:

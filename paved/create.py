@@ -20,7 +20,7 @@ from paved import config, git, render
 from paved.catalog import Catalog, GoldenPath, open_catalog
 from paved.errors import DestinationError
 from paved.project import PRISTINE_REF, RECORD_FILE, Record, pristine_trailer, write_record
-from paved.questions import Asker, resolve_answers
+from paved.questions import Asker, recorded, resolve_answers
 
 NAME_QUESTION = "service_name"
 
@@ -43,13 +43,15 @@ def create_service(
     dest: Path | None = None,
     golden_path: str | None = None,
     catalog_source: str | None = None,
+    version: str | None = None,
     data: Mapping[str, Any] | None = None,
     ask: Asker | None = None,
     use_git: bool = True,
     trust: bool = False,
 ) -> CreateResult:
-    """Render the golden path for service `name` into `dest` (default `./name`)."""
-    catalog = open_catalog(catalog_source)
+    """Render the golden path for service `name` into `dest` (default `./name`), from the
+    catalog's `version` (a release, a tag or a commit; default: the latest release)."""
+    catalog = open_catalog(catalog_source, version=version)
     trust = trust or config.is_trusted(catalog.source)
     chosen = catalog.golden_path(golden_path)
     if dest is None and (Path(name).name != name or name in {".", ".."}):
@@ -59,11 +61,17 @@ def create_service(
     asks_name = any(question.name == NAME_QUESTION for question in catalog.questions)
     given = {**({NAME_QUESTION: name} if asks_name else {}), **(data or {})}
     answers = resolve_answers(catalog.questions, given, catalog_root=catalog.root,
-                              context=paved_context(catalog, chosen), ask=ask)
+                              context=paved_context(catalog, chosen), ask=ask,
+                              how=render.Render(origin=catalog.origin, trust=trust),
+                              project=target)
     record = Record(catalog=catalog.source, version=catalog.version, golden_path=chosen.name,
-                    layers=chosen.layers, answers=answers, paved_version=paved.__version__)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.paved-"))
+                    layers=chosen.layers, answers=recorded(catalog.questions, answers),
+                    paved_version=paved.__version__)
+    scratch = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.paved-"))
+    # Rendered under the project's own name: copier tells templates `_folder_name`.
+    staging = scratch / target.name
     try:
+        staging.mkdir()
         render_golden_path(catalog, chosen, answers, staging, trust=trust)
         write_record(staging, record)
         files = sum(len(names) for _, _, names in os.walk(staging))
@@ -74,18 +82,22 @@ def create_service(
             git.Repository(staging).update_refs({PRISTINE_REF: (commit, None)})
         _move_into_place(staging, target)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     return CreateResult(path=target, catalog=catalog.source, version=catalog.version,
                         golden_path=chosen.name, layers=chosen.layers, answers=answers,
                         files=files, commit=commit)
 
 
 def render_golden_path(catalog: Catalog, golden_path: GoldenPath, answers: Mapping[str, Any],
-                       dest: Path, *, trust: bool) -> None:
-    """Render every layer of `golden_path` into the existing directory `dest`."""
+                       dest: Path, *, trust: bool, operation: str = "copy",
+                       project: Path | None = None) -> None:
+    """Render every layer of `golden_path` into the existing directory `dest`, as copier
+    would render it into `project` (default: `dest`; an update renders off to the side)."""
     context = {**paved_context(catalog, golden_path), **answers}
     layer_dirs = [layer.path for layer in catalog.layers_of(golden_path)]
-    render.render_layers(catalog.root, layer_dirs, dest, context, trust=trust)
+    how = render.Render(origin=catalog.origin, trust=trust, operation=operation,
+                        data_root=project)
+    render.render_layers(catalog.root, layer_dirs, dest, context, trust=trust, how=how)
 
 
 def paved_context(catalog: Catalog, golden_path: GoldenPath) -> dict[str, Any]:

@@ -50,6 +50,14 @@ def is_repo_root(path: Path) -> bool:
     return Path(repo.working_tree_dir or "").resolve() == path.resolve()
 
 
+def is_git_dir(path: Path) -> bool:
+    """True when `path` is a repository's git directory (`repo/.git`, or a bare repo)."""
+    try:
+        return Path(git.Repo(path).git_dir).resolve() == path.resolve()
+    except (InvalidGitRepositoryError, NoSuchPathError):
+        return False
+
+
 def default_branch() -> str:
     """The user's `init.defaultBranch`, or `main` when it is not configured."""
     try:
@@ -88,6 +96,13 @@ def resolve(path: Path, ref: str) -> str:
     """The commit sha that `ref` names in the repository at `path`."""
     with _translated(f"resolving {ref} in {path}"):
         return str(git.Repo(path).commit(ref).hexsha)
+
+
+def describe(path: Path, commit: str) -> str:
+    """`git describe --tags --always COMMIT`: what copier records as a template's `_commit`
+    (the tag's name at a tag, `TAG-N-gHASH` after one, an abbreviated hash before any)."""
+    with _translated(f"describing {commit[:12]} in {path}"):
+        return str(git.Repo(path).git.describe("--tags", "--always", commit))
 
 
 def export_tree(path: Path, ref: str, dest: Path) -> None:

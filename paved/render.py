@@ -35,8 +35,33 @@ COMPOSED_DIR = ".paved-golden-path"
 COPIER_FILES = ("copier.yml", "copier.yaml")
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a template version comes from, told to copier as it would know it had it
+    cloned the template itself: `_copier_answers._src_path` and `._commit`,
+    `_copier_conf.vcs_ref` and `.vcs_ref_hash`, and the version migrations compare."""
+
+    src_path: str  # the source as given (a local path: absolute)
+    commit: str | None = None  # `git describe --tags --always` of the version
+    commit_hash: str | None = None
+    ref: str | None = None  # the version asked for (`--version`), None for the latest
+    version: str | None = None  # PEP 440, for `_migrations`
+
+
+@dataclass(frozen=True)
+class Render:
+    """How one render runs: where the template comes from, whether it may run code,
+    and where `_external_data` files are read (the project, during an update)."""
+
+    origin: Origin | None = None
+    trust: bool = False
+    operation: str = "copy"  # `_copier_operation`
+    data_root: Path | None = None  # default: the destination, as copier does
+
+
 def render_layers(catalog_root: Path, layer_dirs: Sequence[str], dest: Path,
-                  context: Mapping[str, Any], *, trust: bool) -> None:
+                  context: Mapping[str, Any], *, trust: bool,
+                  how: Render | None = None) -> None:
     """Render the layers (folders of the catalog at `catalog_root`) into `dest`, in one pass.
 
     The layers are composed into one copier template first: a scratch copy of
@@ -46,16 +71,18 @@ def render_layers(catalog_root: Path, layer_dirs: Sequence[str], dest: Path,
     path of four layers costs what one template costs. Layers must not write
     the same file; a collision is refused here (and reported by the linter).
     A plain copier template (one layer at the root, `""`) is rendered as it is.
-    Copier tasks, migrations and extensions run only when `trust` is set.
+    Extensions load only when `trust` is set; tasks never run here (`run_tasks` runs
+    them in the project, once it is in place). `dest`'s name is `_folder_name`.
     """
+    how = Render(trust=trust) if how is None else how
     _refuse_escaping_links(catalog_root)
     if list(layer_dirs) == [""]:
-        _run_copier(catalog_root, dest, {**context, LAYER_VARIABLE: ""}, trust=trust,
+        _run_copier(catalog_root, dest, {**context, LAYER_VARIABLE: ""}, how=how,
                     origins={})
         return
     with tempfile.TemporaryDirectory(prefix="paved-compose-") as scratch:
         composed, origins = _compose(catalog_root, layer_dirs, Path(scratch) / "catalog")
-        _run_copier(composed, dest, {**context, LAYER_VARIABLE: COMPOSED_DIR}, trust=trust,
+        _run_copier(composed, dest, {**context, LAYER_VARIABLE: COMPOSED_DIR}, how=how,
                     origins=origins)
 
 
@@ -113,16 +140,41 @@ def _compose(catalog_root: Path, layer_dirs: Sequence[str],
     return composed, origins
 
 
-def _run_copier(template: Path, dest: Path, data: Mapping[str, Any], *, trust: bool,
+def _run_copier(template: Path, dest: Path, data: Mapping[str, Any], *, how: Render,
                 origins: Mapping[str, str]) -> None:
+    from copier._main import _operation
+
+    token = _operation.set(how.operation)  # `_copier_operation`; run_copy keeps a set one
+    try:
+        with _copier_errors(template, origins), _worker(template, dest, data, how) as worker:
+            object.__setattr__(worker, "paved_checked", True)
+            worker.run_copy()
+    finally:
+        _operation.reset(token)
+    ensure_contained(dest)
+
+
+def _worker(template: Path, dest: Path, data: Mapping[str, Any], how: Render) -> Any:
+    """copier's Worker for `template`, answering from `data`, never prompting, never
+    running tasks, reading no copier settings file of the user's."""
     worker_class = _worker_class()  # imports copier first, without its prompt libraries
+    from copier._settings import SettingsModel
+
+    worker = worker_class(src_path=str(template), dst_path=dest, data=dict(data),
+                          defaults=True, overwrite=True, quiet=True, unsafe=how.trust,
+                          cleanup_on_error=False, skip_tasks=True, settings=SettingsModel(),
+                          vcs_ref=how.origin.ref if how.origin else None)
+    object.__setattr__(worker, "paved_render", how)
+    return worker
+
+
+@contextlib.contextmanager
+def _copier_errors(template: Path, origins: Mapping[str, str]) -> Iterator[None]:
+    """copier's and Jinja's errors as one-line `RenderError`s naming the catalog's file."""
     from copier.errors import CopierError, UnsafeTemplateError
 
     try:
-        with worker_class(src_path=str(template), dst_path=dest, data=dict(data),
-                          defaults=True, overwrite=True, quiet=True, unsafe=trust,
-                          cleanup_on_error=False) as worker:
-            worker.run_copy()
+        yield
     except UnsafeTemplateError as error:
         reason = " ".join(str(error).split())
         raise RenderError(f"the catalog wants to run code ({reason}); "
@@ -135,7 +187,184 @@ def _run_copier(template: Path, dest: Path, data: Mapping[str, Any], *, trust: b
             raise RenderError(f"rendering failed: "
                               f"{_one_line(error, template, origins)}") from error
         raise
-    ensure_contained(dest)
+
+
+def refuse_untrusted_code(template: Path, how: Render,
+                          from_version: str | None = None) -> None:
+    """Refuse, in one line naming `--trust`, a template that would run code (Jinja
+    extensions, tasks, migrations from `from_version`) when it is not trusted. copier
+    refuses the same features (`Worker._check_unsafe`); paved asks before anything runs,
+    questions included, since their defaults may use the extensions."""
+    if how.trust:
+        return
+    worker = _worker(template, template, {}, how)
+    with _copier_errors(template, {}):
+        config = worker.template
+        features = set()
+        if config.jinja_extensions:
+            features.add("jinja_extensions")
+        if config.tasks:
+            features.add("tasks")
+        if from_version is not None and _migrations(config, from_version):
+            features.add("migrations")
+    if features:
+        raise RenderError(f"the catalog wants to run code ({', '.join(sorted(features))}); "
+                          "pass --trust only if you trust this catalog")
+
+
+def _migrations(template: Template, from_version: str, stage: str | None = None) -> list[Any]:
+    from copier._template import Template as CopierTemplate
+
+    old = CopierTemplate(url=str(template.local_abspath))
+    old.__dict__.update(vcs=None, version=_pep440(from_version), commit=from_version)
+    stages = (stage,) if stage else ("before", "after")
+    return [task for name in stages
+            for task in template.migration_tasks(name, old)]  # type: ignore[arg-type]
+
+
+def _pep440(version: str | None) -> Any:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(version) if version else None
+    except InvalidVersion:
+        return None
+
+
+_EXPECTED = {"str": "text", "bool": "yes or no", "int": "an integer", "float": "a number",
+             "json": "JSON", "yaml": "YAML", "path": "a path"}
+
+
+class Questionnaire:
+    """A template's questions as copier asks them: in its order, rendered in its own
+    Jinja environment (the template's extensions, envops and `_copier_*` context), with
+    copier's types, choices, multiselect, `when`, validators and secrets.
+
+    `questions.resolve_answers` walks it (`pending`) as copier's `Worker._ask` does,
+    asking a person where copier would prompt.
+    """
+
+    def __init__(self, template: Path, project: Path, context: Mapping[str, Any],
+                 given: Mapping[str, Any], last: Mapping[str, Any], how: Render) -> None:
+        from copier._user_data import AnswersMap
+
+        refuse_untrusted_code(template, how)
+        self._template = template
+        self._worker = _worker(template, project, context, how)
+        with self._errors():
+            self._worker.answers = AnswersMap(
+                init=dict(given), last=dict(last), metadata=self._worker.template.metadata,
+                external=self._worker._external_data())
+        self._how = how
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        from copier._main import _operation
+
+        token = _operation.set(self._how.operation if hasattr(self, "_how") else "copy")
+        try:
+            with _copier_errors(self._template, {}):
+                yield
+        finally:
+            _operation.reset(token)
+
+    @property
+    def answers(self) -> Any:
+        return self._worker.answers
+
+    @property
+    def secrets(self) -> set[str]:
+        return set(self._worker.template.secret_questions)
+
+    def pending(self) -> Iterator[PendingQuestion]:
+        from copier._user_data import Question
+
+        with self._errors():
+            names = list(self._worker.template.questions_data.items())
+        for name, details in names:
+            with self._errors():
+                question = Question(answers=self.answers, context=self._worker._render_context(),
+                                    jinja_env=self._worker.jinja_env,
+                                    settings=self._worker.settings, var_name=name, **details)
+            yield PendingQuestion(question, self)
+
+
+class PendingQuestion:
+    """One copier question, its settings rendered on demand."""
+
+    def __init__(self, question: Any, questionnaire: Questionnaire) -> None:
+        self._question = question
+        self._questionnaire = questionnaire
+        self.name: str = question.var_name
+
+    def applies(self) -> bool:
+        with self._questionnaire._errors():
+            return bool(self._question.get_when())
+
+    def asks(self) -> bool:
+        with self._questionnaire._errors():
+            return bool(self._question.get_ask())
+
+    def default(self) -> tuple[bool, Any]:
+        """(True, the default) or (False, None) when the question has none."""
+        from copier._types import MISSING
+
+        with self._questionnaire._errors():
+            value = self._question.get_default()
+        return (False, None) if value is MISSING else (True, value)
+
+    def accept(self, raw: Any) -> Any:
+        """`raw` parsed to the question's type and checked against its choices and
+        validator; `ValueError` saying which rule it broke."""
+        with self._questionnaire._errors():
+            question = self._question
+            try:
+                value = question.parse_answer(raw)
+            except Exception as error:  # copier raises several kinds; each is a bad answer
+                if not str(error).startswith("Invalid choice"):
+                    expected = _EXPECTED.get(question.get_type_name(), "a valid answer")
+                    raise ValueError(f"expected {expected}, got {raw!r}") from error
+                try:
+                    raw = question.cast_answer(raw)
+                except Exception:  # noqa: BLE001 (the raw answer is shown then)
+                    pass
+                allowed = ", ".join(str(choice.value) for choice in question._formatted_choices
+                                    if not choice.disabled)
+                raise ValueError(f"{raw!r} is not one of {allowed}") from error
+            try:
+                question.validate_answer(value)
+            except ValueError as error:
+                raise ValueError(" ".join(str(error).split()).removeprefix(
+                    f"Validation error for question '{self.name}': ")) from error
+        return value
+
+    def last_is_valid(self) -> bool:
+        last = self._questionnaire.answers.last
+        if self.name not in last:
+            return False
+        try:
+            self.accept(last[self.name])
+        except (ValueError, RenderError):
+            del last[self.name]
+            return False
+        return True
+
+    def keep(self, value: Any) -> None:
+        self._questionnaire.answers.user[self.name] = value
+
+    def hide(self) -> None:
+        self._questionnaire.answers.hide(self.name)
+        self._questionnaire.answers.last.pop(self.name, None)
+
+    def description(self) -> dict[str, Any]:
+        """What a person is shown: help, type, choices as (label, value), multiselect."""
+        with self._questionnaire._errors():
+            question = self._question
+            choices = [(choice.title, choice.value) for choice in question._formatted_choices
+                       if not choice.disabled]
+            return {"help": question.render_value(question.help) if question.help else "",
+                    "type": question.get_type_name(), "choices": choices,
+                    "multiselect": bool(question.multiselect), "secret": bool(question.secret)}
 
 
 def import_copier() -> None:
@@ -174,7 +403,15 @@ def _worker_class() -> type[Any]:
 
         @functools.cached_property
         def template(self) -> Template:
-            return _paved_template(super().template)
+            how: Render = getattr(self, "paved_render", Render())
+            return _paved_template(super().template, how.origin,
+                                   checked=getattr(self, "paved_checked", False))
+
+        def _external_data(self) -> Any:
+            how: Render = getattr(self, "paved_render", Render())
+            if how.data_root is None:
+                return super()._external_data()
+            return _external_data(self, how.data_root)
 
         def _render_string(self, string: str,
                            extra_context: dict[str, Any] | None = None) -> str:
@@ -185,14 +422,17 @@ def _worker_class() -> type[Any]:
     return PavedWorker
 
 
-def _paved_template(template: Template) -> Template:
-    """copier's view of a template that paved renders, told two things paved knows.
+def _paved_template(template: Template, origin: Origin | None, *, checked: bool) -> Template:
+    """copier's view of a template that paved renders, told what paved knows.
 
     - It is a plain directory: a cache tree, a snapshot or a composition that paved
       made, never a git repository (catalog.py turns those into trees first). Copier
       would otherwise run three git processes to find out (`Template.vcs`).
-    - Every answer it renders with was checked against its question's choices when
-      it was given (`questions.check`, before anything renders). Copier checks again
+    - Where it comes from (`origin`): copier reports the source as given and the
+      version's commit to templates (`_copier_answers`, `_copier_conf`) and records
+      them in the answers file, so that `copier update` works on paved's projects.
+    - When it renders (`checked`), every answer was checked against its question's
+      choices when it was given (`questions.resolve_answers`, before anything renders). Copier checks again
       through questionary's `Choice`, which costs importing questionary and
       prompt_toolkit (~60 ms, see `_prompt_libraries_deferred`). So copier gets the
       questions without the choices paved checks the same way: plain lists and
@@ -201,12 +441,42 @@ def _paved_template(template: Template) -> Template:
     """
     cached = template.__dict__  # what copier's cached properties hold; vcs first, as
     cached["vcs"] = None        # reading the questions reads the template's files
-    cached["questions_data"] = {
-        name: {key: value for key, value in spec.items()
-               if key != "choices" or not _checked_by_paved(spec)}
-        for name, spec in template.questions_data.items()
-    }
+    if origin is not None:
+        from packaging.version import InvalidVersion, Version
+
+        template.local_abspath  # noqa: B018 (computed from the url, before it is replaced)
+        template.url = origin.src_path
+        cached.update(commit=origin.commit, commit_hash=origin.commit_hash)
+        try:
+            cached["version"] = Version(origin.version) if origin.version else None
+        except InvalidVersion:
+            cached["version"] = None
+    if checked:
+        cached["questions_data"] = {
+            name: {key: value for key, value in spec.items()
+                   if key != "choices" or not _checked_by_paved(spec)}
+            for name, spec in template.questions_data.items()
+        }
     return template
+
+
+def _external_data(worker: Any, root: Path) -> Any:
+    """copier's `_external_data`, read from `root` (the project) instead of the scratch
+    directory an update renders into: what `copier update` reads, as it renders into the
+    project itself (copier `Worker._external_data`)."""
+    from copier._types import LazyDict, Phase
+    from copier._user_data import load_answersfile_data
+    from copier.errors import ForbiddenPathError
+
+    def load(path: str) -> Any:
+        with Phase.use(Phase.UNDEFINED):
+            rendered = worker._render_string(path)
+        if not (root / rendered).resolve().is_relative_to(root.resolve()) and not worker.unsafe:
+            raise ForbiddenPathError(path=Path(rendered))
+        return load_answersfile_data(root, rendered, warn_on_missing=True)
+
+    return LazyDict({name: functools.partial(load, path)
+                     for name, path in worker.template.external_data.items()})
 
 
 def _checked_by_paved(spec: Mapping[str, Any]) -> bool:

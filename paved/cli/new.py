@@ -31,6 +31,9 @@ def service(
         "--template", metavar="GOLDEN_PATH",
         help="Golden path to render. Default: python-service.")] = None,
     catalog: options.Catalog = None,
+    version: Annotated[str | None, typer.Option(
+        "--version", metavar="VERSION", help="Catalog version to render: a release (1.2.0), "
+        "a tag or a commit. Default: the latest release.")] = None,
     defaults: Annotated[bool, typer.Option("--defaults", help="Take the default for every "
                                            "question not answered by --data or a file.")] = False,
     data: options.Data = None,
@@ -51,6 +54,7 @@ def service(
     Examples:
       paved new service payments-api
       paved new service payments-api --defaults --data owner=team-payments
+      paved new service billing --catalog gh:acme/service-template --version 2.1.0
       paved new service checkout --catalog git@github.com:acme/paved-catalog.git --json
     """
     # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
@@ -60,7 +64,7 @@ def service(
     answers: dict[str, Any] = read_answers_file(answers_file) if answers_file else {}
     answers.update(options.parse_data(data))
     result = create_service(name, dest=dest, golden_path=template, catalog_source=catalog,
-                            data=answers, ask=terminal_asker(defaults), use_git=not no_git,
+                            version=version, data=answers, ask=terminal_asker(defaults), use_git=not no_git,
                             trust=trust)
     output.emit_result(result, as_json=json, describe=_describe)
 

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import paved
-from paved import config
+from paved import config, render
 from paved.catalog import Catalog, GoldenPath, changelog_between, open_catalog
 from paved.create import render_golden_path
 from paved.errors import CatalogError, ExitCode, InputError, ProjectError
 from paved.git import Repository, blob_sha
 from paved.project import RECORD_FILE, Record, read_record
-from paved.questions import resolve_answers
+from paved.questions import recorded, resolve_answers
 from paved.update import journal, merge, pristine
 from paved.update.merge import Action
 
@@ -76,23 +76,26 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
     record = read_record(repo.root)
     catalog = open_catalog(record.catalog, version=to)
     golden_path = _target_golden_path(catalog, record)
-    answers = _answers(catalog, golden_path, record, data)
+    trust = trust or config.is_trusted(record.catalog)
+    answers = _answers(repo, catalog, golden_path, record, data, trust)
     new_record = Record(catalog=record.catalog, version=catalog.version,
                         golden_path=record.golden_path, layers=golden_path.layers,
-                        answers=answers, paved_version=paved.__version__)
+                        answers=recorded(catalog.questions, answers),
+                        paved_version=paved.__version__)
     result = _Outcome(repo, record, new_record, catalog, dry_run, branch)
-    if (catalog.version == record.version and answers == dict(record.answers)
+    if (catalog.version == record.version and new_record.answers == dict(record.answers)
             and golden_path.layers == record.layers):
         return result.up_to_date()
-    trust = trust or config.is_trusted(record.catalog)
     with tempfile.TemporaryDirectory(prefix="paved-update-") as scratch:
         base = pristine.stored_base(repo, record.version)
         if base is None:
-            base = _render_base(record, Path(scratch) / "base", trust)
+            base = _render_base(repo, record, Path(scratch) / "base", trust)
         journal.checkpoint()
-        theirs_dir = Path(scratch) / "theirs"
-        theirs_dir.mkdir()
-        render_golden_path(catalog, golden_path, answers, theirs_dir, trust=trust)
+        # Rendered under the project's own name: copier tells templates `_folder_name`.
+        theirs_dir = Path(scratch) / "theirs" / repo.root.name
+        theirs_dir.mkdir(parents=True)
+        render_golden_path(catalog, golden_path, answers, theirs_dir, trust=trust,
+                           operation="update", project=repo.root)
         theirs = _with_record(merge.read_directory(theirs_dir), new_record)
         journal.checkpoint()
     ours = merge.Snapshot(entries=repo.entries(head))
@@ -129,8 +132,8 @@ def _check_ready(repo: Repository, branch: str | None) -> str:
     return head
 
 
-def _answers(catalog: Catalog, golden_path: GoldenPath, record: Record,
-             data: Mapping[str, Any]) -> dict[str, Any]:
+def _answers(repo: Repository, catalog: Catalog, golden_path: GoldenPath, record: Record,
+             data: Mapping[str, Any], trust: bool) -> dict[str, Any]:
     from paved.create import paved_context
 
     known = {question.name for question in catalog.questions}
@@ -140,9 +143,12 @@ def _answers(catalog: Catalog, golden_path: GoldenPath, record: Record,
                          f"{', '.join(sorted(known))}")
     # Recorded answers stay (a changed default does not change them); new questions take
     # --data or their default; answers to questions the catalog dropped are forgotten.
-    return resolve_answers(catalog.questions, {**record.answers, **data}, strict=False,
+    return resolve_answers(catalog.questions, data, strict=False, last=record.answers,
                            catalog_root=catalog.root,
-                           context=paved_context(catalog, golden_path))
+                           context=paved_context(catalog, golden_path),
+                           how=render.Render(origin=catalog.origin, trust=trust,
+                                             operation="update"),
+                           project=repo.root)
 
 
 def _target_golden_path(catalog: Catalog, record: Record) -> GoldenPath:
@@ -157,15 +163,18 @@ def _target_golden_path(catalog: Catalog, record: Record) -> GoldenPath:
     return GoldenPath(name=record.golden_path, description="", layers=record.layers)
 
 
-def _render_base(record: Record, dest: Path, trust: bool) -> pristine.Base:
+def _render_base(repo: Repository, record: Record, scratch: Path,
+                 trust: bool) -> pristine.Base:
     try:
         old = open_catalog(record.catalog, version=record.version)
     except CatalogError as error:
         raise CatalogError(f"this repo keeps no pristine render of v{record.version} and the "
                            f"catalog cannot render it again: {error}") from error
-    dest.mkdir()
+    dest = scratch / repo.root.name
+    dest.mkdir(parents=True)
     golden_path = GoldenPath(name=record.golden_path, description="", layers=record.layers)
-    render_golden_path(old, golden_path, record.answers, dest, trust=trust)
+    render_golden_path(old, golden_path, record.answers, dest, trust=trust,
+                       operation="update", project=repo.root)
     base = pristine.rendered_base(dest)
     return pristine.Base(snapshot=_with_record(base.snapshot, record), commit=None,
                          source=base.source)

@@ -36,13 +36,15 @@ def copier_new(template: Path, parent: Path, tag: str | None, answers: Mapping[s
 
 
 def copier_update(project: Path, tag: str | None, data: Mapping[str, Any] | None = None, *,
-                  trust: bool, answers_file: str | None = None) -> None:
+                  trust: bool) -> None:
+    """`copier update`, told where the answers file is (copier looks only for
+    `.copier-answers.yml` unless `--answers-file` says otherwise)."""
     import copier
     from copier._settings import SettingsModel
 
     copier.run_update(project, data=dict(data or {}), vcs_ref=tag, defaults=True,
                       overwrite=True, unsafe=trust, quiet=True, settings=SettingsModel(),
-                      answers_file=answers_file)
+                      answers_file=compat.answers_file_in(project))
 
 
 def paved_new(template: Path | str, parent: Path, tag: str | None,
