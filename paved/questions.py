@@ -144,7 +144,7 @@ def resolve_answers(
 def _accept(pending: render.PendingQuestion, raw: Any) -> Any:
     try:
         return pending.accept(raw)
-    except ValueError as error:
+    except render.BadAnswer as error:
         raise InputError(f"invalid answer for {pending.name!r}: {error}") from error
 
 

@@ -175,6 +175,8 @@ def _copier_errors(template: Path, origins: Mapping[str, str]) -> Iterator[None]
 
     try:
         yield
+    except BadAnswer:
+        raise
     except UnsafeTemplateError as error:
         reason = " ".join(str(error).split())
         raise RenderError(f"the catalog wants to run code ({reason}); "
@@ -231,6 +233,10 @@ def _pep440(version: str | None) -> Any:
         return None
 
 
+class BadAnswer(ValueError):  # noqa: N818 (an answer, not a failure of paved)
+    """An answer breaks its question's type, choices or validator; the text says how."""
+
+
 _EXPECTED = {"str": "text", "bool": "yes or no", "int": "an integer", "float": "a number",
              "json": "JSON", "yaml": "YAML", "path": "a path"}
 
@@ -246,9 +252,9 @@ class Questionnaire:
 
     def __init__(self, template: Path, project: Path, context: Mapping[str, Any],
                  given: Mapping[str, Any], last: Mapping[str, Any], how: Render) -> None:
+        refuse_untrusted_code(template, how)  # imports copier first, as `_worker_class` does
         from copier._user_data import AnswersMap
 
-        refuse_untrusted_code(template, how)
         self._template = template
         self._worker = _worker(template, project, context, how)
         with self._errors():
@@ -315,7 +321,7 @@ class PendingQuestion:
 
     def accept(self, raw: Any) -> Any:
         """`raw` parsed to the question's type and checked against its choices and
-        validator; `ValueError` saying which rule it broke."""
+        validator; `BadAnswer` saying which rule it broke."""
         with self._questionnaire._errors():
             question = self._question
             try:
@@ -323,18 +329,18 @@ class PendingQuestion:
             except Exception as error:  # copier raises several kinds; each is a bad answer
                 if not str(error).startswith("Invalid choice"):
                     expected = _EXPECTED.get(question.get_type_name(), "a valid answer")
-                    raise ValueError(f"expected {expected}, got {raw!r}") from error
+                    raise BadAnswer(f"expected {expected}, got {raw!r}") from error
                 try:
                     raw = question.cast_answer(raw)
                 except Exception:  # noqa: BLE001 (the raw answer is shown then)
                     pass
                 allowed = ", ".join(str(choice.value) for choice in question._formatted_choices
                                     if not choice.disabled)
-                raise ValueError(f"{raw!r} is not one of {allowed}") from error
+                raise BadAnswer(f"{raw!r} is not one of {allowed}") from error
             try:
                 question.validate_answer(value)
             except ValueError as error:
-                raise ValueError(" ".join(str(error).split()).removeprefix(
+                raise BadAnswer(" ".join(str(error).split()).removeprefix(
                     f"Validation error for question '{self.name}': ")) from error
         return value
 
@@ -344,7 +350,7 @@ class PendingQuestion:
             return False
         try:
             self.accept(last[self.name])
-        except (ValueError, RenderError):
+        except (BadAnswer, RenderError):
             del last[self.name]
             return False
         return True
@@ -391,7 +397,11 @@ def _worker_class() -> type[Any]:
       repository (`_paved_template`).
     """
     with _prompt_libraries_deferred():
+        import copier._user_data
         from copier._main import Worker
+
+    if isinstance(copier._user_data.Choice, types.FunctionType):  # the deferred stand-in
+        copier._user_data.Choice = _Choice  # type: ignore[misc]
 
     class PavedWorker(Worker):
         def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
@@ -487,6 +497,19 @@ def _checked_by_paved(spec: Mapping[str, Any]) -> bool:
     values = choices.values() if isinstance(choices, dict) else choices
     return all(value is None or isinstance(value, bool | int | float)
                or (isinstance(value, str) and "{" not in value) for value in values)
+
+
+class _Choice:
+    """questionary's `Choice` as copier uses it to check answers (`Question.parse_answer`):
+    a title, a value (the title when None), why it is disabled, whether it is checked.
+    paved never lets copier prompt, so the real class (and questionary) is not needed."""
+
+    def __init__(self, title: Any, value: Any = None, disabled: str | None = None,
+                 checked: bool | None = False, shortcut_key: Any = True,
+                 description: str | None = None) -> None:
+        self.title, self.disabled, self.checked = title, disabled, bool(checked)
+        self.description = description
+        self.value = title if value is None else value
 
 
 #: The interactive-prompt libraries copier imports at the top of its modules, with
