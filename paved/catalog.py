@@ -286,8 +286,10 @@ def _open_git(repo: Path, source: str, version: str | None) -> Catalog:
         label = ""
     commit = git.resolve(repo, ref)
     described = git.describe(repo, commit)
-    origin = Origin(src_path=source, commit=described, commit_hash=commit, ref=version)
-    return load(_materialise(repo, commit), source=source, version=label or pep440(described),
+    label = label or pep440(described)
+    origin = Origin(src_path=source, commit=described, commit_hash=commit, ref=version,
+                    version=label)
+    return load(_materialise(repo, commit), source=source, version=label,
                 versions=versions, origin=origin)
 
 

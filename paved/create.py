@@ -35,6 +35,8 @@ class CreateResult:
     answers: Mapping[str, Any]
     files: int
     commit: str | None  # None with --no-git
+    tasks: tuple[str, ...] = ()  # the template's tasks, run in the project once it was in place
+    next_steps: str = ""  # the golden path's `next_steps`, shown after creating
 
 
 def create_service(
@@ -83,21 +85,29 @@ def create_service(
         _move_into_place(staging, target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    # Tasks run in the project, after the one visible step, as copier runs them after
+    # its render: their output is the team's to review, never part of the pristine render.
+    tasks = render.planned_tasks(catalog.root, target, {**paved_context(catalog, chosen),
+                                                        **answers},
+                                 render.Render(origin=catalog.origin, trust=trust))
+    render.run_tasks(tasks)
     return CreateResult(path=target, catalog=catalog.source, version=catalog.version,
-                        golden_path=chosen.name, layers=chosen.layers, answers=answers,
-                        files=files, commit=commit)
+                        golden_path=chosen.name, layers=chosen.layers,
+                        answers=recorded(catalog.questions, answers), files=files,
+                        commit=commit, tasks=tuple(task.shown for task in tasks),
+                        next_steps=chosen.next_steps)
 
 
 def render_golden_path(catalog: Catalog, golden_path: GoldenPath, answers: Mapping[str, Any],
                        dest: Path, *, trust: bool, operation: str = "copy",
-                       project: Path | None = None) -> None:
+                       project: Path | None = None) -> render.Rendered:
     """Render every layer of `golden_path` into the existing directory `dest`, as copier
     would render it into `project` (default: `dest`; an update renders off to the side)."""
     context = {**paved_context(catalog, golden_path), **answers}
     layer_dirs = [layer.path for layer in catalog.layers_of(golden_path)]
     how = render.Render(origin=catalog.origin, trust=trust, operation=operation,
                         data_root=project)
-    render.render_layers(catalog.root, layer_dirs, dest, context, trust=trust, how=how)
+    return render.render_layers(catalog.root, layer_dirs, dest, context, trust=trust, how=how)
 
 
 def paved_context(catalog: Catalog, golden_path: GoldenPath) -> dict[str, Any]:

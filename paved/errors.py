@@ -8,6 +8,7 @@
     ├── ProjectError            the target repo is not usable (not paved, dirty)-> 1
     ├── GitError                a git operation failed (keeps git's stderr)     -> 1
     ├── RenderError             the template failed to render                   -> 1
+    ├── TaskError               a template's task or migration failed            -> 1
     └── MissingToolError        an external tool paved runs is not installed    -> 1
 
 Outcomes that are not errors (conflicts left by an update, lint findings,
@@ -88,6 +89,10 @@ class GitError(PavedError):
 
 class RenderError(PavedError):
     """Copier or Jinja failed to render a template."""
+
+
+class TaskError(PavedError):
+    """A template's task or migration (a command it runs in the project) failed."""
 
 
 class MissingToolError(PavedError):

@@ -362,6 +362,16 @@ class Repository:
                           action="searching the history").strip()
         return found or None
 
+    def commit_changes(self, message: str) -> str | None:
+        """Commit every change in the work tree (not ignored files); None when clean."""
+        with _translated(f"committing in {self.root}"):
+            self._repo.git.add("--all")
+            if not self._repo.git.diff("--cached", "--name-only"):
+                return None
+            self._repo.git.commit("--no-verify", "--quiet", "-m", message,
+                                  env=_identity_env(self._repo))
+            return str(self._repo.head.commit.hexsha)
+
     def changed_tracked_files(self) -> list[str]:
         """Tracked files with uncommitted changes (staged or not), unmerged ones included."""
         listing = self._git("status", "--porcelain=v1", "-z", "--untracked-files=no",

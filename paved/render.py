@@ -9,13 +9,14 @@ import contextlib
 import functools
 import importlib
 import os
+import re
 import shutil
 import sys
 import tempfile
 import traceback
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, TypeVar
 from unicodedata import normalize
@@ -59,9 +60,19 @@ class Render:
     data_root: Path | None = None  # default: the destination, as copier does
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """What a render leaves for an update to know: the template's `_exclude` and
+    `_skip_if_exists` patterns as rendered (gitignore style, relative to the project)."""
+
+    exclude: tuple[str, ...] = ()
+    skip_if_exists: tuple[str, ...] = ()
+    answers_file: str = ".copier-answers.yml"
+
+
 def render_layers(catalog_root: Path, layer_dirs: Sequence[str], dest: Path,
                   context: Mapping[str, Any], *, trust: bool,
-                  how: Render | None = None) -> None:
+                  how: Render | None = None) -> Rendered:
     """Render the layers (folders of the catalog at `catalog_root`) into `dest`, in one pass.
 
     The layers are composed into one copier template first: a scratch copy of
@@ -77,13 +88,12 @@ def render_layers(catalog_root: Path, layer_dirs: Sequence[str], dest: Path,
     how = Render(trust=trust) if how is None else how
     _refuse_escaping_links(catalog_root)
     if list(layer_dirs) == [""]:
-        _run_copier(catalog_root, dest, {**context, LAYER_VARIABLE: ""}, how=how,
-                    origins={})
-        return
+        return _run_copier(catalog_root, dest, {**context, LAYER_VARIABLE: ""}, how=how,
+                           origins={})
     with tempfile.TemporaryDirectory(prefix="paved-compose-") as scratch:
         composed, origins = _compose(catalog_root, layer_dirs, Path(scratch) / "catalog")
-        _run_copier(composed, dest, {**context, LAYER_VARIABLE: COMPOSED_DIR}, how=how,
-                    origins=origins)
+        return _run_copier(composed, dest, {**context, LAYER_VARIABLE: COMPOSED_DIR},
+                           how=how, origins=origins)
 
 
 def _refuse_escaping_links(catalog_root: Path) -> None:
@@ -141,7 +151,7 @@ def _compose(catalog_root: Path, layer_dirs: Sequence[str],
 
 
 def _run_copier(template: Path, dest: Path, data: Mapping[str, Any], *, how: Render,
-                origins: Mapping[str, str]) -> None:
+                origins: Mapping[str, str]) -> Rendered:
     from copier._main import _operation
 
     token = _operation.set(how.operation)  # `_copier_operation`; run_copy keeps a set one
@@ -149,9 +159,17 @@ def _run_copier(template: Path, dest: Path, data: Mapping[str, Any], *, how: Ren
         with _copier_errors(template, origins), _worker(template, dest, data, how) as worker:
             object.__setattr__(worker, "paved_checked", True)
             worker.run_copy()
+            # As copier renders them (`Worker.match_exclude`, `match_skip`).
+            exclude = tuple(line for pattern in worker.all_exclusions
+                            for line in re.split(r"\r\n|\r|\n", worker._render_string(
+                                pattern, {"_copier_operation": how.operation})))
+            skip = tuple(worker._render_string(pattern)
+                         for pattern in worker.all_skip_if_exists)
+            answers_file = worker.answers_relpath.as_posix()
     finally:
         _operation.reset(token)
     ensure_contained(dest)
+    return Rendered(exclude=exclude, skip_if_exists=skip, answers_file=answers_file)
 
 
 def _worker(template: Path, dest: Path, data: Mapping[str, Any], how: Render) -> Any:
@@ -214,11 +232,13 @@ def refuse_untrusted_code(template: Path, how: Render,
                           "pass --trust only if you trust this catalog")
 
 
-def _migrations(template: Template, from_version: str, stage: str | None = None) -> list[Any]:
+def _migrations(template: Template, from_version: str, stage: str | None = None, *,
+                from_commit: str | None = None) -> list[Any]:
     from copier._template import Template as CopierTemplate
 
     old = CopierTemplate(url=str(template.local_abspath))
-    old.__dict__.update(vcs=None, version=_pep440(from_version), commit=from_version)
+    old.__dict__.update(vcs=None, version=_pep440(from_version),
+                        commit=from_commit or from_version)
     stages = (stage,) if stage else ("before", "after")
     return [task for name in stages
             for task in template.migration_tasks(name, old)]  # type: ignore[arg-type]
@@ -231,6 +251,83 @@ def _pep440(version: str | None) -> Any:
         return Version(version) if version else None
     except InvalidVersion:
         return None
+
+
+@dataclass(frozen=True)
+class Task:
+    """A command a template runs in the project (`_tasks`, `_migrations`), rendered."""
+
+    command: str | tuple[str, ...]  # a string runs in a shell, as copier runs it
+    cwd: Path
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def shown(self) -> str:
+        return self.command if isinstance(self.command, str) else " ".join(self.command)
+
+
+def planned_tasks(template: Path, project: Path, data: Mapping[str, Any], how: Render, *,
+                  stage: str = "task", from_version: str | None = None,
+                  from_commit: str | None = None) -> tuple[Task, ...]:
+    """The template's tasks (`stage` "task") or its migrations from `from_version`
+    (`stage` "before" or "after") that apply, rendered as copier renders them
+    (`Worker._execute_tasks`): same context, same condition, same working directory,
+    same extra variables (`_stage`, `_version_from`…, in the environment upper-cased)."""
+    from copier._main import _operation
+    from copier._tools import cast_to_bool
+    from copier._types import Phase
+
+    worker = _worker(template, project, data, how)
+    token = _operation.set(how.operation)
+    try:
+        with _copier_errors(template, {}):
+            if stage == "task":
+                tasks, phase = worker.template.tasks, Phase.TASKS
+            else:
+                tasks = _migrations(worker.template, from_version or "", stage,
+                                    from_commit=from_commit)
+                phase = Phase.MIGRATE
+            if not tasks:
+                return ()
+            with Phase.use(Phase.PROMPT):
+                worker._ask()
+            planned = []
+            with Phase.use(phase):
+                for task in tasks:
+                    extra = {f"_{key}": value for key, value in task.extra_vars.items()}
+                    extra["_copier_operation"] = how.operation
+                    if not cast_to_bool(worker._render_value(task.condition, extra)):
+                        continue
+                    command: str | tuple[str, ...] = (
+                        worker._render_string(task.cmd, extra) if isinstance(task.cmd, str)
+                        else tuple(worker._render_string(str(part), extra)
+                                   for part in task.cmd))
+                    cwd = (project / worker._render_string(str(task.working_directory),
+                                                           extra)).absolute()
+                    planned.append(Task(command, cwd, {key[1:].upper(): str(value)
+                                                       for key, value in extra.items()}))
+    finally:
+        _operation.reset(token)
+    return tuple(planned)
+
+
+def run_tasks(tasks: Sequence[Task]) -> None:
+    """Run `tasks` in order; the first that fails stops the rest (`TaskError`).
+
+    Their output is kept off paved's own (a `--json` result stays parseable) and the
+    end of it is shown when one fails."""
+    import subprocess
+
+    from paved.errors import TaskError
+
+    for number, task in enumerate(tasks, start=1):
+        done = subprocess.run(task.command, shell=isinstance(task.command, str),
+                              cwd=task.cwd, env={**os.environ, **task.env},
+                              capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        if done.returncode:
+            said = (done.stderr.strip() or done.stdout.strip()).splitlines()
+            raise TaskError(f"task {number} of {len(tasks)} failed (exit {done.returncode}): "
+                            f"{task.shown}" + (f": {said[-1].strip()}" if said else ""))
 
 
 class BadAnswer(ValueError):  # noqa: N818 (an answer, not a failure of paved)

@@ -71,8 +71,11 @@ def service(
 
 def _describe(result: CreateResult) -> str:
     committed = f", committed {result.commit[:12]}" if result.commit else ""
-    return (f"Created {result.path} from golden path {result.golden_path} "
-            f"(catalog {result.catalog} v{result.version}): {result.files} files"
-            f"{committed}.\n"
-            f"Layers: {', '.join(result.layers)}.\n"
-            f"Next: cd {result.path} && make install && make test")
+    lines = [f"Created {result.path} from golden path {result.golden_path} "
+             f"(catalog {result.catalog} v{result.version}): {result.files} files"
+             f"{committed}.",
+             f"Layers: {', '.join(result.layers)}."]
+    lines += [f"Ran task: {task}" for task in result.tasks]
+    if result.next_steps:
+        lines.append(f"Next: cd {result.path} && {result.next_steps}")
+    return "\n".join(lines)

@@ -18,7 +18,7 @@ from typing import Any
 import paved
 from paved import config, render
 from paved.catalog import Catalog, GoldenPath, changelog_between, open_catalog
-from paved.create import render_golden_path
+from paved.create import paved_context, render_golden_path
 from paved.errors import CatalogError, ExitCode, InputError, ProjectError
 from paved.git import Repository, blob_sha
 from paved.project import RECORD_FILE, Record, read_record
@@ -50,6 +50,9 @@ class UpdateResult:
     commit: str | None = None  # None: dry run, conflicts to resolve, or nothing to do
     branch: str | None = None
     up_to_date: bool = False
+    # Commands the template runs in the project (copier `_migrations` before and after,
+    # `_tasks`): run, or with --dry-run, what would run.
+    commands: tuple[str, ...] = ()
 
     @property
     def exit_code(self) -> ExitCode:
@@ -86,6 +89,20 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
     if (catalog.version == record.version and new_record.answers == dict(record.answers)
             and golden_path.layers == record.layers):
         return result.up_to_date()
+    how = render.Render(origin=catalog.origin, trust=trust, operation="update")
+    render.refuse_untrusted_code(catalog.root, how, from_version=record.version)
+    data_for_tasks = {**paved_context(catalog, golden_path), **answers}
+    before, after, tasks = _commands(repo, catalog, record, data_for_tasks, how)
+    result.commands = tuple(f"{kind} {task.shown}" for kind, group in
+                            (("migration", before), ("task", tasks), ("migration", after))
+                            for task in group)
+    if before and not dry_run:
+        # copier runs them in the project before it merges; paved commits what they
+        # changed, so that the merge starts from a commit and stays recoverable.
+        render.run_tasks(before)
+        head = repo.commit_changes(f"Run the migrations before v{catalog.version}\n\n"
+                                   f"Paved-Migration: {record.version} -> "
+                                   f"{catalog.version}\n") or head
     with tempfile.TemporaryDirectory(prefix="paved-update-") as scratch:
         base = pristine.stored_base(repo, record.version)
         if base is None:
@@ -94,23 +111,60 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
         # Rendered under the project's own name: copier tells templates `_folder_name`.
         theirs_dir = Path(scratch) / "theirs" / repo.root.name
         theirs_dir.mkdir(parents=True)
-        render_golden_path(catalog, golden_path, answers, theirs_dir, trust=trust,
-                           operation="update", project=repo.root)
+        rendered = render_golden_path(catalog, golden_path, answers, theirs_dir, trust=trust,
+                                      operation="update", project=repo.root)
         theirs = _with_record(merge.read_directory(theirs_dir), new_record)
         journal.checkpoint()
     ours = merge.Snapshot(entries=repo.entries(head))
     labels = merge.Labels(ours="HEAD", base=f"paved v{record.version}",
                           theirs=f"paved v{catalog.version}")
     once = tuple(glob for name in golden_path.layers for glob in catalog.layers[name].once)
-    changes = merge.plan(repo, base.snapshot, ours, theirs, once=once, labels=labels,
-                         overwrite=(RECORD_FILE,), with_diffs=dry_run)
+    excluded = render.exclusion_matcher(rendered.exclude)
+    # As copier, which renders the old version with the new one's exclusions: a file the
+    # new version excludes (`_exclude`, often only when `_copier_operation` is "update")
+    # is not the template's any more, and stays as the team has it.
+    base_snapshot = merge.Snapshot(
+        entries={path: entry for path, entry in base.snapshot.entries.items()
+                 if path in theirs.entries or not excluded(path)},
+        blobs=base.snapshot.blobs)
+    changes = merge.plan(repo, base_snapshot, ours, theirs, once=once, labels=labels,
+                         overwrite=(RECORD_FILE,), with_diffs=dry_run,
+                         skip_if_exists=render.exclusion_matcher(rendered.skip_if_exists))
     if dry_run:
         return result.report(changes, base.source)
     _check_untracked(repo, changes)
     journal.checkpoint()
     commit = _apply(repo, head, base, ours, theirs, changes, branch,
                     message=result.message(), pristine_message=pristine.message(new_record))
+    # After the one visible step, as copier: the tasks (its render of the project runs
+    # them), then the migrations after. What they change is left for the team to review.
+    render.run_tasks((*tasks, *after))
     return result.report(changes, base.source, commit=commit)
+
+
+def _commands(repo: Repository, catalog: Catalog, record: Record, data: Mapping[str, Any],
+              how: render.Render) -> tuple[tuple[render.Task, ...], ...]:
+    """The migrations before and after, and the tasks, that this update runs."""
+    from_commit = _recorded_commit(repo)
+    before, after = (render.planned_tasks(catalog.root, repo.root, data, how, stage=stage,
+                                          from_version=record.version,
+                                          from_commit=from_commit)
+                     for stage in ("before", "after"))
+    return before, after, render.planned_tasks(catalog.root, repo.root, data, how)
+
+
+def _recorded_commit(repo: Repository) -> str | None:
+    """The `_commit` copier's answers file records (`_version_from` of migrations)."""
+    from paved import yaml
+
+    for path in sorted(repo.root.glob(".copier-answers*.yml")):
+        try:
+            data = yaml.plain(yaml.load(path))
+        except InputError:
+            continue
+        if isinstance(data, dict) and data.get("_commit"):
+            return str(data["_commit"])
+    return None
 
 
 def _check_ready(repo: Repository, branch: str | None) -> str:
@@ -134,8 +188,6 @@ def _check_ready(repo: Repository, branch: str | None) -> str:
 
 def _answers(repo: Repository, catalog: Catalog, golden_path: GoldenPath, record: Record,
              data: Mapping[str, Any], trust: bool) -> dict[str, Any]:
-    from paved.create import paved_context
-
     known = {question.name for question in catalog.questions}
     unknown = sorted(set(data) - known)
     if unknown:
@@ -261,6 +313,7 @@ class _Outcome:
                  dry_run: bool, branch: str | None) -> None:
         self.repo, self.old, self.new, self.catalog = repo, old, new, catalog
         self.dry_run, self.branch = dry_run, branch
+        self.commands: tuple[str, ...] = ()
 
     def message(self) -> str:
         old, new = self.old.version, self.new.version
@@ -284,5 +337,5 @@ class _Outcome:
             conflicts=tuple(c.path for c in changes if c.action is Action.CONFLICT),
             base=base, dry_run=self.dry_run, commit=commit,
             branch=self.branch if not self.dry_run and not up_to_date else None,
-            up_to_date=up_to_date)
+            up_to_date=up_to_date, commands=self.commands)
 
