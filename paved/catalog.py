@@ -177,7 +177,8 @@ def git_url(source: str) -> str | None:
         if source.startswith(shortcut):
             name = source.removeprefix(shortcut).lstrip("/")
             return prefix + (name if name.endswith(".git") else f"{name}.git")
-    source = source.removeprefix("git+")
+    if source.startswith("git+"):
+        return source.removeprefix("git+")
     if "://" in source or source.startswith("git@"):
         return source
     return None

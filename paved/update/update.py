@@ -21,7 +21,7 @@ from paved.catalog import Catalog, GoldenPath, changelog_between, open_catalog
 from paved.create import paved_context, render_golden_path
 from paved.errors import CatalogError, ExitCode, InputError, ProjectError
 from paved.git import Repository, blob_sha
-from paved.project import RECORD_FILE, Record, read_record
+from paved.project import RECORD_FILE, Record, read_record, record_from_copier_answers
 from paved.questions import recorded, resolve_answers
 from paved.update import journal, merge, pristine
 from paved.update.merge import Action
@@ -76,10 +76,12 @@ def update_project(path: Path, *, to: str | None = None, data: Mapping[str, Any]
 def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_run: bool,
             branch: str | None, trust: bool) -> UpdateResult:
     head = _check_ready(repo, branch)
-    record = read_record(repo.root)
+    record = _record(repo)
     catalog = open_catalog(record.catalog, version=to)
     golden_path = _target_golden_path(catalog, record)
     trust = trust or config.is_trusted(record.catalog)
+    how = render.Render(origin=catalog.origin, trust=trust, operation="update")
+    render.refuse_untrusted_code(catalog.root, how, from_version=record.version)
     answers = _answers(repo, catalog, golden_path, record, data, trust)
     new_record = Record(catalog=record.catalog, version=catalog.version,
                         golden_path=record.golden_path, layers=golden_path.layers,
@@ -89,8 +91,6 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
     if (catalog.version == record.version and new_record.answers == dict(record.answers)
             and golden_path.layers == record.layers):
         return result.up_to_date()
-    how = render.Render(origin=catalog.origin, trust=trust, operation="update")
-    render.refuse_untrusted_code(catalog.root, how, from_version=record.version)
     data_for_tasks = {**paved_context(catalog, golden_path), **answers}
     before, after, tasks = _commands(repo, catalog, record, data_for_tasks, how)
     result.commands = tuple(f"{kind} {task.shown}" for kind, group in
@@ -167,6 +167,18 @@ def _recorded_commit(repo: Repository) -> str | None:
     return None
 
 
+def _record(repo: Repository) -> Record:
+    """`.paved.yml`, or a project copier made: taken over from its answers file (the
+    first update renders the applied version again as the merge base, once)."""
+    try:
+        return read_record(repo.root)
+    except ProjectError:
+        record = record_from_copier_answers(repo.root)
+        if record is None:
+            raise
+        return record
+
+
 def _check_ready(repo: Repository, branch: str | None) -> str:
     head = repo.resolve("HEAD")
     if head is None:
@@ -205,7 +217,10 @@ def _answers(repo: Repository, catalog: Catalog, golden_path: GoldenPath, record
 
 def _target_golden_path(catalog: Catalog, record: Record) -> GoldenPath:
     """The golden path as the new version defines it, so that a layer the platform team
-    added to it reaches every repo; the recorded layers when the catalog dropped it."""
+    added to it reaches every repo; the recorded layers when the catalog dropped it. A
+    plain copier template has one golden path, whatever it was called when recorded."""
+    if catalog.plain:
+        return next(iter(catalog.golden_paths.values()))
     if record.golden_path in catalog.golden_paths:
         return catalog.golden_paths[record.golden_path]
     missing = [layer for layer in record.layers if layer not in catalog.layers]
@@ -224,7 +239,8 @@ def _render_base(repo: Repository, record: Record, scratch: Path,
                            f"catalog cannot render it again: {error}") from error
     dest = scratch / repo.root.name
     dest.mkdir(parents=True)
-    golden_path = GoldenPath(name=record.golden_path, description="", layers=record.layers)
+    golden_path = (next(iter(old.golden_paths.values())) if old.plain else
+                   GoldenPath(name=record.golden_path, description="", layers=record.layers))
     render_golden_path(old, golden_path, record.answers, dest, trust=trust,
                        operation="update", project=repo.root)
     base = pristine.rendered_base(dest)

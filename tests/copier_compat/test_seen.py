@@ -1,0 +1,196 @@
+"""What was seen when public copier templates were tried as catalogs (issue 15), one
+test each: each failed before paved treated copier templates as copier does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from paved.catalog import plain_name
+from tests.copier_compat import fixtures
+from tests.copier_compat.drive import (
+    PROJECT,
+    copier_new,
+    copier_update,
+    differences,
+    paved_new,
+    paved_update,
+)
+from tests.helpers import build_file_tree, commit_all, git, run_cli
+
+
+def test_extensions_need_trust_and_the_error_says_so(tmp_path: Path) -> None:
+    template = fixtures.build(fixtures.EXTENSIONS, tmp_path / "template")
+    done = paved_new(template, tmp_path / "paved", None, {"project": "shop", "banner": "B",
+                                                          "items": "[x]"}, trust=False)
+    assert done.exit_code == 1
+    assert done.stderr == ("paved: error: the catalog wants to run code (jinja_extensions); "
+                           "pass --trust only if you trust this catalog\n")
+    assert not (tmp_path / "paved" / PROJECT).exists()
+
+
+def test_migrations_need_trust_and_the_error_names_them(tmp_path: Path) -> None:
+    fixture = fixtures.TASKS
+    template = fixtures.build(fixture, tmp_path / "template")
+    done = paved_new(template, tmp_path / "paved", "v1.0.0", fixture.answers, trust=True)
+    assert done.exit_code == 0, done.stderr
+    project = tmp_path / "paved" / PROJECT
+    fixtures.edit(project, fixture.edits)
+    head = git(project, "rev-parse", "HEAD")
+    done = paved_update(project, "v2.0.0", trust=False)
+    assert done.exit_code == 1
+    assert done.stderr == ("paved: error: the catalog wants to run code (migrations, tasks); "
+                           "pass --trust only if you trust this catalog\n")
+    assert git(project, "rev-parse", "HEAD") == head
+    assert not (project / "migrated.txt").exists()
+
+
+def test_dry_run_lists_the_migrations_and_tasks_and_runs_none(tmp_path: Path) -> None:
+    fixture = fixtures.TASKS
+    template = fixtures.build(fixture, tmp_path / "template")
+    assert paved_new(template, tmp_path / "paved", "v1.0.0", fixture.answers,
+                     trust=True).exit_code == 0
+    project = tmp_path / "paved" / PROJECT
+    fixtures.edit(project, fixture.edits)
+    done = paved_update(project, "v2.0.0", trust=True, extra=("--dry-run",))
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout.splitlines()[-5:-1] == [
+        "would run migration: cat README.md > before-migration.txt",
+        "would run task: echo shop > task-output.txt",
+        "would run task: sh -c test -f README.md && echo rendered > seen-by-task.txt",
+        "would run migration: echo v1.0.0 v2.0.0 > migrated.txt",
+    ]
+    assert not (project / "migrated.txt").exists()
+    assert not (project / "before-migration.txt").exists()
+
+
+def test_tasks_run_in_the_project_after_the_render_and_are_not_counted(
+        tmp_path: Path) -> None:
+    template = tmp_path / "template"
+    build_file_tree(template, {
+        "copier.yml": "_tasks:\n  - git init --quiet nested && echo done > nested/made\n",
+        "README.md": "hi\n",
+    })
+    commit_all(template, "v1", tag="v1.0.0")
+    done = run_cli(["new", "service", "svc", "--dest", str(tmp_path / "svc"), "--catalog",
+                    str(template), "--trust", "--json"])
+    assert done.exit_code == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["files"] == 2  # README.md and .paved.yml: what the template rendered
+    assert result["tasks"] == ["git init --quiet nested && echo done > nested/made"]
+    assert (tmp_path / "svc" / "nested" / "made").read_text() == "done\n"
+    assert "nested" not in git(tmp_path / "svc", "ls-files")
+
+
+def test_skip_if_exists_files_are_left_alone_by_an_update(tmp_path: Path) -> None:
+    fixture = fixtures.LAYOUT
+    template = fixtures.build(fixture, tmp_path / "template")
+    assert paved_new(template, tmp_path / "paved", "1.0.0", fixture.answers,
+                     trust=False).exit_code == 0
+    project = tmp_path / "paved" / PROJECT
+    fixtures.edit(project, fixture.edits)
+    done = paved_update(project, "1.1.0", trust=False)
+    assert done.exit_code == 0, done.stdout
+    assert (project / "settings.ini").read_text() == "[app]\nname = inventory\ncolour = blue\n"
+    assert "left alone  settings.ini" in done.stdout
+
+
+def test_the_answers_file_records_commit_and_source_and_copier_updates_it(
+        tmp_path: Path) -> None:
+    fixture = fixtures.CONTEXT
+    template = fixtures.build(fixture, tmp_path / "template")
+    assert paved_new(template, tmp_path / "paved", "v1.0.0", fixture.answers,
+                     trust=False).exit_code == 0
+    project = tmp_path / "paved" / PROJECT
+    assert (project / ".copier-answers.yml").read_text() == (
+        "# Changes here will be overwritten by Copier\n"
+        f"_commit: v1.0.0\n_src_path: {template}\nproject: shop\nwith_docs: true\n")
+    # A dry run to the next version changes the answers file's _commit, not its source.
+    done = paved_update(project, "v2.0.0", trust=False, extra=("--dry-run",))
+    assert "-_commit: v1.0.0\n+_commit: v2.0.0\n" in done.stdout
+    assert "_src_path" not in "".join(line for line in done.stdout.splitlines(True)
+                                      if line.startswith(("-", "+")))
+    # copier itself updates the project paved made, as it updates one it made.
+    copier_project = copier_new(template, tmp_path / "copier", "v1.0.0", fixture.answers,
+                                trust=False)
+    for each in (project, copier_project):
+        fixtures.edit(each, fixture.edits)
+        copier_update(each, "v2.0.0", trust=False)
+    # folder.txt conflicts in both, on copier's own temporary folder names.
+    assert differences(copier_project, project) == ["folder.txt: content differs"]
+
+
+@pytest.mark.parametrize("form", ["git+file://{path}", "file://{path}", "{path}/.git",
+                                  "git+{path}"])
+def test_every_source_form_copier_accepts(tmp_path: Path, form: str) -> None:
+    template = fixtures.build(fixtures.CONTEXT, tmp_path / "template")
+    source = form.format(path=template)
+    done = run_cli(["new", "service", "svc", "--dest", str(tmp_path / "svc"), "--catalog",
+                    source, "--version", "v1.0.0", "--data", "project=shop", "--no-git"])
+    assert done.exit_code == 0, done.stderr
+    answers = (tmp_path / "svc" / ".copier-answers.yml").read_text()
+    assert f"_src_path: {source}\n" in answers
+    assert "golden_path: template\n" in (tmp_path / "svc" / ".paved.yml").read_text()
+
+
+def test_github_shortcut_is_fetched_where_git_says(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """`gh:acme/template` is https://github.com/acme/template.git, as for copier; git's
+    own URL rewriting points it at a local repository here (no network in tests)."""
+    fixtures.build(fixtures.CONTEXT, tmp_path / "hub" / "acme" / "template.git")
+    config = Path(git(tmp_path, "config", "--global", "--list", "--show-origin")
+                  .split("\t")[0].removeprefix("file:"))
+    with config.open("a") as handle:
+        handle.write(f'[url "{tmp_path}/hub/"]\n\tinsteadOf = https://github.com/\n')
+    done = run_cli(["new", "service", "svc", "--dest", str(tmp_path / "svc"), "--catalog",
+                    "gh:acme/template", "--data", "project=shop", "--no-git"])
+    assert done.exit_code == 0, done.stderr
+    assert "_src_path: gh:acme/template\n" in (tmp_path / "svc" / ".copier-answers.yml"
+                                               ).read_text()
+
+
+@pytest.mark.parametrize("source", ["/srv/tpl", "/srv/tpl/", "/srv/tpl/.git", "git+file:///srv/tpl",
+                                    "file:///srv/tpl.git", "gh:acme/tpl", "gl:acme/tpl.git",
+                                    "git@github.com:acme/tpl.git",
+                                    "https://github.com/acme/tpl.git"])
+def test_a_plain_template_has_one_name_however_its_source_is_spelled(source: str) -> None:
+    assert plain_name(source) == "tpl"
+
+
+def test_no_next_steps_hint_for_a_plain_template(tmp_path: Path) -> None:
+    template = fixtures.build(fixtures.CONTEXT, tmp_path / "template")
+    done = run_cli(["new", "service", "svc", "--dest", str(tmp_path / "svc"), "--catalog",
+                    str(template), "--defaults"])
+    assert done.exit_code == 0, done.stderr
+    assert "Next:" not in done.stdout
+    assert "make install" not in done.stdout
+
+
+def test_a_project_copier_made_is_taken_over_by_paved_update(tmp_path: Path) -> None:
+    """No `.paved.yml`: paved reads copier's answers file, renders the applied version
+    once as the merge base, and merges as copier would; the next update needs no
+    re-render."""
+    fixture = fixtures.CONTEXT
+    template = fixtures.build(fixture, tmp_path / "template")
+    projects = [copier_new(template, tmp_path / side, "v1.0.0", fixture.answers, trust=False)
+                for side in ("copier", "paved")]
+    for project in projects:
+        fixtures.edit(project, fixture.edits)
+    copier_update(projects[0], "v2.0.0", trust=False)
+    done = paved_update(projects[1], "v2.0.0", trust=False, extra=("--json",))
+    assert done.exit_code == 3, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["base"], result["old_version"], result["new_version"]) == (
+        "re-rendered", "1.0.0", "2.0.0")
+    assert {"path": ".paved.yml", "action": "added", "diff": ""} in result["files"]
+    # Only copier's own conflict on its temporary folder names differs (docs/copier.md).
+    assert differences(projects[0], projects[1]) == ["folder.txt: content differs"]
+    git(projects[1], "commit", "--quiet", "--all", "--no-edit")
+    (template / "notes.txt").write_text("one\ntwo\nTHREE\nfour\n")
+    commit_all(template, "v3", tag="v3.0.0")
+    done = paved_update(projects[1], "v3.0.0", trust=False, extra=("--json",))
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)["base"] == "stored"
+    assert (projects[1] / "notes.txt").read_text() == "ONE\ntwo\nTHREE\nfour\n"
