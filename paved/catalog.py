@@ -299,9 +299,9 @@ def _pick(repo: Path, source: str, released: Mapping[str, str],
     """The ref and version label of `version`: a released version (`1.2.0`, `v1.2.0`), or
     anything else git names there (a tag, a commit), as copier's `--vcs-ref` takes it."""
     try:
-        wanted: str | None = _normalise(version)
+        wanted = _normalise(version)
     except InputError:
-        wanted = None
+        wanted = ""
     if wanted in released:
         return released[wanted], wanted
     try:

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import paved
 from paved import config, git, render
@@ -99,7 +99,7 @@ def create_service(
 
 
 def render_golden_path(catalog: Catalog, golden_path: GoldenPath, answers: Mapping[str, Any],
-                       dest: Path, *, trust: bool, operation: str = "copy",
+                       dest: Path, *, trust: bool, operation: Literal["copy", "update"] = "copy",
                        project: Path | None = None) -> render.Rendered:
     """Render every layer of `golden_path` into the existing directory `dest`, as copier
     would render it into `project` (default: `dest`; an update renders off to the side)."""

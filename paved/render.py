@@ -18,7 +18,7 @@ import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from unicodedata import normalize
 
 from paved.errors import RenderError
@@ -56,7 +56,7 @@ class Render:
 
     origin: Origin | None = None
     trust: bool = False
-    operation: str = "copy"  # `_copier_operation`
+    operation: Literal["copy", "update"] = "copy"  # `_copier_operation`
     data_root: Path | None = None  # default: the destination, as copier does
 
 
@@ -330,7 +330,7 @@ def run_tasks(tasks: Sequence[Task]) -> None:
                             f"{task.shown}" + (f": {said[-1].strip()}" if said else ""))
 
 
-class BadAnswer(ValueError):  # noqa: N818 (an answer, not a failure of paved)
+class BadAnswer(ValueError):
     """An answer breaks its question's type, choices or validator; the text says how."""
 
 
@@ -427,10 +427,8 @@ class PendingQuestion:
                 if not str(error).startswith("Invalid choice"):
                     expected = _EXPECTED.get(question.get_type_name(), "a valid answer")
                     raise BadAnswer(f"expected {expected}, got {raw!r}") from error
-                try:
+                with contextlib.suppress(Exception):
                     raw = question.cast_answer(raw)
-                except Exception:  # noqa: BLE001 (the raw answer is shown then)
-                    pass
                 allowed = ", ".join(str(choice.value) for choice in question._formatted_choices
                                     if not choice.disabled)
                 raise BadAnswer(f"{raw!r} is not one of {allowed}") from error
@@ -497,8 +495,9 @@ def _worker_class() -> type[Any]:
         import copier._user_data
         from copier._main import Worker
 
-    if isinstance(copier._user_data.Choice, types.FunctionType):  # the deferred stand-in
-        copier._user_data.Choice = _Choice  # type: ignore[misc]
+    user_data: Any = copier._user_data
+    if isinstance(user_data.Choice, types.FunctionType):  # the deferred stand-in
+        user_data.Choice = _Choice
 
     class PavedWorker(Worker):
         def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
@@ -539,11 +538,10 @@ def _paved_template(template: Template, origin: Origin | None, *, checked: bool)
       version's commit to templates (`_copier_answers`, `_copier_conf`) and records
       them in the answers file, so that `copier update` works on paved's projects.
     - When it renders (`checked`), every answer was checked against its question's
-      choices when it was given (`questions.resolve_answers`, before anything renders). Copier checks again
-      through questionary's `Choice`, which costs importing questionary and
-      prompt_toolkit (~60 ms, see `_prompt_libraries_deferred`). So copier gets the
-      questions without the choices paved checks the same way: plain lists and
-      mappings of constant values. Other forms (templated choices, disabled
+      choices when it was given (`questions.resolve_answers`, before anything
+      renders). Copier checks again through `Choice`s, so copier gets the questions
+      without the choices paved checks the same way: plain lists and mappings of
+      constant values. Other forms (templated choices, disabled
       choices, multiselect) keep theirs, and copier checks them as ever.
     """
     cached = template.__dict__  # what copier's cached properties hold; vcs first, as

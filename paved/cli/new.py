@@ -64,8 +64,8 @@ def service(
     answers: dict[str, Any] = read_answers_file(answers_file) if answers_file else {}
     answers.update(options.parse_data(data))
     result = create_service(name, dest=dest, golden_path=template, catalog_source=catalog,
-                            version=version, data=answers, ask=terminal_asker(defaults), use_git=not no_git,
-                            trust=trust)
+                            version=version, data=answers, ask=terminal_asker(defaults),
+                            use_git=not no_git, trust=trust)
     output.emit_result(result, as_json=json, describe=_describe)
 
 

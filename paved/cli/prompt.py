@@ -26,7 +26,8 @@ def _ask(question: Question, default: Any, problem: str) -> Any:
     if question.choices:
         shown = [f"{label} = {value}" if str(value) != label else label
                  for label, value in labels.items()] or [str(c) for c in question.choices]
-        text += f" ({' / '.join(shown)}{'; several, comma-separated' if question.multiselect else ''})"
+        several = "; several, comma-separated" if question.multiselect else ""
+        text += f" ({' / '.join(shown)}{several})"
     if question.multiselect:
         reply = typer.prompt(f"{text} [{question.name}]", err=True,
                              default=", ".join(str(item) for item in default or []))
