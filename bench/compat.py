@@ -173,7 +173,8 @@ def _compare_pair(clone: Path, answers: Mapping[str, Any], old: str, new: str,
         for project in projects.values():
             _team_edit(project)
         times["copier update"], copier_ok = _timed(
-            [copier_bin, "update", "--trust", "--defaults", "--quiet", "--vcs-ref", new],
+            [copier_bin, "update", "--trust", "--defaults", "--quiet", "--vcs-ref", new,
+             "--answers-file", answers_file_in(projects["copier"])],
             cwd=projects["copier"], codes=(0,))
         times["paved update"], paved_ok = _timed(
             [paved_bin, "update", "--to", new, "--trust"], cwd=projects["paved"],
