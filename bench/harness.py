@@ -16,10 +16,10 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -44,13 +44,14 @@ class Side:
 class Target:
     """`key` at most `limit` (at least, with `at_least`: a speed-up): a paired ratio
     ("paved update/copier update") or, with `seconds`, the median wall time of the
-    side named `key`."""
+    side named `key` (with `megabytes`, its median peak memory)."""
 
     label: str
     key: str
     limit: float
     seconds: bool = False
     at_least: bool = False
+    megabytes: bool = False  # the median peak memory (MB) of the side named `key`
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class Timing:
     side: str
     seconds: list[float]  # wall time per run
     cpu: list[float] = field(default_factory=list)  # user + system time of the process tree
+    # Peak resident memory per run (MB): the largest process of the tree, as wait4 reports.
+    peak_mb: list[float] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,8 @@ def verdict(result: CaseResult, target: Target) -> tuple[float, bool]:
     """The measured figure for `target` and whether it is within the limit."""
     if target.seconds:
         figure = median(next(t.seconds for t in result.timings if t.side == target.key))
+    elif target.megabytes:
+        figure = median(next(t.peak_mb for t in result.timings if t.side == target.key))
     else:
         figure = median(result.ratios[target.key])
     return figure, figure >= target.limit if target.at_least else figure <= target.limit
@@ -122,22 +127,29 @@ def _difference(first: Any, second: Any) -> str:
     return f"{first!r} vs {second!r}"
 
 
-def run_once(side: Side, workdir: Path) -> tuple[float, float]:
-    """Run `side` in a fresh `workdir`: (wall seconds, CPU seconds of the process tree)."""
+def run_once(side: Side, workdir: Path) -> tuple[float, float, float]:
+    """Run `side` in a fresh `workdir`: (wall seconds, CPU seconds of the process tree, peak
+    resident MB of its largest process)."""
     if workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
     command, cwd = side.setup(workdir)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(list(command), cwd=cwd, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode not in side.codes:
-        raise RuntimeError(f"{side.name}: {' '.join(command)} exited {done.returncode}\n"
-                           f"{done.stdout}\n{done.stderr}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return elapsed, cpu
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(list(command), cwd=cwd, stdout=out, stderr=err)
+        # wait4 gives this run's own usage (children it waited for included), so the peak
+        # memory is this run's, not the largest of every earlier child.
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode not in side.codes:
+            out.seek(0)
+            err.seek(0)
+            raise RuntimeError(f"{side.name}: {' '.join(command)} exited {process.returncode}"
+                               f"\n{out.read().decode(errors='replace')}\n"
+                               f"{err.read().decode(errors='replace')}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return elapsed, cpu, usage.ru_maxrss / 1024
 
 
 def measure(case: str, sides: Sequence[Side], work: Path, *, runs: int,
@@ -158,21 +170,23 @@ def measure(case: str, sides: Sequence[Side], work: Path, *, runs: int,
         raise OutcomeMismatch(f"{case}: " + "; ".join(problems))
     wall: dict[str, list[float]] = {side.name: [] for side in sides}
     cpu: dict[str, list[float]] = {side.name: [] for side in sides}
+    peak: dict[str, list[float]] = {side.name: [] for side in sides}
     for index in range(runs):
         order = sides if index % 2 == 0 else list(reversed(sides))
         for side in order:
             workdir = work / f"run{index}" / side.name
-            seconds, used = run_once(side, workdir)
+            seconds, used, megabytes = run_once(side, workdir)
             wall[side.name].append(seconds)
             cpu[side.name].append(used)
+            peak[side.name].append(megabytes)
             if side.observe is not None and side.observe(workdir) != expected[side.name]:
                 raise OutcomeMismatch(f"{case}: {side.name} did other work in run {index}")
             shutil.rmtree(workdir)
     if pairs is None:
         pairs = [(sides[0].name, other.name) for other in sides[1:]]
     ratios = {f"{a}/{b}": paired_ratios(wall[a], wall[b]) for a, b in pairs}
-    return CaseResult(case=case, timings=[Timing(s.name, wall[s.name], cpu[s.name])
-                                          for s in sides],
+    return CaseResult(case=case, timings=[Timing(s.name, wall[s.name], cpu[s.name],
+                                                 peak[s.name]) for s in sides],
                       ratios=ratios, targets=list(targets), note=note)
 
 
@@ -226,7 +240,8 @@ def markdown_table(results: Sequence[CaseResult]) -> str:
 
 def _verdict_text(result: CaseResult, target: Target) -> str:
     figure, met = verdict(result, target)
-    shown = format_seconds(figure) if target.seconds else f"{figure:.2f}×"
+    shown = format_seconds(figure) if target.seconds else \
+        f"{figure:.0f} MB" if target.megabytes else f"{figure:.2f}×"
     return f"{target.label}: {'met' if met else '**missed**'} ({shown})"
 
 

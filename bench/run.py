@@ -8,6 +8,7 @@ and bench/results/bench-*.json. What each case means: docs/benchmarks.md.
     .venv/bin/python bench/run.py                      # everything (what make bench runs)
     .venv/bin/python bench/run.py update --runs 3      # one case, fewer runs
     .venv/bin/python bench/run.py scale --sizes 40 200 --no-doc
+    .venv/bin/python bench/run.py check fleet-check      # paved check against ruff check
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import checks
 import fixtures
 import fleet
 from harness import (
     CaseResult,
+    OutcomeMismatch,
     Side,
     Target,
     format_seconds,
@@ -40,11 +43,17 @@ from harness import (
     write_json,
 )
 
-ANCHORS = {"copier": "9.19.1", "cookiecutter": "2.7.1", "cruft": "2.16.0"}
+ANCHORS = {"copier": "9.19.1", "cookiecutter": "2.7.1", "cruft": "2.16.0", "ruff": "0.17.5"}
 WORK = fixtures.ROOT / "bench" / ".work"
 PAVED = WORK / "paved" / "bin" / "paved"  # installed by `install_paved`, as users get it
 DOC = fixtures.ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+# The `paved check` cases (issue 24) have a section of their own, so that running them
+# alone does not replace the figures of the others.
+CHECK_CASES = ("check", "fleet-check")
+CHECK_BEGIN, CHECK_END = "<!-- bench:check:begin -->", "<!-- bench:check:end -->"
+CHECK_SIZES = (("20,000", 200, 100), ("100,000", 1000, 100))  # label, packages, modules
+CHECK_FLEET = 100
 TYPICAL_SIZE = 46  # files in the template of the `update` case (as in issue 9)
 SIZES = (40, 200, 1000)
 FLEET_SIZES = (10, 50, 100)
@@ -326,6 +335,95 @@ def case_fleet(bins: Path, runs: int, options: argparse.Namespace) -> list[CaseR
     return results
 
 
+def _check_side(name: str, repo: Path, *args: str) -> Side:
+    """`paved check --json ARGS REPO`, its report written into the run's directory."""
+    def setup(workdir: Path) -> tuple[list[str], Path]:
+        return ["sh", "-c", '"$0" check --json "$@" > report.json', str(PAVED), *args,
+                str(repo)], workdir
+    return Side(name, setup, lambda w: checks.verdict(w / checks.REPORT), codes=(0, 4))
+
+
+def _ruff_side(target: Path) -> Side:
+    """`ruff check` reading the same tree, without its cache (paved keeps none either)."""
+    return Side("ruff check", lambda w: ([str(ANCHOR_BINS / "ruff"), "check", "--no-cache",
+                                          "--quiet", "."], target), codes=(0, 1))
+
+
+ANCHOR_BINS = WORK / "anchors" / "bin"
+
+
+def case_check(bins: Path, runs: int, options: argparse.Namespace) -> list[CaseResult]:
+    root = WORK / "fixtures" / "check"
+    fresh = checks.golden(root / "big", PAVED, sh)
+    sh("git", "-C", fresh, "gc", "--quiet")  # a clone as CI checks out: packed
+    results = []
+    paved = _check_side("paved check", fresh)
+    results.append(measure("check, fresh golden-path repo", [paved, _ruff_side(fresh)],
+                           WORK / "runs" / "check-fresh", runs=runs,
+                           targets=[Target("≤ 0.5 s", paved.name, 0.5, seconds=True)],
+                           note="`paved new service big --defaults`; paved with its default "
+                                "--jobs (the machine's cores)"))
+    expected = _verdict_of(fresh)
+    for label, packages, modules in CHECK_SIZES:
+        big = checks.with_packages(fresh, root / f"big-{packages * modules}", packages,
+                                   modules)
+        if _verdict_of(big) != expected:
+            raise OutcomeMismatch(f"check: the {label}-file repo's verdict differs from the "
+                                  "fresh repo's")
+        one, default = _check_side("paved check --jobs 1", big, "--jobs", "1"), \
+            _check_side("paved check", big)
+        ruff = _ruff_side(big)
+        huge = packages * modules >= 100_000
+        targets = ([Target("≤ 20 s", default.name, 20.0, seconds=True),
+                    Target("≤ 500 MB", one.name, 500.0, megabytes=True)] if huge else
+                   [Target("≤ 5 s with one job", one.name, 5.0, seconds=True),
+                    Target("≤ 10× ruff (one job)", f"{one.name}/{ruff.name}", 10.0)])
+        result = measure(f"check, {label}-file repo", [one, default, ruff],
+                         WORK / "runs" / f"check-{packages * modules}",
+                         runs=min(runs, 3), targets=targets,
+                         pairs=[(one.name, ruff.name), (default.name, ruff.name)])
+        peaks = ", ".join(f"{t.side} {median(t.peak_mb):.0f} MB" for t in result.timings)
+        results.append(dataclasses.replace(result, note=(
+            f"the fresh repo + {packages} packages × {modules} modules calling "
+            f"httpx.get(…, timeout=2), committed; same verdict as the fresh repo (checked); "
+            f"{min(runs, 3)} rounds; peak memory of the largest process: {peaks}")))
+    return results
+
+
+def _verdict_of(repo: Path) -> object:
+    done = subprocess.run([str(PAVED), "check", "--json", str(repo)], capture_output=True,
+                          text=True)
+    if done.returncode not in (0, 4):
+        raise SystemExit(f"paved check {repo} failed ({done.returncode}): {done.stderr}")
+    report = WORK / "runs" / "verdict.json"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(done.stdout)
+    return checks.verdict(report)
+
+
+def case_fleet_check(bins: Path, runs: int, options: argparse.Namespace) -> list[CaseResult]:
+    root = WORK / "fixtures" / "fleet-check"
+    listed = checks.fleet(root, CHECK_FLEET, PAVED, sh)
+
+    def setup(workdir: Path) -> tuple[list[str], Path]:
+        return ["sh", "-c", '"$0" fleet check --from "$1" --jobs 2 --json > report.json',
+                str(PAVED), str(listed)], workdir
+
+    paved = Side("paved fleet check --jobs 2", setup,
+                 lambda w: checks.fleet_verdict(w / checks.REPORT), codes=(0,))
+    ruff = _ruff_side(root)
+    result = measure(f"fleet check, {CHECK_FLEET} repos", [paved, ruff],
+                     WORK / "runs" / "fleet-check", runs=min(runs, 3),
+                     targets=[Target("≤ 1 s per repo", paved.name, 1.0 * CHECK_FLEET,
+                                     seconds=True)])
+    per_repo = ", ".join(f"{t.side} {format_seconds(median(t.seconds) / CHECK_FLEET)}"
+                         for t in result.timings)
+    return [dataclasses.replace(result, note=(
+        f"{CHECK_FLEET} services made by `paved new service`, checked in place (local "
+        f"checkouts); ruff reads the same {CHECK_FLEET} trees in one run; per repo: "
+        f"{per_repo}; {min(runs, 3)} rounds"))]
+
+
 #: Case name -> function.
 CASES: dict[str, Callable[[Path, int, argparse.Namespace], list[CaseResult]]] = {
     "startup": case_startup,
@@ -334,15 +432,18 @@ CASES: dict[str, Callable[[Path, int, argparse.Namespace], list[CaseResult]]] = 
     "scale": case_scale,
     "status": case_status,
     "fleet": case_fleet,
+    "check": case_check,
+    "fleet-check": case_fleet_check,
 }
 
 
 def write_doc(results: list[CaseResult], meta: dict[str, object], raw: Path,
-              command: str) -> None:
+              command: str, markers: tuple[str, str] = (BEGIN, END)) -> None:
     info = meta["machine"]
+    begin, end = markers
     assert isinstance(info, dict)
     report = "\n".join([
-        BEGIN,
+        begin,
         f"`{command}` on {info['cpu']}, {info['cores']} cores (load average "
         f"{info['load']} at the start), {info['system']}, Python {info['python']}, "
         f"{info['git']}. Anchors: {', '.join(f'{k} {v}' for k, v in ANCHORS.items())}. "
@@ -352,11 +453,11 @@ def write_doc(results: list[CaseResult], meta: dict[str, object], raw: Path,
         markdown_table(results),
         "",
         *[f"- {r.case}: {r.note}" for r in results if r.note],
-        END,
+        end,
     ])
     text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"
-    if BEGIN in text:
-        text = text[:text.index(BEGIN)] + report + text[text.index(END) + len(END):]
+    if begin in text:
+        text = text[:text.index(begin)] + report + text[text.index(end) + len(end):]
     else:
         text += "\n## paved against copier, cookiecutter and cruft\n\n" + report + "\n"
     DOC.write_text(text)
@@ -387,15 +488,18 @@ def main() -> None:
     meta: dict[str, object] = {"machine": machine(), "anchors": ANCHORS, "runs": options.runs,
                                "cases": options.cases, "sizes": options.sizes,
                                "fleet_sizes": options.fleet_sizes}
-    results = []
+    results, checked = [], []
     for name in options.cases:
         print(f"bench: {name}…", file=sys.stderr, flush=True)
-        results += CASES[name](bins, options.runs, options)
-    raw = write_json(results, meta, fixtures.ROOT / "bench" / "results")
+        (checked if name in CHECK_CASES else results).extend(
+            CASES[name](bins, options.runs, options))
+    raw = write_json(results + checked, meta, fixtures.ROOT / "bench" / "results")
+    command = "make bench" if sys.argv[1:] == [] else "bench/run.py " + " ".join(sys.argv[1:])
     if not options.no_doc:
-        write_doc(results, meta, raw, "make bench" if sys.argv[1:] == [] else
-                  "bench/run.py " + " ".join(sys.argv[1:]))
-    print(markdown_table(results))
+        for section, markers in ((results, (BEGIN, END)), (checked, (CHECK_BEGIN, CHECK_END))):
+            if section:
+                write_doc(section, meta, raw, command, markers=markers)
+    print(markdown_table(results + checked))
 
 
 if __name__ == "__main__":

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 import paved
-from paved import config, git, yaml
-from paved.errors import CatalogError, GitError, InputError, UnknownGoldenPath
+from paved import config, git, origin, paths, sandbox, scratch, yaml
+from paved.errors import CatalogError, InputError, UnknownGoldenPath, one_line
+from paved.project import MAX_VERSION_LENGTH
 from paved.questions import Question, parse_questions
 from paved.render import Origin
 
@@ -43,8 +44,10 @@ class Layer:
     description: str
     path: str  # folder inside the catalog, relative to its root
     owner: str = ""
-    once: tuple[str, ...] = ()  # globs created once for the team, never overwritten
-    managed: tuple[str, ...] = ()  # globs owned by the platform: local edits are drift
+    # Path patterns with gitignore semantics (paved.paths): files created once for the
+    # team and never overwritten, and files the platform owns (local edits are drift).
+    once: tuple[str, ...] = ()
+    managed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,9 @@ class GoldenPath:
     # default) and the command each render must pass.
     test_matrix: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     test_command: str = ""
+    # A GitHub workflow of the render (`.github/workflows/ci.yml`) whose `run:` steps each
+    # render must pass, run as the workflow defines them (paved.delivery.workflow_run).
+    test_workflow: str = ""
     # Folder (catalog-relative) of files a typical team changes in a service; the upgrade
     # test copies them over a render of the previous release before updating it.
     upgrade_edits: str = ""
@@ -77,6 +83,10 @@ class Catalog:
     versions: tuple[str, ...] = field(default=())  # every released version, oldest first
     origin: Origin | None = None  # what copier tells templates of where they come from
     plain: bool = False  # a plain copier template: no manifest, one golden path, one layer
+    url: str = ""  # the manifest's `url:`: where everyone (CI runners too) fetches it from
+    # The manifest's `paved_requirement:`: the paved that generated repos install to update
+    # themselves (an exact pin or a direct URL); empty: this paved, pinned.
+    paved_requirement: str = ""
 
     def golden_path(self, name: str | None) -> GoldenPath:
         """The golden path called `name`; with None, the default or the only one."""
@@ -94,6 +104,12 @@ class Catalog:
         return self.golden_paths[name]
 
     def layers_of(self, golden_path: GoldenPath) -> tuple[Layer, ...]:
+        """The layers of `golden_path`, which may come from a `.paved.yml` (anything)."""
+        missing = [name for name in golden_path.layers if name not in self.layers]
+        if missing:
+            raise CatalogError(f"catalog {self.source} v{self.version} has no layer "
+                               f"{one_line(repr(missing[0]), 60)}, which golden path "
+                               f"{golden_path.name!r} uses")
         return tuple(self.layers[name] for name in golden_path.layers)
 
 
@@ -146,6 +162,8 @@ def open_catalog(source: str | None = None, *, version: str | None = None) -> Ca
 
 
 def _open(source: str, version: str | None) -> Catalog:
+    if source != BUNDLED:
+        sandbox.check_source(source)
     if source == BUNDLED:
         if version is not None and _normalise(version) != paved.__version__:
             raise CatalogError(f"the bundled catalog is version {paved.__version__}, "
@@ -160,8 +178,9 @@ def _open(source: str, version: str | None) -> Catalog:
             return _open_git(path, str(path), version)
         if version is not None:
             raise CatalogError(f"{path} is not a git repository, so it has no version {version}")
+        sandbox.refuse_escaping_links(path)  # a git tag's files are checked as extracted
         return load(path, source=str(path), version=_manifest_version(path),
-                    origin=Origin(src_path=str(path)))
+                    told=Origin(src_path=str(path)))
     if url is not None:
         mirror = config.cache_dir() / "mirrors" / _digest(url)
         mirror.parent.mkdir(parents=True, exist_ok=True)
@@ -195,20 +214,26 @@ def working_tree(root: Path) -> Iterator[Catalog]:
     root = root.resolve()
     if not root.is_dir():
         raise CatalogError(f"catalog {root} not found: not a directory")
+    if not any((root / name).is_file() for name in COPIER_FILES):
+        raise CatalogError(f"{root} is not a catalog: it has no copier.yml")  # before copying
     top = git.work_tree_root(root)
     versions = tuple(release_tags(top)) if top is not None else ()
     latest = versions[-1] if versions else "0.0.0"
     with tempfile.TemporaryDirectory(prefix="paved-catalog-") as temporary:
-        snapshot = Path(temporary) / root.name
-        shutil.copytree(root, snapshot, symlinks=True,
-                        ignore=shutil.ignore_patterns(".git", "__pycache__"))
+        # Named as the catalog's folder: copier's `_src_path` is the catalog, not the copy.
+        snapshot = Path(temporary) / (root.name or "catalog")
+        # Bounded, and never into itself (a catalog holding the temporary directory).
+        sandbox.copy_bounded(root, snapshot, skip_names=(".git", "__pycache__"),
+                             skip=Path(temporary))
+        sandbox.refuse_escaping_links(snapshot)
         yield load(snapshot, source=str(root), version=f"{latest}+dev", versions=versions,
-                   origin=Origin(src_path=str(root)))
+                   told=Origin(src_path=str(root)))
 
 
 def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (),
-         origin: Origin | None = None) -> Catalog:
-    """Read the catalog whose files are in `root`."""
+         told: Origin | None = None) -> Catalog:
+    """Read the catalog whose files are in `root`; `told`: where copier is to be told it
+    comes from (`render.Origin`)."""
     copier_file = next((root / name for name in COPIER_FILES if (root / name).is_file()), None)
     if copier_file is None:
         raise CatalogError(f"{source} is not a catalog: it has no copier.yml")
@@ -218,28 +243,19 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
         manifest = yaml.plain(yaml.load(manifest_file)) if manifest_file.is_file() else None
     except InputError as error:
         raise CatalogError(str(error)) from error
+    if not isinstance(copier_config, dict):
+        raise CatalogError(f"{copier_file}: expected a mapping of settings and questions")
+    sandbox.check_settings(copier_config, source=str(copier_file))
     questions = parse_questions(copier_config, source=str(copier_file))
     if manifest is None:
-        return _plain_copier_template(root, source, version, versions, questions, origin)
+        return _plain_copier_template(root, source, version, versions, questions, told)
     try:
-        layers = {
-            name: Layer(name=name, description=str(spec.get("description", "")),
-                        path=str(spec.get("path", f"layers/{name}")),
-                        owner=str(spec.get("owner", "")),
-                        once=tuple(spec.get("once", ())), managed=tuple(spec.get("managed", ())))
-            for name, spec in (manifest.get("layers") or {}).items()
-        }
-        golden_paths = {
-            name: GoldenPath(name=name, description=str(spec.get("description", "")),
-                             layers=tuple(spec["layers"]), owner=str(spec.get("owner", "")),
-                             test_matrix={str(key): dict(value or {}) for key, value
-                                          in (spec.get("test_matrix") or {}).items()},
-                             test_command=str(spec.get("test_command") or ""),
-                             upgrade_edits=str(spec.get("upgrade_edits") or ""),
-                             next_steps=str(spec.get("next_steps") or "").strip())
-            for name, spec in (manifest.get("golden_paths") or {}).items()
-        }
-    except (AttributeError, KeyError, TypeError) as error:
+        where = f"catalog {source}, {MANIFEST}"  # the source: the root may be a cache folder
+        layers = {str(name): _layer(root, str(name), spec, where)
+                  for name, spec in (manifest.get("layers") or {}).items()}
+        golden_paths = {str(name): _golden_path(root, str(name), spec, where)
+                        for name, spec in (manifest.get("golden_paths") or {}).items()}
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise CatalogError(f"{manifest_file}: malformed manifest ({error})") from error
     for golden_path in golden_paths.values():
         for layer in golden_path.layers:
@@ -249,28 +265,96 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
     return Catalog(source=source, version=version, root=root, golden_paths=golden_paths,
                    layers=layers, questions=questions, name=str(manifest.get("name", "")),
                    description=str(manifest.get("description", "")), versions=versions,
-                   origin=origin)
+                   origin=told, url=_declared_url(manifest, manifest_file),
+                   paved_requirement=_declared_requirement(manifest, manifest_file))
+
+
+def _patterns(spec: Mapping[str, Any], key: str, layer: str, manifest: str) -> tuple[str, ...]:
+    """A layer's `once:` or `managed:` list: path patterns git would accept (paved.paths)."""
+    value = spec.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise CatalogError(f"{manifest}: layer {layer!r}: {key} must be a list of path patterns")
+    bad = paths.invalid(value)
+    if bad is not None:
+        raise CatalogError(f"{manifest}: layer {layer!r}: {key} pattern {bad!r} is not a "
+                           "valid gitignore-style pattern")
+    return tuple(value)
+
+
+def _declared_url(manifest: Mapping[str, Any], manifest_file: Path) -> str:
+    value = manifest.get("url")
+    if value is None:
+        return ""
+    problem = origin.url_problem(value)
+    if problem:
+        raise CatalogError(f"{manifest_file}: url {problem}")
+    return str(value)
+
+
+def _declared_requirement(manifest: Mapping[str, Any], manifest_file: Path) -> str:
+    value = manifest.get("paved_requirement")
+    if value is None:
+        return ""
+    problem = origin.requirement_problem(value)
+    if problem:
+        raise CatalogError(f"{manifest_file}: paved_requirement {problem}")
+    return str(value)
+
+
+def recorded_source(catalog: Catalog) -> tuple[str, str]:
+    """The catalog source to record in a generated repo, and a note when it is local only
+    (see paved.origin)."""
+    if catalog.source == BUNDLED or git_url(catalog.source) is not None:
+        return catalog.source, ""
+    return origin.reachable(catalog.source, declared=catalog.url,
+                            remote=git.remote_url(Path(catalog.source)))
+
+
+def _layer(root: Path, name: str, spec: Mapping[str, Any], manifest: str) -> Layer:
+    """A layer of the manifest; its folder must be inside the catalog (`sandbox.inside`)."""
+    return Layer(name=sandbox.check_name(name, what=f"{manifest}: layer"),
+                 description=str(spec.get("description", "")),
+                 path=sandbox.inside(root, str(spec.get("path", f"layers/{name}")),
+                                     what=f"{manifest}: layer {name!r} path"),
+                 owner=str(spec.get("owner", "")), once=_patterns(spec, "once", name, manifest),
+                 managed=_patterns(spec, "managed", name, manifest))
+
+
+def _golden_path(root: Path, name: str, spec: Mapping[str, Any], manifest: str) -> GoldenPath:
+    """A golden path of the manifest; paved names folders after it and its answer sets."""
+    matrix = spec.get("test_matrix") or {}
+    return GoldenPath(
+        name=sandbox.check_name(name, what=f"{manifest}: golden path"),
+        description=str(spec.get("description", "")), layers=_strings(spec["layers"]),
+        owner=str(spec.get("owner", "")),
+        test_matrix={sandbox.check_name(str(key), what=f"{manifest}: answer set"):
+                     dict(value or {})
+                     for key, value in matrix.items()},
+        test_command=str(spec.get("test_command") or ""),
+        test_workflow=str(spec.get("test_workflow") or ""),
+        upgrade_edits=sandbox.inside(root, str(spec.get("upgrade_edits") or ""),
+                                     what=f"{manifest}: golden path {name!r} upgrade_edits"),
+        next_steps=str(spec.get("next_steps") or "").strip())
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    """A manifest's list of names or globs; anything else is a malformed manifest."""
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        raise TypeError(f"expected a list of names, got {type(value).__name__}")
+    return tuple(value)
 
 
 def _plain_copier_template(root: Path, source: str, version: str, versions: tuple[str, ...],
-                           questions: tuple[Question, ...], origin: Origin | None) -> Catalog:
-    name = plain_name(source)
+                           questions: tuple[Question, ...], told: Origin | None) -> Catalog:
+    name = origin.plain_name(source)
     layer = Layer(name=name, description=PLAIN_DESCRIPTION, path="")
     golden_path = GoldenPath(name=name, description=PLAIN_DESCRIPTION, layers=(name,))
     return Catalog(source=source, version=version, root=root,
                    golden_paths={name: golden_path}, layers={name: layer},
-                   questions=questions, name=name, versions=versions, origin=origin,
+                   questions=questions, name=name, versions=versions, origin=told,
                    plain=True)
 
 
-def plain_name(source: str) -> str:
-    """The golden path of a plain copier template: its repository's name, however the
-    source is spelled (`gh:acme/tpl`, `git+file:///srv/tpl`, `/srv/tpl/.git`, `tpl.git`)."""
-    parts = [part for part in re.split(r"[/:\\]", source.removeprefix("git+")) if part]
-    while parts and parts[-1] in {".git", "."}:
-        parts.pop()
-    name = parts[-1].removesuffix(".git") if parts else ""
-    return name or "template"
 
 
 def _open_git(repo: Path, source: str, version: str | None) -> Catalog:
@@ -288,10 +372,10 @@ def _open_git(repo: Path, source: str, version: str | None) -> Catalog:
     commit = git.resolve(repo, ref)
     described = git.describe(repo, commit)
     label = label or pep440(described)
-    origin = Origin(src_path=source, commit=described, commit_hash=commit, ref=version,
+    told = Origin(src_path=source, commit=described, commit_hash=commit, ref=version,
                     version=label)
     return load(_materialise(repo, commit), source=source, version=label,
-                versions=versions, origin=origin)
+                versions=versions, told=told)
 
 
 def _pick(repo: Path, source: str, released: Mapping[str, str],
@@ -301,15 +385,18 @@ def _pick(repo: Path, source: str, released: Mapping[str, str],
     try:
         wanted = _normalise(version)
     except InputError:
+        if re.fullmatch(r"v?[\d.]+", version):
+            raise  # meant as a version number, and none (5,000 digits)
         wanted = ""
     if wanted in released:
         return released[wanted], wanted
-    try:
-        commit = git.resolve(repo, version)
-    except GitError:
+    named = re.fullmatch(r"[\w./+@{}^~-]{1,200}", version) and not version.startswith("-")
+    commit = git.Repository(repo).resolve(version) if named else None
+    if commit is None:
         known = ", ".join(released) or "none"
-        raise CatalogError(f"catalog {source} has no version {version} "
-                           f"(versions: {known})") from None
+        shown = version if named else one_line(repr(version), 60)
+        raise CatalogError(f"catalog {source} has no version {shown} "
+                           f"(versions: {known})")
     return commit, pep440(git.describe(repo, commit))
 
 
@@ -317,24 +404,21 @@ def pep440(described: str) -> str:
     """A version for `git describe` output, as copier derives one: `v1.2.0` is 1.2.0,
     `v1.2.0-3-gabc1234` is 1.2.0.post3+gabc1234, a bare hash is 0.0.0+gHASH."""
     match = re.fullmatch(r"(.+)-(\d+)-g([0-9a-f]+)", described)
-    try:
-        if match:
-            base = Version(match.group(1).removeprefix("v"))
-            return str(Version(f"{base.base_version}.post{match.group(2)}+g{match.group(3)}"))
-        return str(Version(described.removeprefix("v")))
-    except InvalidVersion:
-        return f"0.0.0+g{described[:7]}" if re.fullmatch(r"[0-9a-f]+", described) else "0.0.0"
+    base = parse_version(match.group(1) if match else described)
+    if base is not None and match:
+        after = parse_version(f"{base.base_version}.post{match.group(2)}+g{match.group(3)}")
+        return str(after or base)
+    if base is not None:
+        return str(base)
+    return f"0.0.0+g{described[:7]}" if re.fullmatch(r"[0-9a-f]+", described) else "0.0.0"
 
 
 def release_tags(repo: Path) -> dict[str, str]:
     """Map each released version ("1.2.0") to its tag ("v1.2.0"), oldest first."""
     found: dict[Version, str] = {}
     for tag in git.tags(repo):
-        try:
-            parsed = Version(tag.removeprefix("v"))
-        except InvalidVersion:
-            continue
-        if not parsed.is_prerelease:
+        parsed = parse_version(tag)
+        if parsed is not None and not parsed.is_prerelease:
             found[parsed] = tag
     return {str(number): found[number] for number in sorted(found)}
 
@@ -345,9 +429,10 @@ def _materialise(repo: Path, commit: str) -> Path:
     if target.is_dir():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{commit[:12]}-"))
+    staging = Path(tempfile.mkdtemp(dir=scratch.area(), prefix=f"tree-{commit[:12]}-"))
     try:
-        git.export_tree(repo, commit, staging)
+        git.export_tree(repo, commit, staging, max_files=sandbox.MAX_FILES,
+                        max_bytes=sandbox.MAX_BYTES)
         try:
             staging.rename(target)
         except OSError:
@@ -363,17 +448,14 @@ def changelog_between(catalog: Catalog, old: str, new: str) -> str:
     path = catalog.root / CHANGELOG
     if not path.is_file():
         return ""
-    try:
-        low, high = Version(old), Version(new)
-    except InvalidVersion:
+    low, high = parse_version(old), parse_version(new)
+    if low is None or high is None:
         return ""
     kept = []
-    for section in re.split(r"^(?=## )", path.read_text(encoding="utf-8"), flags=re.MULTILINE):
-        heading = section.partition("\n")[0].removeprefix("## ").strip().removeprefix("v")
-        try:
-            number = Version(heading.split()[0]) if heading else None
-        except InvalidVersion:
-            continue
+    for section in re.split(r"^(?=## )", path.read_text(encoding="utf-8", errors="replace"),
+                            flags=re.MULTILINE):
+        heading = section.partition("\n")[0].removeprefix("## ").strip()
+        number = parse_version(heading.split()[0]) if heading else None
         if number is not None and section.startswith("## ") and low < number <= high:
             kept.append(section.strip())
     return "\n\n".join(kept)
@@ -381,10 +463,10 @@ def changelog_between(catalog: Catalog, old: str, new: str) -> str:
 
 def is_older(applied: str, latest: str) -> bool:
     """True when version `applied` comes before `latest` (unparsable ones: when they differ)."""
-    try:
-        return Version(applied) < Version(latest)
-    except InvalidVersion:
+    mine, theirs = parse_version(applied), parse_version(latest)
+    if mine is None or theirs is None:
         return applied != latest
+    return mine < theirs
 
 
 def versions_behind(catalog: Catalog, applied: str) -> int:
@@ -401,15 +483,31 @@ def _manifest_version(root: Path) -> str:
     if manifest.is_file():
         data = yaml.plain(yaml.load(manifest)) or {}
         if isinstance(data, dict) and data.get("version"):
-            return str(data["version"])
+            version = str(data["version"])
+            if len(version) > MAX_VERSION_LENGTH:
+                raise CatalogError(f"catalog {root}, {MANIFEST}: version is {len(version):,} "
+                                   f"characters long; no catalog version is")
+            return version
     return "0.0.0+local"
 
 
-def _normalise(version: str) -> str:
+def parse_version(text: str) -> Version | None:
+    """`text` ("1.2.3" or "v1.2.3") as a version; None when it is none, or longer than any
+    real one (Python refuses to read an integer of 5,000 digits: ValueError)."""
+    if len(text) > MAX_VERSION_LENGTH:
+        return None
     try:
-        return str(Version(version.removeprefix("v")))
-    except InvalidVersion as error:
-        raise InputError(f"{version!r} is not a version like 1.2.3") from error
+        return Version(text.removeprefix("v"))
+    except ValueError:  # InvalidVersion is one
+        return None
+
+
+
+def _normalise(version: str) -> str:
+    parsed = parse_version(version)
+    if parsed is None:
+        raise InputError(f"{one_line(repr(version), 40)} is not a version like 1.2.3")
+    return str(parsed)
 
 
 def _digest(text: str) -> str:

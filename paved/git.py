@@ -1,4 +1,5 @@
-"""The one module that touches git (through gitpython).
+"""The one module that touches git (through gitpython; plain `git` processes where
+`paved check` reads a large work tree and every millisecond counts).
 
 Errors from git are translated here into `GitError`, keeping git's own stderr.
 """
@@ -7,21 +8,31 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import shutil
+import subprocess
 import tarfile
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import git
 import gitdb.exc
-from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+from git.exc import (
+    GitCommandError,
+    InvalidGitRepositoryError,
+    NoSuchPathError,
+    UnsafeOptionError,
+    UnsafeProtocolError,
+)
 from gitdb.base import IStream
 from gitdb.db import LooseObjectDB
 
+from paved import scratch
 from paved.errors import GitError, ProjectError
 
 FALLBACK_BRANCH = "main"
@@ -37,6 +48,16 @@ def _translated(action: str) -> Iterator[None]:
         raise GitError(f"{action} failed: {detail or error}") from error
     except (InvalidGitRepositoryError, NoSuchPathError) as error:
         raise GitError(f"{action} failed: not a git repository: {error}") from error
+    except ValueError as error:
+        if "null byte" not in str(error):
+            raise
+        # A process argument (a commit message, a path) held a NUL: no program accepts it.
+        raise GitError(f"{action} failed: an argument holds a NUL character") from error
+    except (UnsafeProtocolError, UnsafeOptionError) as error:
+        # gitpython's refusal of `ext::` URLs and `--upload-pack=` style options: git
+        # would run a program they name.
+        raise GitError(f"{action} refused: {error}; use a path or an https, ssh or git "
+                       f"URL") from error
 
 
 def is_repo_root(path: Path) -> bool:
@@ -105,18 +126,36 @@ def describe(path: Path, commit: str) -> str:
         return str(git.Repo(path).git.describe("--tags", "--always", commit))
 
 
-def export_tree(path: Path, ref: str, dest: Path) -> None:
-    """Write the files of `ref` into `dest` (no .git); links may not leave `dest`."""
+def export_tree(path: Path, ref: str, dest: Path, *, max_files: int, max_bytes: int) -> None:
+    """Write the files of `ref` into `dest` (no .git); links may not leave `dest`.
+
+    Streamed from `git archive`, and refused past `max_files` files or `max_bytes`
+    bytes: a catalog's tag is someone else's, and may hold anything.
+    """
     with _translated(f"reading {ref} from {path}"):
-        stream = io.BytesIO()
-        git.Repo(path).archive(stream, treeish=ref, format="tar")
-    stream.seek(0)
-    with tarfile.open(fileobj=stream) as archive:
-        try:
-            # The "data" filter refuses absolute paths, `..` and links pointing outside.
-            archive.extractall(dest, filter="data")
-        except tarfile.FilterError as error:
-            raise GitError(f"{ref} of {path} holds an unsafe path: {error}") from error
+        # gitpython kills the process when this handle is collected: keep it to the end.
+        handle = git.Repo(path).git.archive("--format=tar", ref, as_process=True)
+    process, files, size = handle.proc, 0, 0
+    try:
+        with tarfile.open(fileobj=process.stdout, mode="r|") as archive:
+            for member in archive:
+                files, size = files + 1, size + member.size
+                if files > max_files or size > max_bytes:
+                    raise GitError(f"{ref} of {path} holds more than {max_files:,} files or "
+                                   f"{max_bytes // 1024 // 1024} MiB; refusing to extract it")
+                # The "data" filter refuses absolute paths, `..` and links pointing outside.
+                archive.extract(member, dest, filter="data")
+    except tarfile.FilterError as error:
+        raise GitError(f"{ref} of {path} holds an unsafe path: {error}") from error
+    except tarfile.TarError as error:
+        process.wait()
+        said = process.stderr.read().decode(errors="replace") if process.stderr else ""
+        raise GitError(f"reading {ref} from {path} failed: "
+                       f"{' '.join(said.split()) or error}") from error
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
 
 
 def mirror(url: str, dest: Path) -> bool:
@@ -133,14 +172,20 @@ def mirror(url: str, dest: Path) -> bool:
         except GitError:
             return False
         return True
-    partial = dest.with_name(dest.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
+    # Cloned in this process's scratch area (the next run removes it if we are killed) and
+    # renamed into place: two processes fetching a new catalog never share a half-made copy.
+    scratch_dir = Path(tempfile.mkdtemp(dir=scratch.area(), prefix="mirror-"))
     try:
         with _translated(f"cloning {url}"):
-            git.Repo.clone_from(url, partial, bare=True, multi_options=["--quiet"])
-        partial.rename(dest)
+            git.Repo.clone_from(url, scratch_dir / "mirror", bare=True,
+                                multi_options=["--quiet"])
+        try:
+            (scratch_dir / "mirror").rename(dest)
+        except OSError:
+            if not dest.is_dir():  # else another paved process put its copy there first
+                raise
     finally:
-        shutil.rmtree(partial, ignore_errors=True)
+        shutil.rmtree(scratch_dir, ignore_errors=True)
     return True
 
 
@@ -354,6 +399,25 @@ class Repository:
                 found.append((sha, message))
         return found
 
+    def commits_between(self, tip: str, exclude: str) -> list[tuple[str, str]]:
+        """(sha, message) of each commit reachable from `tip` but not from `exclude`."""
+        listing = self._git("log", "-z", "--format=%H%n%B", tip, "--not", exclude,
+                            action="listing commits")
+        found = []
+        for record in listing.split("\0"):
+            sha, _, message = record.strip("\n").partition("\n")
+            if sha:
+                found.append((sha, message))
+        return found
+
+    def read_file(self, rev: str, path: str) -> bytes | None:
+        """The bytes of `path` in commit `rev`, or None when it has no such file."""
+        try:
+            blob = self._repo.commit(rev).tree / path
+        except (KeyError, ValueError, GitCommandError, gitdb.exc.BadName):
+            return None
+        return self.read_blob(blob.hexsha) if blob.type == "blob" else None
+
     def last_date_mentioning(self, pattern: str, rev: str = "HEAD") -> str | None:
         """The committer date (ISO 8601) of the newest commit whose message matches."""
         if self.resolve(rev) is None:
@@ -372,11 +436,68 @@ class Repository:
                                   env=_identity_env(self._repo))
             return str(self._repo.head.commit.hexsha)
 
+    def operation_in_progress(self) -> str | None:
+        """The git operation stopped half-way in this work tree, if any: `merge`, `rebase`,
+        `am`, `cherry-pick`, `revert` or `bisect` (as git itself tells them apart)."""
+        git_dir = self.git_dir
+        if (git_dir / "MERGE_HEAD").exists():
+            return "merge"
+        if (git_dir / "rebase-merge").is_dir():
+            return "rebase"
+        if (git_dir / "rebase-apply").is_dir():
+            return "am" if (git_dir / "rebase-apply" / "applying").exists() else "rebase"
+        if (git_dir / "CHERRY_PICK_HEAD").exists():
+            return "cherry-pick"
+        if (git_dir / "REVERT_HEAD").exists():
+            return "revert"
+        todo = git_dir / "sequencer" / "todo"
+        if todo.is_file():
+            first = todo.read_text(encoding="utf-8", errors="replace").split(maxsplit=1)
+            return "revert" if first and first[0] in ("revert", "r") else "cherry-pick"
+        if (git_dir / "BISECT_LOG").exists():
+            return "bisect"
+        return None
+
+    def index_digest(self, index_file: Path) -> str | None:
+        """What an index file holds (paths, modes, blobs, stages; not file stats), as a digest:
+        the same for an index git merely refreshed. None when there is no such file."""
+        if not index_file.exists():
+            return None
+        listing = self._git("ls-files", "--stage", "-z",
+                            env={"GIT_INDEX_FILE": str(index_file)}, action="reading the index")
+        return hashlib.sha256(listing.encode()).hexdigest()
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """True when commit `descendant` has `ancestor` in its history (or is it)."""
+        status = self._repo.git.execute(
+            ["git", "merge-base", "--is-ancestor", ancestor, descendant],
+            with_exceptions=False, with_extended_output=True)[0]
+        return status == 0
+
     def changed_tracked_files(self) -> list[str]:
         """Tracked files with uncommitted changes (staged or not), unmerged ones included."""
         listing = self._git("status", "--porcelain=v1", "-z", "--untracked-files=no",
                             "--ignore-submodules=none", action="checking for local changes")
         return [record[3:] for record in listing.split("\0") if len(record) > 3]
+
+    def merge_head(self) -> str | None:
+        """The commit being merged (`.git/MERGE_HEAD`), or None when no merge is in progress."""
+        path = self.git_dir / "MERGE_HEAD"
+        if not path.is_file():
+            return None
+        return path.read_text(encoding="utf-8").split("\n", 1)[0].strip() or None
+
+    def unmerged_paths(self) -> list[str]:
+        """Paths with conflict stages in the index (read-only: `ls-files` writes nothing)."""
+        listing = self._git("ls-files", "--unmerged", "-z", action="listing conflicts")
+        return sorted({record.partition("\t")[2] for record in listing.split("\0") if record})
+
+    def file_at(self, rev: str, path: str) -> bytes | None:
+        """The bytes of `path` in commit `rev`, or None when it has no such file."""
+        listing = self._git("ls-tree", "-z", "--full-tree", rev, "--", path,
+                            action=f"reading {path} of {rev[:12]}")
+        meta, _, found = listing.partition("\0")[0].partition("\t")
+        return self.read_blob(meta.split(" ")[2]) if found == path else None
 
     def changed_since(self, rev: str) -> dict[str, str]:
         """Files of the work tree that differ from `rev`: path -> A (added), M or D.
@@ -465,6 +586,16 @@ class Repository:
             self._git("update-ref", "--no-deref", "HEAD", head, action="moving HEAD")
 
 
+def remote_url(path: Path, remote: str = "origin") -> str | None:
+    """The URL the repository at `path` fetches `remote` from, or None when it has none."""
+    with _translated(f"reading the remote {remote} of {path}"):
+        try:
+            repo = git.Repo(path)
+            return str(repo.remote(remote).url) or None
+        except (ValueError, InvalidGitRepositoryError, NoSuchPathError):
+            return None
+
+
 def work_tree_root(path: Path) -> Path | None:
     """The top of the git work tree holding `path`, or None outside any."""
     try:
@@ -527,3 +658,79 @@ def tracked_files(repo: Path) -> set[str]:
     with _translated(f"listing files of {repo}"):
         text = git.Repo(repo).git.ls_tree("-r", "--name-only", "-z", "HEAD")
     return {name for name in text.split("\0") if name}
+
+
+# -- reading a work tree quickly (paved check) ------------------------------------------------
+
+@dataclass(frozen=True)
+class WorkTreeFiles:
+    """The files git sees at or under a directory, relative to it."""
+    files: tuple[str, ...]  # tracked (present) and untracked-not-ignored regular files
+    links: tuple[str, ...]  # tracked symbolic links and submodules: never followed
+
+
+def work_tree_files(path: Path, *, ignored: bool = False) -> WorkTreeFiles | None:
+    """The files at or under `path` as `git ls-files` lists them: tracked ones still in the
+    work tree and untracked ones, without those git ignores (with them when `ignored`).
+    None when `path` is not in a git work tree or git cannot read it (then the caller
+    walks the directory itself)."""
+    tracked = _lines(path, "ls-files", "-z", "--stage", "--cached")
+    others = _lines(path, "ls-files", "-z", "-t", "--others", "--deleted",
+                    *([] if ignored else ["--exclude-standard"]))
+    if tracked is None or others is None:
+        return None
+    deleted = {entry[2:] for entry in others if entry.startswith("R ")}
+    files: list[str] = []
+    links: list[str] = []
+    for entry in tracked:
+        meta, _, name = entry.partition("\t")
+        if name in deleted:
+            continue
+        (links if meta.startswith(("120000", "160000")) else files).append(name)
+    # A nested repository shows as "dir/": its files are its own. git lists an untracked
+    # link as a file: look (untracked files are few).
+    for entry in others:
+        if entry.startswith("? ") and not entry.endswith("/"):
+            (links if os.path.islink(os.path.join(path, entry[2:])) else files).append(entry[2:])
+    return WorkTreeFiles(tuple(dict.fromkeys(files)), tuple(links))
+
+
+def grep_files(path: Path, words: Sequence[str], pathspecs: Sequence[str], *,
+               threads: int, ignored: bool = False) -> set[str] | None:
+    """Files at or under `path` (tracked or untracked, not ignored unless `ignored`, not
+    binary) that contain any of `words`, case-blind; None when git cannot tell."""
+    args = ["grep", "--untracked", "-l", "-z", "-I", "-i", "-F", f"--threads={max(threads, 1)}",
+            *(["--no-exclude-standard"] if ignored else [])]
+    for word in words:
+        args += ["-e", word]
+    found = _lines(path, *args, "--", *pathspecs, codes=(0, 1))
+    return None if found is None else set(found)
+
+
+def attributes(path: Path, paths: Sequence[str], names: Sequence[str]) -> dict[str, set[str]]:
+    """For each of `paths` (relative to `path`), which of the attributes `names` are set
+    (`.gitattributes`: `linguist-generated`, …). Empty when git cannot tell."""
+    stdin = "".join(f"{name}\0" for name in paths)
+    out = _lines(path, "check-attr", "-z", "--stdin", *names, stdin=stdin)
+    found: dict[str, set[str]] = {}
+    if out is None:
+        return found
+    for index in range(0, len(out) - 2, 3):
+        name, attribute, value = out[index:index + 3]
+        if value not in ("unset", "unspecified", "false"):
+            found.setdefault(name, set()).add(attribute)
+    return found
+
+
+def _lines(path: Path, *args: str, stdin: str | None = None,
+           codes: tuple[int, ...] = (0,)) -> list[str] | None:
+    """git's NUL-separated output (decoded as the file system does), None on failure."""
+    try:
+        done = subprocess.run(["git", "--no-optional-locks", "-c", "core.quotePath=false",
+                               *args], cwd=path, input=os.fsencode(stdin) if stdin else None,
+                              capture_output=True, check=False)
+    except OSError:
+        return None
+    if done.returncode not in codes:
+        return None
+    return [os.fsdecode(item) for item in done.stdout.split(b"\0") if item]

@@ -7,16 +7,22 @@ stderr, so `paved … --json | jq` always sees clean JSON.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import enum
 import json
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any, TypeVar
 
+from paved.errors import one_line
+
 T = TypeVar("T")
 
 JSON_SCHEMA_VERSION = 1
+#: The longest error line printed: a message is one line, never a file's worth of text.
+ERROR_LIMIT = 1000
 
 
 def to_plain(value: Any) -> Any:
@@ -37,7 +43,14 @@ def to_plain(value: Any) -> Any:
 
 def emit_json(result: Any) -> None:
     payload = {"schema_version": JSON_SCHEMA_VERSION, **to_plain(result)}
-    print(json.dumps(payload, indent=2))
+    print(json.dumps(payload, indent=2, default=_json_value))
+
+
+def _json_value(value: Any) -> Any:
+    """What JSON has no type for: answers a YAML question read as a date or bytes."""
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value)
 
 
 def emit(text: str) -> None:
@@ -56,8 +69,20 @@ def status(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def error(message: str) -> None:
-    print(f"paved: error: {message}", file=sys.stderr, flush=True)
+def error(message: str, *, code: str = "error", as_json: bool = False) -> None:
+    """An error: one line on stderr; with `--json`, also a versioned JSON error on stdout."""
+    line = one_line(message, ERROR_LIMIT)
+    print(f"paved: error: {line}", file=sys.stderr, flush=True)
+    if as_json:
+        error_json(line, code=code)
+
+
+def error_json(message: str, *, code: str) -> None:
+    """`{"schema_version": 1, "error": {"code": …, "message": …}}` on stdout (see
+    docs/commands.md): scripts reading `--json` get an answer on every path."""
+    print(json.dumps({"schema_version": JSON_SCHEMA_VERSION,
+                      "error": {"code": code, "message": one_line(message, ERROR_LIMIT)}},
+                     indent=2), flush=True)
 
 
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
@@ -74,46 +99,105 @@ def emit_document(document: Mapping[str, Any]) -> None:
     print(json.dumps(document, indent=2))
 
 
-class Progress:
-    """One status line per finished item on stderr; on a terminal, also a bar below them.
+# The lock under which the live bar on screen writes (rich's refresh thread). It is
+# held across fork(), so a worker process never starts with stderr's buffer locked
+# mid-write by that thread (fleet runs fork their workers while the bar is live).
+_on_screen: list[Any] = []
 
-    The bar is redrawn in place (carriage return) under the lines already printed,
-    so a log captured from a pipe holds only the lines.
+
+def _hold_screen() -> None:
+    for lock in _on_screen:
+        lock.acquire()
+
+
+def _release_screen() -> None:
+    for lock in _on_screen:
+        lock.release()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_hold_screen, after_in_parent=_release_screen,
+                        after_in_child=_release_screen)
+
+
+class Progress:
+    """Progress of a run over named items, on stderr.
+
+    Not on a terminal: one line per finished item, so a captured log holds only
+    those. On a terminal (rich): the same lines printed above a live bar that
+    shows, from the first second, the count, the elapsed time and the items in
+    flight (the first `jobs` unfinished ones, the order workers take them in).
+    Use it as a context manager, so the bar is gone whatever happens.
     """
 
-    def __init__(self, total: int, label: str) -> None:
-        self.total, self.label, self.done = total, label, 0
-        self.live = sys.stderr.isatty()
+    def __init__(self, names: Sequence[str], label: str, jobs: int = 1) -> None:
+        self.names, self.label, self.jobs = list(names), label, max(1, jobs)
+        self.total, self.done = len(self.names), 0
+        self.finished: set[str] = set()
+        self._bar: Any = None
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+            from rich.progress import Progress as Bar
 
-    def advance(self, line: str) -> None:
+            self._bar = Bar(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                            MofNCompleteColumn(), TimeElapsedColumn(),
+                            TextColumn("[dim]{task.fields[flight]}"),
+                            console=Console(stderr=True), transient=True)
+            self._task = self._bar.add_task(label, total=self.total, flight=self.in_flight())
+
+    def __enter__(self) -> Progress:
+        if self._bar is not None:
+            self._bar.start()
+            _on_screen.append(self._bar.live._lock)
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        if self._bar is not None:
+            _on_screen.remove(self._bar.live._lock)
+            self._bar.stop()
+
+    def in_flight(self) -> str:
+        running = [name for name in self.names if name not in self.finished][:self.jobs]
+        return ", ".join(running)
+
+    def advance(self, line: str, name: str | None = None) -> None:
         self.done += 1
+        if name is not None:
+            self.finished.add(name)
         width = len(str(self.total))
         text = f"[{self.done:>{width}}/{self.total}] {line}"
-        if self.live:
-            sys.stderr.write("\r\033[K" + text + "\n" + self._bar())
-            sys.stderr.flush()
-        else:
+        if self._bar is None:
             print(text, file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.live:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
-
-    def _bar(self, width: int = 30) -> str:
-        filled = width * self.done // max(self.total, 1)
-        return f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}"
+            return
+        self._bar.console.print(text, markup=False, highlight=False)
+        self._bar.update(self._task, advance=1, flight=self.in_flight())
 
 
 def write_file(path: PurePath, text: str) -> None:
-    """A report file, written whole or not at all (temporary file, then rename)."""
-    import os
+    """A report file, written whole or not at all (temporary file, then rename), with the
+    permissions the umask gives a new file (issue 16, item 10)."""
     import tempfile
 
     target = os.fspath(path)
     handle, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(target)),
                                          prefix=".paved-")
     try:
+        # mkstemp makes it private (0600); a report is meant to be read and published, so
+        # it gets what the umask allows, or keeps the mode of the file it replaces.
+        try:
+            mode = os.stat(target).st_mode & 0o7777
+        except FileNotFoundError:
+            current = os.umask(0)
+            os.umask(current)
+            mode = 0o666 & ~current
+        os.fchmod(handle, mode)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
         os.replace(temporary, target)

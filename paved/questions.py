@@ -9,13 +9,14 @@ rendered, so that a bad answer is reported in one line and nothing is written.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from paved import render
-from paved.errors import CatalogError, InputError
+from paved.errors import CatalogError, InputError, one_line
 
 TYPES = ("str", "int", "float", "bool", "yaml", "json")
 _TRUE = {"true", "yes", "y", "on", "1"}
@@ -60,6 +61,9 @@ def parse_questions(config: Mapping[str, Any], *, source: str) -> tuple[Question
             choices = tuple(choices.values())
         elif isinstance(choices, str):  # templated choices: known only when rendered
             choices = ()
+        if not isinstance(choices, list | tuple):
+            raise CatalogError(f"{source}: question {name!r} has choices that are no list "
+                               f"({type(choices).__name__})")
         questions.append(Question(
             name=str(name), type=kind, help=str(spec.get("help", "")).strip(),
             default=spec.get("default"), choices=tuple(choices),
@@ -101,12 +105,14 @@ def resolve_answers(
     environment, with copier's types, choices, `when` and validators. `given` values may
     be raw strings (from `--data`). With `strict`, a key in `given` that is no question is
     an error. A question whose `when` is false is left out (its value is computed again
-    at render time), so are answers to questions the catalog no longer asks. Raises
-    `InputError` naming the question and the rule it broke.
+    at render time), so are answers to questions the catalog no longer asks. `how` says
+    where the template comes from and whether it is trusted: defaults, validators and
+    `when` are evaluated as the render will be, confined unless trusted (see
+    `paved.sandbox`). Raises `InputError` naming the question and the rule it broke.
     """
     known = {question.name for question in questions}
     if strict and (unknown := sorted(set(given) - known)):
-        raise InputError(f"unknown question {unknown[0]!r}; the catalog asks: "
+        raise InputError(f"unknown question {name_shown(unknown[0])}; the catalog asks: "
                          f"{', '.join(sorted(known))}")
     given = {name: value for name, value in given.items() if name in known}
     questionnaire = render.Questionnaire(
@@ -119,7 +125,7 @@ def resolve_answers(
         in_last = pending.last_is_valid()
         if not pending.applies():
             pending.hide()
-            has_default, value = pending.default()
+            has_default, value = _default(pending)
             if has_default:
                 pending.keep(value)  # visible to later questions, never recorded
             continue
@@ -128,7 +134,7 @@ def resolve_answers(
         elif in_last and (ask is None or not pending.asks()):
             answers[name] = pending.accept(questionnaire.answers.last[name])
         elif ask is None or not pending.asks():
-            has_default, value = pending.default()
+            has_default, value = _default(pending)
             if not has_default:
                 if not pending.asks():
                     continue
@@ -145,12 +151,33 @@ def _accept(pending: render.PendingQuestion, raw: Any) -> Any:
     try:
         return pending.accept(raw)
     except render.BadAnswer as error:
-        raise InputError(f"invalid answer for {pending.name!r}: {error}") from error
+        raise InputError(f"invalid answer for {pending.name!r}: "
+                         f"{_reason(error, secret=pending.secret)}") from error
+
+
+def _default(pending: render.PendingQuestion) -> tuple[bool, Any]:
+    """The question's default, checked by its validator as copier checks it."""
+    try:
+        return pending.default()
+    except render.BadAnswer as error:
+        raise InputError(f"invalid answer for {pending.name!r}: "
+                         f"{_reason(error, secret=pending.secret)}") from error
+
+
+def _reason(error: render.BadAnswer, *, secret: bool) -> str:
+    """Which rule an answer broke, quoting it only as `quoted` does."""
+    if error.rule == "type":
+        return f"expected {error.detail}, got {quoted(error.value, secret=secret)}"
+    if error.rule == "choice":
+        return f"{quoted(error.value, secret=secret)} is not one of {one_line(error.detail)}"
+    # The catalog's words, on one line of reasonable length (a validator may
+    # render a whole answer, or anything else, into its message).
+    return one_line(error.detail, MESSAGE_LIMIT)
 
 
 def _prompt(pending: render.PendingQuestion, ask: Asker) -> Any:
     shown = pending.description()
-    has_default, default = pending.default()
+    has_default, default = _default(pending)
     question = Question(name=pending.name, type=shown["type"], help=str(shown["help"]).strip(),
                         default=default if has_default else None,
                         choices=tuple(value for _, value in shown["choices"]),
@@ -186,13 +213,43 @@ def read_answers_file(path: Path) -> dict[str, Any]:
 def check(question: Question, value: Any, env: Any, scope: Mapping[str, Any]) -> None:
     """Raise `InputError` when `value` breaks the question's choices or validator."""
     if question.choices and value not in question.choices:
-        allowed = ", ".join(str(choice) for choice in question.choices)
-        raise InputError(f"invalid answer for {question.name!r}: {value!r} is not one of "
-                         f"{allowed}")
+        allowed = one_line(", ".join(str(choice) for choice in question.choices))
+        raise InputError(f"invalid answer for {question.name!r}: {shown(question, value)} is "
+                         f"not one of {allowed}")
     if question.validator:
         message = render.render_string(env, question.validator, scope).strip()
         if message:
-            raise InputError(f"invalid answer for {question.name!r}: {message}")
+            # The catalog's words, on one line of reasonable length (a validator may
+            # render a whole answer, or anything else, into its message).
+            raise InputError(f"invalid answer for {question.name!r}: "
+                             f"{one_line(message, MESSAGE_LIMIT)}")
+
+
+#: The longest validator message shown, and the most of an answer an error quotes.
+MESSAGE_LIMIT = 200
+QUOTED_LIMIT = 40
+
+
+def name_shown(name: str) -> str:
+    """A question name as an error quotes it: only when it looks like one (an answers file
+    may be any file, whose "keys" are its lines)."""
+    return repr(name) if _NAME.fullmatch(name) else "(a key that is no question name)"
+
+
+_NAME = re.compile(r"[A-Za-z_][\w.-]{0,63}")
+
+
+def shown(question: Question, value: Any) -> str:
+    """An answer as an error quotes it (see `quoted`)."""
+    return quoted(value, secret=question.secret)
+
+
+def quoted(value: Any, *, secret: bool) -> str:
+    """An answer as an error quotes it: never a secret's, at most QUOTED_LIMIT characters
+    (an answers file may be any file; an error should not print it)."""
+    if secret:
+        return "the answer"
+    return one_line(repr(value), QUOTED_LIMIT)
 
 
 def convert(question: Question, raw: Any) -> Any:
@@ -219,8 +276,8 @@ def convert(question: Question, raw: Any) -> Any:
         from paved import yaml
 
         return yaml.plain(yaml.loads(raw)) if isinstance(raw, str) else raw
-    except (ValueError, TypeError, InputError) as error:
+    except (ValueError, TypeError, RecursionError, InputError) as error:
         expected = {"str": "text", "bool": "yes or no", "int": "an integer",
                     "float": "a number", "json": "JSON", "yaml": "YAML"}[kind]
         raise InputError(f"invalid answer for {question.name!r}: expected {expected}, "
-                         f"got {raw!r}") from error
+                         f"got {shown(question, raw)}") from error

@@ -21,7 +21,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from unicodedata import normalize
 
-from paved.errors import RenderError
+from paved import paths, sandbox
+from paved.errors import RenderError, one_line
 
 if TYPE_CHECKING:
     from copier._jinja_ext import SandboxedEnvironment as CopierEnvironment
@@ -86,7 +87,6 @@ def render_layers(catalog_root: Path, layer_dirs: Sequence[str], dest: Path,
     them in the project, once it is in place). `dest`'s name is `_folder_name`.
     """
     how = Render(trust=trust) if how is None else how
-    _refuse_escaping_links(catalog_root)
     if list(layer_dirs) == [""]:
         return _run_copier(catalog_root, dest, {**context, LAYER_VARIABLE: ""}, how=how,
                            origins={})
@@ -94,15 +94,6 @@ def render_layers(catalog_root: Path, layer_dirs: Sequence[str], dest: Path,
         composed, origins = _compose(catalog_root, layer_dirs, Path(scratch) / "catalog")
         return _run_copier(composed, dest, {**context, LAYER_VARIABLE: COMPOSED_DIR},
                            how=how, origins=origins)
-
-
-def _refuse_escaping_links(catalog_root: Path) -> None:
-    """A link out of the catalog would copy a file of this machine into the new repo."""
-    top = catalog_root.resolve()
-    for path in catalog_root.rglob("*"):
-        if path.is_symlink() and not path.resolve().is_relative_to(top):
-            raise RenderError(f"the catalog links {path.relative_to(catalog_root)} to a file "
-                              f"outside it; refusing to render it")
 
 
 def _compose(catalog_root: Path, layer_dirs: Sequence[str],
@@ -196,14 +187,16 @@ def _copier_errors(template: Path, origins: Mapping[str, str]) -> Iterator[None]
     except BadAnswer:
         raise
     except UnsafeTemplateError as error:
-        reason = " ".join(str(error).split())
-        raise RenderError(f"the catalog wants to run code ({reason}); "
+        # copier's message names the features, then advises copier's own option.
+        features = str(error).partition(": ")[2].partition(".")[0] or "code"
+        raise RenderError(f"the catalog wants to run code ({features}); "
                           "pass --trust only if you trust this catalog") from error
     except (CopierError, ValueError) as error:
         raise RenderError(f"rendering failed: {_one_line(error, template, origins)}") from error
     except Exception as error:
-        # Jinja raises its own errors (TemplateSyntaxError, UndefinedError…) through copier.
-        if type(error).__module__.startswith("jinja2"):
+        # Jinja raises its own errors (TemplateSyntaxError, UndefinedError…) through copier,
+        # and a template's own code raises Python's ({{ 1/0 }}, a range past the sandbox's).
+        if type(error).__module__.startswith("jinja2") or isinstance(error, TEMPLATE_FAILURES):
             raise RenderError(f"rendering failed: "
                               f"{_one_line(error, template, origins)}") from error
         raise
@@ -331,7 +324,17 @@ def run_tasks(tasks: Sequence[Task]) -> None:
 
 
 class BadAnswer(ValueError):
-    """An answer breaks its question's type, choices or validator; the text says how."""
+    """An answer breaks its question's type, choices or validator.
+
+    `rule` says which; `detail` is what was expected (a type's name, the allowed
+    choices) or the validator's message. `questions` words it, quoting `value` only as
+    it may (never a secret).
+    """
+
+    def __init__(self, rule: Literal["type", "choice", "validator"], value: Any,
+                 detail: str) -> None:
+        super().__init__(f"{rule}: {detail}")
+        self.rule, self.value, self.detail = rule, value, detail
 
 
 _EXPECTED = {"str": "text", "bool": "yes or no", "int": "an integer", "float": "a number",
@@ -349,7 +352,8 @@ class Questionnaire:
 
     def __init__(self, template: Path, project: Path, context: Mapping[str, Any],
                  given: Mapping[str, Any], last: Mapping[str, Any], how: Render) -> None:
-        refuse_untrusted_code(template, how)  # imports copier first, as `_worker_class` does
+        _worker_class()  # imports copier first, without its prompt libraries
+        refuse_untrusted_code(template, how)
         from copier._user_data import AnswersMap
 
         self._template = template
@@ -380,16 +384,46 @@ class Questionnaire:
         return set(self._worker.template.secret_questions)
 
     def pending(self) -> Iterator[PendingQuestion]:
-        from copier._user_data import Question
-
+        question_class = _question_class()
         with self._errors():
             names = list(self._worker.template.questions_data.items())
         for name, details in names:
             with self._errors():
-                question = Question(answers=self.answers, context=self._worker._render_context(),
-                                    jinja_env=self._worker.jinja_env,
-                                    settings=self._worker.settings, var_name=name, **details)
+                question = question_class(
+                    answers=self.answers, context=self._worker._render_context(),
+                    jinja_env=self._worker.jinja_env, settings=self._worker.settings,
+                    var_name=name, **details)
             yield PendingQuestion(question, self)
+
+
+@functools.cache
+def _question_class() -> type[Any]:
+    """copier's `Question`, telling apart what copier words alike: a validator that says
+    an answer is bad (`BadAnswer`) and a default, `when` or validator that fails to
+    evaluate (`RenderError` naming the expression; copier reports both as a validation
+    error, or as a rendering failure)."""
+    _worker_class()  # imports copier first, without its prompt libraries
+    from copier._jinja_ext import UnsetError
+    from copier._user_data import Question
+    from copier.errors import UserMessageError
+    from jinja2 import TemplateError
+
+    class PavedQuestion(Question):
+        def render_value(self, value: Any, extra_answers: dict[str, Any] | None = None) -> Any:
+            try:
+                return super().render_value(value, extra_answers)
+            except UnsetError:
+                raise  # copier's way of saying "no default"
+            except (TemplateError, UserMessageError, *TEMPLATE_FAILURES) as error:
+                raise RenderError(f"cannot evaluate {one_line(repr(value), 80)}: "
+                                  f"{_one_line(error)}") from error
+
+        def validate_answer(self, answer: Any) -> None:
+            message = str(self.render_value(self.validator, {self.var_name: answer})).strip()
+            if message:
+                raise BadAnswer("validator", answer, message)
+
+    return PavedQuestion
 
 
 class PendingQuestion:
@@ -426,18 +460,18 @@ class PendingQuestion:
             except Exception as error:  # copier raises several kinds; each is a bad answer
                 if not str(error).startswith("Invalid choice"):
                     expected = _EXPECTED.get(question.get_type_name(), "a valid answer")
-                    raise BadAnswer(f"expected {expected}, got {raw!r}") from error
+                    raise BadAnswer("type", raw, expected) from error
                 with contextlib.suppress(Exception):
                     raw = question.cast_answer(raw)
                 allowed = ", ".join(str(choice.value) for choice in question._formatted_choices
                                     if not choice.disabled)
-                raise BadAnswer(f"{raw!r} is not one of {allowed}") from error
-            try:
-                question.validate_answer(value)
-            except ValueError as error:
-                raise BadAnswer(" ".join(str(error).split()).removeprefix(
-                    f"Validation error for question '{self.name}': ")) from error
+                raise BadAnswer("choice", raw, allowed) from error
+            question.validate_answer(value)  # BadAnswer
         return value
+
+    @property
+    def secret(self) -> bool:
+        return bool(self._question.secret)
 
     def last_is_valid(self) -> bool:
         last = self._questionnaire.answers.last
@@ -466,6 +500,12 @@ class PendingQuestion:
             return {"help": question.render_value(question.help) if question.help else "",
                     "type": question.get_type_name(), "choices": choices,
                     "multiselect": bool(question.multiselect), "secret": bool(question.secret)}
+
+
+#: What a template's own code raises when it goes wrong (besides Jinja's errors): its
+#: author's mistake or a hostile template, reported as a render error, not a crash.
+TEMPLATE_FAILURES = (ArithmeticError, LookupError, TypeError, ValueError, AttributeError,
+                     RecursionError, MemoryError)
 
 
 def import_copier() -> None:
@@ -505,7 +545,23 @@ def _worker_class() -> type[Any]:
 
         @functools.cached_property
         def jinja_env(self) -> CopierEnvironment:
-            return compile_once(super().jinja_env)
+            # `unsafe` is paved's trust: an untrusted catalog's templates cannot read the host.
+            return compile_once(sandbox.confine(super().jinja_env, trust=self.unsafe))
+
+        # Every path copier writes goes through one of these three: none may be in .git.
+        def _render_file(self, src_relpath: Path, dst_relpath: Path,
+                         extra_context: dict[str, Any] | None = None) -> None:
+            sandbox.refuse_git_path(dst_relpath)
+            super()._render_file(src_relpath, dst_relpath, extra_context=extra_context)
+
+        def _render_folder(self, dst_relpath: Path) -> None:
+            sandbox.refuse_git_path(dst_relpath)
+            super()._render_folder(dst_relpath)
+
+        def _render_symlink(self, src_relpath: Path, dst_relpath: Path) -> None:
+            target = os.readlink(self.template.local_abspath / src_relpath)
+            sandbox.refuse_git_path(dst_relpath, target=target)
+            super()._render_symlink(src_relpath, dst_relpath)
 
         @functools.cached_property
         def template(self) -> Template:
@@ -714,10 +770,21 @@ def ensure_contained(root: Path) -> None:
 
 def _one_line(error: BaseException, template: Path | None = None,
               origins: Mapping[str, str] | None = None) -> str:
-    """The error in one line, led by `file:line: ` (relative to the catalog) when known."""
-    text = " ".join(str(error).split())
+    """The error in one line, led by `file:line: ` (relative to the catalog) when known.
+
+    Jinja's own errors carry their place; a Python error raised by a template's code
+    (`{{ 1/0 }}`) is found in the traceback, whose frames Jinja points at template lines.
+    """
+    text = one_line(str(error), 300)
+    if not type(error).__module__.startswith(("jinja2", "copier")):
+        text = f"{type(error).__name__}: {text}" if text else type(error).__name__
     location = ""
     filename, lineno = getattr(error, "filename", None), getattr(error, "lineno", None)
+    if not (filename and lineno) and template is not None:
+        frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+                  if Path(frame.filename).is_relative_to(template)]
+        if frames:
+            filename, lineno = frames[-1].filename, frames[-1].lineno
     if filename and lineno:
         if template is not None and Path(filename).is_relative_to(template):
             filename = Path(filename).relative_to(template).as_posix()
@@ -726,21 +793,23 @@ def _one_line(error: BaseException, template: Path | None = None,
     return f"{location}{text or type(error).__name__}"
 
 
-def environment(catalog_root: Path) -> SandboxedEnvironment:
+def environment(catalog_root: Path, *, trust: bool = False) -> SandboxedEnvironment:
     """A Jinja environment that evaluates questions as copier does.
 
     Same sandbox, same default filters (copier's Ansible filters), same search
-    path (the catalog root, so validators may import shared partials).
+    path (the catalog root, so validators may import shared partials). Confined
+    as the render's is (`sandbox.confine`): without `trust`, nothing that reads
+    the host.
     """
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(
+    return sandbox.confine(SandboxedEnvironment(
         loader=FileSystemLoader(str(catalog_root)),
         extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
         undefined=StrictUndefined,
         keep_trailing_newline=True,
-    )
+    ), trust=trust)
 
 
 def render_string(env: SandboxedEnvironment, template: str, context: Mapping[str, Any]) -> str:
@@ -749,8 +818,9 @@ def render_string(env: SandboxedEnvironment, template: str, context: Mapping[str
 
     try:
         return env.from_string(template).render(**context)
-    except TemplateError as error:
-        raise RenderError(f"cannot evaluate {template!r}: {_one_line(error)}") from error
+    except (TemplateError, *TEMPLATE_FAILURES) as error:
+        raise RenderError(f"cannot evaluate {one_line(repr(template), 80)}: "
+                          f"{_one_line(error)}") from error
 
 
 # Static and strict checks of templates, for `paved template lint`. Kept here because
@@ -825,8 +895,8 @@ def render_strict(env: SandboxedEnvironment, source: str, context: Mapping[str, 
     except TemplateError as error:
         return StrictRender(text=None, error=" ".join(str(error).split()),
                             line=_template_line(error, filename))
-    except (ArithmeticError, TypeError, ValueError, LookupError) as error:
-        return StrictRender(text=None, error=f"{type(error).__name__}: {error}",
+    except TEMPLATE_FAILURES as error:
+        return StrictRender(text=None, error=f"{type(error).__name__}: {one_line(str(error))}",
                             line=_template_line(error, filename))
 
 
@@ -841,8 +911,5 @@ def _template_line(error: BaseException, filename: str) -> int | None:
 
 
 def exclusion_matcher(patterns: Iterable[str]) -> Callable[[str], bool]:
-    """Match relative paths against copier `_exclude` patterns (gitignore style)."""
-    from pathspec import PathSpec
-
-    spec = PathSpec.from_lines("gitignore", [normalize("NFD", p) for p in patterns])
-    return lambda relative: bool(spec.match_file(relative))
+    """Match relative paths against copier `_exclude` patterns (gitignore style, NFD as copier)."""
+    return paths.matcher(normalize("NFD", p) for p in patterns)

@@ -39,27 +39,63 @@ class Result:
     level: str
     message: str
     locations: Sequence[Location] = ()
+    properties: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """Something the tool says about its own run (a rule it could not evaluate, a file it
+    did not read): `invocations[].toolExecutionNotifications`, not an alert."""
+    message: str
+    level: str  # "error", "warning" or "note"
+    rule_id: str | None = None
+    locations: Sequence[Location] = ()
+    properties: Mapping[str, Any] = field(default_factory=dict)
 
 
 def document(rules: Sequence[Rule], results: Sequence[Result], *,
-             base_uri: str | None = None) -> dict[str, Any]:
+             base_uri: str | None = None, notifications: Sequence[Notification] = (),
+             properties: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """One SARIF run of paved. With `base_uri`, locations resolve against it (SRCROOT);
-    without, code scanning resolves them against the repository root."""
+    without, code scanning resolves them against the repository root. `notifications`
+    go into the run's one invocation, `properties` into the run's property bag."""
     index = {rule.id: position for position, rule in enumerate(rules)}
+    relative = base_uri is not None
     driver = {"name": "paved", "version": paved.__version__,
               "informationUri": INFORMATION_URI,
               "rules": [_rule(rule) for rule in rules]}
     run: dict[str, Any] = {"tool": {"driver": driver},
-                           "results": [{"ruleId": result.rule_id,
-                                        "ruleIndex": index[result.rule_id],
-                                        "level": result.level,
-                                        "message": {"text": result.message},
-                                        "locations": [_location(location, base_uri is not None)
-                                                      for location in result.locations]}
-                                       for result in results]}
+                           "results": [_result(result, index, relative) for result in results]}
+    if notifications:
+        run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": [
+            _notification(item, index, relative) for item in notifications]}]
     if base_uri is not None:
         run["originalUriBaseIds"] = {"SRCROOT": {"uri": base_uri}}
+    if properties:
+        run["properties"] = dict(properties)
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _result(result: Result, index: Mapping[str, int], relative: bool) -> dict[str, Any]:
+    described: dict[str, Any] = {
+        "ruleId": result.rule_id, "ruleIndex": index[result.rule_id], "level": result.level,
+        "message": {"text": result.message},
+        "locations": [_location(location, relative) for location in result.locations]}
+    if result.properties:
+        described["properties"] = dict(result.properties)
+    return described
+
+
+def _notification(item: Notification, index: Mapping[str, int],
+                  relative: bool) -> dict[str, Any]:
+    described: dict[str, Any] = {"level": item.level, "message": {"text": item.message}}
+    if item.rule_id is not None:
+        described["associatedRule"] = {"id": item.rule_id, "index": index[item.rule_id]}
+    if item.locations:
+        described["locations"] = [_location(location, relative) for location in item.locations]
+    if item.properties:
+        described["properties"] = dict(item.properties)
+    return described
 
 
 def _rule(rule: Rule) -> dict[str, Any]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 import subprocess
+import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +18,9 @@ from paved.catalog import bundled_root
 from paved.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
+# pip's cache for the generated services' installs: shared by the tests (and kept between
+# runs; gitignored), so that each package is downloaded and built once.
+PIP_CACHE = ROOT / ".tools" / "pip-cache"
 
 
 @dataclass(frozen=True)
@@ -169,17 +176,57 @@ def edit_like_a_team(repo: Path) -> None:
 
 
 def snapshot(repo: Path) -> dict[str, object]:
-    """Everything an update may change: files (with modes), index bytes, refs, merge state."""
-    files = {
-        str(path.relative_to(repo)): (path.stat().st_mode, path.read_bytes())
-        for path in sorted(repo.rglob("*"))
-        if path.is_file() and ".git" not in path.relative_to(repo).parts
-    }
+    """Everything an update may change: files and links (with modes), folders (an empty one
+    left behind counts), index bytes, refs, merge state and git's lock files."""
+    files: dict[str, object] = {}
+    folders: dict[str, int] = {}
+    for top, dirs, names in os.walk(repo):
+        here = Path(top)
+        dirs[:] = sorted(name for name in dirs if not (here == repo and name == ".git"))
+        for name in dirs + names:
+            path = here / name
+            relative = str(path.relative_to(repo))
+            info = path.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                files[relative] = ("link", os.readlink(path))
+            elif stat.S_ISDIR(info.st_mode):
+                folders[relative] = info.st_mode
+            else:
+                files[relative] = (info.st_mode, path.read_bytes())
     git_dir = repo / ".git"
     return {
         "files": files,
+        "folders": folders,
         "index": (git_dir / "index").read_bytes(),
         "refs": git(repo, "for-each-ref", "--format=%(refname) %(objectname)"),
         "HEAD": (git_dir / "HEAD").read_text(),
         "merge": sorted(p.name for p in git_dir.iterdir() if p.name.startswith("MERGE_")),
+        "locks": sorted(p.name for p in git_dir.iterdir() if p.name.endswith(".lock")),
     }
+
+
+def start_paved(args: Sequence[str], faults: Path, *, pause: Sequence[str] = (),
+                env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+    """A real paved process whose fault points report to `faults` and hold at `pause`."""
+    faults.mkdir(parents=True, exist_ok=True)
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "PAVED_TEST_FAULTS": str(faults),
+                   "PAVED_TEST_PAUSE_AT": ",".join(pause), **(env or {})}
+    return subprocess.Popen([sys.executable, "-m", "paved", *args], env=environment,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_until_reached(faults: Path, name: str, process: subprocess.Popen[str]) -> None:
+    """Wait for `process` to reach fault point `name` (failing if it ends first)."""
+    marker = faults / f"{name}.reached"
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        if process.poll() is not None:
+            _, err = process.communicate()
+            raise AssertionError(f"paved ended ({process.returncode}) before {name}: {err}")
+        assert time.monotonic() < deadline, f"paved never reached {name}"
+        time.sleep(0.01)
+
+
+def release(faults: Path, name: str) -> None:
+    """Let a process held at fault point `name` go on."""
+    (faults / f"{name}.go").write_text("go")

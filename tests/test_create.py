@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from paved import render
-from tests.helpers import bundled_catalog_repo, git, run_cli
+from paved import render, scratch
+from tests.helpers import ROOT, bundled_catalog_repo, git, run_cli
 
 
 def new(tmp_path: Path, *args: str, name: str = "payments-api") -> tuple[int, str, str]:
@@ -53,12 +55,12 @@ def test_records_what_produced_the_repo(tmp_path: Path) -> None:
 
 
 def test_answers_reach_the_rendered_files(tmp_path: Path) -> None:
-    new(tmp_path, "--data", "owner=team-payments", "--data", "lifecycle=production")
+    new(tmp_path, "--data", "owner=acme/team-payments", "--data", "lifecycle=production")
     catalog_info = (tmp_path / "svc" / "catalog-info.yaml").read_text()
     assert "  owner: team-payments\n" in catalog_info
     assert "  lifecycle: production\n" in catalog_info
     assert "paved.dev/catalog-version: \"0.1.0\"" in catalog_info
-    assert (tmp_path / "svc" / "CODEOWNERS").read_text().endswith("* @team-payments\n")
+    assert (tmp_path / "svc" / "CODEOWNERS").read_text().endswith("* @acme/team-payments\n")
 
 
 def test_no_git_leaves_a_plain_directory(tmp_path: Path) -> None:
@@ -107,6 +109,7 @@ def test_answers_file_with_data_overriding_it(tmp_path: Path) -> None:
         ("class", "would clash with a Python keyword"),
         ("json", "would clash with a Python keyword or a module"),
         ("fastapi", "would clash with a Python keyword or a module"),
+        ("support", "would clash with a Python keyword or a module"),  # tests/support.py
     ],
 )
 def test_bad_service_names_are_refused_and_nothing_is_written(
@@ -146,7 +149,7 @@ def test_a_name_that_is_not_one_directory_needs_an_explicit_dest(
         ("http_port=eighty", "invalid answer for 'http_port': expected an integer, got 'eighty'"),
         ("lifecycle=retired", "invalid answer for 'lifecycle': 'retired' is not one of "
                               "experimental, production, deprecated"),
-        ("owner=Team Payments", "invalid answer for 'owner': must be a team name"),
+        ("owner=Team Payments", "invalid answer for 'owner': must be a GitHub team, org/team"),
         ("description=", "invalid answer for 'description': must not be empty"),
         ("slo_availability=100", "invalid answer for 'slo_availability': must be at least 90"),
         ("slo_latency_ms=0", "invalid answer for 'slo_latency_ms': must be between 1 and 60000"),
@@ -356,3 +359,116 @@ def test_catalog_code_does_not_run_without_trust(tmp_path: Path) -> None:
     assert "pass --trust only if you trust this catalog" in stderr
     assert not (tmp_path / "pwned").exists()
     assert leftovers(tmp_path) == ["tpl"]
+
+
+def test_service_name_in_the_answers_must_agree_with_the_name(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text("service_name: billing-api\nowner: team-payments\n")
+    code, _, stderr = new(tmp_path, "--answers-file", str(answers))
+    assert (code, stderr) == (1, "paved: error: the answers give service_name 'billing-api' "
+                                 "but the NAME argument is 'payments-api'; drop one of them\n")
+    assert leftovers(tmp_path) == ["answers.yml"]
+    answers.write_text("service_name: payments-api\n")
+    assert new(tmp_path, "--answers-file", str(answers))[0] == 0
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o755), (0o027, 0o750)])
+def test_a_new_repo_honours_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    previous = os.umask(umask)
+    try:
+        code, _, stderr = new(tmp_path)
+    finally:
+        os.umask(previous)
+    assert code == 0, stderr
+    assert (tmp_path / "svc").stat().st_mode & 0o7777 == mode
+
+
+def test_an_empty_destination_keeps_its_mode(tmp_path: Path) -> None:
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc").chmod(0o2775)  # a shared, group-writable folder made for the team
+    code, _, stderr = new(tmp_path)
+    assert code == 0, stderr
+    assert (tmp_path / "svc").stat().st_mode & 0o7777 == 0o2775
+
+
+def test_killed_paved_new_leaves_nothing_the_next_run_does_not_remove(tmp_path: Path) -> None:
+    work, private_tmp = tmp_path / "work", tmp_path / "tmp"
+    work.mkdir()
+    private_tmp.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(private_tmp),
+           "PAVED_TEST_KILL_AT": "1"}  # after the render, before the commit
+    killed = subprocess.run([sys.executable, "-m", "paved", "new", "service", "payments-api"],
+                            cwd=work, env=env, capture_output=True, text=True, check=False)
+    assert killed.returncode == -9, killed.stderr
+    assert leftovers(work) == []  # nothing beside the destination, not even hidden
+    assert leftovers(private_tmp) == []  # nor in the system's temporary directory
+    scratch_root = Path(os.environ["PAVED_CACHE_DIR"]) / "scratch"
+    assert len(leftovers(scratch_root)) == 2  # the killed run's area and its lock
+    del env["PAVED_TEST_KILL_AT"]
+    again = subprocess.run([sys.executable, "-m", "paved", "list"], env=env,
+                           capture_output=True, text=True, check=False)
+    assert again.returncode == 0, again.stderr
+    assert leftovers(scratch_root) == []  # swept at start; its own area removed at exit
+    assert leftovers(private_tmp) == []
+
+
+def test_when_the_cache_is_elsewhere_staging_beside_is_swept_too(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stale = tmp_path / ".svc.paved-999-dead"
+    stale.mkdir()
+    (stale / "half-rendered.txt").write_text("left by a killed paved new\n")
+    (tmp_path / ".svc.paved-999-dead.lock").write_text("999\n")  # nobody holds it
+    monkeypatch.setattr(scratch, "same_file_system", lambda first, second: False)
+    code, _, stderr = new(tmp_path)
+    assert code == 0, stderr
+    assert leftovers(tmp_path) == ["svc"]
+
+
+def recorded_catalog(project: Path) -> str:
+    record = (project / ".paved.yml").read_text()
+    (line,) = [line for line in record.splitlines() if line.startswith("catalog: ")]
+    return line.removeprefix("catalog: ")
+
+
+@pytest.mark.parametrize(("origin", "recorded"), [
+    ("https://git.example.com/platform/catalog.git", "https://git.example.com/platform/catalog.git"),
+    ("git@git.example.com:platform/catalog.git", "git@git.example.com:platform/catalog.git"),
+    # A token in the clone's remote never reaches the generated repo.
+    ("https://x-access-token:s3cr3t@git.example.com/platform/catalog.git",
+     "https://git.example.com/platform/catalog.git"),
+])
+def test_a_local_clone_is_recorded_as_its_remote_url(
+        tmp_path: Path, origin: str, recorded: str) -> None:
+    catalog = bundled_catalog_repo(tmp_path / "catalog")
+    git(catalog, "remote", "add", "origin", origin)
+    code, stdout, stderr = new(tmp_path, "--catalog", str(catalog))
+    assert code == 0, stderr
+    assert recorded_catalog(tmp_path / "svc") == recorded
+    assert "Note:" not in stdout
+    assert "s3cr3t" not in (tmp_path / "svc" / ".paved.yml").read_text()
+
+
+def test_a_catalog_declares_the_url_to_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                              ) -> None:
+    catalog = bundled_catalog_repo(tmp_path / "catalog")
+    git(catalog, "remote", "add", "origin", "https://mirror.example.com/catalog.git")
+    manifest = catalog / "paved-catalog.yml"
+    manifest.write_text(manifest.read_text()
+                        + "url: https://git.example.com/platform/catalog.git\n")
+    git(catalog, "commit", "-qam", "canonical URL")
+    git(catalog, "tag", "-a", "v0.2.0", "-m", "0.2.0")
+    monkeypatch.chdir(tmp_path)
+    code, _, stderr = new(tmp_path, "--catalog", "catalog")  # relative, as users type it
+    assert code == 0, stderr
+    assert recorded_catalog(tmp_path / "svc") == "https://git.example.com/platform/catalog.git"
+
+
+def test_a_local_catalog_without_a_remote_is_recorded_with_a_note(tmp_path: Path) -> None:
+    catalog = bundled_catalog_repo(tmp_path / "catalog")
+    code, stdout, stderr = new(tmp_path, "--catalog", str(catalog))
+    assert code == 0, stderr
+    assert recorded_catalog(tmp_path / "svc") == str(catalog)
+    assert (f"Note: the catalog is recorded as the local path {catalog}, which CI runners (the "
+            "scheduled paved-update workflow) cannot reach: give --catalog a git URL, push the "
+            "catalog and set its remote origin, or declare `url:` in its paved-catalog.yml.\n"
+            ) in stdout

@@ -32,8 +32,11 @@ RULES: dict[str, tuple[Severity, str]] = {
     "unresolved-partial": (Severity.ERROR, "include/import/from name a file in the catalog"),
     "path-escape": (Severity.ERROR, "rendered paths and links stay inside the destination"),
     "path-collision": (Severity.ERROR, "no two layers of a golden path render the same path"),
+    "pattern-overlap": (Severity.ERROR, "no rendered file is both managed: and once:"),
     "unused-question": (Severity.WARNING, "every question is used by some template"),
     "unknown-key": (Severity.WARNING, "no keys paved does not know (likely typos)"),
+    "unmatched-pattern": (Severity.WARNING, "every managed:/once: pattern matches a rendered "
+                                            "file"),
 }
 
 

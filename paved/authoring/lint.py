@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from paved import catalog as catalog_module
-from paved import render, yaml
+from paved import origin, paths, render, yaml
 from paved.authoring import lint_files
 from paved.authoring.findings import RULES, Finding, Severity, finding
 from paved.create import paved_context
@@ -26,9 +26,10 @@ from paved.questions import TYPES, Question, check, convert
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _QUESTION_KEYS = {"type", "help", "default", "choices", "validator", "when", "secret",
                   "multiselect", "placeholder", "qmark"}
-_MANIFEST_KEYS = {"name", "description", "version", "golden_paths", "layers"}
+_MANIFEST_KEYS = {"name", "description", "version", "golden_paths", "layers", "url",
+                  "paved_requirement"}
 _GOLDEN_PATH_KEYS = {"description", "owner", "layers", "test_matrix", "test_command",
-                     "upgrade_edits"}
+                     "test_workflow", "upgrade_edits"}
 _LAYER_KEYS = {"description", "owner", "path", "once", "managed", "produces"}
 
 
@@ -106,6 +107,12 @@ def check_manifest(manifest: Any, root: Path) -> list[Finding]:
     if found and any(item.severity is Severity.ERROR for item in found):
         return found
     assert isinstance(layers, Mapping) and isinstance(golden_paths, Mapping)
+    for key, problem_of in (("url", origin.url_problem),
+                            ("paved_requirement", origin.requirement_problem)):
+        problem = problem_of(manifest[key]) if key in manifest else ""
+        if problem:
+            found.append(finding(file, yaml.line_of(manifest, key), "manifest-schema",
+                                 f"{key} {problem}"))
     for name, spec in layers.items():
         found += _check_entry(layers, name, spec, "layer", _LAYER_KEYS)
         if isinstance(spec, Mapping):
@@ -148,6 +155,10 @@ def _check_layer_path(spec: Mapping[str, Any], name: str, root: Path) -> Iterato
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             yield finding(file, yaml.line_of(spec, key), "manifest-schema",
                           f"layer {name!r}: {key} must be a list of paths or globs")
+        elif key != "produces" and paths.invalid(value) is not None:
+            yield finding(file, yaml.line_of(spec, key), "manifest-schema",
+                          f"layer {name!r}: {key} pattern {paths.invalid(value)!r} is not a "
+                          "valid gitignore-style pattern")
 
 
 def _check_golden_path(spec: Mapping[str, Any], name: str, declared: set[str],
@@ -175,6 +186,13 @@ def _check_golden_path(spec: Mapping[str, Any], name: str, declared: set[str],
     if not isinstance(spec.get("test_command", ""), str):
         yield finding(file, yaml.line_of(spec, "test_command"), "manifest-schema",
                       f"golden path {name!r}: test_command must be a shell command")
+    workflow = spec.get("test_workflow")
+    if workflow is not None and not (isinstance(workflow, str)
+                                     and re.fullmatch(r"\.github/workflows/[\w.-]+\.ya?ml",
+                                                      workflow)):
+        yield finding(file, yaml.line_of(spec, "test_workflow"), "manifest-schema",
+                      f"golden path {name!r}: test_workflow must name a workflow the render "
+                      "has, such as .github/workflows/ci.yml")
     edits = spec.get("upgrade_edits")
     if edits is not None and not (isinstance(edits, str) and (root / edits).is_dir()
                                   and (root / edits).resolve().is_relative_to(root)):

@@ -5,8 +5,9 @@ names, the Jinja strings of copier.yml, and every partial they reach) for
 syntax errors, variables no question defines, and partials that do not exist.
 A render pass then renders every golden path's layers with strict undefined over
 each declared answer set (defaults when none is declared), as copier would lay
-them out, to find runtime errors, paths leaving the destination and paths that
-two layers both write.
+them out, to find runtime errors, paths leaving the destination, paths that
+two layers both write, files both `managed:` and `once:`, and `managed:`/`once:`
+patterns that match no rendered file.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from paved import render, yaml
+from paved import paths, render, yaml
 from paved.authoring.findings import Finding, finding
 from paved.catalog import MANIFEST, Catalog, GoldenPath, Layer
 from paved.create import paved_context
@@ -26,7 +27,8 @@ from paved.errors import PavedError
 from paved.project import RECORD_FILE
 from paved.questions import convert, resolve_answers
 
-PAVED_CONTEXT = ("paved_layer", "paved_catalog_version", "paved_golden_path", "paved_layers")
+PAVED_CONTEXT = ("paved_layer", "paved_catalog_version", "paved_golden_path", "paved_layers",
+                 "paved_requirement")
 _COPIER_DEFAULT_EXCLUDE = ("copier.yaml", "copier.yml", "~*", "*.py[co]", "__pycache__",
                            ".git", ".DS_Store", ".svn")
 _ALWAYS_EXCLUDE = ("copier.yaml", "copier.yml", ".git", MANIFEST)
@@ -228,6 +230,7 @@ def all_values(loaded: Catalog, golden_path: GoldenPath,
 def _render_golden_path(loaded: Catalog, golden_path: GoldenPath, files: list[LayerFile],
                         env: Any) -> Iterator[Finding]:
     reported: set[tuple[str, int | None, str, str]] = set()
+    rendered: dict[str, str] = {}  # every path any answer set renders
     try:
         all_values(loaded, golden_path, {})
     except PavedError:
@@ -251,6 +254,60 @@ def _render_golden_path(loaded: Catalog, golden_path: GoldenPath, files: list[La
                     if key not in reported:  # once, with the first answer set showing it
                         reported.add(key)
                         yield finding(item.file, item.line, item.rule, item.message + where)
+        rendered.update(owners)
+        for item in _overlaps(loaded, golden_path, sorted(set(owners) - {RECORD_FILE})):
+            key = (item.file, item.line, item.rule, item.message)
+            if key not in reported:
+                reported.add(key)
+                yield finding(item.file, item.line, item.rule, item.message + where)
+    yield from _unmatched(loaded, golden_path, sorted(set(rendered) - {RECORD_FILE}))
+
+
+def _policies(loaded: Catalog, golden_path: GoldenPath) -> list[tuple[Layer, str, str]]:
+    """(layer, "managed" | "once", pattern) for every path pattern of the golden path."""
+    return [(layer, key, pattern) for layer in loaded.layers_of(golden_path)
+            for key in ("managed", "once") for pattern in getattr(layer, key)
+            if not pattern.startswith("!")]
+
+
+def _overlaps(loaded: Catalog, golden_path: GoldenPath, rendered: list[str]) -> Iterator[Finding]:
+    """A file both `managed:` and `once:`: team edits fail `paved status --check`, yet
+    updates leave it alone (as `src/*/settings.py` did to platform/settings.py with fnmatch)."""
+    policies = _policies(loaded, golden_path)
+    managed = [item for item in policies if item[1] == "managed"]
+    once = [item for item in policies if item[1] == "once"]
+    seen: set[tuple[str, str]] = set()
+    for path in rendered:
+        for m_layer, _, m_pattern in managed:
+            if not paths.matches((m_pattern,), path):
+                continue
+            for o_layer, _, o_pattern in once:
+                if (m_pattern, o_pattern) in seen or not paths.matches((o_pattern,), path):
+                    continue
+                seen.add((m_pattern, o_pattern))
+                yield finding(MANIFEST, _policy_line(loaded.root, o_layer.name, "once"),
+                              "pattern-overlap",
+                              f"{path!r} is both managed (layer {m_layer.name!r}: "
+                              f"{m_pattern!r}) and created once (layer {o_layer.name!r}: "
+                              f"{o_pattern!r}); a file is one or the other")
+
+
+def _unmatched(loaded: Catalog, golden_path: GoldenPath, rendered: list[str]) -> Iterator[Finding]:
+    """A pattern that matches no file the golden path renders: likely a typo or a stale path."""
+    for layer, key, pattern in _policies(loaded, golden_path):
+        if not any(paths.matches((pattern,), path) for path in rendered):
+            yield finding(MANIFEST, _policy_line(loaded.root, layer.name, key),
+                          "unmatched-pattern", f"layer {layer.name!r}: {key} pattern "
+                          f"{pattern!r} matches no file golden path {golden_path.name!r} "
+                          "renders")
+
+
+def _policy_line(root: Path, layer: str, key: str) -> int | None:
+    try:
+        spec = yaml.load_document(root / MANIFEST)["layers"][layer]
+    except (PavedError, KeyError, TypeError):
+        return None
+    return yaml.line_of(spec, key)
 
 
 def _matrix_line(root: Path, golden_path: str, set_name: str) -> int | None:

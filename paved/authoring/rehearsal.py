@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from paved import git
+from paved import git, sandbox
 from paved.catalog import Catalog, GoldenPath, open_catalog
 from paved.errors import PavedError
 
@@ -68,7 +68,10 @@ def rehearse(root: Path, catalog: Catalog, golden_path: GoldenPath, given: Mappi
                    trust=trust)
         except PavedError as error:
             return Rehearsal("failed", f"rendering {previous}: {error}")
-        edited = _apply_edits(catalog.root, golden_path, dest)
+        try:
+            edited = _apply_edits(catalog.root, golden_path, dest)
+        except PavedError as error:
+            return Rehearsal("failed", f"applying the upgrade edits: {error}")
         try:
             result = update(dest, to=target, data=dict(given), trust=trust)
         except PavedError as error:
@@ -109,6 +112,8 @@ def _apply_edits(catalog_root: Path, golden_path: GoldenPath, dest: Path) -> int
         return 0
     edits = catalog_root / golden_path.upgrade_edits
     files = [path for path in edits.rglob("*") if path.is_file()]
+    for path in files:
+        sandbox.refuse_git_path(path.relative_to(edits))  # a hook would run at the commit
     for path in files:
         target = dest / path.relative_to(edits)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from paved import git
 from paved.authoring.lint import lint_catalog
 from paved.authoring.trial import run_trial
-from paved.catalog import release_tags
-from paved.errors import CatalogError, GitError, InputError, ProjectError
+from paved.catalog import parse_version, release_tags
+from paved.errors import CatalogError, GitError, InputError, ProjectError, one_line
 
 CHANGELOG = "CHANGELOG.md"
 BUMPS = ("major", "minor", "patch")
@@ -44,9 +44,13 @@ class ReleaseResult:
 
 
 def release(root: Path, *, version: str | None = None, bump: str | None = None,
-            skip_test: bool = False,
+            skip_test: bool = False, trust: bool = False,
             progress: Callable[[str], None] = lambda message: None) -> ReleaseResult:
-    """Release the catalog at `root` as `version` (or the latest bumped by `bump`)."""
+    """Release the catalog at `root` as `version` (or the latest bumped by `bump`).
+
+    The test (`run_trial`) runs the catalog's test_command only with `trust` (or a
+    trusted catalog); otherwise it refuses, and so does the release.
+    """
     root = root.resolve()
     repo = git.work_tree_root(root) if root.is_dir() else None
     if repo is None:
@@ -70,7 +74,7 @@ def release(root: Path, *, version: str | None = None, bump: str | None = None,
                            f"{root}` and fix them before releasing")
     if not skip_test:
         progress("testing the catalog (skip with --skip-test)")
-        trial = run_trial(root, progress=progress)
+        trial = run_trial(root, trust=trust, progress=progress)
         if not trial.passed:
             raise CatalogError("`paved template test` failed; run it to see which render "
                                "and step, and fix it before releasing")
@@ -96,7 +100,7 @@ def next_version(latest: str | None, *, version: str | None, bump: str | None) -
     """The version to release: `version` as given, or `latest` bumped; never going back."""
     if (version is None) == (bump is None):
         raise InputError("give exactly one of --version X.Y.Z and --bump major|minor|patch")
-    current = Version(latest) if latest else Version("0.0.0")
+    current = (parse_version(latest) if latest else None) or Version("0.0.0")
     if bump is not None:
         if bump not in BUMPS:
             raise InputError(f"--bump must be one of {', '.join(BUMPS)}, not {bump!r}")
@@ -107,11 +111,10 @@ def next_version(latest: str | None, *, version: str | None, bump: str | None) -
     assert version is not None
     match = _VERSION.match(version)
     if not match:
-        raise InputError(f"{version!r} is not a version like 1.2.3")
-    try:
-        wanted = Version(".".join(match.groups()))
-    except InvalidVersion as error:  # pragma: no cover - the pattern admits only digits
-        raise InputError(f"{version!r} is not a version like 1.2.3") from error
+        raise InputError(f"{one_line(repr(version), 40)} is not a version like 1.2.3")
+    wanted = parse_version(".".join(match.groups()))
+    if wanted is None:  # digits, but more of them than any version has
+        raise InputError(f"{one_line(repr(version), 40)} is not a version like 1.2.3")
     if latest and wanted <= current:
         raise InputError(f"version {wanted} is not greater than the latest release {latest}")
     return str(wanted)

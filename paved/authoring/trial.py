@@ -7,7 +7,9 @@ must pass (`test_command`). Each render goes through these steps, each timed:
 
     render       the golden path's layers into a fresh git repository
     validators   `paved.delivery.validators.validate_project(dir)`
-    test         the declared test command, run inside the render
+    test         the `run:` steps of the render's own CI workflow (`test_workflow`), as
+                 the workflow defines them (paved.delivery.workflow_run), then the
+                 declared test command; both inside the render
     upgrade      render the previous release, `paved update` it to this working tree,
                  fail on any conflict (skipped when there is no earlier release)
 
@@ -26,12 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import paved
-from paved import git
+from paved import config, git, render
 from paved.authoring.lint_files import sample_answer_sets
 from paved.authoring.rehearsal import rehearse
-from paved.catalog import Catalog, GoldenPath, working_tree
+from paved.catalog import Catalog, GoldenPath, bundled_root, working_tree
 from paved.create import paved_context, render_golden_path
-from paved.errors import ExitCode, PavedError
+from paved.errors import ExitCode, InputError, PavedError, one_line
 from paved.project import Record, write_record
 from paved.questions import resolve_answers
 
@@ -71,28 +73,56 @@ class TrialResult:
         return ExitCode.OK if self.passed else ExitCode.FINDINGS
 
 
-def run_trial(root: Path, *, golden_path: str | None = None, skip_tests: bool = False,
-              keep: Path | None = None, trust: bool = False, timeout: float = 1800,
+def run_trial(root: Path, *, golden_path: str | None = None, answer_set: str | None = None,
+              skip_tests: bool = False, keep: Path | None = None, trust: bool = False,
+              timeout: float = 1800,
               progress: Callable[[str], None] = lambda message: None) -> TrialResult:
-    """Render and check every answer set of every golden path (or just `golden_path`)."""
+    """Render and check every answer set of every golden path (or just `golden_path`,
+    or just its `answer_set`).
+
+    A golden path's `test_command` and `test_workflow` are the catalog's code, run
+    through the shell with the user's permissions: they run only for a trusted catalog
+    (`trust`, the config's `trusted_catalogs:`, the bundled catalog); otherwise the
+    trial is refused before anything renders, unless `skip_tests`.
+    """
     with working_tree(root) as catalog:
-        return _run_all(root.resolve(), catalog, golden_path=golden_path,
+        trust = trust or config.is_trusted(catalog.source) or _is_bundled(root)
+        chosen = ([catalog.golden_path(golden_path)] if golden_path
+                  else list(catalog.golden_paths.values()))
+        code = [(key, value) for path in chosen
+                for key, value in (("test_command", path.test_command),
+                                   ("test_workflow", path.test_workflow)) if value]
+        if code and not skip_tests and not trust:
+            key, value = code[0]
+            raise InputError(f"catalog {catalog.source} declares a {key} "
+                             f"({one_line(repr(value), 200)}) that runs through the shell "
+                             f"as you: pass --trust if you trust this catalog, or --skip-tests")
+        return _run_all(root.resolve(), catalog, chosen, answer_set=answer_set,
                         skip_tests=skip_tests, keep=keep, trust=trust, timeout=timeout,
                         progress=progress)
 
 
-def _run_all(root: Path, catalog: Catalog, *, golden_path: str | None, skip_tests: bool,
-             keep: Path | None, trust: bool, timeout: float,
+def _is_bundled(root: Path) -> bool:
+    return root.resolve() == bundled_root().resolve()
+
+
+def _run_all(root: Path, catalog: Catalog, chosen: list[GoldenPath], *, answer_set: str | None,
+             skip_tests: bool, keep: Path | None, trust: bool, timeout: float,
              progress: Callable[[str], None]) -> TrialResult:
     started = time.monotonic()
-    chosen = ([catalog.golden_path(golden_path)] if golden_path
-              else list(catalog.golden_paths.values()))
+    if answer_set is not None:
+        declared = {name for path in chosen for name in sample_answer_sets(path)}
+        if answer_set not in declared:
+            raise InputError(f"no answer set {answer_set!r} in the test_matrix; declared: "
+                             f"{', '.join(sorted(declared))}")
     work = keep.resolve() if keep else Path(tempfile.mkdtemp(prefix="paved-test-"))
     work.mkdir(parents=True, exist_ok=True)
     runs = []
     try:
         for path in chosen:
             for set_name, given in sample_answer_sets(path).items():
+                if answer_set is not None and set_name != answer_set:
+                    continue
                 progress(f"testing {path.name} with answers {set_name!r}")
                 dest = work / f"{path.name}-{set_name}"
                 runs.append(_run_one(root, catalog, path, set_name, given, dest,
@@ -131,7 +161,8 @@ def _render(catalog: Catalog, golden_path: GoldenPath, given: Mapping[str, Any],
             *, trust: bool) -> Mapping[str, Any]:
     # Not create.create_service: a plain copier template need not ask for a service name.
     answers = resolve_answers(catalog.questions, given, catalog_root=catalog.root,
-                              context=paved_context(catalog, golden_path))
+                              context=paved_context(catalog, golden_path),
+                              how=render.Render(origin=catalog.origin, trust=trust))
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
@@ -170,9 +201,16 @@ def _validate(dest: Path) -> Step:
 def _test(golden_path: GoldenPath, dest: Path, skip_tests: bool, timeout: float) -> Step:
     if skip_tests:
         return Step("test", SKIPPED, 0.0, "--skip-tests")
-    if not golden_path.test_command:
-        return Step("test", SKIPPED, 0.0, "no test_command declared in paved-catalog.yml")
+    if not golden_path.test_command and not golden_path.test_workflow:
+        return Step("test", SKIPPED, 0.0, "no test_workflow or test_command declared in "
+                                          "paved-catalog.yml")
     started = time.monotonic()
+    ran = ""
+    if golden_path.test_workflow:
+        workflow = _workflow(golden_path.test_workflow, dest, timeout)
+        if workflow.status != PASSED or not golden_path.test_command:
+            return Step("test", workflow.status, _since(started), workflow.detail)
+        ran = workflow.detail + "; "
     try:
         done = subprocess.run(golden_path.test_command, shell=True, cwd=dest, text=True,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -184,7 +222,33 @@ def _test(golden_path: GoldenPath, dest: Path, skip_tests: bool, timeout: float)
         tail = "\n".join(done.stdout.splitlines()[-OUTPUT_TAIL_LINES:])
         return Step("test", FAILED, _since(started),
                     f"{golden_path.test_command!r} exited {done.returncode}:\n{tail}")
-    return Step("test", PASSED, _since(started), golden_path.test_command)
+    return Step("test", PASSED, _since(started), ran + golden_path.test_command)
+
+
+def _workflow(path: str, dest: Path, timeout: float) -> Step:
+    """The render's own CI: its workflow's `run:` steps, as GitHub would run them."""
+    from paved.delivery.workflow_run import run_workflow
+
+    if not (dest / path).is_file():
+        return Step("test", FAILED, 0.0, f"the render has no {path} (test_workflow)")
+    started = time.monotonic()
+    try:
+        run = run_workflow(dest, path, timeout=timeout)
+    except PavedError as error:
+        return Step("test", FAILED, _since(started), f"{path}: {error}")
+    ran = [step for step in run.steps if step.status == PASSED]
+    summary = f"{path}: {len(ran)} step(s) passed"
+    skipped = "; ".join(f"{step.job} / {step.name}: {step.detail}" for step in run.steps
+                        if step.status == SKIPPED and step.detail != "an earlier step failed")
+    notes = "; ".join(run.notes)
+    detail = summary + (f"; skipped: {skipped}" if skipped else "") + (
+        f"; note: {notes}" if notes else "")
+    if run.failed:
+        first = run.failed[0]
+        return Step("test", FAILED, _since(started),
+                    f"{path}: {first.job} / {first.name} {first.detail}")
+    # A step that could not run here is no pass (a container engine or cluster aside).
+    return Step("test", SKIPPED if run.incomplete else PASSED, _since(started), detail)
 
 
 def _upgrade(root: Path, catalog: Catalog, golden_path: GoldenPath,

@@ -2,10 +2,15 @@
 
 Rules live in one module per area (isolation, observability, rollback,
 security, ownership, currency), each a tuple `RULES` of `Rule` values. This
-module runs them over a `Repo`, adds extra rules a *trusted* catalog ships in
-its `checks/` folder, and returns one frozen `CheckReport` with a score per
-area and overall. Rendering lives in `paved.check.formats`; the exit code is
-decided by the CLI from `CheckReport.failures(at_least=...)`.
+module reads the repository once (`repo.Reading`: the file list, then only
+what rules ask for), finds its services (`services.py`: one, or several in a
+monorepo), runs the rules over each service's `Repo`, adds extra rules a
+*trusted* catalog ships in its `checks/` folder, and returns one frozen
+`CheckReport` with a score per area and overall (and one per service in a
+monorepo). A rule that met a file it could not read and whose verdict rests on
+what is absent is reported "not checked" with the reason, never "fail".
+Rendering lives in `paved.check.formats`; the exit code is decided by the CLI
+from `CheckReport.failures(at_least=...)`.
 """
 
 from __future__ import annotations
@@ -13,18 +18,24 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from paved.catalog import BUNDLED
+from paved import config
 from paved.check import currency, isolation, observability, ownership, rollback, security
+from paved.check.files import Excluded, walk_order
 from paved.check.options import CheckOptions
-from paved.check.repo import Repo
-from paved.check.rule import Evidence, Rule, Severity, Status
+from paved.check.repo import Reading, Repo
+from paved.check.rule import Evidence, Outcome, Rule, Severity, Status
+from paved.check.scan import Unread
+from paved.check.services import Service, find_services
+from paved.check.settings import read_config
 from paved.errors import CatalogError, InputError, PavedError
 
 AREAS = ("isolation", "observability", "rollback", "security", "ownership", "currency")
 CATALOG_CHECKS_DIR = "checks"
+SHOWN_UNREAD = 3  # files named in a "not checked" message; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,14 @@ class AreaScore:
     passed: int
     failed: int
     not_applicable: int
+    not_checked: int = 0
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that was not read, and why."""
+    path: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -57,12 +76,21 @@ class CheckReport:
     version: str | None
     score: int | None
     areas: tuple[AreaScore, ...]
-    results: tuple[RuleResult, ...]
-    notes: tuple[str, ...]  # skipped files, untrusted catalog rules
+    results: tuple[RuleResult, ...]  # in a monorepo: none here, each service has its own
+    notes: tuple[str, ...]  # untrusted catalog rules, broken settings files
+    service: str = ""  # the service's folder; "" for the repository as a whole
+    services: tuple[CheckReport, ...] = ()  # one per service, in a monorepo
+    skipped: tuple[Skipped, ...] = ()  # files a rule may need that could not be read
+    excluded: tuple[Excluded, ...] = ()  # files left out (vendored, generated, links…)
+    limits: Mapping[str, int] = field(default_factory=dict)  # what "too large" means
+
+    def all_results(self) -> tuple[RuleResult, ...]:
+        return (*self.results, *(result for service in self.services
+                                 for result in service.results))
 
     def failures(self, at_least: Severity) -> tuple[RuleResult, ...]:
-        """Failed (or crashed) rules of severity `at_least` or above."""
-        return tuple(result for result in self.results
+        """Failed (or crashed) rules of severity `at_least` or above, in every service."""
+        return tuple(result for result in self.all_results()
                      if result.status in (Status.FAIL, Status.ERROR)
                      and result.severity.rank >= at_least.rank)
 
@@ -73,11 +101,28 @@ def builtin_rules() -> tuple[Rule, ...]:
 
 
 def run_check(path: Path, options: CheckOptions | None = None) -> CheckReport:
-    """Run every rule over the repository at `path`."""
+    """Run every rule over the repository at `path` (over each service, in a monorepo)."""
     if not path.is_dir():
         raise InputError(f"{path} is not a directory")
     options = options or CheckOptions()
-    repo = Repo(path, options)
+    reading = Reading(path, options, read_config(path))
+    services = find_services(reading)
+    if len(services) == 1 and not services[0].folder:
+        report = _check_service(reading, services[0])
+        return _with_reading(report, reading)
+    reports = tuple(_check_service(reading, service) for service in services)
+    results = tuple(result for report in reports for result in report.results)
+    return _with_reading(CheckReport(
+        path=path.resolve(), paved=any(report.paved for report in reports),
+        golden_path=None, version=None, score=_score(results), areas=_areas(results),
+        results=(), notes=(), services=reports), reading)
+
+
+def _check_service(reading: Reading, service: Service) -> CheckReport:
+    repo = Repo(reading, service=service.folder,
+                files=service.files if service.folder or len(service.files) !=
+                len(reading.listing.files) else None)
+    options = reading.options
     rules, notes = builtin_rules(), []
     source = options.catalog or (repo.record.catalog if repo.record else None)
     if source is not None:
@@ -85,19 +130,30 @@ def run_check(path: Path, options: CheckOptions | None = None) -> CheckReport:
         rules = _merge(rules, extra, source)
         notes.extend([note] if note else [])
     results = tuple(_run(rule, repo) for rule in rules)
-    notes.extend(f"skipped {item}" for item in dict.fromkeys(repo.skipped))
-    areas = tuple(_score_area(area, results) for area in
-                  (*AREAS, *sorted({r.area for r in results} - set(AREAS))))
     record = repo.record
-    return CheckReport(path=path.resolve(), paved=record is not None,
+    return CheckReport(path=(reading.root / service.folder).resolve(), paved=record is not None,
                        golden_path=record.golden_path if record else None,
                        version=record.version if record else None,
-                       score=_score(results), areas=areas, results=results, notes=tuple(notes))
+                       score=_score(results), areas=_areas(results), results=results,
+                       notes=tuple(notes), service=service.folder)
+
+
+def _with_reading(report: CheckReport, reading: Reading) -> CheckReport:
+    """The report with what the whole run did not read, and why."""
+    excluded = list(reading.listing.excluded)
+    if "python" in reading.__dict__ and reading.python.generated:
+        generated = reading.python.generated
+        excluded.append(Excluded("generated (file header)", len(generated), generated[0]))
+    skipped = tuple(Skipped(item.path, item.reason) for item in
+                    sorted(reading.unread.values(), key=lambda item: walk_order(item.path)))
+    return replace(report, skipped=skipped, excluded=tuple(excluded),
+                   limits={"max_file_bytes": reading.config.max_file_bytes})
 
 
 def _run(rule: Rule, repo: Repo) -> RuleResult:
+    repo.begin_rule()
     try:
-        outcome = rule.check(repo)
+        outcome = _unchecked(rule.check(repo), repo.unread_seen())
         status, message, evidence = outcome.status, outcome.message, outcome.evidence
     except Exception as error:
         # One broken rule (a catalog's, or ours on input nobody foresaw) must not hide
@@ -109,8 +165,23 @@ def _run(rule: Rule, repo: Repo) -> RuleResult:
                       fix=rule.fix)
 
 
+def _unchecked(outcome: Outcome, unread: tuple[Unread, ...]) -> Outcome:
+    """"not checked" when the rule met files it could not read and its verdict rests on
+    something being absent (which those files may hold); the outcome itself otherwise."""
+    if not unread or outcome.definite:
+        return outcome
+    shown = ", ".join(f"{item.path} ({item.reason})" for item in unread[:SHOWN_UNREAD])
+    more = f" and {len(unread) - SHOWN_UNREAD} more" if len(unread) > SHOWN_UNREAD else ""
+    return Outcome(Status.NOT_CHECKED,
+                   f"not checked: could not read {shown}{more}; on the files read: "
+                   f"{outcome.status.value}, {outcome.message}",
+                   tuple(Evidence(item.path, None, f"not read: {item.reason}")
+                         for item in unread))
+
+
 def _weight(results: tuple[RuleResult, ...] | list[RuleResult]) -> tuple[int, int]:
-    applied = [r for r in results if r.status is not Status.NOT_APPLICABLE]
+    applied = [r for r in results
+               if r.status not in (Status.NOT_APPLICABLE, Status.NOT_CHECKED)]
     return (sum(r.severity.weight for r in applied if r.status is Status.PASS),
             sum(r.severity.weight for r in applied))
 
@@ -120,20 +191,24 @@ def _score(results: tuple[RuleResult, ...] | list[RuleResult]) -> int | None:
     return round(100 * good / total) if total else None
 
 
+def _areas(results: tuple[RuleResult, ...]) -> tuple[AreaScore, ...]:
+    return tuple(_score_area(area, results) for area in
+                 (*AREAS, *sorted({r.area for r in results} - set(AREAS))))
+
+
 def _score_area(area: str, results: tuple[RuleResult, ...]) -> AreaScore:
     mine = [r for r in results if r.area == area]
     return AreaScore(area=area, score=_score(mine),
                      passed=sum(r.status is Status.PASS for r in mine),
                      failed=sum(r.status in (Status.FAIL, Status.ERROR) for r in mine),
-                     not_applicable=sum(r.status is Status.NOT_APPLICABLE for r in mine))
+                     not_applicable=sum(r.status is Status.NOT_APPLICABLE for r in mine),
+                     not_checked=sum(r.status is Status.NOT_CHECKED for r in mine))
 
 
 def trusted_catalog(source: str, *, trust: bool) -> bool:
-    """Whether code from catalog `source` may run: the one place that decides it.
-
-    The bundled catalog ships with paved and is trusted; any other only with --trust.
-    """
-    return trust or source == BUNDLED
+    """Whether code from catalog `source` may run: with --trust, or when the config trusts
+    it (`config.is_trusted`: the bundled catalog, `trusted_catalogs:`)."""
+    return trust or config.is_trusted(source)
 
 
 def catalog_rules(repo: Repo, source: str, *,
@@ -151,7 +226,7 @@ def catalog_rules(repo: Repo, source: str, *,
     modules = sorted(folder.glob("*.py")) if folder.is_dir() else []
     if not modules:
         return (), None
-    if not trusted_catalog(source, trust=trust):
+    if not trusted_catalog(catalog.source, trust=trust):
         return (), (f"catalog {source} ships {len(modules)} rule module(s) in "
                     f"{CATALOG_CHECKS_DIR}/ that were not run: pass --trust if you trust it")
     rules: list[Rule] = []

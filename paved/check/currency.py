@@ -50,9 +50,10 @@ def check_version(repo: Repo) -> Outcome:
     except (PavedError, InvalidVersion) as error:
         return not_applicable(f"cannot compare with catalog {source}: {error}")
     allowed = repo.options.max_minor_behind
-    documents = repo.yaml_documents(RECORD_FILE)
+    documents = repo.yaml_documents(repo.record_path)
     line = yaml.line_of(documents[0], "version") if documents else None
-    evidence = Evidence(RECORD_FILE, line, f"version {record.version}; latest {catalog.version}")
+    evidence = Evidence(repo.record_path, line,
+                        f"version {record.version}; latest {catalog.version}")
     summary = (f"golden path {record.golden_path} at {record.version}, {behind} minor "
                f"version(s) behind {catalog.version} (allowed: {allowed})")
     if behind > allowed:

@@ -7,15 +7,13 @@ environment overrides in the manifests) stay within safe bounds.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from paved import yaml
-from paved.check import pycode
-from paved.check.pycode import Setting
-from paved.check.repo import PythonModule, Repo, containers
+from paved.check.pycode import Call, Setting
+from paved.check.repo import Repo, containers
 from paved.check.rule import (
     PAVED_UPDATE,
     Evidence,
@@ -24,6 +22,7 @@ from paved.check.rule import (
     Severity,
     failed,
     failed_with,
+    missing,
     not_applicable,
     passed,
 )
@@ -40,11 +39,8 @@ NEEDS_TIMEOUT = frozenset(
 )
 WEB_APPS = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette", "flask.Flask",
                       "aiohttp.web.Application", "quart.Quart", "litestar.Litestar"})
-BREAKER_CODE = r"breaker|pybreaker|circuitbreaker|aiobreaker|purgatory"
-# "shed" alone would match "finished".
-SHEDDING_CODE = r"load_?shed|(^|_)shed|shedding|shedder|concurrency_?limit|max_?in_?flight|" \
-                r"max_?concurren"
-BUDGET_CODE = r"retry_?budget|RetryBudget"
+# What the code is searched for (by name: the patterns live in `pycode.MENTIONS`).
+BREAKER_CODE, SHEDDING_CODE, BUDGET_CODE = "breaker", "shedding", "budget"
 
 
 @dataclass(frozen=True)
@@ -88,7 +84,7 @@ BOUNDS = (
 
 def repo_settings(repo: Repo) -> list[Setting]:
     """Settings defaults from code, then overrides from container env and ConfigMaps."""
-    found = pycode.settings(repo.python_modules)
+    found = repo.settings()
     for pod in repo.pod_specs:
         for container in containers(pod.spec):
             env = container.get("env")
@@ -147,14 +143,16 @@ def weakened(repo: Repo, rule: str) -> tuple[list[Evidence], list[Setting]]:
     return problems, seen
 
 
-def _outbound_calls(repo: Repo) -> list[tuple[str, ast.Call, str]]:
-    return [(module.path, call, name) for module in repo.python_modules
-            for call, name in pycode.calls(module) if name in NEEDS_TIMEOUT]
+def _outbound_calls(repo: Repo) -> list[tuple[str, Call]]:
+    return [(path, call) for path, call in repo.calls() if call.name in NEEDS_TIMEOUT]
 
 
-def _mentions(repo: Repo, pattern: str) -> list[Evidence]:
-    return [Evidence(module.path, line, "found") for module in repo.python_modules
-            for line in sorted(set(pycode.identifiers(module, pattern)))]
+def _mentions(repo: Repo, name: str) -> list[Evidence]:
+    lines: dict[str, set[int]] = {}
+    for path, line in repo.mentions(name):
+        lines.setdefault(path, set()).add(line)
+    return [Evidence(path, line, "found") for path, found in lines.items()
+            for line in sorted(found)]
 
 
 def check_timeouts(repo: Repo) -> Outcome:
@@ -162,14 +160,14 @@ def check_timeouts(repo: Repo) -> Outcome:
     if not found:
         return not_applicable("no outbound HTTP calls or clients (httpx, requests, aiohttp)")
     problems = []
-    for path, call, name in found:
-        if pycode.passes_unknown_keywords(call):
+    for path, call in found:
+        if call.forwards_kwargs:
             continue
-        timeout = pycode.keyword(call, "timeout")
+        timeout = call.keyword("timeout")
         if timeout is None:
-            problems.append(Evidence(path, call.lineno, f"{name}(…) without a timeout"))
-        elif pycode.is_none(timeout):
-            problems.append(Evidence(path, call.lineno, f"{name}(…) with timeout=None"))
+            problems.append(Evidence(path, call.line, f"{call.name}(…) without a timeout"))
+        elif timeout.is_none:
+            problems.append(Evidence(path, call.line, f"{call.name}(…) with timeout=None"))
     return failed_with(problems, ok=f"{len(found)} outbound call(s) and client(s) set a timeout",
                        bad="{count} outbound call(s) or client(s) can wait forever")
 
@@ -177,14 +175,15 @@ def check_timeouts(repo: Repo) -> Outcome:
 def check_retries(repo: Repo) -> Outcome:
     problems, seen = weakened(repo, "retries-bounded")
     retry_sites = []
-    for module in repo.python_modules:
-        for call, name in pycode.calls(module):
-            evidence = _unbounded_retry(module.path, call, name)
+    for module in repo.python_facts("calls"):
+        for call in module.calls:
+            evidence = _unbounded_retry(module.path, call)
             if evidence is not None:
                 problems.append(evidence)
-            if _retries(call, name):
-                retry_sites.append(Evidence(module.path, call.lineno, name))
-        problems.extend(_bare_tenacity(module))
+            if _retries(call):
+                retry_sites.append(Evidence(module.path, call.line, call.name))
+        problems.extend(Evidence(module.path, line, "@retry without stop=: retries forever")
+                        for line in module.bare_retries)
     attempts = [s for s in seen if "budget" not in s.name]
     if not (retry_sites or attempts or problems):
         return not_applicable("no retries found")
@@ -193,52 +192,45 @@ def check_retries(repo: Repo) -> Outcome:
     budget = [s for s in seen if "budget" in s.name] or _mentions(repo, BUDGET_CODE)
     if not budget:
         first = (retry_sites or [Evidence(s.path, s.line, s.name) for s in attempts])[0]
-        return failed("retries are bounded but not budgeted: under a full outage every "
+        return missing("retries are bounded but not budgeted: under a full outage every "
                       "request still retries", Evidence(first.path, first.line,
                                                         "retries without a retry budget"))
     return passed("retries are bounded and budgeted")
 
 
-def _retries(call: ast.Call, name: str) -> bool:
+def _retries(call: Call) -> bool:
     """Whether this call sets up retrying (not merely uses a library that can retry)."""
+    name = call.name
     if name in ("tenacity.retry", "tenacity.Retrying", "tenacity.AsyncRetrying") or \
             name.startswith("backoff.on_") or name.endswith(".Retry"):
         return True
     if name.endswith("HTTPTransport"):
-        return pycode.keyword(call, "retries") is not None
+        return call.keyword("retries") is not None
     if name.endswith("HTTPAdapter"):
-        return pycode.keyword(call, "max_retries") is not None
+        return call.keyword("max_retries") is not None
     return False
 
 
-def _unbounded_retry(path: str, call: ast.Call, name: str) -> Evidence | None:
-    if pycode.passes_unknown_keywords(call):
+def _unbounded_retry(path: str, call: Call) -> Evidence | None:
+    name = call.name
+    if call.forwards_kwargs:
         return None
-    if name == "tenacity.retry" and pycode.keyword(call, "stop") is None:
-        return Evidence(path, call.lineno, "tenacity.retry without stop=: retries forever")
-    if name.startswith("backoff.on_") and pycode.keyword(call, "max_tries") is None \
-            and pycode.keyword(call, "max_time") is None:
-        return Evidence(path, call.lineno, f"{name} without max_tries or max_time")
+    if name == "tenacity.retry" and call.keyword("stop") is None:
+        return Evidence(path, call.line, "tenacity.retry without stop=: retries forever")
+    if name.startswith("backoff.on_") and call.keyword("max_tries") is None \
+            and call.keyword("max_time") is None:
+        return Evidence(path, call.line, f"{name} without max_tries or max_time")
     if name.endswith(".Retry") and name.startswith(("urllib3", "requests")):
-        total = pycode.keyword(call, "total") or (call.args[0] if call.args else None)
-        value = pycode.number(total)
-        if total is None or pycode.is_none(total) or (value is not None and value > 3):
-            return Evidence(path, call.lineno, f"{name} allows more than 3 retries")
+        total = call.keyword("total") or call.first_arg
+        value = total.number if total else None
+        if total is None or total.is_none or (value is not None and value > 3):
+            return Evidence(path, call.line, f"{name} allows more than 3 retries")
     for suffix, keyword in (("HTTPTransport", "retries"), ("HTTPAdapter", "max_retries")):
-        value = pycode.number(pycode.keyword(call, keyword))
+        given = call.keyword(keyword)
+        value = given.number if given else None
         if name.endswith(suffix) and value is not None and value > 2:
-            return Evidence(path, call.lineno, f"{name}({keyword}={int(value)}): more than 2")
+            return Evidence(path, call.line, f"{name}({keyword}={int(value)}): more than 2")
     return None
-
-
-def _bare_tenacity(module: PythonModule) -> list[Evidence]:
-    imported = pycode.aliases(module.tree)
-    return [Evidence(module.path, decorator.lineno, "@retry without stop=: retries forever")
-            for node in ast.walk(module.tree)
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-            for decorator in node.decorator_list
-            if not isinstance(decorator, ast.Call)
-            and pycode.qualified_name(decorator, imported) == "tenacity.retry"]
 
 
 def check_breaker(repo: Repo) -> Outcome:
@@ -249,9 +241,10 @@ def check_breaker(repo: Repo) -> Outcome:
         return not_applicable("no outbound HTTP calls to protect")
     found = _mentions(repo, BREAKER_CODE)
     if not found:
-        path, call, name = _outbound_calls(repo)[0]
-        return failed("outbound calls without a circuit breaker",
-                      Evidence(path, call.lineno, f"{name}(…) is not behind a circuit breaker"))
+        path, call = _outbound_calls(repo)[0]
+        return missing("outbound calls without a circuit breaker",
+                       Evidence(path, call.line, f"{call.name}(…) is not behind a circuit "
+                                                 "breaker"))
     return passed("a circuit breaker guards outbound calls", found[0])
 
 
@@ -259,15 +252,14 @@ def check_shedding(repo: Repo) -> Outcome:
     problems, _ = weakened(repo, "load-shedding")
     if problems:
         return failed("load shedding is switched off or weakened", *problems)
-    apps = [(module.path, call.lineno) for module in repo.python_modules
-            for call, name in pycode.calls(module) if name in WEB_APPS]
+    apps = [(path, call.line) for path, call in repo.calls() if call.name in WEB_APPS]
     if not apps:
         return not_applicable("no web application (FastAPI, Starlette, Flask, aiohttp) found")
     found = _mentions(repo, SHEDDING_CODE)
     if not found:
         path, line = apps[0]
-        return failed("the server has no in-app load shedding",
-                      Evidence(path, line, "this application accepts unlimited work"))
+        return missing("the server has no in-app load shedding",
+                       Evidence(path, line, "this application accepts unlimited work"))
     return passed("the server sheds load past its concurrency limit", found[0])
 
 

@@ -7,10 +7,10 @@ served, and the manifests' probes point at endpoints the application serves.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from paved import yaml
-from paved.check import pycode
 from paved.check.isolation import WEB_APPS
 from paved.check.repo import Repo
 from paved.check.rule import (
@@ -19,87 +19,94 @@ from paved.check.rule import (
     Outcome,
     Rule,
     Severity,
-    failed,
     failed_with,
+    found,
+    missing,
     not_applicable,
-    passed,
 )
 
 AREA = "observability"
-TRACING_CODE = r"TracerProvider|set_tracer_provider|Instrumentor$|configure_opentelemetry|" \
-               r"configure_azure_monitor|^opentelemetry\.instrumentation"
-JSON_LOGS_CODE = r"structlog|JSONRenderer|jsonlogger|Json_?Formatter|ecs_logging|loguru"
-TRACE_ID_CODE = r"trace_id|traceid|otelTraceID|LoggingInstrumentor"
-METRICS_CODE = r"make_asgi_app|make_wsgi_app|start_http_server|prometheus_fastapi_instrumentator|" \
-               r"PrometheusMetricReader"
+# What the code is searched for (by name: the patterns live in `pycode.MENTIONS`).
+TRACING_CODE, JSON_LOGS_CODE, TRACE_ID_CODE = "tracing", "json-logs", "trace-ids"
+METRICS_CODE, LOGGING_CODE = "metrics", "logging"
 LONG_RUNNING = ("Deployment", "StatefulSet", "DaemonSet")
 PROBES = ("livenessProbe", "readinessProbe")
 
 
-def _first(repo: Repo, pattern: str) -> Evidence | None:
-    for module in repo.python_modules:
-        for line in pycode.identifiers(module, pattern):
-            return Evidence(module.path, line, "found")
+def _first(repo: Repo, name: str) -> Evidence | None:
+    for path, line in repo.mentions(name):
+        return Evidence(path, line, "found")
     return None
 
 
 def _web_app(repo: Repo) -> Evidence | None:
-    for module in repo.python_modules:
-        for call, name in pycode.calls(module):
-            if name in WEB_APPS:
-                return Evidence(module.path, call.lineno, f"{name}() application")
+    for path, call in repo.calls():
+        if call.name in WEB_APPS:
+            return Evidence(path, call.line, f"{call.name}() application")
+    return None
+
+
+def _where(repo: Repo, name: str | None = None) -> Evidence | None:
+    """Where to point a failure: the first mention of `name`, else the web application.
+    Only a location: what could not be read does not make the verdict uncertain."""
+    for module in repo.python_facts():
+        lines = module.mentions.get(name, ()) if name else ()
+        calls = [call for call in module.calls if call.name in WEB_APPS] if not name else []
+        if lines or calls:
+            line = lines[0] if lines else calls[0].line
+            message = "found" if lines else f"{calls[0].name}() application"
+            return Evidence(module.path, line, message)
     return None
 
 
 def check_tracing(repo: Repo) -> Outcome:
-    if not repo.python_modules:
+    if not repo.python_files:
         return not_applicable("no Python code to look at")
-    found = _first(repo, TRACING_CODE)
-    if found is not None:
-        return passed("OpenTelemetry tracing is configured", found)
+    tracing = _first(repo, TRACING_CODE)
+    if tracing is not None:
+        return found("OpenTelemetry tracing is configured", tracing)
     for path in repo.matching(r"(^|/)(Dockerfile[^/]*|Makefile|Procfile)$"):
         line = repo.line_of_text(path, r"opentelemetry-instrument")
         if line:
-            return passed("OpenTelemetry auto-instrumentation", Evidence(path, line, "found"))
-    app = _web_app(repo)
-    where = app or Evidence(repo.python_modules[0].path, 1, "no tracer provider")
-    return failed("no tracing: no OpenTelemetry tracer provider or instrumentation",
-                  Evidence(where.path, where.line, "requests here are not traced"))
+            return found("OpenTelemetry auto-instrumentation", Evidence(path, line, "found"))
+    app = _where(repo)
+    where = app or Evidence(repo.python_files[0], 1, "no tracer provider")
+    return missing("no tracing: no OpenTelemetry tracer provider or instrumentation",
+                   Evidence(where.path, where.line, "requests here are not traced"))
 
 
 def check_logs(repo: Repo) -> Outcome:
-    if not repo.python_modules:
+    if not repo.python_files:
         return not_applicable("no Python code to look at")
     json_logs = _first(repo, JSON_LOGS_CODE)
     trace_ids = _first(repo, TRACE_ID_CODE)
     if json_logs and trace_ids:
-        return passed("JSON logs carrying trace ids", json_logs, trace_ids)
-    where = json_logs or _first(repo, r"^logging$|basicConfig|getLogger") or \
-        Evidence(repo.python_modules[0].path, 1, "")
-    missing = "trace ids in log lines" if json_logs else "structured (JSON) logs"
-    return failed(f"no {missing}", Evidence(where.path, where.line, f"missing {missing}"))
+        return found("JSON logs carrying trace ids", json_logs, trace_ids)
+    where = json_logs or _where(repo, LOGGING_CODE) or Evidence(repo.python_files[0], 1, "")
+    absent = "trace ids in log lines" if json_logs else "structured (JSON) logs"
+    return missing(f"no {absent}", Evidence(where.path, where.line, f"missing {absent}"))
 
 
 def check_metrics(repo: Repo) -> Outcome:
     app = _web_app(repo)
     if app is None:
         return not_applicable("no web application found")
-    routes = pycode.routes(repo.python_modules)
+    routes = repo.routes()
     if "/metrics" in routes:
         path, line = routes["/metrics"]
-        return passed("/metrics is served", Evidence(path, line, "/metrics"))
-    found = _first(repo, METRICS_CODE)
-    if found is not None:
-        return passed("Prometheus metrics are exposed", found)
-    return failed("no metrics endpoint", Evidence(app.path, app.line, "serves no /metrics"))
+        return found("/metrics is served", Evidence(path, line, "/metrics"))
+    metrics = _first(repo, METRICS_CODE)
+    if metrics is not None:
+        return found("Prometheus metrics are exposed", metrics)
+    return missing("no metrics endpoint", Evidence(app.path, app.line, "serves no /metrics"))
 
 
 def check_probes(repo: Repo) -> Outcome:
     pods = [pod for pod in repo.pod_specs if pod.kind in LONG_RUNNING]
     if not pods:
         return not_applicable("no Deployment, StatefulSet or DaemonSet manifests")
-    served = pycode.routes(repo.python_modules)
-    problems = []
+    served = repo.routes()
+    problems, unserved_only = [], True
     for pod in pods:
         for container in pod.spec.get("containers") or []:
             if not isinstance(container, Mapping):
@@ -107,6 +114,7 @@ def check_probes(repo: Repo) -> Outcome:
             name = container.get("name", "?")
             for probe in PROBES:
                 if probe not in container:
+                    unserved_only = False
                     problems.append(Evidence(pod.path, yaml.line_of(container, "name"),
                                              f"container {name} of {pod.kind}/{pod.name} "
                                              f"has no {probe}"))
@@ -116,9 +124,12 @@ def check_probes(repo: Repo) -> Outcome:
                     problems.append(Evidence(pod.path, yaml.line_of(container, probe),
                                              f"{probe} of {name} checks {unserved}, which the "
                                              f"application does not serve"))
-    return failed_with(problems, ok="every container has liveness and readiness probes on "
-                                    "served endpoints",
-                       bad="{count} probe problem(s)")
+    outcome = failed_with(problems, ok="every container has liveness and readiness probes on "
+                                       "served endpoints",
+                          bad="{count} probe problem(s)")
+    # A path the application does not serve may be served by code that could not be read
+    # (issue 24): that failure is one of absence.
+    return replace(outcome, definite=False) if problems and unserved_only else outcome
 
 
 def _unserved(probe: Any, served: Mapping[str, object]) -> str | None:

@@ -15,3 +15,4 @@ class CheckOptions:
     catalog: str | None = None  # compare with this catalog instead of the recorded one
     max_minor_behind: int = 2
     trust: bool = False
+    jobs: int = 1  # processes reading Python (the CLI's default: the machine's cores)

@@ -18,9 +18,9 @@ from paved.check.rule import (
     Outcome,
     Rule,
     Severity,
-    failed,
+    found,
+    missing,
     not_applicable,
-    passed,
 )
 
 AREA = "ownership"
@@ -43,15 +43,15 @@ def check_owner(repo: Repo) -> Outcome:
         for document in repo.yaml_documents(path):
             spec = document.get("spec") if isinstance(document, Mapping) else None
             if isinstance(spec, Mapping) and str(spec.get("owner") or "").strip():
-                return passed(f"owned by {spec['owner']}",
-                              Evidence(path, yaml.line_of(spec, "owner"), "spec.owner"))
+                return found(f"owned by {spec['owner']}",
+                             Evidence(path, yaml.line_of(spec, "owner"), "spec.owner"))
     for path in CODEOWNERS:
         line = repo.line_of_text(path, r"^\s*[^#\s]\S*\s+\S*@")
         if line:
-            return passed("CODEOWNERS names an owner", Evidence(path, line, "owner"))
-    where = catalog_info[0] if catalog_info else "catalog-info.yaml"
-    return failed("no owner: neither catalog-info.yaml spec.owner nor CODEOWNERS",
-                  Evidence(where, 1 if catalog_info else None, "no owner named"))
+            return found("CODEOWNERS names an owner", Evidence(path, line, "owner"))
+    where = catalog_info[0] if catalog_info else repo.at("catalog-info.yaml")
+    return missing("no owner: neither catalog-info.yaml spec.owner nor CODEOWNERS",
+                   Evidence(where, 1 if catalog_info else None, "no owner named"))
 
 
 def runbooks(repo: Repo) -> tuple[str, ...]:
@@ -69,26 +69,27 @@ def failure_modes(text: str) -> list[str]:
 
 
 def check_runbook(repo: Repo) -> Outcome:
-    found = runbooks(repo)
-    if not found:
-        return failed("no runbook", Evidence("docs/runbook.md", None, "missing"))
-    best = max(found, key=lambda path: len(failure_modes(repo.text(path) or "")))
+    books = runbooks(repo)
+    if not books:
+        return missing("no runbook", Evidence(repo.at("docs/runbook.md"), None, "missing"))
+    best = max(books, key=lambda path: len(failure_modes(repo.text(path) or "")))
     modes = failure_modes(repo.text(best) or "")
     if len(modes) >= MIN_FAILURE_MODES:
-        return passed(f"{best} covers {len(modes)} failure modes", Evidence(best, 1, "runbook"))
-    return failed(f"{best} covers {len(modes)} failure mode(s), fewer than "
+        return found(f"{best} covers {len(modes)} failure modes", Evidence(best, 1, "runbook"))
+    return missing(f"{best} covers {len(modes)} failure mode(s), fewer than "
                   f"{MIN_FAILURE_MODES}", Evidence(best, 1, f"{len(modes)} failure mode(s) "
                                                     f"(`## ` sections)"))
 
 
 def check_postmortem(repo: Repo) -> Outcome:
-    found = repo.matching(r"post-?mortem[^/]*\.(md|rst|txt|ya?ml)$")
-    for path in found:
+    templates = repo.matching(r"post-?mortem[^/]*\.(md|rst|txt|ya?ml)$")
+    for path in templates:
         if (repo.text(path) or "").strip():
-            return passed("a postmortem template exists", Evidence(path, 1, "template"))
-    if found:
-        return failed("the postmortem template is empty", Evidence(found[0], 1, "empty"))
-    return failed("no postmortem template", Evidence("docs/postmortem.md", None, "missing"))
+            return found("a postmortem template exists", Evidence(path, 1, "template"))
+    if templates:
+        return missing("the postmortem template is empty", Evidence(templates[0], 1, "empty"))
+    return missing("no postmortem template", Evidence(repo.at("docs/postmortem.md"), None,
+                                                      "missing"))
 
 
 def check_tests_in_ci(repo: Repo) -> Outcome:
@@ -98,18 +99,18 @@ def check_tests_in_ci(repo: Repo) -> Outcome:
         for _, job, _ in jobs(workflow):
             for step, items in steps(job):
                 if TEST_COMMANDS.search(str(step.get("run", ""))):
-                    return passed("CI runs the tests",
-                                  Evidence(workflow.path, yaml.line_of(items, items.index(step)),
-                                           str(step.get("run")).strip().splitlines()[0]))
+                    return found("CI runs the tests",
+                                 Evidence(workflow.path, yaml.line_of(items, items.index(step)),
+                                          str(step.get("run")).strip().splitlines()[0]))
     for path in (".gitlab-ci.yml", "Jenkinsfile", ".circleci/config.yml", "azure-pipelines.yml"):
         line = repo.line_of_text(path, TEST_COMMANDS.pattern)
         if line:
-            return passed("CI runs the tests", Evidence(path, line, "tests"))
-    if not repo.workflows and not repo.python_modules:
+            return found("CI runs the tests", Evidence(path, line, "tests"))
+    if not repo.workflows and not repo.python_files:
         return not_applicable("no CI configuration and no code")
     where = workflows[0].path if workflows else ".github/workflows/ci.yml"
-    return failed("CI does not run the tests", Evidence(where, 1 if workflows else None,
-                                                        "no test command"))
+    return missing("CI does not run the tests", Evidence(where, 1 if workflows else None,
+                                                         "no test command"))
 
 
 RULES = (

@@ -1,15 +1,21 @@
-"""The repository under check: its files, read once, defensively.
+"""The repository under check: its files, read once, defensively, and only as rules need.
 
-Any repository may be checked, so nothing here trusts its input: binary files,
-files over `MAX_BYTES`, invalid YAML and Python that does not parse are
-skipped (and listed in `skipped`), links are not followed, and vendored or
-generated directories are never walked.
+A `Reading` belongs to one run over one directory: the file list (`files.py`),
+every text, YAML document and Python fact read so far, and what could not be
+read (`scan.Unread`). A `Repo` is what a rule sees: the files of one service
+(the whole repository, or one service of a monorepo; see `services.py`) over
+the shared `Reading`, so that a file several services share is read once.
+
+Nothing here trusts its input: binary files, files over `max-file-bytes`,
+invalid YAML and Python that does not parse are not read and are reported;
+links are not followed; vendored and generated trees are never listed. Each
+rule's access to something unreadable is recorded (`begin_rule`/`unread_seen`):
+a rule whose verdict could depend on it is reported "not checked".
 """
 
 from __future__ import annotations
 
 import ast
-import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -19,20 +25,20 @@ from typing import Any
 
 from paved import yaml
 from paved.catalog import Catalog, open_catalog
+from paved.check import pycode, scan
+from paved.check.files import Listing, list_files
 from paved.check.options import CheckOptions
+from paved.check.scan import Unread
+from paved.check.settings import CheckConfig
 from paved.errors import InputError, PavedError, ProjectError
-from paved.project import Record, read_record
+from paved.project import RECORD_FILE, Record, read_record
 
-MAX_BYTES = 1_000_000
-MAX_FILES = 20_000
-PRUNED_DIRS = frozenset({
-    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
-    ".mypy_cache", ".ruff_cache", ".pytest_cache", "build", "dist", "site-packages", ".eggs",
-})
 TEST_DIRS = frozenset({"tests", "test", "testing"})
 WORKFLOW_DIR = ".github/workflows/"
 POD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job",
                        "CronJob", "Pod"})
+KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+BINARY_PROBE = 8192
 
 
 @dataclass(frozen=True)
@@ -57,65 +63,67 @@ class PodSpec:
     obj: Any  # the whole object
 
 
-class Repo:
-    def __init__(self, root: Path, options: CheckOptions | None = None) -> None:
+def is_python_source(path: str) -> bool:
+    """A `.py` file outside test directories (tests may call anything)."""
+    parts = path.split("/")
+    return path.endswith(".py") and not TEST_DIRS.intersection(parts[:-1]) \
+        and not parts[-1].startswith("test_") and parts[-1] != "conftest.py"
+
+
+class Reading:
+    """Everything read from one directory in one run, shared by its services' views."""
+
+    def __init__(self, root: Path, options: CheckOptions, config: CheckConfig) -> None:
         self.root = root
-        self.options = options or CheckOptions()
-        self.skipped: list[str] = []
+        self.options = options
+        self.config = config
+        self.listing: Listing = list_files(root, config)
+        self.unread: dict[str, Unread] = {}
         self._texts: dict[str, str | None] = {}
         self._documents: dict[str, tuple[Any, ...]] = {}
-        self._catalogs: dict[str, Catalog | PavedError] = {}
-
-    # -- files -------------------------------------------------------------------------------
+        self.catalogs: dict[str, Catalog | PavedError] = {}
 
     @cached_property
-    def files(self) -> tuple[str, ...]:
-        found: list[str] = []
-        for dirpath, dirnames, filenames in os.walk(self.root):
-            dirnames[:] = sorted(name for name in dirnames if name not in PRUNED_DIRS
-                                 and not Path(dirpath, name).is_symlink())
-            for name in sorted(filenames):
-                path = Path(dirpath, name)
-                if path.is_symlink() or not path.is_file():
-                    continue
-                found.append(path.relative_to(self.root).as_posix())
-                if len(found) >= MAX_FILES:
-                    self.skipped.append(f"stopped after {MAX_FILES} files")
-                    return tuple(found)
-        return tuple(found)
-
-    def matching(self, pattern: str) -> tuple[str, ...]:
-        """Files whose relative path matches the regular expression `pattern` (case-blind)."""
-        compiled = re.compile(pattern, re.IGNORECASE)
-        return tuple(path for path in self.files if compiled.search(path))
+    def python(self) -> scan.Scan:
+        """Facts of every Python source file of the repository, read once (`scan.py`)."""
+        sources = [path for path in self.listing.files if is_python_source(path)]
+        jobs = self.options.jobs
+        chosen, prefiltered = scan.candidates(self.root, sources, jobs=jobs,
+                                              by_git=self.listing.by_git,
+                                              ignored=not self.config.respect_gitignore)
+        found = scan.scan(self.root, chosen, max_bytes=self.config.max_file_bytes, jobs=jobs,
+                          prefiltered=prefiltered)
+        for item in found.unread:
+            self.unread[item.path] = item
+        return found
 
     def text(self, path: str) -> str | None:
-        """The text of `path`, or None when it is missing, huge, binary or unreadable."""
-        return self._texts[path] if path in self._texts else self._read(path)
+        if path not in self._texts:
+            self._texts[path] = self._read(path)
+        return self._texts[path]
 
     def _read(self, path: str) -> str | None:
         full = self.root / path
-        text: str | None = None
-        if not full.is_file() or full.is_symlink():
+        if full.is_symlink() or not full.is_file():
             return None
+        limit = self.config.max_file_bytes
         try:
-            if full.stat().st_size > MAX_BYTES:
-                self.skipped.append(f"{path}: larger than {MAX_BYTES} bytes")
-            else:
-                raw = full.read_bytes()
-                if b"\0" in raw[:8192]:
-                    self.skipped.append(f"{path}: binary")
-                else:
-                    text = raw.decode("utf-8")
+            if full.stat().st_size > limit:
+                self._note(path, f"larger than {limit} bytes (max-file-bytes)")
+                return None
+            raw = full.read_bytes()
+            if b"\0" in raw[:BINARY_PROBE]:
+                self.unread[path] = Unread(path, "binary")
+                return None
+            return raw.decode("utf-8")
         except (OSError, UnicodeDecodeError):
-            self.skipped.append(f"{path}: unreadable or not UTF-8")
-        self._texts[path] = text
-        return text
+            self._note(path, "unreadable or not UTF-8")
+        return None
 
-    # -- YAML ----------------------------------------------------------------------------------
+    def _note(self, path: str, reason: str) -> None:
+        self.unread[path] = Unread(path, reason, _needs_of_file(path))
 
     def yaml_documents(self, path: str) -> tuple[Any, ...]:
-        """The documents of a YAML file; none when it is unreadable or invalid."""
         if path not in self._documents:
             self._documents[path] = self._parse_yaml(path)
         return self._documents[path]
@@ -127,41 +135,154 @@ class Repo:
         try:
             return tuple(yaml.loads_all_with_lines(text, source=path))
         except InputError as error:
-            self.skipped.append(str(error))
+            reason = _yaml_reason(str(error), path)
         except Exception as error:  # ruamel raises more than YAMLError on hostile input
-            self.skipped.append(f"{path}: unreadable YAML ({type(error).__name__})")
+            reason = f"unreadable YAML ({type(error).__name__})"
+        self.unread[path] = Unread(path, reason, _needs_of_file(path, text))
         return ()
 
-    @cached_property
+
+def _yaml_reason(message: str, source: str) -> str:
+    """`invalid YAML: … (line 2)` from `paved.yaml`'s `SOURCE:2: invalid YAML: …`."""
+    line, _, problem = message.removeprefix(f"{source}:").partition(": ")
+    return f"{problem} (line {line.strip()})" if line.strip().isdigit() else message
+
+
+def _needs_of_file(path: str, text: str | None = None) -> frozenset[str]:
+    """What a file that could not be read may hold, from its name (and text, if any)."""
+    if path.startswith(WORKFLOW_DIR):
+        return frozenset({"workflows"})
+    if path.endswith((".yml", ".yaml")) or path.rsplit("/", 1)[-1] in KUSTOMIZATIONS:
+        if text is None or "apiVersion" in text or "resources" in text:
+            return frozenset({"manifests"})
+        return frozenset()
+    if is_python_source(path):
+        return pycode.needs_of(text) if text is not None else frozenset(pycode.NEEDS)
+    return frozenset({"text"})
+
+
+class Repo:
+    """One service's view of the repository: what every rule reads."""
+
+    def __init__(self, reading: Reading, *, service: str = "",
+                 files: tuple[str, ...] | None = None) -> None:
+        self.reading = reading
+        self.root = reading.root
+        self.options = reading.options
+        self.service = service  # "" for the whole repository, else its folder
+        self.files: tuple[str, ...] = reading.listing.files if files is None else files
+        self._members = frozenset(self.files) if files is not None else None
+        self._seen: dict[str, Unread] = {}
+
+    # -- what could not be read ---------------------------------------------------------------
+
+    def begin_rule(self) -> None:
+        self._seen = {}
+
+    def unread_seen(self) -> tuple[Unread, ...]:
+        """What the rule running now needed and could not read."""
+        return tuple(self._seen.values())
+
+    def _touch(self, *needs: str) -> None:
+        wanted = set(needs)
+        for item in self.reading.unread.values():
+            if item.needs & wanted and self._has(item.path):
+                self._seen.setdefault(item.path, item)
+
+    def _touch_path(self, path: str) -> None:
+        item = self.reading.unread.get(path)
+        if item is not None and item.needs:
+            self._seen.setdefault(path, item)
+
+    def _has(self, path: str) -> bool:
+        return self._members is None or path in self._members
+
+    def at(self, path: str) -> str:
+        """`path` inside this service's folder, relative to the repository root."""
+        return f"{self.service}/{path}" if self.service else path
+
+    # -- files -------------------------------------------------------------------------------
+
+    def matching(self, pattern: str) -> tuple[str, ...]:
+        """Files whose relative path matches the regular expression `pattern` (case-blind)."""
+        compiled = re.compile(pattern, re.IGNORECASE)
+        return tuple(path for path in self.files if compiled.search(path))
+
+    def text(self, path: str) -> str | None:
+        """The text of `path`, or None when it is missing, huge, binary or unreadable."""
+        text = self.reading.text(path)
+        if text is None:
+            self._touch_path(path)
+        return text
+
+    def line_of_text(self, path: str, pattern: str) -> int | None:
+        """The first line of `path` matching the regular expression `pattern`."""
+        compiled = re.compile(pattern)
+        for number, line in enumerate((self.text(path) or "").splitlines(), start=1):
+            if compiled.search(line):
+                return number
+        return None
+
+    # -- YAML ----------------------------------------------------------------------------------
+
+    def yaml_documents(self, path: str) -> tuple[Any, ...]:
+        """The documents of a YAML file; none when it is unreadable or invalid."""
+        documents = self.reading.yaml_documents(path)
+        if not documents:
+            self._touch_path(path)
+        return documents
+
+    @property
     def workflows(self) -> tuple[YamlDocument, ...]:
         """GitHub Actions workflows (`.github/workflows/*.yml`) that parse to a mapping."""
+        found = self._workflows
+        self._touch("workflows")
+        return found
+
+    @cached_property
+    def _workflows(self) -> tuple[YamlDocument, ...]:
         found = []
         for path in self.files:
             if path.startswith(WORKFLOW_DIR) and path.endswith((".yml", ".yaml")):
-                documents = self.yaml_documents(path)
+                documents = self.reading.yaml_documents(path)
                 if documents and isinstance(documents[0], Mapping):
                     found.append(YamlDocument(path, documents[0]))
         return tuple(found)
 
-    @cached_property
+    @property
     def manifests(self) -> tuple[YamlDocument, ...]:
         """Every YAML document outside `.github/` that looks like a Kubernetes object."""
+        found = self._manifests
+        self._touch("manifests")
+        return found
+
+    @cached_property
+    def _manifests(self) -> tuple[YamlDocument, ...]:
         found = []
         for path in self.files:
             if path.startswith(".github/") or not path.endswith((".yml", ".yaml")):
                 continue
-            for document in self.yaml_documents(path):
+            text = self.reading.text(path)
+            if text is None or "apiVersion" not in text:
+                continue  # no Kubernetes object can be in there: not worth parsing
+            for document in self.reading.yaml_documents(path):
                 if isinstance(document, Mapping) and "kind" in document \
                         and "apiVersion" in document:
                     found.append(YamlDocument(path, document))
         return tuple(found)
 
-    @cached_property
+    @property
     def kustomizations(self) -> tuple[YamlDocument, ...]:
+        found = self._kustomizations
+        self._touch("manifests")
+        return found
+
+    @cached_property
+    def _kustomizations(self) -> tuple[YamlDocument, ...]:
         found = []
         for path in self.files:
-            if Path(path).name in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
-                documents = self.yaml_documents(path)
+            if path.rsplit("/", 1)[-1] in KUSTOMIZATIONS:
+                documents = self.reading.yaml_documents(path)
                 if documents and isinstance(documents[0], Mapping):
                     found.append(YamlDocument(path, documents[0]))
         return tuple(found)
@@ -171,10 +292,16 @@ class Repo:
             if str(document.data.get("kind")) in kinds:
                 yield document
 
-    @cached_property
+    @property
     def pod_specs(self) -> tuple[PodSpec, ...]:
         """Pod templates of workloads that carry containers (kustomize patches without
         containers are not pod specs of their own)."""
+        found = self._pod_specs
+        self._touch("manifests")
+        return found
+
+    @cached_property
+    def _pod_specs(self) -> tuple[PodSpec, ...]:
         found = []
         for document in self.objects(*POD_KINDS):
             obj = document.data
@@ -187,55 +314,90 @@ class Repo:
     # -- Python --------------------------------------------------------------------------------
 
     @cached_property
+    def python_files(self) -> tuple[str, ...]:
+        """Python source files outside test directories, in walk order (none read)."""
+        return tuple(path for path in self.files if is_python_source(path))
+
+    @cached_property
+    def _facts(self) -> tuple[pycode.ModuleFacts, ...]:
+        facts = self.reading.python.facts
+        return tuple(facts[path] for path in self.python_files if path in facts)
+
+    def python_facts(self, *needs: str) -> tuple[pycode.ModuleFacts, ...]:
+        """What the built-in rules read from Python (`pycode.ModuleFacts`), for a rule that
+        needs the kinds of fact `needs` (keys of `pycode.NEEDS`)."""
+        found = self._facts
+        self._touch(*needs)
+        return found
+
+    def calls(self) -> Iterator[tuple[str, pycode.Call]]:
+        """(path, call) for every call of interest (`pycode.interesting`), in walk order."""
+        for module in self.python_facts("calls"):
+            for call in module.calls:
+                yield module.path, call
+
+    def mentions(self, name: str) -> Iterator[tuple[str, int]]:
+        """(path, line) where the `pycode.MENTIONS` pattern `name` matches, in walk order."""
+        for module in self.python_facts(f"mention:{name}"):
+            for line in module.mentions.get(name, ()):
+                yield module.path, line
+
+    def routes(self) -> dict[str, tuple[str, int]]:
+        """Paths the application serves, each with where it is first declared."""
+        return pycode.routes(self.python_facts("routes"))
+
+    def settings(self) -> list[pycode.Setting]:
+        return [setting for module in self.python_facts("settings")
+                for setting in module.settings]
+
+    @cached_property
     def python_modules(self) -> tuple[PythonModule, ...]:
-        """Parsed Python files outside test directories (tests may call anything)."""
+        """Parsed Python files outside test directories, for catalog rules that walk syntax
+        trees themselves. The built-in rules read `python_facts`, which is far cheaper: this
+        parses every Python file of the service and keeps its tree."""
         found = []
-        for path in self.files:
-            parts = Path(path).parts
-            if not path.endswith(".py") or TEST_DIRS.intersection(parts[:-1]) \
-                    or parts[-1].startswith("test_") or parts[-1] == "conftest.py":
-                continue
+        for path in self.python_files:
             text = self.text(path)
             if text is None:
                 continue
             try:
                 found.append(PythonModule(path, ast.parse(text, filename=path)))
             except (SyntaxError, ValueError, RecursionError):
-                self.skipped.append(f"{path}: not valid Python")
+                self.reading.unread[path] = Unread(path, "not valid Python",
+                                                   pycode.needs_of(text))
         return tuple(found)
 
     # -- paved ---------------------------------------------------------------------------------
 
+    @property
+    def record_path(self) -> str:
+        return self.at(RECORD_FILE)
+
     @cached_property
     def record(self) -> Record | None:
         """The paved record (`.paved.yml`), or None for a repository paved never saw."""
+        folder = self.root / self.service if self.service else self.root
         try:
-            return read_record(self.root)
+            return read_record(folder)
         except ProjectError as error:
-            if (self.root / ".paved.yml").exists():
-                self.skipped.append(str(error))
+            if (folder / RECORD_FILE).exists():
+                self.reading.unread[self.record_path] = Unread(
+                    self.record_path, _yaml_reason(str(error), str(folder / RECORD_FILE)))
             return None
 
     def catalog(self, source: str) -> Catalog:
         """The catalog at `source`, opened (and fetched) once per check; `PavedError` when it
         cannot be opened."""
-        if source not in self._catalogs:
+        catalogs = self.reading.catalogs
+        if source not in catalogs:
             try:
-                self._catalogs[source] = open_catalog(source)
+                catalogs[source] = open_catalog(source)
             except PavedError as error:
-                self._catalogs[source] = error
-        found = self._catalogs[source]
+                catalogs[source] = error
+        found = catalogs[source]
         if isinstance(found, PavedError):
             raise found
         return found
-
-    def line_of_text(self, path: str, pattern: str) -> int | None:
-        """The first line of `path` matching the regular expression `pattern`."""
-        compiled = re.compile(pattern)
-        for number, line in enumerate((self.text(path) or "").splitlines(), start=1):
-            if compiled.search(line):
-                return number
-        return None
 
 
 def _pod_spec(obj: Mapping[str, Any]) -> Any:

@@ -21,6 +21,8 @@ from paved.check.rule import (
     Severity,
     failed,
     failed_with,
+    found,
+    missing,
     not_applicable,
     passed,
 )
@@ -73,29 +75,29 @@ def _deployable(repo: Repo) -> bool:
 
 
 def check_workflow(repo: Repo) -> Outcome:
-    found = workflows_about(repo, "rollback")
-    if not found:
+    flows = workflows_about(repo, "rollback")
+    if not flows:
         if not _deployable(repo):
             return not_applicable("nothing is deployed from this repository")
         where = (workflows_about(repo, "deploy") or list(repo.workflows) or
                  [YamlDocument(repo.pod_specs[0].path, None)])[0]
-        return failed("no rollback workflow", Evidence(where.path, 1, "deploys, but no "
-                                                       ".github/workflows/rollback.yml"))
-    workflow = found[0]
+        return missing("no rollback workflow", Evidence(where.path, 1, "deploys, but no "
+                                                        ".github/workflows/rollback.yml"))
+    workflow = flows[0]
     triggers = workflow.data.get("on")
     if "workflow_dispatch" not in (triggers if isinstance(triggers, Mapping | list | str) else ""):
         return failed("the rollback workflow cannot be started by hand",
                       Evidence(workflow.path, yaml.line_of(workflow.data, "on"),
                                "no workflow_dispatch trigger"))
-    return passed("a rollback workflow runs on demand", Evidence(workflow.path, 1, "found"))
+    return found("a rollback workflow runs on demand", Evidence(workflow.path, 1, "found"))
 
 
 def check_builds_nothing(repo: Repo) -> Outcome:
-    found = workflows_about(repo, "rollback")
-    if not found:
+    flows = workflows_about(repo, "rollback")
+    if not flows:
         return not_applicable("no rollback workflow")
     problems = []
-    for workflow in found:
+    for workflow in flows:
         for job_id, job, _ in jobs(workflow):
             for step, items in steps(job):
                 uses, run = str(step.get("uses", "")), str(step.get("run", ""))
@@ -108,11 +110,11 @@ def check_builds_nothing(repo: Repo) -> Outcome:
 
 
 def check_timeout(repo: Repo) -> Outcome:
-    found = workflows_about(repo, "rollback")
-    if not found:
+    flows = workflows_about(repo, "rollback")
+    if not flows:
         return not_applicable("no rollback workflow")
     problems = []
-    for workflow in found:
+    for workflow in flows:
         for job_id, job, table in jobs(workflow):
             minutes = job.get("timeout-minutes")
             if minutes is None:
@@ -128,23 +130,23 @@ def check_timeout(repo: Repo) -> Outcome:
 
 
 def check_automatic(repo: Repo) -> Outcome:
-    found = workflows_about(repo, "deploy")
-    if not found:
+    flows = workflows_about(repo, "deploy")
+    if not flows:
         return not_applicable("no deploy workflow")
-    for workflow in found:
+    for workflow in flows:
         for job_id, job, table in jobs(workflow):
             if _on_failure(job) and _rolls_back(job):
-                return passed("deploy rolls back on failure",
-                              Evidence(workflow.path, yaml.line_of(table, job_id), job_id))
+                return found("deploy rolls back on failure",
+                             Evidence(workflow.path, yaml.line_of(table, job_id), job_id))
             for step, items in steps(job):
                 if _on_failure(step) and _rolls_back(step):
-                    return passed("deploy rolls back on failure",
-                                  Evidence(workflow.path, yaml.line_of(items, items.index(step)),
-                                           str(step.get("name", "rollback step"))))
-    workflow = found[0]
-    return failed("the deploy workflow does not roll back on failure",
-                  Evidence(workflow.path, yaml.line_of(workflow.data, "jobs") or 1,
-                           "no step or job with `if: failure()` that rolls back"))
+                    return found("deploy rolls back on failure",
+                                 Evidence(workflow.path, yaml.line_of(items, items.index(step)),
+                                          str(step.get("name", "rollback step"))))
+    workflow = flows[0]
+    return missing("the deploy workflow does not roll back on failure",
+                   Evidence(workflow.path, yaml.line_of(workflow.data, "jobs") or 1,
+                            "no step or job with `if: failure()` that rolls back"))
 
 
 def _on_failure(item: Mapping[str, Any]) -> bool:

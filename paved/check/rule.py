@@ -35,6 +35,9 @@ class Status(enum.Enum):
     FAIL = "fail"
     NOT_APPLICABLE = "not applicable"
     ERROR = "error"  # the rule itself raised: reported, counted as a failure
+    # The rule needed a file it could not read (too large, invalid, not UTF-8…) and its
+    # verdict could depend on it: never a failure, never a pass (issue 24).
+    NOT_CHECKED = "not checked"
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,11 @@ class Outcome:
     status: Status
     message: str
     evidence: tuple[Evidence, ...] = ()
+    # True when nothing the rule could not read can change it: a problem was found (a
+    # call without a timeout stays one), or what the rule looks for was found. A verdict
+    # that rests on something being absent is not definite: when the rule met a file it
+    # could not read, it becomes "not checked".
+    definite: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,19 +74,34 @@ class Rule:
 
 
 def passed(message: str, *evidence: Evidence) -> Outcome:
+    """A pass because nothing wrong was found (not definite)."""
     return Outcome(Status.PASS, message, tuple(evidence))
 
 
+def found(message: str, *evidence: Evidence) -> Outcome:
+    """A pass because what the rule looks for was found: unread files cannot undo it."""
+    return Outcome(Status.PASS, message, tuple(evidence), definite=True)
+
+
 def failed(message: str, *evidence: Evidence) -> Outcome:
+    """A failure because something wrong was found: unread files cannot undo it."""
+    return Outcome(Status.FAIL, message, tuple(evidence), definite=True)
+
+
+def missing(message: str, *evidence: Evidence) -> Outcome:
+    """A failure because something was not found: a file the rule could not read may hold
+    it, so the rule is then "not checked" instead."""
     return Outcome(Status.FAIL, message, tuple(evidence))
 
 
 def not_applicable(message: str) -> Outcome:
+    """Nothing to look at (not definite: an unread file may hold something)."""
     return Outcome(Status.NOT_APPLICABLE, message)
 
 
 def failed_with(problems: list[Evidence], *, ok: str, bad: str) -> Outcome:
-    """Fail with `problems` as evidence when there are any; pass with `ok` otherwise."""
+    """Fail with `problems` as evidence when there are any (definite); pass with `ok`
+    otherwise (not definite)."""
     if problems:
         return failed(bad.format(count=len(problems)), *problems)
     return passed(ok)

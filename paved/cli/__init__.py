@@ -18,36 +18,58 @@ import typer
 from typer.core import TyperGroup
 
 import paved
-from paved import config, output
-from paved.errors import ExitCode, PavedError
+from paved import config, output, scratch
+from paved.errors import ExitCode, PavedError, from_os_error
 
 
 class PavedGroup(TyperGroup):
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # Known before anything can fail (a usage error of a subcommand included), so
+        # that every error of a `--json` run is reported as JSON too. `ctx.meta` is
+        # shared by the contexts of the subcommands.
+        ctx.meta[_JSON_ERRORS] = "--json" in args[:args.index("--") if "--" in args else None]
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        as_json = bool(ctx.meta.get(_JSON_ERRORS))
         try:
             result = super().invoke(ctx)
         except PavedError as error:
-            output.error(str(error))
+            output.error(str(error), code=error.code, as_json=as_json)
             raise typer.Exit(error.exit_code) from error
         except (KeyboardInterrupt, typer.Abort) as error:
-            output.error("interrupted; nothing was left half-written")
+            output.error("interrupted; nothing was left half-written", code="interrupted",
+                         as_json=as_json)
             raise typer.Exit(ExitCode.INTERRUPTED) from error
-        except (typer.Exit, typer.TyperException):
+        except typer.Exit:
+            raise
+        except typer.TyperException as error:
+            # A usage error (exit 2): click prints the usage and the reason to stderr.
+            if as_json and getattr(error, "exit_code", None) == ExitCode.USAGE:
+                output.error_json(error.format_message(), code="usage")
             raise
         except BrokenPipeError as error:
             # Nobody reads our output any more: stop quietly, without a crash log.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(ExitCode.BROKEN_PIPE) from error
         except Exception as error:
+            # A full disk or a missing permission is the machine's answer, not a bug.
+            host = from_os_error(error) if isinstance(error, OSError) else None
+            if host is not None:
+                output.error(str(host), code=host.code, as_json=as_json)
+                raise typer.Exit(host.exit_code) from error
             log = _write_crash_log()
             output.error(f"internal error: {type(error).__name__}: {error}. This is a bug in "
-                         f"paved; the traceback is in {log}")
+                         f"paved; the traceback is in {log}", code="internal", as_json=as_json)
             raise typer.Exit(ExitCode.INTERNAL) from error
         # Outcomes that are not errors (conflicts left, drift found) carry their own code.
         code = getattr(result, "exit_code", ExitCode.OK)
         if code != ExitCode.OK:
             raise typer.Exit(code)
         return result
+
+
+_JSON_ERRORS = "paved.json_errors"
 
 
 def _write_crash_log() -> str:
@@ -123,6 +145,9 @@ def _terminate(signum: int, frame: object) -> NoReturn:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
+    # Temporary files (ours, copier's) go to a scratch area the next run sweeps if this
+    # one is killed, not to /tmp where nobody would (issue 21, item 18).
+    scratch.use_for_temporary_files()
     try:
         app()
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json as jsonlib
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +30,13 @@ class FailOn(enum.Enum):
     NEVER = "never"
 
 
+def _cores() -> int:
+    """The cores this process may run on (a container may allow fewer than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def register(app: typer.Typer) -> None:
     app.command("check")(check)
 
@@ -52,13 +60,16 @@ def check(
     trust: Annotated[bool, typer.Option(
         "--trust", help="Run the extra rules the catalog ships in checks/ (its own code). "
                         "Only for catalogs you trust.")] = False,
+    jobs: options.CheckJobs = None,
 ) -> Outcome:
     """Check a repository against the golden path: failure isolation, observability,
     rollback, security, ownership and currency, with a score per area.
 
     Works on any repository; rules that need paved data say "not applicable" on
-    repositories paved did not generate. Exit code 4 when a rule at or above
-    --fail-on fails. Every rule is described in docs/check.md.
+    repositories paved did not generate, and a rule that could not read a file
+    it needs says "not checked" (never "fail"). A monorepo is checked service
+    by service. Exit code 4 when a rule at or above --fail-on fails. Every rule,
+    and the [tool.paved.check] settings, are described in docs/check.md.
 
     \b
     Examples:
@@ -67,14 +78,16 @@ def check(
       paved check --format sarif > paved.sarif
       paved check --format markdown > comment.md
       paved check --catalog ../platform-catalog --trust --json
+      paved check --jobs 1
     """
+
     # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
     from paved.check import formats, run_check
     from paved.check.options import CheckOptions
     from paved.check.rule import Severity
 
     report = run_check(path, CheckOptions(catalog=catalog, max_minor_behind=max_minor_behind,
-                                          trust=trust))
+                                          trust=trust, jobs=jobs or _cores()))
     chosen = Format.JSON if json else output_format
     if chosen is Format.JSON:
         output.emit_json(report)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -33,57 +34,72 @@ def register(app: typer.Typer) -> None:
 
 def status(
     source: options.FleetFrom,
+    topic: options.FleetTopic = None,
     repos: options.FleetRepos = None,
     limit: options.FleetLimit = None,
     jobs: options.FleetJobs = 1,
     report_file: Annotated[Path | None, typer.Option(
         "--report", metavar="FILE.html", help="Also write a self-contained HTML report "
-                                              "(table and version-adoption chart).")] = None,
+                                              "(repos, adoption, drift, check areas).")] = None,
+    host: Annotated[str | None, typer.Option(
+        "--publish", metavar="github|gitlab",
+        help="Where fleet update publishes: show each repo's update pull request and its "
+             "state. Default: the host of a github:/gitlab: source.")] = None,
     with_check: Annotated[bool, typer.Option(
         "--with-check", help="Run paved check in every repo too; adds scores and failing "
                              "rules to the report.")] = False,
     json: options.Json = False,
 ) -> Any:
     """One row per repo: golden path, applied and latest version, how far behind,
-    drifted files, last update; then how many repos run each version.
+    drifted files, last update and its update pull request (open, checks failing,
+    merged); then how many repos run each version.
 
-    Exit 6 when some repos could not be read (listed with the reason).
+    Repos that are not paved are skipped (listed). Exit 6 when some repos could
+    not be read (listed with the reason).
 
     \b
     Examples:
       paved fleet status --from repos.txt
-      paved fleet status --from ~/src --report fleet.html --with-check
-      paved fleet status --from repos.txt --json | jq '.adoption'
+      paved fleet status --from github:acme --topic paved --report fleet.html --with-check
+      paved fleet status --from repos.txt --publish gitlab --json | jq '.proposals'
     """
     from paved.fleet import formats, report, sources
     from paved.fleet.status import fleet_status
 
-    refs = sources.pick(source, repos, limit)
-    progress = output.Progress(len(refs), "status")
-    result = fleet_status(refs, jobs=jobs, done=lambda repo: progress.advance(
-        formats.status_line(repo)))
-    progress.close()
+    refs = sources.pick(source, repos, limit, topic)
+    with output.Progress([ref.name for ref in refs], "status", jobs) as progress:
+        result = fleet_status(refs, jobs=jobs, host=host, done=lambda repo: progress.advance(
+            formats.status_line(repo), repo.name))
     checked = _check(refs, jobs) if with_check else None
     if report_file is not None:
-        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        stamp = _now().strftime("%Y-%m-%d %H:%M UTC")
         output.write_file(report_file, report.html(result, check=checked, generated=stamp))
     output.emit_result(result, as_json=json, describe=formats.status_table)
     return result
+
+
+def _now() -> datetime.datetime:
+    # SOURCE_DATE_EPOCH (reproducible-builds.org) pins the stamp, so a report can be rebuilt
+    # byte for byte.
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
+    return datetime.datetime.now(datetime.UTC)
 
 
 def _check(refs: list[RepoRef], jobs: int) -> FleetCheck:
     from paved.fleet import formats
     from paved.fleet.check import fleet_check
 
-    progress = output.Progress(len(refs), "check")
-    result = fleet_check(refs, jobs=jobs, done=lambda repo: progress.advance(
-        formats.check_line(repo)))
-    progress.close()
+    with output.Progress([ref.name for ref in refs], "check", jobs) as progress:
+        result = fleet_check(refs, jobs=jobs, done=lambda repo: progress.advance(
+            formats.check_line(repo), repo.name))
     return result
 
 
 def check(
     source: options.FleetFrom,
+    topic: options.FleetTopic = None,
     repos: options.FleetRepos = None,
     limit: options.FleetLimit = None,
     jobs: options.FleetJobs = 1,
@@ -100,6 +116,6 @@ def check(
     """
     from paved.fleet import formats, sources
 
-    result = _check(sources.pick(source, repos, limit), jobs)
+    result = _check(sources.pick(source, repos, limit, topic), jobs)
     output.emit_result(result, as_json=json, describe=formats.check_table)
     return result

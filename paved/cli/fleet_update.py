@@ -16,6 +16,7 @@ def register(app: typer.Typer) -> None:
 
 def update(
     source: options.FleetFrom,
+    topic: options.FleetTopic = None,
     repos: options.FleetRepos = None,
     limit: options.FleetLimit = None,
     jobs: options.FleetJobs = 1,
@@ -27,35 +28,46 @@ def update(
     push: Annotated[bool, typer.Option("--push", help="Publish each update branch "
                                                       "(see --publish).")] = False,
     publish: Annotated[str, typer.Option(
-        "--publish", metavar="branch|github",
-        help="How --push publishes: push the branch only, or push it and open a GitHub pull "
-             "request ($GITHUB_TOKEN, $GITHUB_API_URL).")] = "branch",
+        "--publish", metavar="branch|github|gitlab",
+        help="How --push publishes: push the branch only, or push it and open (or refresh) "
+             "the repo's GitHub pull request ($GITHUB_TOKEN, $GITHUB_API_URL) or GitLab merge "
+             "request ($GITLAB_TOKEN, $GITLAB_URL).")] = "branch",
+    label: Annotated[list[str] | None, typer.Option(
+        "--label", metavar="NAME", help="Label of the pull request; repeatable. Default: "
+                                        "paved.")] = None,
+    auto_merge: Annotated[bool, typer.Option(
+        "--auto-merge", help="Merge the pull request (a merge commit) once its checks "
+                             "pass.")] = False,
     trust: options.Trust = False,
     json: options.Json = False,
 ) -> Any:
-    """Update every repo of the fleet on a branch paved/update-VERSION, in cached clones.
+    """Update every repo of the fleet on its branch paved/update, in cached clones.
 
-    One repo's failure or conflict never stops the rest. A rerun skips repos
-    already at the version or whose branch is already on the remote, so an
-    interrupted run resumes. Exit 0 when every repo is done, 6 when some need a
-    person (conflicts, failures: listed with the reason).
+    With --push, each repo gets one pull request, kept up to date: a newer
+    catalog version refreshes it. One repo's failure or conflict never stops the
+    rest. A rerun skips repos already at the version or already proposing it, so
+    an interrupted run resumes. Exit 0 when every repo is done, 6 when some need
+    a person (conflicts, failures: listed with the reason), 130 when interrupted
+    (what was done is listed).
 
     \b
     Examples:
       paved fleet update --from repos.txt --dry-run
       paved fleet update --from repos.txt --jobs 4 --push
-      paved fleet update --from ~/src --repos payments-api,orders --to 0.3.0 --push --publish github
+      paved fleet update --from github:acme --push --publish github --auto-merge
+      paved fleet update --from gitlab:platform/services --topic paved --push --publish gitlab
     """
     from paved.fleet import formats
     from paved.fleet.sources import pick
     from paved.fleet.update import UpdateOptions, fleet_update
 
-    refs = pick(source, repos, limit)
-    progress = output.Progress(len(refs), "update")
-    result = fleet_update(refs, UpdateOptions(to=to, dry_run=dry_run, push=push,
-                                              publisher=publish, trust=trust),
-                          jobs=jobs, done=lambda repo: progress.advance(
-                              formats.update_line(repo)))
-    progress.close()
+    refs = pick(source, repos, limit, topic)
+    with output.Progress([ref.name for ref in refs], "update", jobs) as progress:
+        result = fleet_update(refs, UpdateOptions(to=to, dry_run=dry_run, push=push,
+                                                  publisher=publish, trust=trust,
+                                                  labels=tuple(label or ("paved",)),
+                                                  auto_merge=auto_merge),
+                              jobs=jobs, done=lambda repo: progress.advance(
+                                  formats.update_line(repo), repo.name))
     output.emit_result(result, as_json=json, describe=formats.update_summary)
     return result

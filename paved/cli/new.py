@@ -75,6 +75,7 @@ def _describe(result: CreateResult) -> str:
              f"(catalog {result.catalog} v{result.version}): {result.files} files"
              f"{committed}.",
              f"Layers: {', '.join(result.layers)}."]
+    lines += [f"Note: {note}." for note in result.notes]
     lines += [f"Ran task: {task}" for task in result.tasks]
     if result.next_steps:
         lines.append(f"Next: cd {result.path} && {result.next_steps}")

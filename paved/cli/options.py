@@ -18,6 +18,12 @@ Trust = Annotated[
     typer.Option("--trust", help="Allow the catalog to run code (copier tasks, migrations, "
                                  "extensions). Only for catalogs you trust."),
 ]
+TrustTests = Annotated[
+    bool,
+    typer.Option("--trust", help="Allow the catalog to run code: its test_command (through "
+                                 "the shell, as you), copier tasks, migrations, extensions. "
+                                 "Only for catalogs you trust."),
+]
 ProjectDir = Annotated[
     Path, typer.Argument(metavar="DIR", help="The generated repo. Default: the current "
                                                "directory.", show_default=False),
@@ -43,11 +49,22 @@ CatalogDir = Annotated[
                         "Default: the current directory.", show_default=False),
 ]
 
+# --- paved check ---
+CheckJobs = Annotated[
+    int | None, typer.Option("--jobs", "-j", min=1, metavar="N", show_default=False,
+                             help="Processes reading Python at once. Default: the machine's "
+                                  "cores (1: everything in this process).")]
+
 # --- paved fleet ---
 FleetFrom = Annotated[
     str, typer.Option("--from", metavar="FILE|DIR", show_default=False,
                       help="The fleet: a file listing repo paths or git URLs (one a line), "
-                           "or a directory scanned for generated repos.")]
+                           "a directory scanned for generated repos, github:ORG or "
+                           "gitlab:GROUP.")]
+FleetTopic = Annotated[
+    str | None, typer.Option("--topic", metavar="TOPIC",
+                             help="With --from github:ORG or gitlab:GROUP: the repos with this "
+                                  "topic. Default: the repos with a .paved.yml.")]
 FleetRepos = Annotated[
     str | None, typer.Option("--repos", metavar="NAME,...",
                              help="Only these repos (names as the summary shows them).")]

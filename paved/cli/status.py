@@ -24,6 +24,10 @@ def status(
     check: Annotated[bool, typer.Option("--check", help="Exit 5 when the repo is behind the "
                                         "catalog or platform-managed files changed "
                                         "(for CI).")] = False,
+    allow_behind: Annotated[bool, typer.Option("--allow-behind", help="With --check, do not "
+                                               "fail only because a newer catalog version is "
+                                               "out (the pre-push hook; being behind is "
+                                               "`paved check`'s currency rule).")] = False,
     json: options.Json = False,
 ) -> Outcome:
     """Show the repo's catalog, applied and latest versions, layers and drift.
@@ -36,22 +40,33 @@ def status(
     Examples:
       paved status
       paved status services/payments-api --check
+      paved status --check --allow-behind
       paved status --json | jq .drift
     """
     # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
     from paved.update.status import project_status
 
-    result = project_status(path, check=check)
+    result = project_status(path, check=check, allow_behind=allow_behind)
     output.emit_result(result, as_json=json, describe=describe)
     return result
 
 
 def describe(result: StatusResult) -> str:
     latest = "up to date" if not result.behind else f"v{result.latest_version} available"
-    lines = [f"{result.path}: golden path {result.golden_path} at v{result.applied_version} "
-             f"({latest})",
+    where = f"{result.path}: golden path {result.golden_path} at v{result.applied_version}"
+    if result.update_in_progress and result.conflicts:
+        where += (f", update to v{result.update_in_progress} in progress with "
+                  f"{len(result.conflicts)} conflict(s): resolve them, git add, git commit "
+                  "(or git merge --abort)")
+    elif result.update_in_progress:
+        where += (f", update to v{result.update_in_progress} in progress: conflicts resolved, "
+                  "git commit to finish")
+    else:
+        where += f" ({latest})"
+    lines = [where,
              f"Catalog: {result.catalog}",
              f"Layers: {', '.join(result.layers)}"]
+    lines += [f"  conflict  {path}" for path in result.conflicts]
     if result.base == "missing":
         lines.append("Drift: unknown (no pristine render stored and the version is gone)")
     elif not result.drift:

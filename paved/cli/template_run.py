@@ -25,29 +25,39 @@ def test(
     catalog: options.CatalogDir = Path("."),
     golden_path: Annotated[str | None, typer.Option("--golden-path", metavar="NAME",
                                                     help="Test only this golden path.")] = None,
+    answer_set: Annotated[str | None, typer.Option("--answer-set", metavar="NAME",
+                                                   help="Test only this answer set of the "
+                                                   "test_matrix.")] = None,
     skip_tests: Annotated[bool, typer.Option("--skip-tests", help="Do not run the renders' "
-                                             "own test_command.")] = False,
+                                             "own CI workflow and test_command.")] = False,
     keep: Annotated[Path | None, typer.Option("--keep", metavar="DIR", help="Render into DIR "
                                               "and keep the renders.")] = None,
-    trust: options.Trust = False,
+    trust: options.TrustTests = False,
     json: options.Json = False,
 ) -> Outcome:
     """Render every golden path with each declared answer set and check each render.
 
-    Steps per render: render, validators, the golden path's test_command, and the
+    Steps per render: render, validators, test (the render's own CI workflow,
+    test_workflow, run step by step as GitHub would, then test_command), and the
     upgrade test. A skipped step says why; it never counts as passed. Exit code 4
     when a step failed.
+
+    Testing a catalog runs its code: its test_command, through the shell, as you.
+    That needs --trust (or the catalog listed in trusted_catalogs; the bundled
+    catalog is trusted); without it, a catalog that declares a test_command is
+    refused unless --skip-tests.
 
     \b
     Examples:
       paved template test
       paved template test templates --golden-path python-service --skip-tests --json
+      paved template test templates --golden-path python-service --answer-set payments-api
     """
     # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
     from paved.authoring.trial import run_trial
 
-    result = run_trial(catalog, golden_path=golden_path, skip_tests=skip_tests, keep=keep,
-                       trust=trust, progress=output.status)
+    result = run_trial(catalog, golden_path=golden_path, answer_set=answer_set,
+                       skip_tests=skip_tests, keep=keep, trust=trust, progress=output.status)
     output.emit_result(result, as_json=json, describe=_describe_trial)
     return result
 
@@ -78,21 +88,23 @@ def release_command(
                                              help="Release the latest version bumped.")] = None,
     skip_test: Annotated[bool, typer.Option("--skip-test", help="Lint only; do not run "
                                             "`paved template test`.")] = False,
+    trust: options.TrustTests = False,
     json: options.Json = False,
 ) -> None:
     """Release the catalog: lint and test it, write CHANGELOG.md, commit, tag vX.Y.Z.
 
     Refuses a dirty tree and a version not above the latest release. The changelog
-    section lists the subjects of the commits since the last release.
+    section lists the subjects of the commits since the last release. The test runs
+    the catalog's test_command, which needs --trust (see `paved template test`).
 
     \b
     Examples:
-      paved template release --bump minor
+      paved template release --bump minor --trust
       paved template release ../platform-catalog --version 2.0.0 --skip-test --json
     """
     from paved.authoring.release import release
 
-    result = release(catalog, version=version, bump=bump, skip_test=skip_test,
+    result = release(catalog, version=version, bump=bump, skip_test=skip_test, trust=trust,
                      progress=output.status)
     output.emit_result(result, as_json=json, describe=_describe_release)
 

@@ -30,6 +30,8 @@ def update(
     branch: Annotated[str | None, typer.Option("--branch", metavar="NAME",
                                                help="Make the change on a new branch NAME "
                                                     "(switched to).")] = None,
+    allow_downgrade: Annotated[bool, typer.Option(
+        "--allow-downgrade", help="Let --to name a version older than the repo's.")] = False,
     trust: options.Trust = False,
     json: options.Json = False,
 ) -> Outcome:
@@ -50,7 +52,7 @@ def update(
     from paved.update.update import update_project
 
     result = update_project(path, to=to, data=options.parse_data(data), dry_run=dry_run,
-                            branch=branch, trust=trust)
+                            branch=branch, trust=trust, allow_downgrade=allow_downgrade)
     output.emit_result(result, as_json=json, describe=describe)
     return result
 

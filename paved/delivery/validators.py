@@ -12,10 +12,15 @@ never as a pass. Tool versions are pinned in paved's `test` extra.
     zizmor               zizmor --offline (any finding fails)
     kubernetes-validate  kubectl kustomize <overlay> | kubernetes-validate --strict -k 1.29 -
     pod-security         our restricted-profile check of every pod template (delivery.podsecurity)
+    kubernetes-names     names, namespaces, labels and port names as the API server checks them
+                         (delivery.kubenames)
     hadolint             hadolint
     dockerfile-user      our check: the final stage sets a non-root USER
     shellcheck           shellcheck
     yamllint             yamllint -s (the project's .yamllint.yaml when it has one)
+    backstage            npm @backstage/catalog-model over catalog-info.yaml (delivery.backstage)
+    codeowners           CODEOWNERS against GitHub's syntax (delivery.codeowners)
+    bot-config           check-jsonschema, vendor.dependabot and vendor.renovate
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from pathlib import Path
 
 from paved import yaml
 from paved.config import cache_dir
-from paved.delivery import actionlint, kustomize, podsecurity
+from paved.delivery import actionlint, backstage, codeowners, kubenames, kustomize, podsecurity
 from paved.errors import MissingToolError, PavedError
 
 KUBERNETES_VERSION = "1.29"
@@ -164,34 +169,74 @@ def check_actionlint(context: _Context) -> list[Finding]:
             for p in problems]
 
 
-def check_workflow_schema(context: _Context) -> list[Finding]:
+def _schema_findings(context: _Context, validator: str, path: Path,
+                     schemas: Sequence[str]) -> list[Finding]:
+    """check-jsonschema's errors for `path` against each of its built-in `schemas`."""
     tool = _tool("check-jsonschema", "check-jsonschema")
     findings: list[Finding] = []
-    for path in workflows(context.project):
-        for schema in ("vendor.github-workflows", "custom.github-workflows-require-timeout"):
-            done = _run([tool, "--output-format", "json", "--builtin-schema", schema, str(path)],
-                        context.project)
-            if done.returncode == 0:
-                continue
-            result = json.loads(done.stdout or "{}")
-            errors = [*result.get("errors", []), *result.get("parse_errors", [])]
-            findings.extend(
-                Finding("workflow-schema", _relative(context, path), None,
-                        f"{schema}: {(e.get('best_match') or e).get('path', '$')}: "
-                        f"{(e.get('best_match') or e).get('message', e)}")
-                for e in errors)
-            if not errors:
-                findings.append(Finding("workflow-schema", _relative(context, path), None,
-                                        f"{schema}: {' '.join(done.stderr.split())}"))
+    for schema in schemas:
+        done = _run([tool, "--output-format", "json", "--builtin-schema", schema, str(path)],
+                    context.project)
+        if done.returncode == 0:
+            continue
+        result = json.loads(done.stdout or "{}")
+        errors = [*result.get("errors", []), *result.get("parse_errors", [])]
+        findings.extend(
+            Finding(validator, _relative(context, path), None,
+                    f"{schema}: {(e.get('best_match') or e).get('path', '$')}: "
+                    f"{(e.get('best_match') or e).get('message', e)}")
+            for e in errors)
+        if not errors:
+            findings.append(Finding(validator, _relative(context, path), None,
+                                    f"{schema}: {' '.join(done.stderr.split())}"))
     return findings
 
 
+def check_workflow_schema(context: _Context) -> list[Finding]:
+    return [item for path in workflows(context.project)
+            for item in _schema_findings(context, "workflow-schema", path, (
+                "vendor.github-workflows", "custom.github-workflows-require-timeout"))]
+
+
+#: Version-bot configurations and the schema each is checked against.
+BOT_CONFIGS = {".github/dependabot.yml": "vendor.dependabot",
+               ".github/dependabot.yaml": "vendor.dependabot",
+               "renovate.json": "vendor.renovate", ".github/renovate.json": "vendor.renovate"}
+
+
+def check_bot_config(context: _Context) -> list[Finding]:
+    return [item for name, schema in BOT_CONFIGS.items()
+            if (context.project / name).is_file()
+            for item in _schema_findings(context, "bot-config", context.project / name,
+                                         (schema,))]
+
+
+def check_backstage(context: _Context) -> list[Finding]:
+    findings: list[Finding] = []
+    for path in _files(context.project, lambda p: p.name in {"catalog-info.yaml",
+                                                            "catalog-info.yml"}):
+        where = _relative(context, path)
+        entities = yaml.loads_all(path.read_text(encoding="utf-8"), source=where)
+        findings.extend(Finding("backstage", where, None,
+                                f"entity {problem.entity + 1}: {problem.message}")
+                        for problem in backstage.check(entities, tools_dir=context.tools_dir,
+                                                       cwd=context.project))
+    return findings
+
+
+def check_codeowners(context: _Context) -> list[Finding]:
+    return [Finding("codeowners", name, problem.line, problem.message)
+            for name in codeowners.LOCATIONS if (context.project / name).is_file()
+            for problem in codeowners.check((context.project / name).read_text("utf-8"))]
+
+
 def check_zizmor(context: _Context) -> list[Finding]:
-    folder = context.project / ".github" / "workflows"
-    if not folder.is_dir():
+    inputs = [name for name in (".github/workflows", ".github/dependabot.yml",
+                                ".github/dependabot.yaml") if (context.project / name).exists()]
+    if not inputs:
         return []
-    done = _run([_tool("zizmor", "zizmor"), "--offline", "--format", "json",
-                 ".github/workflows"], context.project)
+    done = _run([_tool("zizmor", "zizmor"), "--offline", "--format", "json", *inputs],
+                context.project)
     try:
         results = json.loads(done.stdout or "[]")
     except json.JSONDecodeError:
@@ -234,6 +279,16 @@ def check_pod_security(context: _Context) -> list[Finding]:
         findings.extend(Finding("pod-security", _relative(context, overlay), None,
                                 f"{v.resource}: {v.message}")
                         for v in podsecurity.check(manifests))
+    return findings
+
+
+def check_kubernetes_names(context: _Context) -> list[Finding]:
+    findings: list[Finding] = []
+    for overlay in overlays(context.project):
+        manifests = yaml.loads_all(kustomize.build(overlay), source=str(overlay))
+        findings.extend(Finding("kubernetes-names", _relative(context, overlay), None,
+                                f"{v.resource}: {v.message}")
+                        for v in kubenames.check(manifests))
     return findings
 
 
@@ -307,8 +362,12 @@ VALIDATORS: dict[str, _Check] = {
     "zizmor": check_zizmor,
     "kubernetes-validate": check_kubernetes_validate,
     "pod-security": check_pod_security,
+    "kubernetes-names": check_kubernetes_names,
     "hadolint": check_hadolint,
     "dockerfile-user": check_dockerfile_user,
     "shellcheck": check_shellcheck,
     "yamllint": check_yamllint,
+    "backstage": check_backstage,
+    "codeowners": check_codeowners,
+    "bot-config": check_bot_config,
 }

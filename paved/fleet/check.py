@@ -10,9 +10,8 @@ from paved.check import run_check
 from paved.check.options import CheckOptions
 from paved.check.rule import Status
 from paved.errors import ExitCode, PavedError
-from paved.fleet import runner
+from paved.fleet import runner, workspace
 from paved.fleet.sources import RepoRef
-from paved.fleet.status import readable_path
 
 
 @dataclass(frozen=True)
@@ -21,6 +20,7 @@ class RepoCheck:
     location: str
     score: int | None = None  # 0-100
     failing: tuple[str, ...] = ()  # ids of the rules that failed
+    areas: dict[str, int | None] | None = None  # score (0-100) per check area
     error: str | None = None
 
 
@@ -37,16 +37,20 @@ class FleetCheck:
     average_score: int | None
     unreadable: int
     seconds: float
+    interrupted: bool = False  # Ctrl-C: `repos` are those checked before it
 
     @property
     def exit_code(self) -> ExitCode:
+        if self.interrupted:
+            return ExitCode.INTERRUPTED
         return ExitCode.ATTENTION if self.unreadable else ExitCode.OK
 
 
 def fleet_check(refs: Sequence[RepoRef], *, jobs: int = 1,
                 done: Callable[[RepoCheck], None] = lambda repo: None) -> FleetCheck:
     start = time.monotonic()
-    repos = tuple(runner.run_each(repo_check, refs, jobs=jobs, done=done))
+    run = runner.run_each(repo_check, refs, jobs=jobs, done=done)
+    repos = run.results
     counts: dict[str, int] = {}
     for repo in repos:
         for rule in repo.failing:
@@ -58,15 +62,18 @@ def fleet_check(refs: Sequence[RepoRef], *, jobs: int = 1,
                             in sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
         average_score=round(sum(scores) / len(scores)) if scores else None,
         unreadable=sum(1 for repo in repos if repo.error),
-        seconds=round(time.monotonic() - start, 3))
+        seconds=round(time.monotonic() - start, 3), interrupted=run.interrupted)
 
 
 def repo_check(ref: RepoRef) -> RepoCheck:
     try:
-        report = run_check(readable_path(ref), CheckOptions())
-        failing = tuple(result.id for result in report.results
-                        if result.status in (Status.FAIL, Status.ERROR))
-        return RepoCheck(ref.name, ref.location, score=report.score, failing=failing)
+        # One process per repo: the fleet's --jobs already spreads repos over the cores.
+        with workspace.readable(ref) as path:
+            report = run_check(path, CheckOptions(jobs=1))
+        failing = tuple(dict.fromkeys(result.id for result in report.all_results()
+                                      if result.status in (Status.FAIL, Status.ERROR)))
+        return RepoCheck(ref.name, ref.location, score=report.score, failing=failing,
+                         areas={area.area: area.score for area in report.areas})
     except PavedError as error:
         return RepoCheck(ref.name, ref.location, error=str(error))
     except Exception as error:  # one odd repo must not stop the report

@@ -25,7 +25,9 @@ def update_line(repo: RepoUpdate) -> str:
 
 
 def status_line(repo: RepoStatus) -> str:
-    return f"{repo.name}: error" if repo.error else f"{repo.name}: v{repo.applied_version}"
+    if repo.error or repo.skipped:
+        return f"{repo.name}: {'error' if repo.error else 'skipped'}"
+    return f"{repo.name}: v{repo.applied_version}"
 
 
 def check_line(repo: RepoCheck) -> str:
@@ -44,28 +46,49 @@ def update_summary(result: FleetUpdate) -> str:
                        for outcome, heading in _SUMMARY if result.counts[outcome.value])
     needs = sum(result.counts[outcome.value] for outcome in (Outcome.CONFLICT, Outcome.FAILED))
     tail = f"; {needs} need a person" if needs else ""
+    if result.interrupted:
+        lines.append(f"interrupted ({len(result.not_done)}): {', '.join(result.not_done)}")
+        lines.append(f"Interrupted: {len(result.repos)} of "
+                     f"{len(result.repos) + len(result.not_done)} repos done: "
+                     f"{counts or 'none'}{tail}. Run the same command again to carry on.")
+        return "\n".join(lines)
     lines.append(f"{len(result.repos)} repos: {counts or 'none'}{tail}.")
     return "\n".join(lines)
 
 
 def status_table(result: FleetStatus) -> str:
+    with_proposals = any(repo.proposal for repo in result.repos)
     rows = []
     for repo in result.repos:
-        if repo.error:
-            rows.append([repo.name, "-", "-", "-", "-", "-", "-"])
+        if repo.error or repo.skipped:
+            rows.append([repo.name] + ["-"] * (7 + with_proposals))
             continue
         drift = f"{repo.drifted}" + (f" ({repo.managed_drift} managed)"
                                      if repo.managed_drift else "")
-        rows.append([repo.name, repo.golden_path or "-", f"v{repo.applied_version}",
-                     f"v{repo.latest_version}", str(repo.behind_by), drift,
-                     (repo.last_update or "-")[:10]])
-    lines = [table(rows, ["repo", "golden path", "applied", "latest", "behind", "drifted",
-                          "last update"])]
-    total = len(result.repos)
-    adoption = ", ".join(f"v{item.version}: {item.repos}" for item in result.adoption)
-    lines.append(f"\n{total} repos. Adoption: {adoption or 'none'}.")
+        row = [repo.name, repo.golden_path or "-", f"v{repo.applied_version}",
+               f"v{repo.latest_version}", str(repo.behind_by), drift,
+               (repo.last_update or "-")[:10]]
+        if with_proposals:
+            row.append(proposal_cell(repo))
+        rows.append(row)
+    headers = ["repo", "golden path", "applied", "latest", "behind", "drifted", "last update"]
+    lines = [table(rows, headers + (["update proposal"] if with_proposals else []))]
+    adoption = ", ".join(f"v{item.version}: {item.repos} ({item.percent:g}%"
+                         + (", latest)" if item.latest else ")") for item in result.adoption)
+    lines.append(f"\n{len(result.repos)} repos. Adoption: {adoption or 'none'}.")
+    if result.proposals:
+        lines.append("Update proposals: " + ", ".join(f"{count} {state}" for state, count
+                                                      in result.proposals.items()) + ".")
+    lines += [f"skipped: {repo.name}: {repo.skipped}" for repo in result.repos if repo.skipped]
     lines += [f"unreadable: {repo.name}: {repo.error}" for repo in result.repos if repo.error]
+    if result.interrupted:
+        lines.append(f"Interrupted: only the {len(result.repos)} repos above were read.")
     return "\n".join(lines)
+
+
+def proposal_cell(repo: RepoStatus) -> str:
+    found = repo.proposal
+    return f"#{found.number} {found.state.value}" if found else "-"
 
 
 def check_table(result: FleetCheck) -> str:

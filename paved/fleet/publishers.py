@@ -1,24 +1,20 @@
-"""How a fleet update leaves the workspace: a pushed branch, or a pull request.
+"""How a fleet update leaves the workspace: a pushed branch, or a pull (merge) request.
 
-Each publisher has a `name` (the `--publish` value) and `publish(...)`, which
-returns where the change can be seen. A new kind (GitLab merge requests, say)
-is one new class added to `PUBLISHERS`.
+Each publisher has a `name` (the `--publish` value), says whether it `proposes`
+(opens pull or merge requests on a host) and `publish(change)`, which returns
+where the change can be seen. A host's client is created before anything is
+pushed, so a missing token fails the repo before its branch moves.
 """
 
 from __future__ import annotations
 
-import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from paved import git
 from paved.errors import PavedError
-
-TOKEN_ENV = "GITHUB_TOKEN"
-API_ENV = "GITHUB_API_URL"  # set by GitHub Actions; GitHub Enterprise or a test server
-DEFAULT_API = "https://api.github.com"
+from paved.fleet import hosting, hosts
 
 
 class PublishError(PavedError):
@@ -33,61 +29,57 @@ class Change:
     base: str  # the branch the change is proposed against
     title: str
     body: str
+    slug: str | None = None  # the repository's path on its host, when the source knows it
+    labels: tuple[str, ...] = ()
+    reviewers: tuple[str, ...] = ()
+    auto_merge: bool = False
+    draft: bool = False  # conflicts committed with their markers
+
+
+@dataclass(frozen=True)
+class Published:
+    where: str  # the proposal's URL, or the remote and branch
+    created: bool = True  # False: an open proposal was refreshed
+    notes: tuple[str, ...] = ()  # what the host would not do (reviewers, auto-merge)
 
 
 class Publisher(Protocol):
     name: str
+    proposes: bool
 
-    def publish(self, change: Change) -> str: ...
+    def publish(self, change: Change) -> Published: ...
 
 
 class BranchOnly:
     """Push the update branch to the repository; a person opens the change request."""
 
     name = "branch"
+    proposes = False
 
-    def publish(self, change: Change) -> str:
+    def publish(self, change: Change) -> Published:
         git.push_branch(change.clone, change.branch)
-        return f"{change.location} branch {change.branch}"
+        return Published(f"{change.location} branch {change.branch}")
 
 
-class GitHubPullRequest:
-    """Push the branch and open (or find the open) pull request, with `$GITHUB_TOKEN`."""
+class HostedProposal:
+    """Push the branch, then open the pull/merge request or refresh the open one."""
 
-    name = "github"
+    proposes = True
 
-    def publish(self, change: Change) -> str:
-        token = os.environ.get(TOKEN_ENV)
-        if not token:
-            raise PublishError(f"the github publisher needs a token in ${TOKEN_ENV}")
+    def __init__(self, host: str) -> None:
+        self.name = host
+
+    def publish(self, change: Change) -> Published:
+        host = hosts.connect(self.name)
+        slug = change.slug or hosting.slug_of(change.location)
         git.push_branch(change.clone, change.branch)
-        from github import Auth, Github, GithubException
-
-        slug = repository_slug(change.location)
-        client = Github(auth=Auth.Token(token), base_url=os.environ.get(API_ENV, DEFAULT_API),
-                        retry=None, timeout=30)
-        try:
-            repo = client.get_repo(slug)
-            owner = slug.split("/", 1)[0]
-            for pull in repo.get_pulls(state="open", head=f"{owner}:{change.branch}"):
-                return str(pull.html_url)
-            pull = repo.create_pull(title=change.title, body=change.body, head=change.branch,
-                                    base=change.base)
-            return str(pull.html_url)
-        except GithubException as error:
-            message = error.data.get("message") if isinstance(error.data, dict) else error.data
-            raise PublishError(f"GitHub refused the pull request for {slug}: "
-                               f"{error.status} {message}") from error
-        finally:
-            client.close()
+        proposed = host.propose(hosting.Request(
+            slug=slug, branch=change.branch, base=change.base, title=change.title,
+            body=change.body, labels=change.labels, reviewers=change.reviewers,
+            auto_merge=change.auto_merge, draft=change.draft))
+        return Published(proposed.proposal.url, proposed.created, proposed.notes)
 
 
-PUBLISHERS: dict[str, Publisher] = {p.name: p for p in (BranchOnly(), GitHubPullRequest())}
-
-
-def repository_slug(location: str) -> str:
-    """`owner/name` from a remote such as git@github.com:owner/name.git or a path."""
-    match = re.search(r"([^/:]+)/([^/:]+?)(?:\.git)?/?$", location)
-    if not match:
-        raise PublishError(f"cannot tell the GitHub owner and name of {location}")
-    return f"{match.group(1)}/{match.group(2)}"
+PUBLISHERS: dict[str, Publisher] = {
+    publisher.name: publisher
+    for publisher in (BranchOnly(), HostedProposal("github"), HostedProposal("gitlab"))}

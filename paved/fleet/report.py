@@ -1,87 +1,88 @@
 """The fleet report: one self-contained HTML page a platform team can publish.
 
-Inline CSS and an inline SVG bar chart of version adoption; no scripts, fonts
-or images from elsewhere. Every value from a repo is HTML-escaped.
+Rendered from `report.html.j2` (package data beside this module) by Jinja with
+autoescaping on: inline CSS, no scripts, fonts or images from elsewhere. Links
+go only to the repos and their pull requests, and only over http(s) or file:.
 """
 
 from __future__ import annotations
 
-from html import escape
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
 
 from paved.fleet.check import FleetCheck
 from paved.fleet.status import FleetStatus
 
-_CSS = """
-body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;margin:1em 0}
-th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}
-th{background:#f3f3f3}.behind{color:#a40}.error{color:#b00}
-svg text{font:12px system-ui,sans-serif}
-"""
+TEMPLATE = "report.html.j2"
+SAFE_SCHEMES = ("https://", "http://", "file:")
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    style: str = ""
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    name: str
+    url: str
+    cells: tuple[Cell, ...]
 
 
 def html(status: FleetStatus, *, check: FleetCheck | None = None, generated: str = "") -> str:
-    scores = {repo.name: repo for repo in check.repos} if check else {}
-    head = ["repo", "golden path", "applied", "latest", "behind by", "drifted files",
-            "last update"] + (["check score", "failing rules"] if check else [])
+    from jinja2 import Environment, StrictUndefined
+
+    environment = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                              lstrip_blocks=True)
+    environment.filters["safe_url"] = safe_url
+    template = environment.from_string(
+        resources.files(__package__).joinpath(TEMPLATE).read_text(encoding="utf-8"))
+    return template.render(_context(status, check, generated))
+
+
+def _context(status: FleetStatus, check: FleetCheck | None, generated: str) -> dict[str, Any]:
+    repos = list(status.repos)
+    with_proposals = any(repo.proposal for repo in repos)
+    columns = 7 + with_proposals + (check is not None)
+    scores = {repo.name: repo.score for repo in check.repos
+              if repo.score is not None} if check else {}
+    areas, heat = _heat(status, check) if check else ([], [])
+    return {
+        "generated": generated, "total": len(repos), "latest": status.latest_version,
+        "paved": sum(1 for repo in repos if repo.applied_version),
+        "skipped": status.skipped, "unreadable": status.unreadable,
+        "adoption": status.adoption, "proposals": status.proposals, "repos": repos,
+        "with_proposals": with_proposals, "columns": columns, "check": check is not None,
+        "scores": scores, "areas": areas, "heat": heat,
+        "drifted": [(index, repo) for index, repo in enumerate(repos, 1) if repo.drifted],
+        "failing_rules": check.failing_rules if check else (),
+    }
+
+
+def safe_url(url: str) -> str:
+    """`url` when it is http(s) or file:, else "" (no `javascript:` from a hostile list)."""
+    return url if url.lower().startswith(SAFE_SCHEMES) else ""
+
+
+def _heat(status: FleetStatus, check: FleetCheck) -> tuple[list[str], list[HeatRow]]:
+    """Check area names in first-seen order, and one row of scores per checked repo."""
+    areas: list[str] = []
+    for repo in check.repos:
+        areas += [area for area in (repo.areas or {}) if area not in areas]
+    urls = {repo.name: repo.url for repo in status.repos}
     rows = []
-    for repo in status.repos:
-        if repo.error:
-            cells = [_td(repo.name), f'<td class="error" colspan="{len(head) - 1}">'
-                     f'{escape(repo.error)}</td>']
-        else:
-            behind = ' class="behind"' if repo.behind_by else ""
-            cells = [_td(repo.name), _td(repo.golden_path), _td(f"v{repo.applied_version}"),
-                     _td(f"v{repo.latest_version}"),
-                     f"<td{behind}>{escape(str(repo.behind_by))}</td>",
-                     _td(f"{repo.drifted} ({repo.managed_drift} managed)"),
-                     _td((repo.last_update or "-")[:10])]
-            if check:
-                found = scores.get(repo.name)
-                if found is None or found.error:
-                    cells += [_td("-"), _td(found.error if found else "not checked")]
-                else:
-                    cells += [_td(found.score), _td(", ".join(found.failing) or "none")]
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        "<title>paved fleet report</title>", f"<style>{_CSS}</style></head><body>",
-        "<h1>paved fleet report</h1>",
-        f"<p>{len(status.repos)} repos{', generated ' + escape(generated) if generated else ''}"
-        ".</p>",
-        "<h2>Version adoption</h2>", chart(status),
-        "<h2>Repos</h2>", "<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head)
-        + "</tr></thead><tbody>", *rows, "</tbody></table>",
-    ]
-    if check and check.failing_rules:
-        parts += ["<h2>Failing check rules</h2>", "<table><thead><tr><th>rule</th>"
-                  "<th>repos</th></tr></thead><tbody>",
-                  *(f"<tr>{_td(item.rule)}{_td(item.repos)}</tr>"
-                    for item in check.failing_rules), "</tbody></table>"]
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    for repo in check.repos:
+        if repo.error or repo.areas is None:
+            continue
+        cells = [_cell(repo.areas.get(area)) for area in areas] + [_cell(repo.score)]
+        rows.append(HeatRow(repo.name, urls.get(repo.name, ""), tuple(cells)))
+    return areas, rows
 
 
-def chart(status: FleetStatus) -> str:
-    """A horizontal bar per applied version, labelled with its repo count."""
-    if not status.adoption:
-        return "<p>No paved repos.</p>"
-    bar, gap, label, width = 22, 6, 90, 400
-    most = max(item.repos for item in status.adoption)
-    height = len(status.adoption) * (bar + gap)
-    shapes = []
-    for index, item in enumerate(status.adoption):
-        y = index * (bar + gap)
-        length = max(1, round(width * item.repos / most))
-        shapes.append(
-            f'<text x="0" y="{y + 16}">v{escape(item.version)}</text>'
-            f'<rect x="{label}" y="{y}" width="{length}" height="{bar}" fill="#4a7ebb">'
-            f"<title>v{escape(item.version)}: {item.repos} repos</title></rect>"
-            f'<text x="{label + length + 6}" y="{y + 16}">{item.repos}</text>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{label + width + 60}" '
-            f'height="{height}" role="img" aria-label="repos per template version">'
-            + "".join(shapes) + "</svg>")
-
-
-def _td(value: object) -> str:
-    return f"<td>{escape(str(value))}</td>"
+def _cell(score: int | None) -> Cell:
+    if score is None:
+        return Cell("n/a")
+    hue = round(max(0, min(100, score)) * 1.2)  # 0 red … 120 green
+    return Cell(str(score), f"background:hsl({hue},70%,82%)")

@@ -3,14 +3,22 @@
 The function must catch its own repo's errors and return a result: the runner
 only distributes work and hands each result, as it arrives, to `done` (which
 draws progress in the parent process). Results come back in input order.
+
+Ctrl-C (or SIGTERM) stops the run, not the program: the repos already done are
+returned with `interrupted` set, so the command can say what was done. Workers
+leave SIGINT to the parent (a terminal sends it to the whole process group) and
+are ended by it; a repo cut short is left for the next run, whose workspace
+reset and update journal put it back as it was.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from paved import catalog
 
@@ -18,16 +26,16 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
+@dataclass(frozen=True)
+class Run(Generic[Result]):
+    results: tuple[Result, ...]  # of the items done, in input order
+    interrupted: bool = False
+
+
 def run_each(work: Callable[[Item], Result], items: Sequence[Item], *, jobs: int,
-             done: Callable[[Result], None]) -> list[Result]:
+             done: Callable[[Result], None]) -> Run[Result]:
     if jobs <= 1 or len(items) <= 1:
-        results = []
-        with catalog.session():
-            for item in items:
-                result = work(item)
-                done(result)
-                results.append(result)
-        return results
+        return _in_process(work, items, done)
     # fork where there is one: workers start with paved already imported (spawn makes
     # each import it again, ~0.5 s). Nothing has run git in this process yet, so no
     # gitpython thread or pipe is inherited. Each worker opens every catalog once
@@ -35,17 +43,50 @@ def run_each(work: Callable[[Item], Result], items: Sequence[Item], *, jobs: int
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=context,
-                               initializer=catalog.start_session)
+                               initializer=_start_worker)
+    found: dict[int, Result] = {}
     try:
         futures: dict[Future[Result], int] = {pool.submit(work, item): index
                                               for index, item in enumerate(items)}
-        found: dict[int, Result] = {}
         for future in as_completed(futures):
             result = future.result()
             found[futures[future]] = result
             done(result)
+    except KeyboardInterrupt:
+        _stop(pool)
+        return Run(tuple(found[index] for index in sorted(found)), interrupted=True)
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+        _stop(pool)
         raise
     pool.shutdown()
-    return [found[index] for index in range(len(items))]
+    return Run(tuple(found[index] for index in range(len(items))))
+
+
+def _in_process(work: Callable[[Item], Result], items: Sequence[Item],
+                done: Callable[[Result], None]) -> Run[Result]:
+    results: list[Result] = []
+    try:
+        with catalog.session():
+            for item in items:
+                results.append(work(item))
+                done(results[-1])
+    except KeyboardInterrupt:  # the repo in hand unwound (an update rolls back)
+        return Run(tuple(results), interrupted=True)
+    return Run(tuple(results))
+
+
+def _start_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; no traceback here
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # how the parent ends a worker
+    catalog.start_session()
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel the repos not started and end the workers at once."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    # The executor has no public way to end busy workers; its processes are these.
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join()

@@ -1,15 +1,16 @@
 """Where a fleet's repositories come from.
 
 A source turns the `--from` value into repository references. Each kind is a
-small class with `accepts(spec)` and `repos(spec)`; `SOURCES` lists them in the
-order they are tried, so a new kind (a hosting provider's organisation, say)
-is one new class added there.
+small class with `accepts(spec)` and `repos(spec, topic)`; `SOURCES` lists them
+in the order they are tried, so a new kind is one new class added there.
+`github:ORG` and `gitlab:GROUP` list a host's repositories (`paved.fleet.hosting`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -21,12 +22,19 @@ from paved.project import RECORD_FILE
 class RepoRef:
     name: str  # short, unique within the fleet; names the workspace and the report row
     location: str  # a local path or a git URL
+    url: str = ""  # the repository's page (a file: URL for a local repository)
+    host: str | None = None  # "github" or "gitlab" when listed from a host
+    slug: str | None = None  # its path on that host
+
+    def __post_init__(self) -> None:
+        if not self.url:
+            object.__setattr__(self, "url", web_url(self.location))
 
 
 class Source(Protocol):
     def accepts(self, spec: str) -> bool: ...
 
-    def repos(self, spec: str) -> list[RepoRef]: ...
+    def repos(self, spec: str, topic: str | None) -> list[RepoRef]: ...
 
 
 class ListFile:
@@ -35,7 +43,8 @@ class ListFile:
     def accepts(self, spec: str) -> bool:
         return Path(spec).is_file()
 
-    def repos(self, spec: str) -> list[RepoRef]:
+    def repos(self, spec: str, topic: str | None) -> list[RepoRef]:
+        _no_topic(spec, topic)
         base = Path(spec).resolve().parent
         locations = []
         for number, line in enumerate(Path(spec).read_text(encoding="utf-8").splitlines(), 1):
@@ -55,7 +64,8 @@ class Directory:
     def accepts(self, spec: str) -> bool:
         return Path(spec).is_dir()
 
-    def repos(self, spec: str) -> list[RepoRef]:
+    def repos(self, spec: str, topic: str | None) -> list[RepoRef]:
+        _no_topic(spec, topic)
         root = Path(spec).resolve()
         found = sorted(
             {record.parent for pattern in (RECORD_FILE, f"*/{RECORD_FILE}",
@@ -65,31 +75,77 @@ class Directory:
         return named([str(path) for path in found])
 
 
-SOURCES: tuple[Source, ...] = (ListFile(), Directory())
+class Hosted:
+    """`github:ORG` or `gitlab:GROUP/SUBGROUP`: the live (not archived) repositories of an
+    organisation or group, those with `--topic`, or else those with a record on their
+    default branch."""
+
+    def accepts(self, spec: str) -> bool:
+        host, sep, owner = spec.partition(":")
+        return bool(sep and owner) and host in ("github", "gitlab") and not Path(spec).exists()
+
+    def repos(self, spec: str, topic: str | None) -> list[RepoRef]:
+        from paved.fleet import hosts
+
+        name, _, owner = spec.partition(":")
+        listed = hosts.connect(name).repos(owner.strip("/"), topic)
+        return unique([RepoRef(name=repo.slug.rsplit("/", 1)[-1], location=repo.clone_url,
+                               url=repo.web_url, host=name, slug=repo.slug)
+                       for repo in listed])
 
 
-def open_source(spec: str) -> list[RepoRef]:
-    """The repositories named by `--from SPEC`."""
+SOURCES: tuple[Source, ...] = (Hosted(), ListFile(), Directory())
+
+
+def open_source(spec: str, topic: str | None = None) -> list[RepoRef]:
+    """The repositories named by `--from SPEC` (narrowed to `--topic` on a host)."""
     for source in SOURCES:
         if source.accepts(spec):
-            repos = source.repos(spec)
+            repos = source.repos(spec, topic)
             if not repos:
-                raise InputError(f"--from {spec}: no repositories found")
+                raise InputError(f"--from {spec}: no repositories found"
+                                 + (f" with topic {topic!r}" if topic else ""))
             return repos
-    raise InputError(f"--from {spec}: not a file listing repositories, nor a directory")
+    raise InputError(f"--from {spec}: not a file listing repositories, a directory, "
+                     "github:ORG nor gitlab:GROUP")
+
+
+def _no_topic(spec: str, topic: str | None) -> None:
+    if topic is not None:
+        raise InputError(f"--topic filters github:ORG and gitlab:GROUP sources, not {spec}")
 
 
 def named(locations: list[str]) -> list[RepoRef]:
     """Give each location a short unique name (its last path part, made unique)."""
-    refs: list[RepoRef] = []
+    return unique([RepoRef(name=location.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+                           .removesuffix(".git"), location=location)
+                   for location in dict.fromkeys(locations)])  # no duplicates, in order
+
+
+def unique(refs: list[RepoRef]) -> list[RepoRef]:
+    """The refs with a name seen before made unique by a hash of the location."""
     seen: set[str] = set()
-    for location in dict.fromkeys(locations):  # drop duplicates, keep order
-        name = location.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git")
-        if name in seen:
-            name = f"{name}-{hashlib.sha256(location.encode()).hexdigest()[:6]}"
-        seen.add(name)
-        refs.append(RepoRef(name=name, location=location))
-    return refs
+    named = []
+    for ref in refs:
+        if ref.name in seen:
+            digest = hashlib.sha256(ref.location.encode()).hexdigest()[:6]
+            ref = replace(ref, name=f"{ref.name}-{digest}")
+        seen.add(ref.name)
+        named.append(ref)
+    return named
+
+
+def web_url(location: str) -> str:
+    """A link to the repository: its https page, or a file: URL for a local one."""
+    scp = re.match(r"^[^/@:]+@([^/:]+):(.*?)(?:\.git)?/?$", location)
+    if scp:
+        return f"https://{scp.group(1)}/{scp.group(2)}"
+    if re.match(r"^https?://", location):
+        return re.sub(r"^(https?://)[^@/]*@", r"\1", location).removesuffix("/") \
+            .removesuffix(".git")
+    if "://" in location:
+        return location
+    return Path(location).absolute().as_uri()
 
 
 def select(refs: list[RepoRef], names: list[str] | None = None,
@@ -106,7 +162,8 @@ def select(refs: list[RepoRef], names: list[str] | None = None,
     return refs[:limit] if limit is not None else refs
 
 
-def pick(spec: str, names: str | None = None, limit: int | None = None) -> list[RepoRef]:
-    """The repos of `--from SPEC`, narrowed to `--repos a,b` and the first `--limit N`."""
+def pick(spec: str, names: str | None = None, limit: int | None = None,
+         topic: str | None = None) -> list[RepoRef]:
+    """The repos of `--from SPEC` (`--topic`), narrowed to `--repos a,b` and `--limit N`."""
     wanted = [name.strip() for name in names.split(",") if name.strip()] if names else None
-    return select(open_source(spec), wanted, limit)
+    return select(open_source(spec, topic), wanted, limit)

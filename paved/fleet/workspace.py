@@ -4,16 +4,22 @@ The first run clones (full history, so the pristine line comes along and
 updates merge from the stored base); every later run fetches and resets the
 clone to the remote's default branch, whatever an interrupted run left there
 (a half-applied update, conflicts, a local update branch).
+
+A run holds the workspace (`checked_out`, a lock beside the clone) from the
+reset to its last read or push: a second fleet run sharing the cache waits
+for it, then finds the first run's work (issue 21, item 13).
 """
 
 from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from paved import config, git
+from paved import config, faults, git, locks
 from paved.errors import GitError
 from paved.fleet.sources import RepoRef
 from paved.update import journal
@@ -34,13 +40,37 @@ def location_of(ref: RepoRef) -> Path:
     return root() / f"{ref.name}-{digest}"
 
 
+@contextmanager
+def checked_out(ref: RepoRef) -> Iterator[Clone]:
+    """The repo's clone, fresh from its remote, held by this process inside the block."""
+    dest = location_of(ref)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with locks.held(dest.with_name(f"{dest.name}.lock"), block=True):
+        faults.reached("workspace")
+        yield prepare(ref)
+
+
+@contextmanager
+def readable(ref: RepoRef) -> Iterator[Path]:
+    """Where read-only commands (status, check) read the repo: a local checkout in place,
+    else its workspace, held while they read."""
+    in_place = readable_in_place(ref)
+    if in_place is not None:
+        yield in_place
+        return
+    with checked_out(ref) as clone:
+        yield clone.path
+
+
 def prepare(ref: RepoRef) -> Clone:
-    """The repo's clone, fresh from its remote: cloned the first time, reset after."""
+    """The repo's clone, fresh from its remote: cloned the first time, reset after.
+    Call it holding the workspace (`checked_out`)."""
     dest = location_of(ref)
     if (dest / ".git").is_dir():
-        # An update killed mid-way left its journal; the reset below restores
-        # every file and ref from the remote, so the journal has nothing to add.
+        # An update killed mid-way left its journal (and git's index.lock); the reset
+        # below restores every file and ref from the remote, so they have nothing to add.
         shutil.rmtree(dest / ".git" / journal.WORK_DIR, ignore_errors=True)
+        (dest / ".git" / "index.lock").unlink(missing_ok=True)
         try:
             return Clone(dest, git.refresh_clone(dest))
         except GitError:

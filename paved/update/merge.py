@@ -19,13 +19,13 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import enum
-import fnmatch
 import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from paved import paths
 from paved.git import Entry, Repository, blob_sha
 
 
@@ -96,9 +96,10 @@ def plan(repo: Repository, base: Snapshot, ours: Snapshot, theirs: Snapshot, *,
          skip_if_exists: Callable[[str], bool] | None = None) -> tuple[FileChange, ...]:
     """What an update does to each file, sorted by path (unchanged files are left out).
 
-    Files in `once` (globs) are created once for the team; files in `overwrite`
-    always take the new version (`.paved.yml`). Files `skip_if_exists` matches (copier's
-    `_skip_if_exists`) are left alone while they exist and created again when missing.
+    Files in `once` (gitignore-style patterns, paved.paths) are created once for the
+    team; files in `overwrite` always take the new version (`.paved.yml`). Files
+    `skip_if_exists` matches (copier's `_skip_if_exists`) are left alone while they
+    exist and created again when missing.
     """
     def read(sha: str) -> bytes:
         for snapshot in (theirs, base, ours):
@@ -138,7 +139,7 @@ def plan(repo: Repository, base: Snapshot, ours: Snapshot, theirs: Snapshot, *,
 
 
 def _is_once(path: str, once: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatchcase(path, glob) for glob in once)
+    return paths.matches(once, path)
 
 
 def _renames(base: Mapping[str, Entry], theirs: Mapping[str, Entry]) -> dict[str, str]:

@@ -61,6 +61,16 @@ def find(repo: Repository, version: str) -> str | None:
     return None
 
 
+def update_in_progress(repo: Repository) -> str | None:
+    """The version an update left unfinished (conflicts to resolve), or None.
+
+    A conflicted `paved update` leaves MERGE_HEAD at the new pristine commit, so
+    that `git commit` makes the update commit; its trailer names the version.
+    """
+    merging = repo.merge_head()
+    return _version_of(repo.message(merging)) if merging else None
+
+
 def stored_base(repo: Repository, version: str) -> Base | None:
     commit = find(repo, version)
     if commit is None:

@@ -6,16 +6,16 @@ no rendering); only when that is missing is the applied version rendered again.
 
 from __future__ import annotations
 
-import fnmatch
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from paved import paths, yaml
 from paved.catalog import GoldenPath, is_older, open_catalog
 from paved.create import render_golden_path
-from paved.errors import CatalogError, ExitCode
+from paved.errors import CatalogError, ExitCode, ProjectError
 from paved.git import Repository, blob_sha
-from paved.project import RECORD_FILE, Record, read_record
+from paved.project import RECORD_FILE, Record, parse_record, read_record
 from paved.update import journal, merge, pristine
 
 
@@ -37,26 +37,49 @@ class StatusResult:
     behind: bool
     drift: tuple[DriftedFile, ...]
     base: str  # "stored", "re-rendered" or "missing"
-    check: bool  # --check: behind or managed drift is a failing outcome
+    check: bool  # --check: behind, managed drift or conflicts left is a failing outcome
+    update_in_progress: str | None = None  # the version a conflicted update is bringing in
+    conflicts: tuple[str, ...] = ()  # paths still unmerged by that update
+
+    allow_behind: bool = False  # --allow-behind: only drift and conflicts fail --check
 
     @property
     def failing(self) -> bool:
-        return self.behind or any(file.managed for file in self.drift)
+        return ((self.behind and not self.allow_behind) or bool(self.conflicts)
+                or any(file.managed for file in self.drift))
 
     @property
     def exit_code(self) -> ExitCode:
         return ExitCode.DRIFT if self.check and self.failing else ExitCode.OK
 
 
-def project_status(path: Path, *, check: bool = False) -> StatusResult:
-    """The status of the project at `path`; rolls back an interrupted update first."""
+def project_status(path: Path, *, check: bool = False,
+                   allow_behind: bool = False) -> StatusResult:
+    """The status of the project at `path`. Read-only, even after an interrupted update."""
     repo = Repository(path)
-    journal.recover(repo)
+    if journal.interrupted(repo):
+        if journal.at_work(repo):
+            raise ProjectError(f"a paved update is changing {repo.root} right now; run paved "
+                               "status when it has finished")
+        raise ProjectError(f"an interrupted paved update left {repo.root} half-changed; run "
+                           "paved update to roll it back (paved status never writes)")
     record = read_record(repo.root)
+    updating = pristine.update_in_progress(repo)
+    applied = record.version
+    conflicts: tuple[str, ...] = ()
+    if updating is not None:
+        # The work tree already holds the new record: the applied version is HEAD's,
+        # and drift is measured from the render being merged in (MERGE_HEAD).
+        committed = repo.file_at("HEAD", RECORD_FILE)
+        if committed is not None:
+            where = f"HEAD:{RECORD_FILE}"
+            applied = parse_record(yaml.loads(committed.decode("utf-8", "replace"), source=where),
+                                   where).version
+        conflicts = tuple(repo.unmerged_paths())
     catalog = open_catalog(record.catalog)
-    managed = tuple(glob for name in record.layers if name in catalog.layers
-                    for glob in catalog.layers[name].managed)
-    commit = pristine.find(repo, record.version)
+    managed = paths.matcher(pattern for name in record.layers if name in catalog.layers
+                            for pattern in catalog.layers[name].managed)
+    commit = repo.merge_head() if updating is not None else pristine.find(repo, record.version)
     if commit is not None:
         changed, base = repo.changed_since(commit), "stored"
     else:
@@ -65,13 +88,15 @@ def project_status(path: Path, *, check: bool = False) -> StatusResult:
         base = "re-rendered" if rerendered is not None else "missing"
     drift = tuple(
         DriftedFile(path=name, change="deleted" if code == "D" else "modified",
-                    managed=any(fnmatch.fnmatchcase(name, glob) for glob in managed))
-        for name, code in sorted(changed.items()) if code in "MD" and name != RECORD_FILE)
+                    managed=managed(name))
+        for name, code in sorted(changed.items())
+        if code in "MD" and name != RECORD_FILE and name not in conflicts)
     return StatusResult(path=repo.root, catalog=record.catalog, golden_path=record.golden_path,
-                        layers=record.layers, applied_version=record.version,
+                        layers=record.layers, applied_version=applied,
                         latest_version=catalog.version,
-                        behind=is_older(record.version, catalog.version), drift=drift, base=base,
-                        check=check)
+                        behind=is_older(applied, catalog.version), drift=drift, base=base,
+                        check=check, update_in_progress=updating, conflicts=conflicts,
+                        allow_behind=allow_behind)
 
 
 def _changed_since_render(repo: Repository, record: Record) -> dict[str, str] | None:
@@ -81,7 +106,8 @@ def _changed_since_render(repo: Repository, record: Record) -> dict[str, str] | 
         return None  # neither stored nor renderable: drift cannot be measured
     golden_path = GoldenPath(name=record.golden_path, description="", layers=record.layers)
     with tempfile.TemporaryDirectory(prefix="paved-status-") as scratch:
-        render_golden_path(old, golden_path, record.answers, Path(scratch), trust=False)
+        render_golden_path(old, golden_path, record.answers, Path(scratch), trust=False,
+                           paved_version=record.paved_version or None)
         rendered = merge.read_directory(Path(scratch))
     changed = {}
     for name, (_, sha) in rendered.entries.items():

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from packaging.version import InvalidVersion, Version
+
 import paved
 from paved import config, render
 from paved.catalog import Catalog, GoldenPath, changelog_between, open_catalog
@@ -22,8 +24,8 @@ from paved.create import paved_context, render_golden_path
 from paved.errors import CatalogError, ExitCode, InputError, ProjectError
 from paved.git import Repository, blob_sha
 from paved.project import RECORD_FILE, Record, read_record, record_from_copier_answers
-from paved.questions import recorded, resolve_answers
-from paved.update import journal, merge, pristine
+from paved.questions import name_shown, recorded, resolve_answers
+from paved.update import journal, merge, pristine, worktree
 from paved.update.merge import Action
 
 _SHOWN = 5  # paths named in a refusal
@@ -61,32 +63,37 @@ class UpdateResult:
 
 def update_project(path: Path, *, to: str | None = None, data: Mapping[str, Any] | None = None,
                    dry_run: bool = False, branch: str | None = None,
-                   trust: bool = False) -> UpdateResult:
+                   trust: bool = False, allow_downgrade: bool = False) -> UpdateResult:
     """Bring the project at `path` to catalog version `to` (default: the latest)."""
     repo = Repository(path)
     if dry_run:
-        if (journal.work_dir(repo) / journal.JOURNAL).exists():
+        if journal.interrupted(repo):
             raise ProjectError("an interrupted paved update must be rolled back first; "
-                               "run paved update or paved status without --dry-run")
-        return _update(repo, to=to, data=data or {}, dry_run=True, branch=None, trust=trust)
+                               "run paved update without --dry-run")
+        return _update(repo, to=to, data=data or {}, dry_run=True, branch=None, trust=trust,
+                       allow_downgrade=allow_downgrade)
     with journal.locked(repo):
-        return _update(repo, to=to, data=data or {}, dry_run=False, branch=branch, trust=trust)
+        return _update(repo, to=to, data=data or {}, dry_run=False, branch=branch, trust=trust,
+                       allow_downgrade=allow_downgrade)
 
 
 def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_run: bool,
-            branch: str | None, trust: bool) -> UpdateResult:
+            branch: str | None, trust: bool, allow_downgrade: bool) -> UpdateResult:
     head = _check_ready(repo, branch)
     record = _record(repo)
     catalog = open_catalog(record.catalog, version=to)
+    _check_direction(record, catalog.version, to, allow_downgrade)
+    # Trust is decided on the source as opened (absolute, canonical): `.paved.yml` is
+    # the team's to edit, and may name any catalog.
+    trust = trust or config.is_trusted(catalog.source)
     golden_path = _target_golden_path(catalog, record)
-    trust = trust or config.is_trusted(record.catalog)
     how = render.Render(origin=catalog.origin, trust=trust, operation="update")
     render.refuse_untrusted_code(catalog.root, how, from_version=record.version)
     answers = _answers(repo, catalog, golden_path, record, data, trust)
     new_record = Record(catalog=record.catalog, version=catalog.version,
                         golden_path=record.golden_path, layers=golden_path.layers,
                         answers=recorded(catalog.questions, answers),
-                        paved_version=paved.__version__)
+                        paved_version=paved.__version__, check=record.check)
     result = _Outcome(repo, record, new_record, catalog, dry_run, branch)
     if (catalog.version == record.version and new_record.answers == dict(record.answers)
             and golden_path.layers == record.layers):
@@ -132,7 +139,8 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
                          skip_if_exists=render.exclusion_matcher(rendered.skip_if_exists))
     if dry_run:
         return result.report(changes, base.source)
-    _check_untracked(repo, changes)
+    written = {change.path: change.new for change in changes if change.action in merge.WRITES}
+    worktree.check(repo, written, {path: ours.entries.get(path) for path in written})
     journal.checkpoint()
     commit = _apply(repo, head, base, ours, theirs, changes, branch,
                     message=result.message(), pristine_message=pristine.message(new_record))
@@ -183,9 +191,11 @@ def _check_ready(repo: Repository, branch: str | None) -> str:
     head = repo.resolve("HEAD")
     if head is None:
         raise ProjectError(f"{repo.root} has no commits yet")
-    if (repo.git_dir / "MERGE_HEAD").exists():
-        raise ProjectError("a merge is in progress (an earlier paved update left conflicts?); "
-                           "commit it or run git merge --abort first")
+    operation = repo.operation_in_progress()
+    if operation is not None:
+        raise ProjectError(_IN_PROGRESS.get(operation, f"a git {operation} is in progress; "
+                                            f"finish it (git {operation} --continue) or run "
+                                            f"git {operation} --abort first"))
     changed = repo.changed_tracked_files()
     if changed:
         shown = ", ".join(changed[:_SHOWN]) + (" …" if len(changed) > _SHOWN else "")
@@ -198,13 +208,35 @@ def _check_ready(repo: Repository, branch: str | None) -> str:
     return head
 
 
+_IN_PROGRESS = {
+    "merge": "a merge is in progress (an earlier paved update left conflicts?); commit it or "
+             "run git merge --abort first",
+    "bisect": "a git bisect is in progress; end it with git bisect reset first",
+}
+
+
+def _check_direction(record: Record, target: str, to: str | None,
+                     allow_downgrade: bool) -> None:
+    """Never to an older version unless asked twice: `--to` it, and `--allow-downgrade`."""
+    if to is not None and allow_downgrade:
+        return
+    try:
+        older = Version(target) < Version(record.version)
+    except InvalidVersion:
+        return  # untagged catalogs (0.0.0+local…) have no order to go by
+    if older:
+        raise ProjectError(f"catalog {record.catalog} v{target} is older than this repo's "
+                           f"v{record.version}; paved update never goes back unless asked: "
+                           f"--to {target} --allow-downgrade")
+
+
 def _answers(repo: Repository, catalog: Catalog, golden_path: GoldenPath, record: Record,
              data: Mapping[str, Any], trust: bool) -> dict[str, Any]:
     known = {question.name for question in catalog.questions}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise InputError(f"unknown question {unknown[0]!r}; catalog v{catalog.version} asks: "
-                         f"{', '.join(sorted(known))}")
+        raise InputError(f"unknown question {name_shown(unknown[0])}; catalog "
+                         f"v{catalog.version} asks: {', '.join(sorted(known))}")
     # Recorded answers stay (a changed default does not change them); new questions take
     # --data or their default; answers to questions the catalog dropped are forgotten.
     return resolve_answers(catalog.questions, data, strict=False, last=record.answers,
@@ -242,7 +274,8 @@ def _render_base(repo: Repository, record: Record, scratch: Path,
     golden_path = (next(iter(old.golden_paths.values())) if old.plain else
                    GoldenPath(name=record.golden_path, description="", layers=record.layers))
     render_golden_path(old, golden_path, record.answers, dest, trust=trust,
-                       operation="update", project=repo.root)
+                       operation="update", project=repo.root,
+                       paved_version=record.paved_version or None)
     base = pristine.rendered_base(dest)
     return pristine.Base(snapshot=_with_record(base.snapshot, record), commit=None,
                          source=base.source)
@@ -253,20 +286,6 @@ def _with_record(snapshot: merge.Snapshot, record: Record) -> merge.Snapshot:
     sha = blob_sha(data)
     return merge.Snapshot(entries={**snapshot.entries, RECORD_FILE: ("100644", sha)},
                           blobs={**snapshot.blobs, sha: data})
-
-
-def _check_untracked(repo: Repository, changes: tuple[merge.FileChange, ...]) -> None:
-    blocked = [change.path for change in changes
-               if change.action in (Action.ADDED, Action.RENAMED)
-               and _occupied(repo.root / change.path)]
-    if blocked:
-        shown = ", ".join(blocked[:_SHOWN]) + (" …" if len(blocked) > _SHOWN else "")
-        raise ProjectError(f"untracked files are in the way of files the update adds "
-                           f"({shown}); move them away first")
-
-
-def _occupied(path: Path) -> bool:
-    return path.is_symlink() or path.exists()
 
 
 def _apply(repo: Repository, head: str, base: pristine.Base, ours: merge.Snapshot,

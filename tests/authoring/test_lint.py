@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from paved.authoring.findings import Finding, Severity
 from paved.authoring.lint import lint_catalog
-from paved.catalog import bundled_root
+from paved.catalog import bundled_root, load
 from paved.errors import CatalogError
 from tests.helpers import build_file_tree
 from tests.template_catalogs import COPIER, MANIFEST, PLAIN_COPIER, small_catalog
@@ -169,3 +170,52 @@ def test_a_link_leaving_the_catalog(tmp_path: Path) -> None:
     assert summary(lint_catalog(root).findings) == [
         f"layers/base/leak path-escape error: links to {tmp_path / 'secret'}, outside the "
         "catalog"]
+
+
+def test_managed_and_once_patterns_that_overlap_or_match_nothing(tmp_path: Path) -> None:
+    manifest = MANIFEST.replace("    path: layers/app\n", "    path: layers/app\n"
+                                "    managed: ['config/**', '/static.txt']\n"
+                                "    once: ['config/*.env', 'src/*/settings.py']\n")
+    result = lint_catalog(small_catalog(tmp_path, {"paved-catalog.yml": manifest}))
+    assert summary(result.findings) == [
+        "paved-catalog.yml:22 pattern-overlap error: 'config/demo.env' is both managed "
+        "(layer 'app': 'config/**') and created once (layer 'app': 'config/*.env'); a file "
+        "is one or the other (golden path svc, answers 'defaults')",
+        "paved-catalog.yml:22 unmatched-pattern warning: layer 'app': once pattern "
+        "'src/*/settings.py' matches no file golden path 'svc' renders",
+    ]
+
+
+def test_path_patterns_must_be_valid_gitignore_patterns(tmp_path: Path) -> None:
+    manifest = MANIFEST.replace("    path: layers/app\n",
+                                "    path: layers/app\n    managed: ['config/**', '!']\n")
+    result = lint_catalog(small_catalog(tmp_path, {"paved-catalog.yml": manifest}))
+    assert summary(result.findings) == [
+        "paved-catalog.yml:21 manifest-schema error: layer 'app': managed pattern '!' is not "
+        "a valid gitignore-style pattern",
+    ]
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("url: /srv/catalog.git", "url must be a git URL other machines reach (https://…, ssh://… "
+                              "or git@host:path)"),
+    ("url: https://token@git.example.com/catalog.git",
+     "url must not carry credentials: it is recorded in every generated repository"),
+    ("paved_requirement: paved==0.2.0", "paved_requirement must install paved-cli exactly: "
+     "`paved-cli==X.Y.Z` or `paved-cli @ git+https://…@vX.Y.Z`"),
+    ("paved_requirement: paved-cli>=0.2", "paved_requirement must install paved-cli exactly: "
+     "`paved-cli==X.Y.Z` or `paved-cli @ git+https://…@vX.Y.Z`"),
+])
+def test_the_catalog_url_and_paved_requirement_are_checked(
+        tmp_path: Path, line: str, message: str) -> None:
+    manifest = MANIFEST + line + "\n"
+    result = lint_catalog(small_catalog(tmp_path, {"paved-catalog.yml": manifest}))
+    assert summary(result.findings) == [f"paved-catalog.yml:21 manifest-schema error: {message}"]
+    with pytest.raises(CatalogError, match=re.escape(message)):
+        load(tmp_path, source=str(tmp_path), version="1.0.0")
+
+
+def test_a_pinned_paved_and_a_url_are_accepted(tmp_path: Path) -> None:
+    manifest = MANIFEST + ("url: git@git.example.com:platform/catalog.git\n"
+                           "paved_requirement: paved-cli==0.2.0\n")
+    assert lint_catalog(small_catalog(tmp_path, {"paved-catalog.yml": manifest})).findings == ()

@@ -104,7 +104,7 @@ def test_a_golden_path_new_since_the_release_is_skipped(
 
     install(monkeypatch, Updater(FakeUpdate()))
     scaffold(released, "worker", layer=False)
-    step = run_trial(released, golden_path="worker").renders[0].steps[3]
+    step = run_trial(released, golden_path="worker", trust=True).renders[0].steps[3]
     assert (step.status, step.detail) == ("skipped", "golden path worker is new since 1.0.0")
 
 
@@ -115,7 +115,7 @@ def test_files_a_fresh_render_has_must_arrive(released: Path,
     manifest = released / "paved-catalog.yml"
     manifest.write_text(manifest.read_text().replace("test -s README.md",
                                                      "mkdir build && touch build/out"))
-    step = run_trial(released).renders[0].steps[3]
+    step = run_trial(released, trust=True).renders[0].steps[3]
     assert (step.status, step.detail) == (
         "failed", "after paved update 1.0.0 → working tree, 1 file(s) of a fresh render are "
                   "missing: NEW.md")

@@ -27,7 +27,7 @@ def catalog_repo(tmp_path: Path) -> Path:
 
 
 def test_release_writes_the_changelog_commits_and_tags(catalog_repo: Path) -> None:
-    result = release(catalog_repo, bump="minor")
+    result = release(catalog_repo, bump="minor", trust=True)
     assert (result.version, result.previous, result.tag, result.tested) == (
         "0.2.0", "0.1.0", "v0.2.0", True)
     assert result.changes == ("Add release notes to the base layer",
@@ -58,7 +58,7 @@ def test_a_second_release_lists_only_the_new_commits(catalog_repo: Path) -> None
 def test_refuses_a_dirty_tree(catalog_repo: Path) -> None:
     (catalog_repo / "stray.txt").write_text("x")
     with pytest.raises(ProjectError) as raised:
-        release(catalog_repo, bump="patch")
+        release(catalog_repo, bump="patch", trust=True)
     assert str(raised.value) == (f"{catalog_repo} has uncommitted changes (stray.txt); "
                                  "commit or stash them first")
     assert git(catalog_repo, "tag") == "v0.1.0\n"
@@ -72,7 +72,7 @@ def test_refuses_a_dirty_tree(catalog_repo: Path) -> None:
 def test_refuses_a_version_not_above_the_latest(catalog_repo: Path, version: str,
                                                 message: str) -> None:
     with pytest.raises(InputError) as raised:
-        release(catalog_repo, version=version)
+        release(catalog_repo, version=version, trust=True)
     assert str(raised.value) == message
 
 
@@ -80,7 +80,7 @@ def test_refuses_lint_errors_and_failing_tests(catalog_repo: Path) -> None:
     (catalog_repo / "layers/base/bad.md.jinja").write_text("{{ nope }}\n")
     commit_all(catalog_repo, "Break the base layer")
     with pytest.raises(CatalogError) as raised:
-        release(catalog_repo, bump="patch")
+        release(catalog_repo, bump="patch", trust=True)
     assert str(raised.value) == (f"lint found 1 error(s); run `paved template lint "
                                  f"{catalog_repo}` and fix them before releasing")
     git(catalog_repo, "rm", "-q", "layers/base/bad.md.jinja")
@@ -88,14 +88,14 @@ def test_refuses_lint_errors_and_failing_tests(catalog_repo: Path) -> None:
     manifest.write_text(manifest.read_text().replace("test -s README.md", "exit 3"))
     commit_all(catalog_repo, "A test command that fails")
     with pytest.raises(CatalogError, match=r"^`paved template test` failed; run it"):
-        release(catalog_repo, bump="patch")
+        release(catalog_repo, bump="patch", trust=True)
     assert release(catalog_repo, bump="patch", skip_test=True).version == "0.1.1"
 
 
 def test_nothing_to_release(catalog_repo: Path) -> None:
     release(catalog_repo, bump="patch", skip_test=True)
     with pytest.raises(InputError, match=r"^nothing to release: no commits to \. since v0\.1\.1$"):
-        release(catalog_repo, bump="patch")
+        release(catalog_repo, bump="patch", trust=True)
 
 
 def test_first_release_creates_the_changelog(tmp_path: Path) -> None:

@@ -73,7 +73,7 @@ def test_a_new_golden_path_gets_its_own_layer_and_test_declaration(tmp_path: Pat
     assert worker.test_matrix == {"defaults": {}}
     assert worker.test_command == "test -s docs/worker.md"
     assert lint_catalog(root).findings == ()
-    trial = run_trial(root, golden_path="worker")
+    trial = run_trial(root, golden_path="worker", trust=True)
     statuses = {step.name: step.status for step in trial.renders[0].steps}
     assert (statuses["render"], statuses["test"], trial.passed) == ("passed", "passed", True)
 

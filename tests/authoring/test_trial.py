@@ -22,7 +22,7 @@ def statuses(result: TrialResult) -> list[tuple[str, str, list[str]]]:
 
 def test_every_answer_set_is_rendered_and_tested(tmp_path: Path) -> None:
     root = small_catalog(tmp_path / "catalog")
-    result = run_trial(root, keep=tmp_path / "renders")
+    result = run_trial(root, keep=tmp_path / "renders", trust=True)
     assert result.passed and result.version == "0.0.0+dev"
     steps = ["render passed", "validators passed", "test passed", "upgrade skipped"]
     assert statuses(result) == [("svc", "defaults", steps), ("svc", "other-port", steps)]
@@ -39,26 +39,63 @@ def test_a_failing_test_command_fails_the_render(tmp_path: Path) -> None:
     manifest = (small_catalog(tmp_path) / "paved-catalog.yml")
     manifest.write_text(manifest.read_text().replace(
         "test -s README.md", "echo checking; echo broken >&2; exit 3"))
-    result = run_trial(tmp_path, golden_path="svc")
+    result = run_trial(tmp_path, golden_path="svc", trust=True)
     assert not result.passed
     test_step = result.renders[0].steps[2]
     assert (test_step.status, test_step.detail) == (
         "failed", "'echo checking; echo broken >&2; exit 3' exited 3:\nchecking\nbroken")
 
 
+CI_WORKFLOW = """\
+name: ci
+on: pull_request
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8
+      - name: Check the README
+        run: grep -q "Golden path" README.md
+      - name: Build the image
+        run: docker build .
+"""
+
+
+@pytest.mark.parametrize(("check", "status", "detail"), [
+    ('grep -q "Golden path" README.md', "passed",
+     ".github/workflows/ci.yml: 2 step(s) passed; skipped: test / Build the image: needs "
+     "docker, which is not run locally; test -s README.md"),
+    ("grep -q Nowhere README.md", "failed",
+     ".github/workflows/ci.yml: test / Check the README exited 1:\n"),
+])
+def test_the_renders_own_ci_workflow_runs_as_github_would(
+        tmp_path: Path, check: str, status: str, detail: str) -> None:
+    root = small_catalog(tmp_path, {
+        "layers/app/.github/workflows/ci.yml": CI_WORKFLOW.replace(
+            'grep -q "Golden path" README.md', check)})
+    manifest = root / "paved-catalog.yml"
+    manifest.write_text(manifest.read_text().replace(
+        "    test_command: test -s README.md\n",
+        "    test_workflow: .github/workflows/ci.yml\n    test_command: test -s README.md\n"))
+    result = run_trial(root, golden_path="svc", trust=True)
+    test_step = result.renders[0].steps[2]
+    assert (test_step.status, test_step.detail) == (status, detail)
+
+
 def test_skip_tests_and_no_declared_command(tmp_path: Path) -> None:
     skipped = run_trial(small_catalog(tmp_path / "a"), skip_tests=True).renders[0].steps[2]
     assert (skipped.status, skipped.detail) == ("skipped", "--skip-tests")
     build_file_tree(tmp_path / "plain", PLAIN_COPIER)
-    plain = run_trial(tmp_path / "plain")
+    plain = run_trial(tmp_path / "plain", trust=True)
     assert statuses(plain) == [("plain", "defaults", ["render passed", "validators passed",
                                                        "test skipped", "upgrade skipped"])]
-    assert plain.renders[0].steps[2].detail == "no test_command declared in paved-catalog.yml"
+    assert plain.renders[0].steps[2].detail == ("no test_workflow or test_command declared in "
+                                                "paved-catalog.yml")
 
 
 def test_a_render_failure_skips_the_other_steps(tmp_path: Path) -> None:
     root = small_catalog(tmp_path, {"layers/base/bad.txt.jinja": "{% if %}\n"})
-    result = run_trial(root)
+    result = run_trial(root, trust=True)
     run = result.renders[0]
     assert not result.passed and run.steps[0].status == "failed"
     assert run.steps[0].detail.startswith("rendering failed: layers/base/bad.txt.jinja:1: ")
@@ -70,7 +107,7 @@ def test_the_working_tree_is_tested_not_the_latest_tag(tmp_path: Path) -> None:
     root = small_catalog(tmp_path / "catalog")
     commit_all(root, "First", tag="v1.0.0")
     (root / "layers/base/NEW.md").write_text("uncommitted\n")
-    result = run_trial(root, keep=tmp_path / "renders")
+    result = run_trial(root, keep=tmp_path / "renders", trust=True)
     assert result.version == "1.0.0+dev"
     assert (tmp_path / "renders/svc-defaults/NEW.md").read_text() == "uncommitted\n"
 
@@ -118,4 +155,7 @@ def test_the_bundled_catalog_renders_every_declared_answer_set() -> None:
     result = run_trial(bundled_root(), skip_tests=True)
     assert result.passed
     assert [(run.golden_path, run.answer_set, run.steps[0].status) for run in result.renders] \
-        == [("python-service", "defaults", "passed"), ("python-service", "production", "passed")]
+        == [("python-service", name, "passed")
+            for name in ("payments-api", "short-name", "longest-name")]
+    result = run_trial(bundled_root(), skip_tests=True, answer_set="short-name")
+    assert [run.answer_set for run in result.renders] == ["short-name"]

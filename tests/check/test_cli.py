@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from tests.check.fixture_repo import line
+from tests.check.test_monorepo import valid_sarif
 from tests.helpers import run_cli
 
 ROLLBACK = ".github/workflows/rollback.yml"
@@ -49,6 +50,7 @@ def test_sarif_output_locates_findings(repo: Path) -> None:
     (repo / ROLLBACK).write_text(text)
     result = run_cli(["check", str(repo), "--format", "sarif"])
     sarif = json.loads(result.stdout)
+    valid_sarif(sarif)
     assert sarif["version"] == "2.1.0"
     run = sarif["runs"][0]
     assert "rollback/timeout" in [rule["id"] for rule in run["tool"]["driver"]["rules"]]
@@ -72,3 +74,11 @@ def test_a_missing_directory_is_a_user_error(tmp_path: Path) -> None:
     result = run_cli(["check", str(tmp_path / "nowhere")])
     assert result.exit_code == 1
     assert result.stderr == f"paved: error: {tmp_path / 'nowhere'} is not a directory\n"
+
+
+def test_jobs_changes_nothing_in_the_report(repo: Path) -> None:
+    one = run_cli(["check", str(repo), "--jobs", "1", "--json"])
+    two = run_cli(["check", str(repo), "-j", "2", "--json"])
+    assert (one.exit_code, two.exit_code) == (0, 0)
+    assert one.stdout == two.stdout
+    assert run_cli(["check", str(repo), "--jobs", "0"]).exit_code == 2  # a usage error

@@ -11,4 +11,5 @@ def test_docs_describe_every_rule() -> None:
 
 def test_pre_commit_hooks_declare_check_and_status() -> None:
     text = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
-    assert "entry: paved check\n" in text and "entry: paved status --check\n" in text
+    assert "entry: paved check\n" in text
+    assert "entry: paved status --check --allow-behind\n" in text

@@ -17,7 +17,7 @@ import paved
 from paved import create
 from paved.cli import app, main
 from paved.cli.prompt import terminal_asker
-from tests.helpers import run_cli
+from tests.helpers import run_cli, start_paved, wait_until_reached
 
 
 def test_version() -> None:
@@ -147,16 +147,18 @@ def test_sigterm_mid_render_exits_130_and_leaves_nothing(tmp_path: Path) -> None
         cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ},
     )
+    staging = Path(os.environ["PAVED_CACHE_DIR"]) / "scratch"  # renders in its scratch area
     deadline = time.monotonic() + 60
-    while not any(work.iterdir()) and time.monotonic() < deadline:
+    while not any(staging.glob("run-*/new-*")) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert any(work.iterdir()), "paved never started rendering"
+    assert any(staging.glob("run-*/new-*")), "paved never started rendering"
     time.sleep(0.3)  # into the render itself (the slow template takes seconds)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
     assert stderr == "paved: error: interrupted; nothing was left half-written\n"
     assert list(work.iterdir()) == []
+    assert list(staging.iterdir()) == []
 
 
 def test_closed_stdout_stops_quietly_without_a_crash_log() -> None:
@@ -195,7 +197,7 @@ def test_on_a_terminal_each_question_is_asked_and_a_bad_answer_asked_again(
     child.sendline("Takes payments.")
     child.expect_exact("[owner] [team-svc]: ")
     child.sendline("Team X")
-    child.expect_exact("invalid answer for 'owner': must be a team name")
+    child.expect_exact("invalid answer for 'owner': must be a GitHub team, org/team")
     child.expect_exact("[owner] [team-svc]: ")
     child.sendline("team-x")
     while child.expect([r"\]: ", pexpect.EOF]) == 0:
@@ -204,3 +206,13 @@ def test_on_a_terminal_each_question_is_asked_and_a_bad_answer_asked_again(
     assert child.exitstatus == 0
     record = (tmp_path / "svc" / ".paved.yml").read_text()
     assert "  description: Takes payments.\n  owner: team-x\n" in record
+
+
+def test_sigterm_during_start_up_exits_130_quietly(tmp_path: Path) -> None:
+    faults = tmp_path / "faults"
+    process = start_paved(["list"], faults, pause=["start-up"])
+    wait_until_reached(faults, "start-up", process)  # before the command line is imported
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stderr) == (130, "paved: error: interrupted; nothing was left "
+                                                 "half-written\n")

@@ -96,7 +96,7 @@ def test_test_prints_a_table_and_exits_4_on_failure(tmp_path: Path) -> None:
                              "testing svc with answers 'other-port'\n")
     manifest = root / "paved-catalog.yml"
     manifest.write_text(manifest.read_text().replace("test -s README.md", "exit 1"))
-    failed = run_cli(["template", "test", str(root), "--json"])
+    failed = run_cli(["template", "test", str(root), "--json", "--trust"])
     assert failed.exit_code == 4
     document = json.loads(failed.stdout)
     assert document["passed"] is False
@@ -109,10 +109,10 @@ def test_release(tmp_path: Path) -> None:
     commit_all(root, "Start", tag="v1.0.0")
     (root / "layers/base/more.md").write_text("more\n")
     commit_all(root, "More docs")
-    refused = run_cli(["template", "release", str(root), "--version", "1.0.0"])
+    refused = run_cli(["template", "release", str(root), "--version", "1.0.0", "--trust"])
     assert (refused.exit_code, refused.stderr) == (
         1, "paved: error: version 1.0.0 is not greater than the latest release 1.0.0\n")
-    result = run_cli(["template", "release", str(root), "--bump", "minor"])
+    result = run_cli(["template", "release", str(root), "--bump", "minor", "--trust"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("Released 1.1.0 (after 1.0.0): tag v1.1.0 on commit ")
     assert result.stdout.endswith(", 1 change(s) in CHANGELOG.md.\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from paved.catalog import plain_name
+from paved.origin import plain_name
 from tests.copier_compat import fixtures
 from tests.copier_compat.drive import (
     PROJECT,

@@ -75,6 +75,23 @@ def seed_trailing_spaces(p: Path) -> None:
     edit(p / "deploy/base/service.yaml", "kind: Service", "kind: Service   ")
 
 
+def seed_long_label(p: Path) -> None:
+    edit(p / "deploy/overlays/prod/kustomization.yaml", "app.kubernetes.io/instance: svc-prod",
+         "app.kubernetes.io/instance: svc-" + "x" * 60 + "-prod")
+
+
+def seed_relative_link(p: Path) -> None:
+    edit(p / "catalog-info.yaml", "  tags:\n", "  links:\n    - url: ./docs/runbook.md\n  tags:\n")
+
+
+def seed_team_without_org(p: Path) -> None:
+    (p / "CODEOWNERS").write_text("* @acme/payments\ndocs/ @acme/writers @-docs\n")
+
+
+def seed_unknown_ecosystem(p: Path) -> None:
+    edit(p / ".github/dependabot.yml", "package-ecosystem: docker", "package-ecosystem: dockr")
+
+
 SEEDS: dict[str, tuple[Callable[[Path], None], str, str]] = {
     # validator: (defect, file it is in, words of the message)
     "actionlint": (seed_untrusted_expression, ".github/workflows/rollback.yml",
@@ -86,11 +103,20 @@ SEEDS: dict[str, tuple[Callable[[Path], None], str, str]] = {
                             "'rollbackTo' was unexpected"),
     "pod-security": (seed_privilege_escalation, "deploy/overlays/",
                      "container app: allowPrivilegeEscalation must be false"),
+    "kubernetes-names": (seed_long_label, "deploy/overlays/prod",
+                         "label app.kubernetes.io/instance value 'svc-xxx"),
     "hadolint": (seed_unpinned_apt, "Dockerfile", "DL3008"),
     "dockerfile-user": (seed_root_user, "Dockerfile",
                         "the final stage sets no USER: it would run as root"),
     "shellcheck": (seed_unquoted_variable, "deploy/scripts/release.sh", "SC2086"),
     "yamllint": (seed_trailing_spaces, "deploy/base/service.yaml", "trailing spaces"),
+    "backstage": (seed_relative_link, "catalog-info.yaml",
+                  'entity 1: "links.0.url" is not valid; expected a string that is a valid url '
+                  'but found "./docs/runbook.md"'),
+    "codeowners": (seed_team_without_org, "CODEOWNERS",
+                   "'@-docs' is not a GitHub login (letters, digits and single dashes)"),
+    "bot-config": (seed_unknown_ecosystem, ".github/dependabot.yml",
+                   "vendor.dependabot: $.updates[1]['package-ecosystem']: 'dockr' is not one of"),
 }
 
 
@@ -133,4 +159,6 @@ def test_an_unknown_validator_is_refused(project: Path) -> None:
         validate_project(project, only={"kubeval"})
     assert str(raised.value) == (
         "unknown validator kubeval; known: actionlint, workflow-schema, zizmor, "
-        "kubernetes-validate, pod-security, hadolint, dockerfile-user, shellcheck, yamllint")
+        "kubernetes-validate, pod-security, kubernetes-names, hadolint, dockerfile-user, "
+        "shellcheck, yamllint, "
+        "backstage, codeowners, bot-config")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from paved.create import create_service
+from paved.fleet import github as paved_github
+from tests.fleet.fake_github import FakeGitHub
+from tests.fleet.fake_gitlab import FakeGitLab
 from tests.helpers import commit_all, evolving_catalog, git, release_v2, release_v3
 
 
@@ -67,3 +71,46 @@ def build_fleet(root: Path) -> Fleet:
 @pytest.fixture
 def fleet(tmp_path: Path) -> Fleet:
     return build_fleet(tmp_path)
+
+
+@pytest.fixture
+def github(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
+    """A fake GitHub on 127.0.0.1 that PyGithub is pointed at, with a token.
+
+    PyGithub's pacing (1 s between writes) and 5xx backoff are shortened: the fake
+    has no secondary limits to stay clear of. Rate-limit waits are kept as GitHub asks.
+    """
+    monkeypatch.setattr(paved_github, "PACING", (None, None))
+    monkeypatch.setattr(paved_github, "BACKOFF", 0.01)
+    monkeypatch.setenv("GITHUB_TOKEN", "test-token")
+    with FakeGitHub() as server:
+        monkeypatch.setenv("GITHUB_API_URL", server.url)
+        yield server
+
+
+@pytest.fixture
+def gitlab(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitLab]:
+    """A fake GitLab on 127.0.0.1 that python-gitlab is pointed at, with a token."""
+    monkeypatch.setenv("GITLAB_TOKEN", "test-token")
+    monkeypatch.delenv("CI_SERVER_URL", raising=False)
+    with FakeGitLab() as server:
+        monkeypatch.setenv("GITLAB_URL", server.url)
+        yield server
+
+
+def hosted_at_v1(tmp_path: Path, owner: str = "acme", name: str = "svc",
+                 files: dict[str, str] | None = None) -> tuple[Path, Path]:
+    """`<owner>/<name>.git`: a repo generated from a catalog that has since released v2
+    (with `files` committed by its team). Returns (catalog, bare remote)."""
+    catalog = evolving_catalog(tmp_path / "catalog", versions=1)
+    (tmp_path / "checkouts").mkdir(exist_ok=True)
+    repo = create_service(name, dest=tmp_path / "checkouts" / name,
+                          catalog_source=str(catalog)).path
+    if files:
+        for path, text in files.items():
+            (repo / path).parent.mkdir(parents=True, exist_ok=True)
+            (repo / path).write_text(text)
+        commit_all(repo, "team edits")
+    release_v2(catalog)
+    (tmp_path / owner).mkdir(exist_ok=True)
+    return catalog, publish(repo, tmp_path / owner)

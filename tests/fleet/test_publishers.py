@@ -1,135 +1,275 @@
-"""The GitHub publisher against a local server implementing the endpoints PyGithub calls."""
+"""The GitHub publisher, through the real PyGithub, against the fake GitHub on 127.0.0.1."""
 
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import re
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from paved.create import create_service
-from paved.fleet import publishers
-from tests.fleet.conftest import publish
-from tests.helpers import bundled_catalog_repo, evolving_catalog, git, release_v2, run_cli
+from paved.fleet import hosting, hosts, publishers
+from tests.fleet.conftest import hosted_at_v1
+from tests.fleet.fake_api import BareRepo
+from tests.fleet.fake_github import FakeGitHub
+from tests.helpers import bundled_catalog_repo, git, release_v3, run_cli
+
+CODEOWNERS = "* @acme/platform\nnotes.txt @alice\nREADME.md nobody@example.com\n"
 
 
-class FakeGitHub(ThreadingHTTPServer):
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.pulls: list[dict[str, Any]] = []
-        self.requests: list[tuple[str, str, str]] = []  # method, path, authorization
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: FakeGitHub
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def _reply(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
-        url = urlparse(self.path)
-        self.server.requests.append(("GET", url.path, self.headers.get("Authorization", "")))
-        parts = url.path.strip("/").split("/")
-        if parts[0] != "repos" or parts[1:3] != ["acme", "svc"]:
-            self._reply(404, {"message": "Not Found"})
-        elif len(parts) == 3:
-            self._reply(200, {"id": 1, "name": "svc", "full_name": "acme/svc",
-                              "owner": {"login": "acme"},
-                              "url": f"{self.server.url}/repos/acme/svc"})
-        elif parts[3:] == ["pulls"]:
-            query = parse_qs(url.query)
-            self._reply(200, [pull for pull in self.server.pulls
-                              if f"acme:{pull['head']['ref']}" in query.get("head", [])])
-
-    def do_POST(self) -> None:
-        self.server.requests.append(("POST", self.path, self.headers.get("Authorization", "")))
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        number = len(self.server.pulls) + 1
-        pull = {"number": number, "title": body["title"], "body": body["body"],
-                "head": {"ref": body["head"]}, "base": {"ref": body["base"]}, "state": "open",
-                "html_url": f"https://github.test/acme/svc/pull/{number}"}
-        self.server.pulls.append(pull)
-        self._reply(201, pull)
-
-
-@pytest.fixture
-def github(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
-    server = FakeGitHub()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setenv("GITHUB_TOKEN", "test-token")
-    monkeypatch.setenv("GITHUB_API_URL", server.url)
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-def _remote_at_v1(tmp_path: Path) -> Path:
-    """acme/svc.git: a repo generated from a catalog that has since released v2."""
-    catalog = evolving_catalog(tmp_path / "catalog", versions=1)
-    repo = create_service("svc", dest=tmp_path / "svc", catalog_source=str(catalog)).path
-    release_v2(catalog)
-    owner = tmp_path / "acme"
-    owner.mkdir()
-    return publish(repo, owner)
-
-
-def test_github_publisher_pushes_and_opens_one_pull_request(
-        tmp_path: Path, github: FakeGitHub) -> None:
-    remote = _remote_at_v1(tmp_path)
+def fleet_of_one(tmp_path: Path, github: FakeGitHub,
+                 files: dict[str, str] | None = None) -> tuple[Path, Path, Path]:
+    """acme/svc at v1 on the fake GitHub (its catalog at v2) and a list file naming it."""
+    catalog, remote = hosted_at_v1(tmp_path, files=files)
+    github.add_repo("acme/svc", BareRepo(remote))
     listed = tmp_path / "repos.txt"
     listed.write_text(f"{remote}\n")
+    return catalog, remote, listed
+
+
+def update(listed: Path, *extra: str) -> dict[str, object]:
+    result = run_cli(["fleet", "update", "--from", str(listed), "--push", "--publish", "github",
+                      "--json", *extra])
+    [repo] = json.loads(result.stdout)["repos"]
+    return {"exit": result.exit_code, **repo}
+
+
+def test_opens_one_pull_request_with_changelog_files_labels_and_reviewers(
+        tmp_path: Path, github: FakeGitHub) -> None:
+    _, remote, listed = fleet_of_one(tmp_path, github, {".github/CODEOWNERS": CODEOWNERS})
+    github.collaborators["acme/svc"] = {"alice"}
+    github.teams["acme"] = {"platform"}
     result = run_cli(["fleet", "update", "--from", str(listed), "--push", "--publish", "github"])
     assert result.exit_code == 0, result.stdout
     assert result.stdout == ("updated (1):\n"
                              "  svc: published: https://github.test/acme/svc/pull/1\n"
                              "1 repos: 1 updated.\n")
-    [pull] = github.pulls
+    pull = github.pull("acme/svc", 1)
     assert pull["title"] == "Update svc from paved catalog v1.0.0 to v2.0.0"
-    assert (pull["head"]["ref"], pull["base"]["ref"]) == ("paved/update-2.0.0", "main")
-    assert "## 2.0.0\n\n- Port question." in pull["body"]
-    assert {auth for _, _, auth in github.requests} == {"token test-token"}
-    assert git(remote, "branch", "--list", "paved/*").strip() == "paved/update-2.0.0"
+    assert (pull["head"]["ref"], pull["base"]["ref"], pull["draft"]) == ("paved/update", "main",
+                                                                        False)
+    assert pull["body"] == (
+        "<!-- paved:update -->\n"
+        "This pull request brings the golden path `svc` from catalog **v1.0.0** to **v2.0.0** "
+        f"(catalog `{tmp_path / 'catalog'}`). paved merged the template's changes with this "
+        "repository's own edits.\n\n"
+        "### What changed in the catalog\n\n"
+        "##### 2.0.0\n\n- Port question.\n\n"
+        "### Files\n\n"
+        "10 updated · 0 merged · 0 conflicts · 1 kept\n\n"
+        "| file | change | what paved did |\n|---|---|---|\n"
+        "| `.paved.yml` | updated | updated |\n"
+        "| `README.md` | updated | updated |\n"
+        "| `added.txt` | updated | added |\n"
+        "| `config.txt` | updated | updated |\n"
+        "| `docs/guide.md` | updated | removed |\n"
+        "| `docs/handbook.md` | updated | added |\n"
+        "| `dropped.txt` | updated | updated |\n"
+        "| `legacy.txt` | updated | removed |\n"
+        "| `notes.txt` | updated | updated |\n"
+        "| `old.txt` | updated | removed |\n"
+        "| `app/main.py` | kept | left alone |\n"
+        "\n### Merging\n\n"
+        "Merge with a **merge commit** (not squash or rebase): the update commit's second "
+        "parent is the template's pristine render, which the next update merges from.\n\n"
+        "paved keeps this pull request up to date: a newer catalog version replaces its "
+        "branch `paved/update` as long as only paved has committed to it. Once you push to "
+        "`paved/update`, paved leaves it to you. If `main` moved on and this pull request "
+        "conflicts with it, merge `main` into `paved/update` and resolve as usual.\n")
+    assert github.labels[("acme/svc", 1)] == ["paved"]
+    assert github.reviewers[("acme/svc", 1)] == {"users": ["alice"], "teams": ["platform"]}
+    assert {call.auth for call in github.calls} == {"token test-token"}
+    assert git(remote, "branch", "--list", "paved/*").strip() == "paved/update"
 
 
-def test_github_publisher_finds_the_open_pull_request(tmp_path: Path,
+def test_a_newer_version_refreshes_the_open_pull_request(tmp_path: Path,
+                                                          github: FakeGitHub) -> None:
+    catalog, remote, listed = fleet_of_one(tmp_path, github)
+    first = update(listed)
+    assert (first["outcome"], first["published"]) == ("updated",
+                                                      "https://github.test/acme/svc/pull/1")
+    again = update(listed)
+    assert (again["outcome"], again["reason"]) == (
+        "proposed", "https://github.test/acme/svc/pull/1 (open) already proposes v2.0.0")
+    release_v3(catalog)
+    third = update(listed)
+    assert (third["outcome"], third["reason"]) == (
+        "updated", "refreshed: https://github.test/acme/svc/pull/1")
+    assert len(github.pulls["acme/svc"]) == 1
+    pull = github.pull("acme/svc", 1)
+    assert pull["title"] == "Update svc from paved catalog v1.0.0 to v3.0.0"
+    assert ("##### 3.0.0\n\n- Region question.\n\n##### 2.0.0\n\n- Port question."
+            in pull["body"])
+    assert "version: 3.0.0" in git(remote, "show", "paved/update:.paved.yml")
+    assert github.labels[("acme/svc", 1)] == ["paved"]
+
+
+def test_a_branch_a_person_pushed_to_is_left_alone(tmp_path: Path, github: FakeGitHub) -> None:
+    catalog, remote, listed = fleet_of_one(tmp_path, github)
+    update(listed)
+    clone = tmp_path / "person"
+    git(tmp_path, "clone", "--quiet", "--branch", "paved/update", str(remote), str(clone))
+    (clone / "notes.txt").write_text("fixed by hand\n")
+    git(clone, "commit", "--quiet", "-am", "fix the update by hand")
+    git(clone, "push", "--quiet", "origin", "paved/update")
+    tip = git(remote, "rev-parse", "paved/update")
+    release_v3(catalog)
+    result = update(listed)
+    assert (result["exit"], result["outcome"], result["reason"]) == (
+        0, "proposed", "paved/update has 1 commit(s) not made by paved; paved leaves it to you "
+                       "(it proposes v2.0.0)")
+    assert git(remote, "rev-parse", "paved/update") == tip
+
+
+def test_a_closed_pull_request_is_never_refreshed(tmp_path: Path, github: FakeGitHub) -> None:
+    """Only *open* pull requests are reused: asking GitHub for `state=all` would edit this
+    closed one instead of opening a new one."""
+    _, _, listed = fleet_of_one(tmp_path, github)
+    git(tmp_path / "acme" / "svc.git", "branch", "paved/update", "main")
+    github.open_pull("acme/svc", "paved/update", state="closed")
+    result = update(listed)
+    assert (result["outcome"], result["published"]) == ("updated",
+                                                        "https://github.test/acme/svc/pull/2")
+    assert github.pull("acme/svc", 1)["title"] == "From paved/update"
+    assert [call.query["state"] for call in github.requested("GET", "/repos/acme/svc/pulls")] \
+        == [["open"]]
+
+
+def test_a_proposal_the_team_closed_is_not_reopened(tmp_path: Path, github: FakeGitHub) -> None:
+    _, _, listed = fleet_of_one(tmp_path, github)
+    update(listed)
+    github.pull("acme/svc", 1)["state"] = "closed"
+    result = update(listed)
+    assert (result["outcome"], result["reason"]) == (
+        "proposed", "pull request https://github.test/acme/svc/pull/1 was closed without this "
+                    "version reaching main; paved does not reopen it")
+    assert len(github.pulls["acme/svc"]) == 1
+
+
+def test_a_branch_pushed_without_its_pull_request_gets_one_on_the_rerun(
+        tmp_path: Path, github: FakeGitHub) -> None:
+    _, remote, listed = fleet_of_one(tmp_path, github)
+    github.server_error(502, times=7, method="POST")  # every retry of the creation fails
+    failed = update(listed)
+    assert (failed["outcome"], failed["reason"]) == (
+        "failed", "GitHub did not answer for the pull request for acme/svc: "
+                  "too many 502 error responses")
+    assert git(remote, "branch", "--list", "paved/update").strip() == "paved/update"
+    assert [call.status for call in github.requested("POST")] == [502] * 7
+    resumed = update(listed)
+    assert (resumed["outcome"], resumed["published"]) == ("updated",
+                                                          "https://github.test/acme/svc/pull/1")
+
+
+def test_rate_limits_and_server_errors_are_retried(tmp_path: Path, github: FakeGitHub) -> None:
+    _, _, listed = fleet_of_one(tmp_path, github)
+    github.primary_limit(reset_in=-2)  # already reset: waits at once
+    github.secondary_limit(retry_after=1)
+    github.too_many(retry_after=1)
+    github.server_error(503)
+    result = update(listed)
+    assert (result["outcome"], result["published"]) == ("updated",
+                                                        "https://github.test/acme/svc/pull/1")
+    statuses = [call.status for call in github.calls]
+    assert statuses[:5] == [403, 403, 429, 503, 200]
+    assert [(call.method, call.path) for call in github.calls[:5]] == \
+        [("GET", "/repos/acme/svc/pulls")] * 5
+
+
+def test_a_rate_limit_resetting_too_late_fails_the_repo_in_one_line(
+        tmp_path: Path, github: FakeGitHub) -> None:
+    _, _, listed = fleet_of_one(tmp_path, github)
+    github.primary_limit(reset_in=3600)
+    result = update(listed)
+    assert result["outcome"] == "failed"
+    assert re.fullmatch(r"GitHub's rate limit for the pull request for acme/svc resets in "
+                        r"3[56]\d\ds, past paved's 900s wait; rerun later to carry on",
+                        str(result["reason"]))
+
+
+def test_a_pull_request_opened_meanwhile_is_found_after_422(tmp_path: Path,
+                                                           github: FakeGitHub) -> None:
+    _, remote, _ = fleet_of_one(tmp_path, github)
+    git(remote, "branch", "paved/update", "main")
+    github.open_pull("acme/svc", "paved/update")
+    # The lookup misses it (opened between the lookup and the creation): GitHub says 422.
+    github.fail(200, [], prefix="/repos/acme/svc/pulls", method="GET")
+    host = hosts.connect("github")
+    proposed = host.propose(hosting.Request(slug="acme/svc", branch="paved/update", base="main",
+                                            title="t", body="b"))
+    assert (proposed.proposal.url, proposed.created) == ("https://github.test/acme/svc/pull/1",
+                                                         False)
+    assert [call.status for call in github.requested("POST")] == [422]
+
+
+def test_a_missing_head_branch_is_refused_in_one_line(tmp_path: Path,
                                                       github: FakeGitHub) -> None:
-    remote = _remote_at_v1(tmp_path)
-    clone = tmp_path / "clone"
-    git(tmp_path, "clone", "--quiet", str(remote), str(clone))
-    git(clone, "checkout", "--quiet", "-b", "paved/update-2.0.0")
-    change = publishers.Change(clone=clone, location=str(remote), branch="paved/update-2.0.0",
-                               base="main", title="Update", body="notes")
-    first = publishers.PUBLISHERS["github"].publish(change)
-    second = publishers.PUBLISHERS["github"].publish(change)
-    assert first == second == "https://github.test/acme/svc/pull/1"
-    assert len(github.pulls) == 1
+    fleet_of_one(tmp_path, github)
+    with pytest.raises(hosting.HostError) as caught:
+        hosts.connect("github").propose(hosting.Request(
+            slug="acme/svc", branch="paved/nowhere", base="main", title="t", body="b"))
+    assert str(caught.value) == ("GitHub refused the pull request for acme/svc: 422 Validation "
+                                 "Failed: head invalid")
 
 
-def test_github_publisher_needs_a_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
-    change = publishers.Change(clone=tmp_path, location="acme/svc", branch="b", base="main",
-                               title="t", body="b")
-    with pytest.raises(publishers.PublishError,
-                       match=r"^the github publisher needs a token in \$GITHUB_TOKEN$"):
-        publishers.PUBLISHERS["github"].publish(change)
+def test_auto_merge_asks_for_a_merge_commit(tmp_path: Path, github: FakeGitHub) -> None:
+    _, _, listed = fleet_of_one(tmp_path, github)
+    github.auto_merge_allowed.add("acme/svc")
+    result = update(listed, "--auto-merge", "--label", "platform", "--label", "deps")
+    assert result["outcome"] == "updated"
+    assert github.auto_merge == {"PR_acme/svc_1": "MERGE"}
+    assert github.labels[("acme/svc", 1)] == ["platform", "deps"]
+
+
+def test_what_the_host_refuses_besides_the_pull_request_is_noted(
+        tmp_path: Path, github: FakeGitHub) -> None:
+    _, _, listed = fleet_of_one(tmp_path, github, {"CODEOWNERS": "* @mallory\n"})
+    result = update(listed, "--auto-merge")
+    assert (result["exit"], result["outcome"]) == (0, "updated")
+    assert result["reason"] == (
+        "published: https://github.test/acme/svc/pull/1; reviewers not requested: 422 Reviews "
+        "may only be requested from collaborators. One or more of the users or teams you "
+        "specified is not a collaborator of the acme/svc repository.; auto-merge not enabled: "
+        "Pull request Auto merge is not allowed for this repository")
+
+
+def test_conflicts_are_proposed_as_a_draft_with_how_to_resolve(tmp_path: Path,
+                                                                github: FakeGitHub) -> None:
+    _, remote, listed = fleet_of_one(tmp_path, github, {"notes.txt": "one\ntwo from the team\n"})
+    result = update(listed, "--auto-merge")
+    assert (result["exit"], result["outcome"], result["conflicts"]) == (6, "conflict",
+                                                                         ["notes.txt"])
+    assert result["reason"] == ("conflicts in notes.txt: resolve them in "
+                                "https://github.test/acme/svc/pull/1")
+    pull = github.pull("acme/svc", 1)
+    assert pull["draft"] is True
+    assert github.auto_merge == {}
+    assert ("### Conflicts to resolve\n\n"
+            "The template and this repository changed the same lines of 1 file(s). They are "
+            "committed with conflict markers, so this proposal is a draft and its checks fail "
+            "until they are resolved:\n\n"
+            "```sh\ngit fetch origin && git switch paved/update\n"
+            "git grep -n -e '^<<<<<<< ' -e '^>>>>>>> ' -- notes.txt\n"
+            "# keep what you need between <<<<<<< HEAD and >>>>>>> paved v2.0.0, drop the "
+            "markers\n"
+            "git commit -am 'Resolve the paved v2.0.0 update' && git push\n```\n\n"
+            "Then mark it ready for review.\n") in pull["body"]
+    assert "| `notes.txt` | conflicts | conflict |" in pull["body"]
+    assert git(remote, "show", "paved/update:notes.txt") == (
+        "one\n<<<<<<< HEAD\ntwo from the team\n=======\nTWO from the template\n"
+        ">>>>>>> paved v2.0.0\n")
+    parents = git(remote, "log", "-1", "--format=%P", "paved/update").split()
+    assert "Paved-Pristine: 2.0.0" in git(remote, "log", "-1", "--format=%B", parents[1])
+
+
+def test_github_needs_a_token_before_anything_is_pushed(
+        tmp_path: Path, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, remote, listed = fleet_of_one(tmp_path, github)
+    monkeypatch.delenv("GITHUB_TOKEN")
+    result = update(listed)
+    assert (result["outcome"], result["reason"]) == (
+        "failed", "paved needs a GitHub token in $GITHUB_TOKEN")
+    assert git(remote, "branch", "--list", "paved/*") == ""
 
 
 def test_github_refusal_is_one_line(tmp_path: Path, github: FakeGitHub) -> None:
@@ -138,10 +278,19 @@ def test_github_refusal_is_one_line(tmp_path: Path, github: FakeGitHub) -> None:
     git(tmp_path, "clone", "--quiet", "--bare", str(bundled), str(other))
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "--quiet", str(other), str(clone))
-    git(clone, "checkout", "--quiet", "-b", "paved/update-9.0.0")
-    change = publishers.Change(clone=clone, location=str(other), branch="paved/update-9.0.0",
+    git(clone, "checkout", "--quiet", "-b", "paved/update")
+    change = publishers.Change(clone=clone, location=str(other), branch="paved/update",
                                base="main", title="t", body="b")
-    with pytest.raises(publishers.PublishError) as caught:
+    with pytest.raises(hosting.HostError) as caught:
         publishers.PUBLISHERS["github"].publish(change)
     assert str(caught.value) == ("GitHub refused the pull request for other/thing: "
                                  "404 Not Found")
+
+
+def test_a_dry_run_says_what_would_conflict_and_proposes_nothing(tmp_path: Path,
+                                                                 github: FakeGitHub) -> None:
+    _, remote, listed = fleet_of_one(tmp_path, github, {"notes.txt": "one\ntwo from the team\n"})
+    result = update(listed, "--dry-run")
+    assert (result["outcome"], result["reason"]) == (
+        "conflict", "would conflict in notes.txt: run paved update in the repo and resolve them")
+    assert github.calls == [] and git(remote, "branch", "--list", "paved/*") == ""

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from paved.errors import InputError
-from paved.fleet.sources import RepoRef, open_source, select
+from paved.fleet.sources import RepoRef, named, open_source, select
 from tests.helpers import build_file_tree, git
 
 
@@ -37,7 +37,8 @@ def test_directory_finds_generated_repos_only(tmp_path: Path) -> None:
 def test_nothing_found_or_nothing_there(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no repositories found"):
         open_source(str(tmp_path))
-    with pytest.raises(InputError, match="not a file listing repositories, nor a directory"):
+    with pytest.raises(InputError, match=r"not a file listing repositories, a directory, "
+                                         r"github:ORG nor gitlab:GROUP$"):
         open_source(str(tmp_path / "missing"))
 
 
@@ -46,3 +47,11 @@ def test_select_by_name_then_limit() -> None:
     assert select(refs, ["d", "b"]) == [refs[1], refs[3]]  # fleet order
     assert select(refs, None, 2) == refs[:2]
     assert select(refs, ["c", "d"], 1) == [refs[2]]
+
+
+def test_each_repo_links_to_its_page() -> None:
+    refs = named(["git@github.com:acme/api.git", "https://tok@gitlab.example/g/sub/web.git",
+                  "/srv/git/db.git", "ssh://git@host:2222/x/y.git"])
+    assert [ref.url for ref in refs] == ["https://github.com/acme/api",
+                                         "https://gitlab.example/g/sub/web",
+                                         "file:///srv/git/db.git", "ssh://git@host:2222/x/y.git"]

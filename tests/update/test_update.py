@@ -11,6 +11,8 @@ import pytest
 import paved
 from paved import catalog as catalog_module
 from paved.create import create_service
+from paved.git import Repository
+from paved.update import journal
 from paved.update.update import update_project
 from tests.helpers import (
     ROOT,
@@ -216,20 +218,36 @@ def test_killed_at_any_point_the_repo_is_left_as_it_was(
         git(project, "checkout", "--quiet", "HEAD~1", "--", "notes.txt")
         commit_all(project, "undo notes edit")
     before = snapshot(project)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    private_tmp = project.parent / "tmp"
+    private_tmp.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(private_tmp)}
     step = 0
     while True:
         step += 1
         env["PAVED_TEST_KILL_AT"] = str(step)
         done = subprocess.run([sys.executable, "-m", "paved", "update", str(project), *options],
                               env=env, capture_output=True, text=True, check=False)
+        assert list(private_tmp.iterdir()) == []  # scratch lives in paved's cache
         if done.returncode != -9:
             break
-        assert run_cli(["status", str(project)]).exit_code == 0  # rolls back the journal
+        killed = snapshot(project)
+        status = run_cli(["status", str(project)])
+        if (project / ".git/paved/journal.json").exists():
+            assert (status.exit_code, status.stderr) == (1, (
+                f"paved: error: an interrupted paved update left {project} half-changed; run "
+                "paved update to roll it back (paved status never writes)\n"))
+        else:
+            assert status.exit_code == 0, status.stderr
+        assert snapshot(project) == killed, f"paved status wrote, killed at step {step}"
+        with journal.locked(Repository(project)):  # what paved update does first
+            pass
         assert snapshot(project) == before, f"killed at step {step}"
         assert not (project / ".git" / "paved").exists()
     assert done.returncode == (3 if conflicts else 0), done.stderr
     assert step > 15  # every file write, the index, the refs and HEAD were a kill point
+    # The last run swept what the killed ones left in the cache, and removed its own.
+    scratch_root = Path(os.environ["PAVED_CACHE_DIR"]) / "scratch"
+    assert {name.split("-")[1] for name in os.listdir(scratch_root)} <= {str(os.getpid())}
     if not conflicts:
         assert git(project, "status", "--porcelain") == ""
         assert git(project, "log", "-1", "--format=%s").startswith("Update svc")
@@ -273,14 +291,24 @@ def test_update_between_two_tagged_copies_of_the_bundled_templates(tmp_path: Pat
     readme = catalog / "layers/base/README.md.jinja"
     readme.write_text(readme.read_text() + "\nA line added in 0.2.0.\n")
     (catalog / "layers/base/SECURITY.md").write_text("Report issues to the platform team.\n")
+    # A platform default changes: `once: src/*/settings.py` (the team's settings) must not
+    # match the platform's src/<pkg>/platform/settings.py (fnmatch's `*` crossed `/`).
+    platform_settings = (catalog / "layers/python-service/src/{{ package_name }}/platform"
+                         / "settings.py.jinja")
+    platform_settings.write_text(platform_settings.read_text().replace(
+        "default=10_000,", "default=8_000,"))
     commit_all(catalog, "0.2.0", tag="v0.2.0")
     result = update_project(repo)
     assert result.conflicts == ()
     assert {file.path: file.action for file in result.files} == {
         ".paved.yml": "updated", "README.md": "updated", "SECURITY.md": "added",
-        "catalog-info.yaml": "updated"}
+        "catalog-info.yaml": "updated", "src/payments_api/platform/settings.py": "updated"}
     assert runbook.read_text().endswith("## Our own failure mode\n")
     assert (repo / "README.md").read_text().endswith("A line added in 0.2.0.\n")
+    assert "default=8_000," in (repo / "src/payments_api/platform/settings.py").read_text()
+    status = run_cli(["status", str(repo), "--check"])
+    assert (status.exit_code, status.stdout.splitlines()[-2:]) == (
+        0, ["Drift from the pristine render (1 file(s)):", "  modified  docs/runbook.md"])
 
 
 def test_bundled_catalog_of_an_older_paved_release(
@@ -315,21 +343,16 @@ def test_catalog_code_runs_only_when_trusted(tmp_path: Path, catalog: Path) -> N
         del os.environ["PAVED_CONFIG"]
 
 
-def test_one_update_at_a_time(project: Path) -> None:
+def test_a_lock_its_holder_let_go_of_is_stale(project: Path) -> None:
     other = subprocess.Popen(["sleep", "30"])
     try:
         lock = project / ".git" / "paved" / "lock"
         lock.parent.mkdir()
-        lock.write_text(str(other.pid))
-        refused = run_cli(["update", str(project)])
-        assert refused.stderr == (f"paved: error: another paved update (process {other.pid}) "
-                                  "is working on this repo; wait for it to finish\n")
-        assert run_cli(["status", str(project)]).exit_code == 0
-        assert lock.read_text() == str(other.pid)  # status left the running update alone
+        lock.write_text(str(other.pid))  # a live process, but not one that holds the lock
+        assert run_cli(["update", str(project)]).exit_code == 3
     finally:
         other.kill()
         other.wait()
-    assert run_cli(["update", str(project)]).exit_code == 3  # a dead holder is stale
     assert not (project / ".git" / "paved").exists()
 
 
@@ -379,3 +402,11 @@ def test_a_plain_copier_template_updates_like_a_catalog(tmp_path: Path) -> None:
     assert (repo / "README.md").read_text() == "# acme\n\nFirst.\n\nSecond.\n"
     assert (repo / "notes.txt").read_text() == "template line\na\nb\nc\nteam line\n"
     assert "version: 2.0.0\n" in (repo / ".paved.yml").read_text()
+
+
+def test_the_teams_check_settings_in_the_record_survive_an_update(project: Path) -> None:
+    record = project / ".paved.yml"
+    record.write_text(record.read_text() + "check:\n  extend-exclude:\n  - legacy/\n")
+    commit_all(project, "check settings")
+    assert run_cli(["update", str(project)]).exit_code == 3  # the expected conflict
+    assert record.read_text().endswith("check:\n  extend-exclude:\n    - legacy/\n")

@@ -3,6 +3,7 @@
 Order of the layers a request goes through, outermost first:
 
     Observe (server span, http_server_request_duration_seconds)
+    → AccessLog (one structured line per request, secrets redacted)
     → LoadShedding (fast 503 past max_in_flight_requests)
     → Deadlines (deadline into context; 504 when already spent)
     → FastAPI (error handlers, platform routes, the team's routes)
@@ -22,6 +23,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 
 from . import health, telemetry
+from .access import AccessLog
 from .client import OutboundClient
 from .errors import install_error_handlers
 from .middleware import Deadlines, LoadShedding
@@ -66,6 +68,9 @@ def create_app(settings: PlatformSettings, routers: Sequence[APIRouter] = ()) ->
         max_in_flight=settings.max_in_flight_requests,
         retry_after_seconds=settings.shed_retry_after_seconds,
     )
+    # Inside the server span, so that each line carries the request's trace id; outside
+    # shedding, so that shed requests are logged too.
+    app.add_middleware(AccessLog, enabled=settings.access_log)
     app.add_middleware(Observe)
     return app
 

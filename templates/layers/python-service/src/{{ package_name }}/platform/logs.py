@@ -16,18 +16,49 @@ import re
 import sys
 from collections.abc import MutableMapping
 from typing import Any, TextIO
+from urllib.parse import parse_qsl, urlencode
 
 import structlog
 from opentelemetry import trace
 
 REDACTED = "[redacted]"
+# Header names and the parameter names of credentials (OAuth 2.0 tokens, API keys).
 SECRET_KEYS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "password", "token"}
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        "api_key",
+        "apikey",
+        "password",
+        "passwd",
+        "secret",
+        "client_secret",
+        "token",
+        "access_token",
+        "refresh_token",
+        "id_token",
+    }
 )
 # "Authorization: Bearer abc", "'cookie': 'a=b'", "authorization=xyz" inside free text.
 _SECRET_IN_TEXT = re.compile(
     r"(?i)\b(proxy-authorization|authorization|set-cookie|cookie|x-api-key)(['\"]?\s*[:=]\s*['\"]?)([^'\",;}\r\n]+)"
 )
+
+
+def redact(name: str, value: str) -> str:
+    """`value` as it may be logged under `name`: a header or a query parameter."""
+    return REDACTED if name.lower() in SECRET_KEYS else value
+
+
+def redact_query(query: str) -> str:
+    """A query string with the value of every secret parameter (`access_token`, …) redacted."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(name, redact(name, value)) for name, value in pairs], safe="[]")
+
+
 # Loggers of libraries that install their own handlers: routed to ours instead.
 THIRD_PARTY_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "httpx", "httpcore")
 
@@ -66,13 +97,9 @@ def _redact_secrets(logger: Any, method: str, event: EventDict) -> EventDict:
 class _StdoutHandler(logging.StreamHandler[TextIO]):
     """Writes to sys.stdout as it is when a line is logged (test runners swap it)."""
 
-    @property
-    def stream(self) -> TextIO:
-        return sys.stdout
-
-    @stream.setter
-    def stream(self, value: TextIO) -> None:
-        pass
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stdout  # under the handler's lock: Handler.handle holds it
+        super().emit(record)
 
 
 def configure_logging(service_name: str, level: str = "INFO", stream: TextIO | None = None) -> None:

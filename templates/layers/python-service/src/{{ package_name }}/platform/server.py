@@ -61,7 +61,7 @@ def run(app: FastAPI) -> None:
         port=settings.port,
         log_config=None,  # logs.py already routes uvicorn's loggers to JSON
         log_level=settings.log_level.lower(),
-        access_log=settings.access_log,
+        access_log=False,  # access.py logs each request, structured and redacted
         timeout_graceful_shutdown=max(
             0.1, settings.shutdown_timeout_seconds - settings.shutdown_drain_seconds
         ),

@@ -4,6 +4,12 @@ Set up once per process (`setup_telemetry`). The server side is observed by
 our own lean middleware (observe.py); outbound calls by the official httpx
 instrumentation (`instrument_client`), which also sends `traceparent`.
 
+- The resource (what every span, metric and log line says the service is)
+  follows the SDK environment specification: OTEL_SERVICE_NAME, then
+  `service.name` in OTEL_RESOURCE_ATTRIBUTES, then the SERVICE_NAME setting;
+  the other OTEL_RESOURCE_ATTRIBUTES (deployment.environment, …) are added.
+- OTEL_SDK_DISABLED=true turns the SDK off for every signal: no spans, no
+  OpenTelemetry metrics, no exporter; the API's no-ops remain.
 - Traces export over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT (or the traces
   endpoint) is set, to stderr with OTEL_TRACES_EXPORTER=console, and nowhere
   otherwise (spans still exist, so logs carry trace ids). All OTEL_* variables
@@ -28,7 +34,7 @@ from opentelemetry import metrics, trace
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.resources import SERVICE_NAME, OTELResourceDetector, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
@@ -60,13 +66,23 @@ def _span_exporter(settings: PlatformSettings) -> SpanExporter | None:
     return None
 
 
+def service_resource(settings: PlatformSettings) -> Resource:
+    """The service's resource: the OTEL_* environment over the service's own settings."""
+    from_environment = OTELResourceDetector().detect().attributes
+    return Resource.create({SERVICE_NAME: settings.service_name, **from_environment})
+
+
+def sdk_disabled() -> bool:
+    return os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
+
+
 def setup_telemetry(settings: PlatformSettings) -> None:
     """Logging, tracer and meter providers; the providers are made once per process."""
     global _tracer_provider, _meter_provider
-    configure_logging(settings.service_name, settings.log_level)
-    if _tracer_provider is not None:
+    resource = service_resource(settings)
+    configure_logging(str(resource.attributes[SERVICE_NAME]), settings.log_level)
+    if _tracer_provider is not None or sdk_disabled():
         return
-    resource = Resource.create({"service.name": settings.service_name})
     _tracer_provider = TracerProvider(resource=resource)
     exporter = _span_exporter(settings)
     if exporter is not None:

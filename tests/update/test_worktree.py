@@ -1,0 +1,128 @@
+"""What stands where an update writes: files in the way of folders, symbolic links, files
+git has been told not to look at (issue 21, items 9-11). Nothing is written, before or
+during the visible step, and recovery copes with whatever the user put in the way."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from paved.create import create_service
+from paved.git import Repository
+from paved.update import journal
+from tests.helpers import ROOT, build_file_tree, commit_all, git, run_cli, snapshot
+
+ADDS_A_FOLDER = ("paved: error: newdir is a file where the update needs a folder (for "
+                 "newdir/a.txt); move it away, commit, and run paved update again\n")
+THROUGH_A_LINK = ("paved: error: newdir is a symbolic link, and the update would write "
+                  "newdir/a.txt through it; paved never writes through a link (nor does git): "
+                  "move it away, commit, and run paved update again\n")
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> Path:
+    """A plain copier template: v1.0.0 tagged; `release()` makes v2.0.0."""
+    root = build_file_tree(tmp_path / "template", {
+        "copier.yml": "project:\n  type: str\n  default: demo\n",
+        "config.txt": "one\n",
+        "sub/only.txt": "the only file of sub/\n",
+    })
+    commit_all(root, "v1", tag="v1.0.0")
+    return root
+
+
+def release(template: Path) -> None:
+    """v2.0.0: config.txt changes, sub/ goes, newdir/ comes with two files."""
+    (template / "config.txt").write_text("one\ntwo\n")
+    (template / "sub/only.txt").unlink()
+    build_file_tree(template, {"newdir/a.txt": "a\n", "newdir/b.txt": "b\n"})
+    commit_all(template, "v2", tag="v2.0.0")
+
+
+@pytest.fixture
+def project(tmp_path: Path, template: Path) -> Path:
+    return create_service("svc", dest=tmp_path / "svc", catalog_source=str(template)).path
+
+
+def test_an_untracked_file_where_a_folder_is_needed(project: Path, template: Path) -> None:
+    release(template)
+    (project / "newdir").write_text("the user's untracked file\n")
+    before = snapshot(project)
+    refused = run_cli(["update", str(project)])
+    assert (refused.exit_code, refused.stderr) == (1, ADDS_A_FOLDER)
+    assert snapshot(project) == before
+    (project / "newdir").unlink()
+    assert run_cli(["update", str(project)]).exit_code == 0
+    assert (project / "newdir/a.txt").read_text() == "a\n"
+
+
+def test_a_committed_file_where_a_folder_is_needed(project: Path, template: Path) -> None:
+    release(template)
+    (project / "newdir").write_text("the team's file\n")
+    commit_all(project, "a file called newdir")
+    before = snapshot(project)
+    refused = run_cli(["update", str(project)])
+    assert (refused.exit_code, refused.stderr) == (1, ADDS_A_FOLDER)
+    assert snapshot(project) == before
+
+
+@pytest.mark.parametrize("committed", [False, True])
+def test_never_through_a_symbolic_link(project: Path, template: Path, tmp_path: Path,
+                                       committed: bool) -> None:
+    release(template)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (project / "newdir").symlink_to(elsewhere)
+    if committed:
+        commit_all(project, "a link called newdir")
+    before = snapshot(project)
+    refused = run_cli(["update", str(project)])
+    assert (refused.exit_code, refused.stderr) == (1, THROUGH_A_LINK)
+    assert list(elsewhere.iterdir()) == []
+    assert snapshot(project) == before
+
+
+@pytest.mark.parametrize("flag", ["--skip-worktree", "--assume-unchanged"])
+def test_a_hidden_local_change_is_never_overwritten(project: Path, template: Path,
+                                                    flag: str) -> None:
+    release(template)
+    git(project, "update-index", flag, "config.txt")
+    (project / "config.txt").write_text("the user's change, hidden from git status\n")
+    assert git(project, "status", "--porcelain") == ""
+    before = snapshot(project)
+    refused = run_cli(["update", str(project)])
+    assert (refused.exit_code, refused.stderr) == (1, (
+        "paved: error: config.txt differ from HEAD although git status does not show it "
+        "(marked skip-worktree or assume-unchanged?); commit or undo those changes first\n"))
+    assert snapshot(project) == before
+
+
+def test_recovery_copes_with_a_file_where_a_folder_was(project: Path, template: Path) -> None:
+    release(template)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for step in range(1, 40):  # the first checkpoint after sub/only.txt (and sub/) went
+        env["PAVED_TEST_KILL_AT"] = str(step)
+        done = subprocess.run([sys.executable, "-m", "paved", "update", str(project)], env=env,
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == -9, done.stderr
+        if not (project / "sub").exists():
+            break
+        with journal.locked(Repository(project)):
+            pass
+    (project / "sub").write_text("the user put a file where the folder was\n")
+    update = run_cli(["update", str(project)])
+    assert (update.exit_code, update.stderr) == (1, (
+        "paved: error: rolled back an interrupted paved update, except what changed since "
+        "(kept as it is): sub/only.txt could not be restored (sub is a file where a folder "
+        "is needed); check it, then run paved update again\n"))
+    assert (project / "sub").read_text() == "the user put a file where the folder was\n"
+    assert (project / "config.txt").read_text() == "one\n"
+    assert not (project / ".git/paved").exists()
+    again = run_cli(["update", str(project)])  # a clear refusal from now on, never a crash
+    assert (again.exit_code, again.stderr) == (1, (
+        f"paved: error: {project} has uncommitted changes to tracked files (sub/only.txt); "
+        "commit or stash them first\n"))
