@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -426,15 +426,28 @@ class Repository:
                           action="searching the history").strip()
         return found or None
 
-    def commit_changes(self, message: str) -> str | None:
-        """Commit every change in the work tree (not ignored files); None when clean."""
-        with _translated(f"committing in {self.root}"):
-            self._repo.git.add("--all")
-            if not self._repo.git.diff("--cached", "--name-only"):
-                return None
-            self._repo.git.commit("--no-verify", "--quiet", "-m", message,
-                                  env=_identity_env(self._repo))
-            return str(self._repo.head.commit.hexsha)
+    def untracked_files(self) -> set[str]:
+        """Files in the work tree that git neither tracks nor ignores."""
+        listing = self._git("ls-files", "--others", "--exclude-standard", "-z",
+                            action="listing untracked files")
+        return {name for name in listing.split("\0") if name}
+
+    def commit_work_tree(self, parent: str, message: str, *,
+                         leave: Collection[str]) -> str | None:
+        """A commit on `parent` of what changed in the work tree since: tracked files, and
+        untracked ones but those in `leave` (the team's, there before). Made with an index
+        of its own: no ref moves and the repo's index is untouched. None when nothing did."""
+        with tempfile.TemporaryDirectory(prefix="index-") as folder:
+            env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
+            self._git("read-tree", parent, env=env, action="reading a tree")
+            self._git("add", "--update", env=env, action="staging changed files")
+            new = sorted(self.untracked_files() - set(leave))
+            if new:
+                self._git("add", "--", *new, env=env, action="staging new files")
+            tree = self._git("write-tree", env=env, action="writing a tree").strip()
+        if tree == self._git("rev-parse", f"{parent}^{{tree}}", action="reading a tree").strip():
+            return None
+        return self.commit_tree(tree, [parent], message)
 
     def operation_in_progress(self) -> str | None:
         """The git operation stopped half-way in this work tree, if any: `merge`, `rebase`,

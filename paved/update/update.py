@@ -103,13 +103,17 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
     result.commands = tuple(f"{kind} {task.shown}" for kind, group in
                             (("migration", before), ("task", tasks), ("migration", after))
                             for task in group)
+    start = head
     if before and not dry_run:
         # copier runs them in the project before it merges; paved commits what they
-        # changed, so that the merge starts from a commit and stays recoverable.
+        # changed (never the team's untracked files), so that the merge starts from a
+        # commit. The commit joins the branch in the one visible step (`_apply`).
+        theirs_already = repo.untracked_files()
         render.run_tasks(before)
-        head = repo.commit_changes(f"Run the migrations before v{catalog.version}\n\n"
-                                   f"Paved-Migration: {record.version} -> "
-                                   f"{catalog.version}\n") or head
+        start = repo.commit_work_tree(
+            head, f"Run the migrations before v{catalog.version}\n\n"
+                  f"Paved-Migration: {record.version} -> {catalog.version}\n",
+            leave=theirs_already) or head
     with tempfile.TemporaryDirectory(prefix="paved-update-") as scratch:
         base = pristine.stored_base(repo, record.version)
         if base is None:
@@ -122,7 +126,7 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
                                       operation="update", project=repo.root)
         theirs = _with_record(merge.read_directory(theirs_dir), new_record)
         journal.checkpoint()
-    ours = merge.Snapshot(entries=repo.entries(head))
+    ours = merge.Snapshot(entries=repo.entries(start))
     labels = merge.Labels(ours="HEAD", base=f"paved v{record.version}",
                           theirs=f"paved v{catalog.version}")
     once = tuple(glob for name in golden_path.layers for glob in catalog.layers[name].once)
@@ -142,7 +146,7 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
     written = {change.path: change.new for change in changes if change.action in merge.WRITES}
     worktree.check(repo, written, {path: ours.entries.get(path) for path in written})
     journal.checkpoint()
-    commit = _apply(repo, head, base, ours, theirs, changes, branch,
+    commit = _apply(repo, (head, start), base, ours, theirs, changes, branch,
                     message=result.message(), pristine_message=pristine.message(new_record))
     # After the one visible step, as copier: the tasks (its render of the project runs
     # them), then the migrations after. What they change is left for the team to review.
@@ -288,10 +292,16 @@ def _with_record(snapshot: merge.Snapshot, record: Record) -> merge.Snapshot:
                           blobs={**snapshot.blobs, sha: data})
 
 
-def _apply(repo: Repository, head: str, base: pristine.Base, ours: merge.Snapshot,
+def _apply(repo: Repository, heads: tuple[str, str], base: pristine.Base, ours: merge.Snapshot,
            theirs: merge.Snapshot, changes: tuple[merge.FileChange, ...], branch: str | None,
            *, message: str, pristine_message: str) -> str | None:
-    """Prepare every object and the new index off to the side, then make them visible."""
+    """Prepare every object and the new index off to the side, then make them visible.
+
+    `heads`: HEAD as the update found it, and the commit it starts from (the commit of
+    the migrations run before, or HEAD itself): the branch moves from the one to what
+    the update makes of the other.
+    """
+    head, start = heads
     # Blobs HEAD or the stored pristine commit hold are in the repo already: typically
     # most of the new render, which need not be compressed and written again.
     stored = {sha for _, sha in ours.entries.values()}
@@ -317,7 +327,7 @@ def _apply(repo: Repository, head: str, base: pristine.Base, ours: merge.Snapsho
             else:
                 result[change.path] = change.new
     tree = repo.store_tree(result)
-    commit = None if conflicts else repo.commit_tree(tree, [head, new_pristine], message)
+    commit = None if conflicts else repo.commit_tree(tree, [start, new_pristine], message)
     index = journal.work_dir(repo) / "index.new"
     index.parent.mkdir(parents=True, exist_ok=True)
     repo.build_index(index, tree, conflicts)
@@ -328,11 +338,11 @@ def _apply(repo: Repository, head: str, base: pristine.Base, ours: merge.Snapsho
         pristine.REF: (new_pristine, repo.resolve_ref(pristine.REF))}
     new_head = None
     if branch is not None:
-        refs[f"refs/heads/{branch}"] = (commit or head, None)
+        refs[f"refs/heads/{branch}"] = (commit or start, None)
         new_head = f"ref: refs/heads/{branch}"
-    elif commit is not None:
+    elif commit is not None or start != head:
         current = head_file.removeprefix("ref: ") if head_file.startswith("ref: ") else "HEAD"
-        refs[current] = (commit, head)
+        refs[current] = (commit or start, head)
     git_files = {} if commit else {"MERGE_HEAD": f"{new_pristine}\n", "MERGE_MSG": message,
                                    "MERGE_MODE": "no-ff"}
     journal.apply(repo, journal.Change(

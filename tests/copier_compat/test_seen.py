@@ -194,3 +194,30 @@ def test_a_project_copier_made_is_taken_over_by_paved_update(tmp_path: Path) -> 
     assert done.exit_code == 0, done.stderr
     assert json.loads(done.stdout)["base"] == "stored"
     assert (projects[1] / "notes.txt").read_text() == "ONE\ntwo\nTHREE\nfour\n"
+
+
+@pytest.mark.parametrize("branch", [None, "paved/update"])
+def test_migrations_before_are_committed_without_the_teams_untracked_files(
+        tmp_path: Path, branch: str | None) -> None:
+    fixture = fixtures.TASKS
+    template = fixtures.build(fixture, tmp_path / "template")
+    assert paved_new(template, tmp_path / "paved", "v1.0.0", fixture.answers,
+                     trust=True).exit_code == 0
+    project = tmp_path / "paved" / PROJECT
+    fixtures.edit(project, fixture.edits)
+    (project / "scratch-notes.txt").write_text("the team's, not committed\n")
+    head = git(project, "rev-parse", "HEAD").strip()
+    current = git(project, "symbolic-ref", "--short", "HEAD").strip()
+    done = paved_update(project, "v2.0.0", trust=True,
+                        extra=("--branch", branch) if branch else ())
+    assert done.exit_code == 0, done.stderr
+    update = git(project, "rev-parse", "HEAD").strip()
+    migration = git(project, "rev-parse", f"{update}^1").strip()
+    assert git(project, "rev-parse", f"{migration}^").strip() == head
+    assert git(project, "show", "--name-only", "--format=%s", migration).splitlines() == [
+        "Run the migrations before v2.0.0", "", "before-migration.txt"]
+    assert "scratch-notes.txt" not in git(project, "ls-files")
+    assert (project / "scratch-notes.txt").read_text() == "the team's, not committed\n"
+    if branch:  # the team's branch stays where it was; the update is on its own branch
+        assert git(project, "rev-parse", current).strip() == head
+        assert git(project, "symbolic-ref", "--short", "HEAD").strip() == branch
