@@ -296,7 +296,8 @@ TASKS = Fixture(
 
 FILES = Fixture(
     name="files",
-    features="_preserve_symlinks, executable bits, _external_data, binary files",
+    features="_preserve_symlinks, executable bits, _external_data, binary files, "
+             "archive-only attributes (export-subst, export-ignore)",
     releases=(
         Release("v1.0.0", files={
             "copier.yml": (
@@ -308,6 +309,10 @@ FILES = Fixture(
                                "{{ _external_data.parent.team | default('none') }}\n",
             "run.sh": "#!/bin/sh\necho run\n",
             "docs/guide.md": "guide\n",
+            # copier clones: a checkout ignores what only `git archive` applies.
+            ".gitattributes": "version.txt export-subst\nlocal.txt export-ignore\n",
+            "version.txt": "$Format:%H$\n",
+            "local.txt": "in every checkout\n",
         }, links={"GUIDE.md": "docs/guide.md"}, executables=("run.sh",)),
         Release("v2.0.0", files={
             "run.sh": "#!/bin/sh\necho run v2\n",
