@@ -24,6 +24,8 @@ import argparse
 import itertools
 import os
 import re
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -130,12 +132,34 @@ def release_tags(repo: Path) -> list[str]:
 
 
 def compare_template(clone: Path, answers: Mapping[str, Any], pairs: int,
-                     work: Path) -> list[Row]:
+                     work: Path, repeat: int = 1) -> list[Row]:
+    """One row per tag pair: each pair compared `repeat` times from an empty paved cache
+    (copier clones every time), identical only when every run was, times the medians."""
     tags = release_tags(clone)[-(pairs + 1):]
     rows = []
     for old, new in itertools.pairwise(tags):
-        rows.append(_compare_pair(clone, answers, old, new, work / f"{clone.name}-{old}"))
+        runs = []
+        for attempt in range(repeat):
+            shutil.rmtree(os.environ.get("PAVED_CACHE_DIR", work / "no-cache"),
+                          ignore_errors=True)
+            runs.append(_compare_pair(clone, answers, old, new,
+                                      work / f"{clone.name}-{old}-{attempt}"))
+        rows.append(_median_row(runs))
     return rows
+
+
+def _median_row(runs: Sequence[Row]) -> Row:
+    def same(values: Sequence[str]) -> str:
+        return values[0] if len(set(values)) == 1 else "no"
+
+    return Row(template=runs[0].template, tags=runs[0].tags,
+               new_identical=same([run.new_identical for run in runs]),
+               update_identical=same([run.update_identical for run in runs]),
+               paved_new=statistics.median(run.paved_new for run in runs),
+               copier_new=statistics.median(run.copier_new for run in runs),
+               paved_update=statistics.median(run.paved_update for run in runs),
+               copier_update=statistics.median(run.copier_update for run in runs),
+               notes="; ".join(dict.fromkeys(run.notes for run in runs if run.notes)))
 
 
 def _compare_pair(clone: Path, answers: Mapping[str, Any], old: str, new: str,
@@ -274,6 +298,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("clones", nargs="+", type=Path, help="local clones of copier templates")
     parser.add_argument("--answers", type=Path, help="YAML: template name -> answers")
     parser.add_argument("--pairs", type=int, default=2, help="tag pairs per template")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs per tag pair; the table shows the median times")
     parser.add_argument("--doc", action="store_true", help="write the table to docs/copier.md")
     options = parser.parse_args(argv)
     all_answers = yaml.safe_load(options.answers.read_text()) if options.answers else {}
@@ -283,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for clone in options.clones:
             print(f"{clone.name} …", file=sys.stderr)
             rows += compare_template(clone.resolve(), (all_answers or {}).get(clone.name) or {},
-                                     options.pairs, Path(scratch) / "work")
+                                     options.pairs, Path(scratch) / "work", options.repeat)
     print(table(rows))
     for row in rows:
         if row.notes:

@@ -34,6 +34,9 @@ COPIER_FILES = ("copier.yml", "copier.yaml")
 BUNDLED = "bundled"
 DEFAULT_GOLDEN_PATH = "python-service"
 PLAIN_DESCRIPTION = "a plain copier template"
+#: A plain template's answer sets for `paved template lint` and `test` (a manifest's
+#: `test_matrix`): name -> answers. Its authors keep it out of renders with `_exclude`.
+ANSWER_SETS = "paved-answer-sets.yml"
 # copier's shortcuts for hosted repositories (copier `_vcs.get_repo`).
 _SHORTCUTS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
 
@@ -348,13 +351,31 @@ def _plain_copier_template(root: Path, source: str, version: str, versions: tupl
                            questions: tuple[Question, ...], told: Origin | None) -> Catalog:
     name = origin.plain_name(source)
     layer = Layer(name=name, description=PLAIN_DESCRIPTION, path="")
-    golden_path = GoldenPath(name=name, description=PLAIN_DESCRIPTION, layers=(name,))
+    golden_path = GoldenPath(name=name, description=PLAIN_DESCRIPTION, layers=(name,),
+                             test_matrix=_answer_sets(root / ANSWER_SETS, source))
     return Catalog(source=source, version=version, root=root,
                    golden_paths={name: golden_path}, layers={name: layer},
                    questions=questions, name=name, versions=versions, origin=told,
                    plain=True)
 
 
+
+
+def _answer_sets(path: Path, source: str) -> dict[str, dict[str, Any]]:
+    """The answer sets of a plain template's `ANSWER_SETS` file; none when it has none."""
+    if not path.is_file():
+        return {}
+    where = f"catalog {source}, {ANSWER_SETS}"
+    try:
+        sets = yaml.plain(yaml.load(path)) or {}
+    except InputError as error:
+        raise CatalogError(str(error)) from error
+    if not isinstance(sets, dict) or not all(isinstance(answers, dict) or answers is None
+                                             for answers in sets.values()):
+        raise CatalogError(f"{where}: expected answer-set names mapped to mappings of "
+                           "answers")
+    return {sandbox.check_name(str(key), what=f"{where}: answer set"): dict(value or {})
+            for key, value in sets.items()}
 
 
 def _open_git(repo: Path, source: str, version: str | None) -> Catalog:

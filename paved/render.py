@@ -225,6 +225,15 @@ def refuse_untrusted_code(template: Path, how: Render,
                           "pass --trust only if you trust this catalog")
 
 
+def template_environment(template: Path, *, trust: bool) -> SandboxedEnvironment:
+    """copier's own Jinja environment for `template`: its `_envops`, and its
+    `_jinja_extensions` (loaded: call only when trusted), confined as a render's is."""
+    worker = _worker(template, template, {}, Render(trust=trust))
+    with _copier_errors(template, {}):
+        env: SandboxedEnvironment = worker.jinja_env
+    return env
+
+
 def _migrations(template: Template, from_version: str, stage: str | None = None, *,
                 from_commit: str | None = None) -> list[Any]:
     from copier._template import Template as CopierTemplate

@@ -221,3 +221,50 @@ def test_migrations_before_are_committed_without_the_teams_untracked_files(
     if branch:  # the team's branch stays where it was; the update is on its own branch
         assert git(project, "rev-parse", current).strip() == head
         assert git(project, "symbolic-ref", "--short", "HEAD").strip() == branch
+
+
+@pytest.mark.parametrize("fixture", fixtures.IDENTICAL, ids=lambda fixture: fixture.name)
+def test_template_lint_finds_nothing_in_what_copier_accepts(fixture: fixtures.Fixture,
+                                                            tmp_path: Path) -> None:
+    """Each fixture renders under copier (test_differential): no findings, among them
+    none for questions without help or default, `when: false` internals, copier's
+    context variables or a template's own delimiters (`_envops`)."""
+    template = fixtures.build(fixture, tmp_path / "template")
+    done = run_cli(["template", "lint", str(template), *(["--trust"] if fixture.trust else [])])
+    assert (done.exit_code, done.stdout) == (0, f"No findings in {template}.\n"), done.stderr
+
+
+def test_template_lint_says_extensions_need_trust_and_never_crashes(tmp_path: Path) -> None:
+    template = fixtures.build(fixtures.EXTENSIONS, tmp_path / "template")
+    done = run_cli(["template", "lint", str(template)])
+    assert (done.exit_code, done.stdout) == (4, (
+        "copier.yml:1: error: the template loads Jinja extensions, which run code: pass "
+        "--trust if you trust it (copier renders it only with --trust too) [needs-trust]\n"
+        f"1 error(s), 0 warning(s) in {template}\n"))
+    (template / "copier.yml").write_text(
+        "project: demo\n_jinja_extensions:\n"
+        "  - copier_template_extensions.TemplateExtensionLoader\n"
+        "  - extensions.py:Missing\n")
+    done = run_cli(["template", "lint", str(template), "--trust", "--json"])
+    assert done.exit_code == 4, done.stderr
+    [found] = json.loads(done.stdout)["findings"]
+    assert (found["file"], found["line"], found["rule"]) == ("copier.yml", 2, "jinja-extension")
+    assert "Missing" in found["message"]
+
+
+def test_template_lint_finds_the_real_problem_of_a_plain_template(tmp_path: Path) -> None:
+    template = tmp_path / "template"
+    build_file_tree(template, {
+        "copier.yml": "name:\n  type: str\nport:\n  type: int\n  default: 8000\n",
+        "paved-answer-sets.yml": "small:\n  name: shop\n  port: 1\n",
+        "app.txt.jinja": "{{ name }}\n{{ 1000 // (port - 1) }}\n",
+        "typo.txt.jinja": "{{ nmae }}\n",
+    })
+    commit_all(template, "v1", tag="v1.0.0")
+    done = run_cli(["template", "lint", str(template)])
+    assert (done.exit_code, done.stdout) == (4, (
+        "app.txt.jinja:2: error: ZeroDivisionError: integer division or modulo by zero "
+        "(answers 'small') [render-error]\n"
+        "typo.txt.jinja:1: warning: 'nmae' is not a question of the catalog nor a variable "
+        "copier or paved provides; copier renders it empty [unknown-variable]\n"
+        f"1 error(s), 1 warning(s) in {template}\n"))
