@@ -268,3 +268,52 @@ def test_template_lint_finds_the_real_problem_of_a_plain_template(tmp_path: Path
         "typo.txt.jinja:1: warning: 'nmae' is not a question of the catalog nor a variable "
         "copier or paved provides; copier renders it empty [unknown-variable]\n"
         f"1 error(s), 1 warning(s) in {template}\n"))
+
+
+def test_template_test_of_a_plain_template_takes_data_and_an_answers_file(
+        tmp_path: Path) -> None:
+    """A required question (no default) is answered by --data or --answers-file, as
+    the hint says; the previous tag is updated to the working tree; copier's answers
+    file is not yamllinted as the template author's YAML."""
+    template = tmp_path / "template"
+    build_file_tree(template, {
+        "copier.yml": "name:\n  type: str\nport:\n  type: int\n  default: 8000\n",
+        "{{ _copier_conf.answers_file }}.jinja": fixtures.ANSWERS_TEMPLATE,
+        "app.txt.jinja": "{{ name }}:{{ port }}\n",
+    })
+    commit_all(template, "v1", tag="v1.0.0")
+    (template / "app.txt.jinja").write_text("{{ name }} on {{ port }}\n")
+    done = run_cli(["template", "test", str(template), "--json"])
+    assert done.exit_code == 4
+    [failed] = json.loads(done.stdout)["renders"]
+    assert failed["answer_set"] == "defaults"
+    assert failed["steps"][0]["detail"] == ("no answer for 'name' and it has no default; "
+                                            "pass --data name=VALUE")
+    answers = tmp_path / "answers.yml"
+    answers.write_text("name: from-file\nport: 1\n")
+    keep = tmp_path / "renders"
+    done = run_cli(["template", "test", str(template), "--data", "name=shop",
+                    "--answers-file", str(answers), "--keep", str(keep), "--json"])
+    assert done.exit_code == 0, done.stdout
+    [run] = json.loads(done.stdout)["renders"]
+    assert (run["answer_set"], run["answers"]) == ("given", {"name": "shop", "port": 1})
+    assert [(step["name"], step["status"]) for step in run["steps"]] == [
+        ("render", "passed"), ("validators", "passed"), ("test", "skipped"),
+        ("upgrade", "passed")]
+    assert (keep / "template-given" / "app.txt").read_text() == "shop on 1\n"
+
+
+def test_template_test_reads_the_answer_sets_of_a_plain_template(tmp_path: Path) -> None:
+    template = tmp_path / "template"
+    build_file_tree(template, {
+        "copier.yml": "_exclude: [paved-answer-sets.yml, copier.yml]\nname:\n  type: str\n",
+        "paved-answer-sets.yml": "one:\n  name: first\ntwo:\n  name: second\n",
+        "app.txt.jinja": "{{ name }}\n",
+    })
+    commit_all(template, "v1", tag="v1.0.0")
+    done = run_cli(["template", "test", str(template), "--data", "extra=ignored", "--json"])
+    assert done.exit_code == 4  # --data on top of each set: an unknown question
+    done = run_cli(["template", "test", str(template), "--json"])
+    assert done.exit_code == 0, done.stdout
+    assert [(run["answer_set"], run["answers"]) for run in json.loads(done.stdout)["renders"]
+            ] == [("one", {"name": "first"}), ("two", {"name": "second"})]
