@@ -446,7 +446,9 @@ def release_tags(repo: Path) -> dict[str, str]:
 
 def _materialise(repo: Path, commit: str) -> Path:
     """The files of `commit`, extracted once into the cache (keyed by commit) and reused."""
-    target = config.cache_dir() / "trees" / commit
+    # "-checkout": trees exported as a checkout holds them (git.export_tree); older
+    # paved exported with `git archive`'s export-subst, under the bare commit.
+    target = config.cache_dir() / "trees" / f"{commit}-checkout"
     if target.is_dir():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
