@@ -317,3 +317,25 @@ def test_template_test_reads_the_answer_sets_of_a_plain_template(tmp_path: Path)
     assert done.exit_code == 0, done.stdout
     assert [(run["answer_set"], run["answers"]) for run in json.loads(done.stdout)["renders"]
             ] == [("one", {"name": "first"}), ("two", {"name": "second"})]
+
+
+def test_tasks_run_once_in_the_project_during_an_update(tmp_path: Path) -> None:
+    """Not in paved's scratch render: each task runs once per `new` and per `update`,
+    in the project (`pwd` says where), and prints nothing into paved's output."""
+    template = tmp_path / "template"
+    build_file_tree(template, {
+        "copier.yml": "_tasks:\n  - pwd >> where.txt\n  - git init --quiet nested\n",
+        "README.md": "v1\n",
+    })
+    commit_all(template, "v1", tag="v1.0.0")
+    project = tmp_path / "svc"
+    done = run_cli(["new", "service", "svc", "--dest", str(project), "--catalog",
+                    str(template), "--trust"])
+    assert done.exit_code == 0, done.stderr
+    (template / "README.md").write_text("v2\n")
+    commit_all(template, "v2", tag="v2.0.0")
+    done = run_cli(["update", str(project), "--trust"])
+    assert done.exit_code == 0, done.stderr
+    assert "Initialized" not in done.stdout + done.stderr
+    assert (project / "where.txt").read_text() == f"{project}\n{project}\n"
+    assert (project / "README.md").read_text() == "v2\n"
