@@ -321,7 +321,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         _, _, after = rest.partition(_END)
         notes = "".join(f"\n- {row.template} {row.tags}: {row.notes}" for row in rows
                         if row.notes)
-        doc.write_text(f"{before}{_BEGIN}\n{table(rows)}\n{notes}\n{_END}{after}",
+        command = " ".join(["python bench/compat.py", "--answers bench/compat-answers.yml",
+                            f"--pairs {options.pairs}", f"--repeat {options.repeat}",
+                            *(clone.resolve().name for clone in options.clones)])
+        intro = (f"Measured with `{command}` on clones of the public repositories; seconds "
+                 f"are medians of {options.repeat} runs, each from an empty paved cache.\n\n")
+        doc.write_text(f"{before}{_BEGIN}\n{intro}{table(rows)}\n{notes}\n{_END}{after}",
                        encoding="utf-8")
 
 
