@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from paved import yaml
-from paved.check.repo import Repo, as_map, containers
+from paved.check.repo import Repo
 from paved.check.rollback import jobs, steps
 from paved.check.rule import (
     PAVED_UPDATE,
@@ -23,6 +23,7 @@ from paved.check.rule import (
     failed_with,
     not_applicable,
 )
+from paved.delivery import podsecurity
 
 AREA = "security"
 PINNED = re.compile(r"@[0-9a-f]{40}$")
@@ -30,54 +31,20 @@ ROOT_USERS = frozenset({"root", "0", "0:0", "root:root"})
 
 
 def check_pod_security(repo: Repo) -> Outcome:
+    """The Pod Security Standards' baseline and restricted controls, and the golden path's
+    two settings, through the one checker (`paved.delivery.podsecurity`)."""
     if not repo.pod_specs:
         return not_applicable("no workload manifests")
     problems = []
     for pod in repo.pod_specs:
-        context = as_map(pod.spec.get("securityContext"))
-        for key in ("hostNetwork", "hostPID", "hostIPC"):
-            if pod.spec.get(key) is True:
-                problems.append(Evidence(pod.path, yaml.line_of(pod.spec, key),
-                                         f"{pod.kind}/{pod.name}: {key}: true"))
-        volumes = pod.spec.get("volumes")
-        for volume in volumes if isinstance(volumes, list) else []:
-            if isinstance(volume, Mapping) and "hostPath" in volume:
-                problems.append(Evidence(pod.path, yaml.line_of(volume, "hostPath"),
-                                         f"{pod.kind}/{pod.name}: hostPath volume"))
-        for container in containers(pod.spec):
-            where = f"{pod.kind}/{pod.name} container {container.get('name', '?')}"
-            line = yaml.line_of(container, "securityContext") or \
-                yaml.line_of(container, "name")
-            problems.extend(Evidence(pod.path, line, f"{where}: {problem}")
-                            for problem in _container_problems(context, container))
+        for problem in podsecurity.check_pod(pod.spec, podsecurity.pod_metadata(pod.obj)):
+            line = yaml.line_of(problem.node, problem.key) if problem.key is not None \
+                else yaml.line_of(problem.node)
+            problems.append(Evidence(pod.path, line or yaml.line_of(pod.spec),
+                                     f"{pod.kind}/{pod.name} {problem.message} "
+                                     f"({problem.profile}: {problem.control})"))
     return failed_with(problems, ok="every pod meets Pod Security restricted",
-                       bad="{count} Pod Security restricted violation(s)")
-
-
-def _container_problems(pod: Mapping[str, Any], container: Mapping[str, Any]) -> list[str]:
-    own = as_map(container.get("securityContext"))
-
-    def setting(key: str) -> Any:
-        return own.get(key, pod.get(key))
-
-    problems = []
-    if setting("runAsNonRoot") is not True:
-        problems.append("runAsNonRoot is not true")
-    if setting("runAsUser") == 0:
-        problems.append("runAsUser is 0 (root)")
-    if own.get("privileged") is True:
-        problems.append("privileged: true")
-    if own.get("allowPrivilegeEscalation") is not False:
-        problems.append("allowPrivilegeEscalation is not false")
-    drop = as_map(own.get("capabilities")).get("drop")
-    if not isinstance(drop, list) or "ALL" not in [str(item) for item in drop]:
-        problems.append("capabilities do not drop ALL")
-    seccomp = as_map(setting("seccompProfile")).get("type")
-    if seccomp not in ("RuntimeDefault", "Localhost"):
-        problems.append("seccompProfile is not RuntimeDefault")
-    if own.get("readOnlyRootFilesystem") is not True:
-        problems.append("readOnlyRootFilesystem is not true")
-    return problems
+                       bad="{count} Pod Security violation(s)")
 
 
 def check_image_user(repo: Repo) -> Outcome:
