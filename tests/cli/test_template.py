@@ -55,6 +55,10 @@ def test_lint_json_and_sarif(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         "2.1.0", "https://json.schemastore.org/sarif-2.1.0.json")
     run = sarif["runs"][0]
     rule_ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    assert run["tool"]["driver"]["rules"][0]["helpUri"] == (
+        "https://github.com/paved-dev/paved/blob/main/docs/authoring.md#2-lint-it")
+    fingerprint = run["results"][0].pop("partialFingerprints")["pavedFinding/v1"]
+    assert len(fingerprint) == 32 and int(fingerprint, 16) >= 0
     assert run["results"] == [{
         "ruleId": "undefined-variable", "ruleIndex": rule_ids.index("undefined-variable"),
         "level": "error",
