@@ -74,9 +74,37 @@ def check_image_user(repo: Repo) -> Outcome:
                        bad="{count} image(s) may run as root")
 
 
+PINNING_AUDITS = frozenset({"unpinned-uses", "unpinned-images"})
+PERMISSION_AUDITS = frozenset({"excessive-permissions"})
+BUILT_IN = " (paved's built-in check: {why})"
+
+
+def _zizmor(repo: Repo, audits: frozenset[str], *, ok: str, bad: str) -> Outcome | None:
+    """The outcome from zizmor's findings of `audits` in this service's workflows, or None
+    when zizmor did not run (the caller then checks by itself and says so)."""
+    run = repo.reading.zizmor
+    if run.tool is None:
+        return None
+    problems = [Evidence(workflow.path, item.line, _zizmor_message(item))
+                for workflow in repo.workflows
+                for item in run.findings.get(workflow.path, ()) if item.ident in audits]
+    return failed_with(problems, ok=f"{ok} ({run.tool})", bad=f"{bad} ({run.tool})")
+
+
+def _zizmor_message(item: Any) -> str:
+    feature = item.feature.strip()
+    shown = f"{feature}: " if feature and "\n" not in feature and len(feature) <= 120 \
+        and feature not in item.message else ""
+    return f"{shown}{item.message} [zizmor {item.ident}]"
+
+
 def check_permissions(repo: Repo) -> Outcome:
     if not repo.workflows:
         return not_applicable("no GitHub workflows")
+    verdict = _zizmor(repo, PERMISSION_AUDITS, ok="no excessive workflow permissions",
+                      bad="{count} excessive workflow permission(s)")
+    if verdict is not None:
+        return verdict
     problems = []
     for workflow in repo.workflows:
         top = workflow.data.get("permissions")
@@ -91,8 +119,9 @@ def check_permissions(repo: Repo) -> Outcome:
             elif job.get("permissions") in ("write-all",):
                 problems.append(Evidence(workflow.path, yaml.line_of(job, "permissions"),
                                          f"job {job_id}: permissions: write-all"))
-    return failed_with(problems, ok="every workflow token is least-privilege",
-                       bad="{count} workflow permission problem(s)")
+    why = BUILT_IN.format(why=repo.reading.zizmor.why_not)
+    return failed_with(problems, ok="every workflow token is least-privilege" + why,
+                       bad="{count} workflow permission problem(s)" + why)
 
 
 def _writes(permissions: Any) -> bool:
@@ -111,6 +140,10 @@ def _show(permissions: Any) -> str:
 def check_pinned(repo: Repo) -> Outcome:
     if not repo.workflows:
         return not_applicable("no GitHub workflows")
+    verdict = _zizmor(repo, PINNING_AUDITS, ok="every action and image is pinned",
+                      bad="{count} action(s) or image(s) not pinned")
+    if verdict is not None:
+        return verdict
     problems = []
     for workflow in repo.workflows:
         for job_id, job, _ in jobs(workflow):
@@ -122,8 +155,9 @@ def check_pinned(repo: Repo) -> Outcome:
                 if uses is not None and not _pinned(str(uses)):
                     problems.append(Evidence(workflow.path, yaml.line_of(step, "uses"),
                                              f"{uses} is not pinned by commit SHA"))
-    return failed_with(problems, ok="every action is pinned by commit SHA",
-                       bad="{count} action(s) not pinned by commit SHA")
+    why = BUILT_IN.format(why=repo.reading.zizmor.why_not)
+    return failed_with(problems, ok="every action is pinned by commit SHA" + why,
+                       bad="{count} action(s) not pinned by commit SHA" + why)
 
 
 def _pinned(uses: str) -> bool:

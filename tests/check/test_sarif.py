@@ -40,9 +40,10 @@ def test_one_result_per_location(repo: Path) -> None:
     pinned = [r for r in run["results"] if r["ruleId"] == "security/actions-pinned"]
     assert [(r["message"]["text"], len(r["locations"]),
              r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in pinned] == [
-        ("actions/setup-python@v5 is not pinned by commit SHA", 1,
-         line(repo, CI, "setup-python@v5")),
-        ("actions/checkout@v4 is not pinned by commit SHA", 1, line(repo, CI, "checkout@v4"))]
+        ("actions/setup-python@v5: action is not pinned to a hash (required by blanket "
+         "policy) [zizmor unpinned-uses]", 1, line(repo, CI, "setup-python@v5")),
+        ("actions/checkout@v4: action is not pinned to a hash (required by blanket policy) "
+         "[zizmor unpinned-uses]", 1, line(repo, CI, "checkout@v4"))]
     assert all(len(result["locations"]) == 1 for result in run["results"])
 
 
