@@ -15,13 +15,14 @@ from paved import yaml
 from paved.check.repo import Repo
 from paved.check.rollback import jobs, steps
 from paved.check.rule import (
-    PAVED_UPDATE,
+    RESTORE,
     Evidence,
     Outcome,
     Rule,
     Severity,
     failed_with,
     not_applicable,
+    restore,
 )
 from paved.delivery import podsecurity
 
@@ -176,19 +177,20 @@ RULES = (
          Severity.HIGH,
          "Set runAsNonRoot, allowPrivilegeEscalation: false, capabilities.drop [ALL], "
          "seccompProfile RuntimeDefault and readOnlyRootFilesystem on every container "
-         f"(an emptyDir for /tmp). {PAVED_UPDATE}.", check_pod_security),
+         f"(an emptyDir for /tmp). {restore('deploy/base/deployment.yaml')}", check_pod_security),
     Rule("security/non-root-image", AREA, "The image runs as a numeric non-root user",
          "Images run as root by default; a numeric USER lets Kubernetes verify "
          "runAsNonRoot.", Severity.HIGH,
-         "End the Dockerfile's final stage with `USER 10001` (any non-zero uid).",
+         "End the Dockerfile's final stage with `USER 10001` (any non-zero uid). "
+         f"{restore('Dockerfile')}",
          check_image_user),
     Rule("security/workflow-permissions", AREA, "Workflow tokens are least-privilege",
          "A workflow token with write access lets any compromised step push code or "
          "releases.", Severity.MEDIUM,
          "Set `permissions: contents: read` at the top of each workflow and grant writes "
-         "per job only where needed.", check_permissions),
+         f"per job only where needed. {RESTORE}", check_permissions),
     Rule("security/actions-pinned", AREA, "Actions are pinned by commit SHA",
          "A tag can be moved to malicious code; a commit SHA cannot.", Severity.MEDIUM,
          "Pin each `uses:` to a full commit SHA with the version in a comment "
-         "(`uses: actions/checkout@<sha> # v4.2.2`).", check_pinned),
+         f"(`uses: actions/checkout@<sha> # v4.2.2`). {RESTORE}", check_pinned),
 )

@@ -122,6 +122,7 @@ def _register() -> None:
     from paved.cli import fleet as fleet_command
     from paved.cli import list as list_command
     from paved.cli import new as new_command
+    from paved.cli import restore as restore_command
     from paved.cli import status as status_command
     from paved.cli import template as template_command
     from paved.cli import update as update_command
@@ -131,6 +132,7 @@ def _register() -> None:
     check_command.register(app)
     update_command.register(app)
     status_command.register(app)
+    restore_command.register(app)
     template_command.register(app)
     fleet_command.register(app)
 
