@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import enum
 import json
 import os
 import sys
@@ -20,34 +19,50 @@ from paved.errors import one_line
 
 T = TypeVar("T")
 
-JSON_SCHEMA_VERSION = 1
+#: The version of every `--json` document (docs/commands.md says what changed when).
+JSON_SCHEMA_VERSION = 2
 #: The longest error line printed: a message is one line, never a file's worth of text.
 ERROR_LIMIT = 1000
+#: The metadata of a result field whose value changes from run to run (a timing): left out
+#: of JSON when SOURCE_DATE_EPOCH is set, so that two runs' outputs can be diffed.
+VOLATILE = "volatile"
 
 
-def to_plain(value: Any) -> Any:
-    """Results (frozen dataclasses) to JSON-ready values."""
+def document(result: Any) -> dict[str, Any]:
+    """A command's result (a frozen dataclass) as its versioned JSON document.
+
+    pydantic serializes the result's own type, the model its published JSON
+    Schema comes from (`paved schema COMMAND`, docs/schemas/), so the output and
+    the schema cannot drift apart.
+    """
+    from pydantic import TypeAdapter
+
+    exclude = _volatile(result) if os.environ.get("SOURCE_DATE_EPOCH") else None
+    plain = TypeAdapter(type(result)).dump_python(result, mode="json", exclude=exclude,
+                                                  fallback=_json_value)
+    return {"schema_version": JSON_SCHEMA_VERSION, **plain}
+
+
+def _volatile(value: Any) -> Any:
+    """pydantic's `exclude` for the volatile fields inside `value` (None: none)."""
+    found: dict[Any, Any] = {}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {field.name: to_plain(getattr(value, field.name))
-                for field in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(key): to_plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [to_plain(item) for item in value]
-    if isinstance(value, PurePath):
-        return str(value)
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
+        for item in dataclasses.fields(value):
+            inner = None if item.metadata.get(VOLATILE) else _volatile(getattr(value, item.name))
+            if item.metadata.get(VOLATILE) or inner:
+                found[item.name] = True if item.metadata.get(VOLATILE) else inner
+    elif isinstance(value, list | tuple):
+        found = {index: inner for index, item in enumerate(value)
+                 if (inner := _volatile(item))}
+    return found or None
 
 
 def emit_json(result: Any) -> None:
-    payload = {"schema_version": JSON_SCHEMA_VERSION, **to_plain(result)}
-    print(json.dumps(payload, indent=2, default=_json_value))
+    print(json.dumps(document(result), indent=2))
 
 
 def _json_value(value: Any) -> Any:
-    """What JSON has no type for: answers a YAML question read as a date or bytes."""
+    """What JSON has no type for (answers a YAML question read oddly): its text."""
     if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
     return str(value)
@@ -78,11 +93,12 @@ def error(message: str, *, code: str = "error", as_json: bool = False) -> None:
 
 
 def error_json(message: str, *, code: str) -> None:
-    """`{"schema_version": 1, "error": {"code": …, "message": …}}` on stdout (see
+    """`{"schema_version": 2, "error": {"code": …, "message": …}}` on stdout (see
     docs/commands.md): scripts reading `--json` get an answer on every path."""
-    print(json.dumps({"schema_version": JSON_SCHEMA_VERSION,
-                      "error": {"code": code, "message": one_line(message, ERROR_LIMIT)}},
-                     indent=2), flush=True)
+    from paved.errors import ErrorDetail, ErrorReport
+
+    report = ErrorReport(ErrorDetail(code, one_line(message, ERROR_LIMIT)))  # type: ignore[arg-type]
+    print(json.dumps(document(report), indent=2), flush=True)
 
 
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:

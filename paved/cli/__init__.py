@@ -123,6 +123,7 @@ def _register() -> None:
     from paved.cli import list as list_command
     from paved.cli import new as new_command
     from paved.cli import restore as restore_command
+    from paved.cli import schema as schema_command
     from paved.cli import status as status_command
     from paved.cli import template as template_command
     from paved.cli import update as update_command
@@ -135,6 +136,7 @@ def _register() -> None:
     restore_command.register(app)
     template_command.register(app)
     fleet_command.register(app)
+    schema_command.register(app)
 
 
 _register()

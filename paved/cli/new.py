@@ -68,7 +68,7 @@ def service(
 def _describe(result: CreateResult) -> str:
     committed = f", committed {result.commit[:12]}" if result.commit else ""
     return (f"Created {result.path} from golden path {result.golden_path} "
-            f"(catalog {result.catalog} v{result.version}): {result.files} files"
+            f"(catalog {result.catalog} v{result.version}): {result.file_count} files"
             f"{committed}.\n"
             f"Layers: {', '.join(result.layers)}.\n"
             + "".join(f"Note: {note}.\n" for note in result.notes)
