@@ -2,6 +2,11 @@
 
 Data goes to stdout (text or versioned JSON); status, progress and errors go to
 stderr, so `paved … --json | jq` always sees clean JSON.
+
+Colour and layout come from rich, and only on a terminal: piped or captured
+output is plain text (tables with two spaces between columns). Colour is off
+whenever `NO_COLOR` is set (no-color.org; `paved --no-color` sets it for the
+whole run, worker processes and prompts included) or `TERM=dumb`.
 """
 
 from __future__ import annotations
@@ -84,12 +89,44 @@ def status(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def colour(stream: Any) -> bool:
+    """Whether `stream` may get colour: a terminal, and neither NO_COLOR nor TERM=dumb."""
+    return (not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+            and stream.isatty())
+
+
+def console(*, stderr: bool = False) -> Any:
+    """A rich console for stdout or stderr: styles only where `colour` allows them (rich
+    alone would keep bold and dim under NO_COLOR)."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(file=stream, color_system="auto" if colour(stream) else None,
+                   highlight=False)
+
+
+def _warn(red: str, rest: str = "") -> None:
+    """A line on stderr whose start is red where colour is allowed."""
+    if not colour(sys.stderr):
+        print(f"{red} {rest}" if rest else red, file=sys.stderr, flush=True)
+        return
+    from rich.text import Text
+
+    console(stderr=True).print(Text.assemble((red, "red"), f" {rest}" if rest else ""),
+                               soft_wrap=True)
+
+
 def error(message: str, *, code: str = "error", as_json: bool = False) -> None:
     """An error: one line on stderr; with `--json`, also a versioned JSON error on stdout."""
     line = one_line(message, ERROR_LIMIT)
-    print(f"paved: error: {line}", file=sys.stderr, flush=True)
+    _warn("paved: error:", line)
     if as_json:
         error_json(line, code=code)
+
+
+def problem(message: str) -> None:
+    """Why an answer was refused, before the question is asked again."""
+    _warn(message)
 
 
 def error_json(message: str, *, code: str) -> None:
@@ -102,12 +139,29 @@ def error_json(message: str, *, code: str) -> None:
 
 
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
-    """A plain left-aligned text table."""
+    """A left-aligned text table for stdout: on a terminal, fitted to its width (rich
+    wraps the widest cells); elsewhere plain, one line per row, for scripts and logs."""
+    if sys.stdout.isatty():
+        return _fitted(rows, headers)
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows,
                                                                        strict=False)]
     lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=False))
              .rstrip() for line in (headers, *rows)]
     return "\n".join(lines)
+
+
+def _fitted(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    from rich import box
+    from rich.table import Table
+
+    shown = Table(*headers, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
+                  header_style="bold", expand=False)
+    for row in rows:
+        shown.add_row(*(str(cell) for cell in row))
+    screen = console()
+    with screen.capture() as captured:
+        screen.print(shown)
+    return "\n".join(line.rstrip() for line in captured.get().rstrip("\n").splitlines())
 
 
 def emit_document(document: Mapping[str, Any]) -> None:
@@ -152,7 +206,6 @@ class Progress:
         self.finished: set[str] = set()
         self._bar: Any = None
         if sys.stderr.isatty():
-            from rich.console import Console
             from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,
@@ -165,7 +218,7 @@ class Progress:
             self._bar = Bar(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                             MofNCompleteColumn(), TimeElapsedColumn(),
                             TextColumn("[dim]{task.fields[flight]}"),
-                            console=Console(stderr=True), transient=True)
+                            console=console(stderr=True), transient=True)
             self._task = self._bar.add_task(label, total=self.total, flight=self.in_flight())
 
     def __enter__(self) -> Progress:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("list")(list_golden_paths)
+    app.command("list", epilog=options.exit_codes())(list_golden_paths)
 
 
 def list_golden_paths(catalog: options.Catalog = None, json: options.Json = False) -> None:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("restore")(restore)
+    app.command("restore", epilog=options.exit_codes())(restore)
 
 
 def restore(

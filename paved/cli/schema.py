@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from paved import output
+from paved.cli import options
 from paved.errors import InputError
 
 #: Every command with `--json`, and the type of its result ("module:name").
@@ -40,13 +41,18 @@ BASE_URI = "https://github.com/paved-dev/paved/blob/main/docs/schemas/"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
+def _commands(incomplete: str) -> list[str]:
+    """Completion: the commands with --json (one word at a time)."""
+    return sorted({name.split()[0] for name in RESULTS if name.startswith(incomplete)})
+
+
 def register(app: typer.Typer) -> None:
-    app.command("schema")(schema)
+    app.command("schema", epilog=options.exit_codes())(schema)
 
 
 def schema(
     command: Annotated[list[str] | None, typer.Argument(
-        metavar="COMMAND", show_default=False,
+        metavar="COMMAND", show_default=False, autocompletion=_commands,
         help="A command with --json, such as status or fleet update.")] = None,
     write: Annotated[Path | None, typer.Option(
         "--write", metavar="DIR", help="Write every command's schema into DIR "

@@ -89,7 +89,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[in
     run("template lint", str(authoring))
     run("template test", str(authoring), "--skip-tests")
     commit_all(authoring, "Add a layer")
-    run("template release", str(authoring), "--bump", "minor", "--skip-test")
+    run("template release", str(authoring), "--bump", "minor", "--skip-tests")
     git(authoring, "status")  # the release left a clean tree (asserted by its own tests)
     # Errors: a usage error and a refusal, as each command reports them with --json.
     for command in RESULTS:
