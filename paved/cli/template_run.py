@@ -80,8 +80,8 @@ def _describe_trial(result: TrialResult) -> str:
 
 def release_command(
     catalog: options.CatalogDir = Path("."),
-    version: Annotated[str | None, typer.Option("--version", metavar="X.Y.Z",
-                                                help="The version to release.")] = None,
+    version: Annotated[str | None, typer.Option("--version", metavar="VERSION",
+                                                help="The version to release: X.Y.Z.")] = None,
     bump: Annotated[str | None, typer.Option("--bump", metavar="major|minor|patch",
                                              help="Release the latest version bumped.")] = None,
     skip_test: options.SkipTests = False,

@@ -17,6 +17,16 @@ from tests.helpers import git
 STYLE = re.compile(r"\x1b\[[0-9;]*m")
 
 
+def colours(screen: str) -> list[str]:
+    """The SGR sequences on `screen` that set a colour (what NO_COLOR forbids; bold may
+    stay)."""
+    def sets_colour(sequence: str) -> bool:
+        numbers = [int(part) for part in sequence[2:-1].split(";") if part]
+        return any(30 <= n <= 49 or 90 <= n <= 107 for n in numbers)
+
+    return [found for found in STYLE.findall(screen) if sets_colour(found)]
+
+
 def terminal(args: list[str], cwd: Path, columns: int = 120,
              **env: str) -> pexpect.spawn:  # type: ignore[type-arg]
     return pexpect.spawn(sys.executable, ["-m", "paved", *args], cwd=str(cwd),
@@ -102,6 +112,15 @@ def test_new_service_asks_for_its_name_on_a_terminal(tmp_path: Path) -> None:
     assert child.exitstatus == 0
     assert "service_name: payments-api\n" in (tmp_path / "payments-api" / ".paved.yml"
                                               ).read_text()
+    plain = terminal(["new", "service"], tmp_path, NO_COLOR="1")
+    plain.expect_exact("Service name")
+    plain.send("a/b\r")
+    plain.expect_exact("a name, not a path")
+    plain.sendintr()  # Ctrl-C in a prompt interrupts the command
+    screen = finish(plain)
+    assert plain.exitstatus == 130
+    assert screen.endswith("paved: error: interrupted; nothing was left half-written\r\n")
+    assert colours(screen) == []
 
 
 def test_without_a_terminal_a_missing_name_is_a_usage_error(tmp_path: Path) -> None:
