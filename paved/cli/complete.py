@@ -1,5 +1,5 @@
-"""Shell completion of the catalog's names: golden paths, layers and catalog versions
-(`paved schema` completes its own commands).
+"""Shell completion of the catalog's names: golden paths and catalog versions (`paved
+schema` completes its own commands; no command takes a layer's name yet).
 
 Each function takes what is typed so far and the command line parsed up to
 there (`--catalog`, a catalog's directory, the repo's DIR), opens the catalog as
@@ -46,10 +46,6 @@ def _matching(names: Callable[[], list[str]], incomplete: str) -> list[str]:
 
 def golden_paths(ctx: typer.Context, incomplete: str) -> list[str]:
     return _matching(lambda: sorted(_catalog(ctx).golden_paths), incomplete)
-
-
-def layers(ctx: typer.Context, incomplete: str) -> list[str]:
-    return _matching(lambda: sorted(_catalog(ctx).layers), incomplete)
 
 
 def versions(ctx: typer.Context, incomplete: str) -> list[str]:

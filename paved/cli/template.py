@@ -53,9 +53,11 @@ def init(
     golden_path: Annotated[str | None, typer.Option(
         "--golden-path", metavar="GOLDEN_PATH", autocompletion=complete.golden_paths,
         help="With --layer: the golden path it joins.")] = None,
-    owner: Annotated[str | None, typer.Option(help="Owning team. Default: the golden "
-                                              "path's owner.")] = None,
-    description: Annotated[str | None, typer.Option(help="What it produces, in one line.")]
+    owner: Annotated[str | None, typer.Option("--owner", metavar="TEAM",
+                                              help="Owning team. Default: the golden "
+                                                   "path's owner.")] = None,
+    description: Annotated[str | None, typer.Option("--description", metavar="TEXT",
+                                                    help="What it produces, in one line.")]
     = None,
     catalog_dir: Annotated[Path, typer.Option("--catalog-dir", metavar="DIR",
                                               help="The catalog. Default: current directory.")]

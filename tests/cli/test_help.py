@@ -61,6 +61,9 @@ def test_the_same_option_has_the_same_metavar_everywhere() -> None:
                 and "|" not in str(parameter.metavar)):  # choices may differ (--publish)
             metavars.setdefault(parameter.opts[0], set()).add(str(parameter.metavar))
     assert {name: shown for name, shown in metavars.items() if len(shown) > 1} == {}
+    # Each value is named for what it is (TEAM, not typer's TEXT); --format shows its choices.
+    assert {name for name, shown in metavars.items() if "None" in shown} == {"--format"}
+    assert metavars["--owner"] == {"TEAM"}
     assert metavars["--golden-path"] == {"GOLDEN_PATH"}
     assert metavars["--fail-on"] == {"SEVERITY"}
     assert metavars["--to"] == {"VERSION"}
