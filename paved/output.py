@@ -150,17 +150,32 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+#: The narrowest a column of prose gets while the names beside it stay whole.
+_PROSE_WIDTH = 20
+
+
 def _fitted(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    """The table at the terminal's width: a column of names (no spaces: rules, repos,
+    versions) stays whole while the prose columns wrap, as long as they keep some
+    room; narrower than that, every column folds. A cell never loses its end."""
     from rich import box
     from rich.table import Table
 
-    shown = Table(*headers, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
-                  header_style="bold", expand=False)
+    screen = console()
+    columns = [[str(header), *(str(row[index]) for row in rows if index < len(row))]
+               for index, header in enumerate(headers)]
+    widths = [max(map(len, column)) for column in columns]
+    names = [not any(" " in cell for cell in column[1:]) for column in columns]
+    needed = sum(width if name else min(width, _PROSE_WIDTH)
+                 for width, name in zip(widths, names, strict=True)) + 3 * (len(headers) - 1)
+    whole = needed <= screen.width
+    shown = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
+    for header, name in zip(headers, names, strict=True):
+        shown.add_column(header, overflow="fold", no_wrap=whole and name)
     for row in rows:
         shown.add_row(*(str(cell) for cell in row))
-    screen = console()
     with screen.capture() as captured:
-        screen.print(shown)
+        screen.print(shown, crop=False)
     return "\n".join(line.rstrip() for line in captured.get().rstrip("\n").splitlines())
 
 

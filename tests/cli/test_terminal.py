@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pexpect
+import pytest
 
 from tests.helpers import git
 
@@ -144,3 +145,24 @@ def test_the_prompt_library_loads_only_when_a_prompt_is_shown(tmp_path: Path) ->
                           text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_names_stay_whole_while_prose_wraps_and_nothing_is_cut(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from paved import output
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setenv("NO_COLOR", "1")
+    rows = [("PASS", "observability/structured-logs", "JSON logs carrying trace ids"),
+            ("PASS", "observability/metrics-endpoint", "every container has liveness and "
+                                                       "readiness probes")]
+    monkeypatch.setenv("COLUMNS", "70")
+    lines = output.table(rows, ("STATUS", "RULE", "RESULT")).splitlines()
+    assert max(map(len, lines)) <= 70
+    assert [line.split()[1] for line in lines if line.startswith("PASS")] == [
+        "observability/structured-logs", "observability/metrics-endpoint"]
+    monkeypatch.setenv("COLUMNS", "30")  # too narrow for whole names: every column folds
+    folded = output.table(rows, ("STATUS", "RULE", "RESULT")).splitlines()
+    assert max(map(len, folded)) <= 30
+    assert sorted("".join(folded[2:]).replace(" ", "")) == sorted(
+        "".join("".join(row) for row in rows).replace(" ", ""))
