@@ -71,11 +71,16 @@ def count(update: UpdateResult) -> dict[str, int]:
             for group, actions in GROUPS}
 
 
+#: How a pull request's reader sees a group (JSON keeps the group's own name).
+_SHOWN = {"conflict": "conflicts"}
+
+
 def _files(update: UpdateResult) -> list[str]:
     counts = count(update)
     lines = ["### Files", "",
-             " · ".join(f"{counts[group]} {group}" for group, _ in GROUPS), ""]
-    rows = [(group, file.path, file.action) for group, actions in GROUPS
+             " · ".join(f"{counts[group]} {_SHOWN.get(group, group)}" for group, _ in GROUPS),
+             ""]
+    rows = [(_SHOWN.get(group, group), file.path, file.action) for group, actions in GROUPS
             for file in update.files if file.action in actions]
     if rows:
         lines += ["| file | change | what paved did |", "|---|---|---|"]
