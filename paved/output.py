@@ -166,8 +166,9 @@ def _fitted(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
                for index, header in enumerate(headers)]
     widths = [max(map(len, column)) for column in columns]
     names = [not any(" " in cell for cell in column[1:]) for column in columns]
-    needed = sum(width if name else min(width, _PROSE_WIDTH)
-                 for width, name in zip(widths, names, strict=True)) + 3 * (len(headers) - 1)
+    gaps = 3 * (len(headers) - 1)  # a space each side of rich's (blank) column separator
+    needed = gaps + sum(width if name else min(width, _PROSE_WIDTH)
+                        for width, name in zip(widths, names, strict=True))
     whole = needed <= screen.width
     shown = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
     for header, name in zip(headers, names, strict=True):

@@ -1,10 +1,11 @@
 """Asking a person for answers, only ever when stdin is a terminal.
 
-paved's own prompts (the service's NAME) are questionary's: an editable
-default, the reason an answer is refused shown inline while typing, and the
-prompt on stderr so stdout keeps only the result. questionary (and
+paved's own prompts (the service's NAME) are questionary's: the reason an
+answer is refused is shown inline under it, the text kept for editing, and the
+prompt goes to stderr so stdout keeps only the result. questionary (and
 prompt_toolkit under it) load only when a prompt is shown, so start-up stays
-fast; Ctrl-C in a prompt interrupts the command (exit 130).
+fast; Ctrl-C in a prompt interrupts the command (exit 130). The catalog's
+questions go through `_ask`.
 """
 
 from __future__ import annotations
@@ -48,11 +49,12 @@ def _plain_name(text: str) -> bool | str:
     return True
 
 
-def _text(message: str, validate: Callable[[str], bool | str], default: str = "") -> str:
+def _text(message: str, validate: Callable[[str], bool | str]) -> str:
     import questionary
     from prompt_toolkit.output import create_output
 
-    answer = questionary.text(message, default=default, validate=validate, qmark="?",
+    # unsafe_ask: Ctrl-C raises (exit 130) instead of returning None.
+    answer = questionary.text(message, validate=validate,
                               output=create_output(stdout=sys.stderr)).unsafe_ask()
     return str(answer).strip()
 
