@@ -38,7 +38,7 @@ class CreateResult:
     golden_path: str
     layers: tuple[str, ...]
     answers: Mapping[str, Any]
-    files: int
+    file_count: int  # files written
     commit: str | None  # None with --no-git
     tasks: tuple[str, ...] = ()  # the template's tasks, run in the project once it was in place
     next_steps: str = ""  # the golden path's `next_steps`, shown after creating
@@ -101,7 +101,7 @@ def create_service(
     render.run_tasks(tasks)
     return CreateResult(path=target, catalog=source, version=catalog.version,
                         golden_path=chosen.name, layers=chosen.layers,
-                        answers=recorded(catalog.questions, answers), files=files,
+                        answers=recorded(catalog.questions, answers), file_count=files,
                         commit=commit, tasks=tuple(task.shown for task in tasks),
                         next_steps=chosen.next_steps, notes=(note,) if note else ())
 

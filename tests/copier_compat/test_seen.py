@@ -78,7 +78,7 @@ def test_tasks_run_in_the_project_after_the_render_and_are_not_counted(
                     str(template), "--trust", "--json"])
     assert done.exit_code == 0, done.stderr
     result = json.loads(done.stdout)
-    assert result["files"] == 2  # README.md and .paved.yml: what the template rendered
+    assert result["file_count"] == 2  # README.md and .paved.yml: what the template rendered
     assert result["tasks"] == ["git init --quiet nested && echo done > nested/made"]
     assert (tmp_path / "svc" / "nested" / "made").read_text() == "done\n"
     assert "nested" not in git(tmp_path / "svc", "ls-files")
