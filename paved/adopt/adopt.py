@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import paved
-from paved import config
+from paved import config, render
 from paved.adopt.guess import guess_answers
 from paved.catalog import Catalog, GoldenPath, open_catalog, recorded_source
 from paved.check import run_check
@@ -145,16 +145,17 @@ def _adopt(repo: Repository, source: str | None, name: str | None, with_layers: 
 def _answers(catalog: Catalog, chosen: GoldenPath, guessed: Mapping[str, Any],
              data: Mapping[str, Any], ask: Asker | None, trust: bool) -> dict[str, Any]:
     context = paved_context(catalog, chosen)
+    how = render.Render(origin=catalog.origin, trust=trust)
     if ask is None:
         return resolve_answers(catalog.questions, {**guessed, **data}, catalog_root=catalog.root,
-                               context=context, trust=trust)
+                               context=context, how=how)
 
     def confirm(question: Question, default: Any, problem: str) -> Any:
         # On a terminal the guesses are offered as the defaults, to confirm or change.
         return ask(question, guessed.get(question.name, default), problem)
 
     return resolve_answers(catalog.questions, data, catalog_root=catalog.root, context=context,
-                           ask=confirm, trust=trust)
+                           ask=confirm, how=how)
 
 
 def _with_record(snapshot: merge.Snapshot, record: Record) -> merge.Snapshot:

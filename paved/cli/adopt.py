@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("adopt")(adopt)
+    app.command("adopt", epilog=options.exit_codes())(adopt)
 
 
 def adopt(

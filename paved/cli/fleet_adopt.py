@@ -11,7 +11,7 @@ from paved.cli import options
 
 
 def register(app: typer.Typer) -> None:
-    app.command("adopt")(adopt)
+    app.command("adopt", epilog=options.exit_codes(options.FLEET_ATTENTION))(adopt)
 
 
 def adopt(

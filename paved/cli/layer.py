@@ -33,7 +33,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(layer_app, name="layer")
 
 
-@layer_app.command("add")
+@layer_app.command("add", epilog=options.exit_codes(
+    (3, "conflicts left in files: resolve them, git add, git commit")))
 def add(name: Name, path: options.ProjectDir = Path("."), data: options.Data = None,
         defaults: Defaults = False, dry_run: DryRun = False, branch: Branch = None,
         trust: options.Trust = False, json: options.Json = False) -> Outcome:
@@ -58,7 +59,8 @@ def add(name: Name, path: options.ProjectDir = Path("."), data: options.Data = N
     return result
 
 
-@layer_app.command("remove")
+@layer_app.command("remove", epilog=options.exit_codes(
+    (3, "conflicts left in files: resolve them, git add, git commit")))
 def remove(name: Name, path: options.ProjectDir = Path("."), dry_run: DryRun = False,
            branch: Branch = None, trust: options.Trust = False,
            json: options.Json = False) -> Outcome:
