@@ -38,6 +38,6 @@ def describe(result: CatalogListing) -> str:
     optional = [(gp.name, layer.name, layer.description)
                 for gp in result.golden_paths for layer in gp.optional_layers]
     if optional:
-        text += ("\nOptional layers (paved new service --with NAME, paved layer add NAME):\n"
+        text += ("\nOptional layers (paved new service --with, paved layer add):\n"
                  + output.table(optional, headers=("GOLDEN PATH", "LAYER", "DESCRIPTION")))
     return text

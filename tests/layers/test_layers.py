@@ -106,7 +106,7 @@ def test_list_shows_the_optional_layers(catalog: Path) -> None:
     listed = run_cli(["list", "--catalog", str(catalog)])
     assert listed.exit_code == 0
     assert listed.stdout.splitlines()[-4:] == [
-        "Optional layers (paved new service --with NAME, paved layer add NAME):",
+        "Optional layers (paved new service --with, paved layer add):",
         "GOLDEN PATH  LAYER   DESCRIPTION",
         "svc          db      a database",
         "svc          alerts  alerting rules"]
