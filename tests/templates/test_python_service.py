@@ -25,6 +25,9 @@ from pathlib import Path
 import pytest
 
 from paved import yaml
+from paved.check import run_check
+from paved.check.options import CheckOptions
+from paved.check.rule import Status
 from paved.create import create_service
 from tests.helpers import PIP_CACHE, ROOT
 
@@ -244,6 +247,23 @@ def test_make_run_ends_cleanly_when_the_service_is_stopped(service_venv: Path) -
             make.kill()
     assert make.returncode == 0, stderr[-2000:]
     assert "make: ***" not in stderr
+
+
+@pytest.mark.slow
+def test_make_chaos_passes_and_paved_check_reads_its_journal(service_venv: Path) -> None:
+    """The experiment as shipped, against the real service: every hypothesis passes, and the
+    journal Chaos Toolkit wrote is the evidence `paved check --evidence` reads."""
+    done = subprocess.run(["make", "chaos"], cwd=service_venv, capture_output=True, text=True,
+                          timeout=300, check=False)
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert lines[-1] == "chaos experiment passed (completed); journal: chaos/journal.json"
+    assert [line.split("  ", 1)[0] for line in lines[1:-1]] == ["PASS"] * 16  # after make's echo
+    result = {r.id: r for r in run_check(service_venv, CheckOptions(
+        evidence=service_venv / "chaos")).results}["evidence/chaos-journal"]
+    assert result.status is Status.PASS
+    assert re.fullmatch(r"measured: the chaos run of \S+ passed \(10 hypotheses under faults\)",
+                        result.message)
 
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
