@@ -7,6 +7,7 @@ tests/templates/test_bundled_catalog.py.
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import shutil
@@ -181,6 +182,16 @@ def test_runbook_metric_names_are_the_ones_the_service_exports(rendered_service:
     assert named
     for name in named:
         assert f'"{name.removesuffix("_total")}"' in exported, name
+
+
+def test_the_runbook_names_hypotheses_the_experiment_tests(rendered_service: Path) -> None:
+    experiment = json.loads((rendered_service / "chaos" / "experiment.json").read_text())
+    tested = {activity["name"].split(":", 1)[0] for activity in experiment["method"]
+              if activity["type"] == "probe"}
+    assert tested == {"timeouts", "deadlines", "retry budget", "breaker", "shedding"}
+    runbook = (rendered_service / "docs" / "runbook.md").read_text()
+    named = set(re.findall(r"`([a-z ]+): …`", runbook))
+    assert named == tested
 
 
 def test_makefile_has_the_plain_commands(rendered_service: Path) -> None:
