@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from paved.check import RuleResult, run_check
@@ -72,7 +72,7 @@ class FleetCheck:
     failing_rules: tuple[RuleCount, ...]  # most repos first
     average_score: int | None
     unreadable: int
-    seconds: float
+    seconds: float = field(default=0.0, metadata={"volatile": True})
     interrupted: bool = False  # Ctrl-C: `repos` are those checked before it
     foundations: tuple[FoundationCount, ...] = ()
 
