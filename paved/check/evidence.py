@@ -31,9 +31,11 @@ from paved.check.rule import (
     found,
     missing,
     not_applicable,
+    restore,
 )
 
 AREA = "evidence"
+EXPERIMENT = "chaos/experiment.json"
 PROPERTIES = ("timeouts", "retry budget", "breaker", "shedding", "deadlines")
 DRILL_KIND = "paved-rollback-drill"
 DRILL_ROLLBACKS = ("automatic", "workflow")
@@ -119,7 +121,7 @@ def check_experiment(repo: Repo) -> Outcome:
     if not experiments:
         if not _deployable(repo):
             return not_applicable("nothing is deployed from this repository")
-        return missing("no chaos experiment", Evidence(repo.at("chaos/experiment.json"), None,
+        return missing("no chaos experiment", Evidence(repo.at(EXPERIMENT), None,
                                                        "no Chaos Toolkit experiment under chaos/"))
     names = [name for experiment in experiments for name in hypotheses(experiment.data)]
     covered = {name.split(":", 1)[0].strip().lower() for name in names if ":" in name}
@@ -223,7 +225,7 @@ RULES = (
          "Failure tolerance is a set of hypotheses; only an experiment that injects the faults "
          "they are about can show they hold.", Severity.HIGH,
          "Add chaos/experiment.json (Chaos Toolkit) with a probe per hypothesis named "
-         "`<property>: …`; the python-service golden path ships one (`paved update`).",
+         f"`<property>: …`. {restore(EXPERIMENT)}",
          check_experiment),
     Rule("evidence/chaos-journal", AREA, "The latest chaos experiment run passed",
          "Configured timeouts, budgets and breakers are claims until a run under injected "
