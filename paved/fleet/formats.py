@@ -101,6 +101,10 @@ def check_table(result: FleetCheck) -> str:
     if result.failing_rules:
         lines.append("\nFailing rules (repos):")
         lines += [f"  {item.rule}: {item.repos}" for item in result.failing_rules]
+    if result.repos:
+        lines.append("\nFoundations (repos): verified by evidence / configured only / missing:")
+        lines += [f"  {item.foundation}: {item.verified} / {item.configured} / {item.missing}"
+                  for item in result.foundations]
     average = "-" if result.average_score is None else str(result.average_score)
     lines.append(f"\n{len(result.repos)} repos, average score {average}.")
     lines += [f"unreadable: {repo.name}: {repo.error}" for repo in result.repos if repo.error]
