@@ -7,7 +7,8 @@ would use (`bash --noprofile --norc -eo pipefail`), the variables a runner sets
 GITHUB_OUTPUT and GITHUB_STEP_SUMMARY writable) and the tool versions the steps
 themselves install (paved.delivery.job_env keeps that environment).
 The project directory is the checkout (`actions/checkout`); `actions/setup-python`
-puts that Python on PATH (the nearest one here, noted, when it is missing).
+puts that Python on PATH (the nearest one here, noted, when it is missing);
+`actions/setup-node` uses the node on PATH (noted when its major version differs).
 
 Skipped, each with its reason and never counted as passed: steps that need a
 container engine or a cluster (docker, kubectl, kind, … in the step or in a
@@ -231,6 +232,18 @@ class _Runner:
             if note:
                 self.notes.append(note)
             return StepRun(job, title, PASSED, detail=f"Python {found}")
+        if action == "actions/setup-node":
+            try:
+                wanted = context.evaluate(str((step.get("with") or {}).get("node-version",
+                                                                           ""))).strip()
+            except Unsupported as error:
+                return StepRun(job, title, SKIPPED, detail=str(error))
+            found, note = context.use_node(wanted)
+            if not found:
+                return StepRun(job, title, FAILED, detail=note)
+            if note:
+                self.notes.append(note)
+            return StepRun(job, title, PASSED, detail=f"Node.js {found}")
         return StepRun(job, title, SKIPPED, detail=f"action {action} is not run locally")
 
     def needs_engine(self, script: str) -> str:
