@@ -70,6 +70,7 @@ export function createPlatform(
   let guarded = 0;
   let all = 0;
   let draining = false;
+  let closing = false;
   const routes = new WeakMap<IncomingMessage, string>();
 
   function guard(handler: (req: IncomingMessage, res: ServerResponse) => void) {
@@ -153,6 +154,9 @@ export function createPlatform(
   app.addHook("onSend", async (_request, reply, payload) => {
     // The deadline answered 504 first: the handler's late answer is dropped.
     if (reply.raw.headersSent) reply.hijack();
+    // Closing: the connection ends with this answer, so the close need not wait for the
+    // client to drop its idle keep-alive connection.
+    else if (closing) reply.header("connection", "close");
     return payload;
   });
   app.setErrorHandler(async (error, request, reply) => {
@@ -196,9 +200,10 @@ export function createPlatform(
       logger.info({ drain_seconds: settings.shutdownDrainSeconds }, "shutting down: readiness 503, draining");
       await sleep(settings.shutdownDrainSeconds * 1000);
       const left = (settings.shutdownTimeoutSeconds - settings.shutdownDrainSeconds) * 1000;
-      const closing = app.close();
+      closing = true;
+      const closed = app.close();
       const cut = setTimeout(() => server?.closeAllConnections(), left);
-      await closing;
+      await closed;
       clearTimeout(cut);
       await client.close();
       await flush?.();
