@@ -114,7 +114,7 @@ export class OutboundClient {
     const permit: Permit | undefined = this.settings.breakerEnabled ? host.breaker.allow() : { generation: -1 };
     if (permit === undefined) {
       this.metrics.breakerRejected.inc({ host: name });
-      throw new CircuitOpen(`the circuit breaker of ${name} is open`);
+      throw new CircuitOpen(`circuit open for ${name}`);
     }
     host.inFlight += 1;
     this.budget.recordCall(name);

@@ -161,6 +161,7 @@ export function createPlatform(
   });
   app.setErrorHandler(async (error, request, reply) => {
     if (error instanceof PlatformError) {
+      logger.warn({ error: error.constructor.name, path: request.url }, error.message);
       // A downstream's failure, answered on its behalf: callers must not retry us for it.
       reply.header(NO_RETRY_HEADER, error.constructor.name);
       if (error.retryAfter) reply.header("retry-after", retryAfter(settings, random));
