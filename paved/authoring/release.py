@@ -3,7 +3,8 @@
 A release refuses a dirty tree and a version not above the latest, lints the
 catalog (and tests it unless told not to), then writes the `## X.Y.Z` section of
 CHANGELOG.md from its `## Unreleased` notes and the subjects of the commits
-since the last release, commits it and creates the annotated tag `vX.Y.Z` that `paved update` will offer.
+since the last release, commits it and creates the annotated tag `vX.Y.Z` that
+`paved update` will offer.
 """
 
 from __future__ import annotations
