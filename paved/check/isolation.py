@@ -29,6 +29,14 @@ from paved.check.rule import (
 
 AREA = "isolation"
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")
+# TypeScript and JavaScript (paved.check.tscode keeps every call resolved through an import):
+# undici, fetch, axios, node's http; `Fastify()` after `import Fastify from "fastify"`.
+TYPESCRIPT_CLIENTS = frozenset(
+    {f"undici.{name}" for name in ("request", "fetch", "stream", "Agent", "Pool", "Client")}
+    | {"fetch", "axios", "axios.create", "node:http.request", "node:https.request"}
+    | {f"axios.{verb}" for verb in HTTP_VERBS})
+TYPESCRIPT_APPS = frozenset({"fastify", "fastify.fastify", "fastify.default", "express", "koa",
+                             "hono.Hono"})
 # Callables that open an outbound HTTP connection or client, by qualified name.
 NEEDS_TIMEOUT = frozenset(
     {f"requests.{verb}" for verb in HTTP_VERBS}
@@ -36,17 +44,11 @@ NEEDS_TIMEOUT = frozenset(
     | {f"httpx.{verb}" for verb in HTTP_VERBS}
     | {"httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession", "aiohttp.request",
        "urllib.request.urlopen"}
-    # TypeScript and JavaScript (paved.check.tscode): undici, fetch, axios, node's http.
-    | {f"undici.{name}" for name in ("request", "fetch", "stream", "Agent", "Pool", "Client")}
-    | {"fetch", "axios", "axios.create", "node:http.request", "node:https.request"}
-    | {f"axios.{verb}" for verb in HTTP_VERBS}
+    | TYPESCRIPT_CLIENTS
 )
 WEB_APPS = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette", "flask.Flask",
-                      "aiohttp.web.Application", "quart.Quart", "litestar.Litestar",
-                      # TypeScript and JavaScript (`Fastify()` after `import Fastify from
-                      # "fastify"`).
-                      "fastify", "fastify.fastify", "fastify.default", "express", "koa",
-                      "hono.Hono"})
+                      "aiohttp.web.Application", "quart.Quart",
+                      "litestar.Litestar"}) | TYPESCRIPT_APPS
 # What the code is searched for (by name: the patterns live in `pycode.MENTIONS`).
 BREAKER_CODE, SHEDDING_CODE, BUDGET_CODE = "breaker", "shedding", "budget"
 
