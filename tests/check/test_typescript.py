@@ -96,3 +96,21 @@ def test_calls_resolve_through_imports_and_comments_are_not_code(tmp_path: Path)
     assert [(item.path, item.line, item.message) for item in timeouts.evidence] == [
         ("src/a.ts", 4, "undici.request(…) without a timeout")]
     assert results["isolation/circuit-breaker"].status is not Status.PASS
+
+
+def test_without_node_the_typescript_is_not_read_and_its_rules_not_checked(
+        node_render: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from paved.check import tscode
+    from paved.errors import MissingToolError
+
+    def missing(*args: object, **kwargs: object) -> str:
+        raise MissingToolError("node", "install Node.js to run typescript-facts")
+
+    monkeypatch.setattr(tscode.node, "run", missing)
+    report = run_check(node_render)
+    found = {result.id: result.status.value for result in report.results}
+    assert found["isolation/outbound-timeouts"] == "not checked"
+    assert found["observability/tracing"] == "not checked"
+    assert "fail" not in found.values()
+    unread = {item.path: item.reason for item in report.skipped}
+    assert unread["src/platform/client.ts"].startswith("TypeScript not read: ")
