@@ -11,7 +11,14 @@ import pytest
 from paved.check import builtin_rules, run_check
 from paved.check.rule import Status
 from paved.create import create_service
-from tests.helpers import build_file_tree
+from tests.helpers import NPM_CACHE, ROOT, build_file_tree
+
+
+@pytest.fixture(autouse=True)
+def shared_typescript(monkeypatch: pytest.MonkeyPatch) -> None:
+    """npm's typescript, installed once for every test and run (gitignored .tools/)."""
+    monkeypatch.setenv("PAVED_CACHE_DIR", str(ROOT / ".tools" / "paved-cache"))
+    monkeypatch.setenv("npm_config_cache", str(NPM_CACHE))
 
 
 @pytest.fixture(scope="module")
