@@ -126,6 +126,28 @@ class Catalog:
         return partials[0] if partials else ""
 
 
+
+@dataclass(frozen=True)
+class GoldenPathSummary:
+    name: str
+    description: str
+    layers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CatalogListing:
+    """What `paved list` shows: the catalog, its version and its golden paths."""
+
+    catalog: str
+    version: str
+    golden_paths: tuple[GoldenPathSummary, ...]
+
+
+def listing(catalog: Catalog) -> CatalogListing:
+    return CatalogListing(catalog=catalog.source, version=catalog.version, golden_paths=tuple(
+        GoldenPathSummary(gp.name, gp.description, tuple(gp.layers))
+        for gp in catalog.golden_paths.values()))
+
 def bundled_root() -> Path:
     """The catalog shipped with paved: inside the wheel, or `templates/` in a checkout."""
     installed = Path(__file__).with_name("templates")

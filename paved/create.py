@@ -38,7 +38,7 @@ class CreateResult:
     golden_path: str
     layers: tuple[str, ...]
     answers: Mapping[str, Any]
-    files: int
+    file_count: int  # files written
     commit: str | None  # None with --no-git
     notes: tuple[str, ...] = ()  # what the user should know (a catalog CI cannot reach)
 
@@ -88,7 +88,7 @@ def create_service(
         _move_into_place(staging, target)
     return CreateResult(path=target, catalog=source, version=catalog.version,
                         golden_path=chosen.name, layers=chosen.layers, answers=answers,
-                        files=files, commit=commit, notes=(note,) if note else ())
+                        file_count=files, commit=commit, notes=(note,) if note else ())
 
 
 def render_golden_path(catalog: Catalog, golden_path: GoldenPath, answers: Mapping[str, Any],

@@ -26,7 +26,12 @@ from __future__ import annotations
 import enum
 import errno
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
+
+#: Every `code` an error is reported under with `--json` (docs/commands.md).
+ErrorCode = Literal["error", "input", "destination", "catalog", "unknown_golden_path",
+                    "project", "git", "render", "missing_tool", "host", "usage", "interrupted",
+                    "internal"]
 
 
 class ExitCode(enum.IntEnum):
@@ -60,6 +65,20 @@ class Findings:
     @property
     def exit_code(self) -> ExitCode:
         return ExitCode.FINDINGS if self.found else ExitCode.OK
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    code: ErrorCode  # the kind of error
+    message: str  # one line, as printed on stderr
+
+
+@dataclass(frozen=True)
+class ErrorReport:
+    """What any command prints with `--json` when it fails: `{"schema_version": …,
+    "error": {"code": …, "message": …}}`."""
+
+    error: ErrorDetail
 
 
 class PavedError(Exception):

@@ -277,9 +277,10 @@ def to_sarif(result: LintResult, *, uri_prefix: str = "") -> dict[str, Any]:
     """
     from paved import sarif
 
-    rules = [sarif.Rule(id=rule, short=description, level=severity.value)
+    rules = [sarif.Rule(id=rule, short=description, level=severity.value,
+                        help_uri=sarif.DOCS + "authoring.md#2-lint-it")
              for rule, (severity, description) in RULES.items()]
     results = [sarif.Result(rule_id=item.rule, level=item.severity.value, message=item.message,
-                            locations=(sarif.Location(uri_prefix + item.file, item.line),))
+                            location=sarif.Location(uri_prefix + item.file, item.line))
                for item in result.findings]
     return sarif.document(rules, results)

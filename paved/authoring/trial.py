@@ -23,7 +23,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ OUTPUT_TAIL_LINES = 20
 class Step:
     name: str
     status: str  # passed | failed | skipped
-    seconds: float
+    seconds: float = field(default=0.0, metadata={"volatile": True})
     detail: str = ""
 
 
@@ -56,8 +56,8 @@ class RenderRun:
     answers: Mapping[str, Any]
     path: str  # where the render is (gone after the trial unless kept)
     steps: tuple[Step, ...]
-    seconds: float
     passed: bool
+    seconds: float = field(default=0.0, metadata={"volatile": True})
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class TrialResult:
     version: str
     renders: tuple[RenderRun, ...]
     passed: bool
-    seconds: float
+    seconds: float = field(default=0.0, metadata={"volatile": True})
 
     @property
     def exit_code(self) -> ExitCode:

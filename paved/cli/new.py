@@ -9,27 +9,29 @@ import typer
 
 from paved import output
 from paved.cli import options
-from paved.cli.prompt import terminal_asker
+from paved.cli.prompt import ask_service_name, terminal_asker
 
 if TYPE_CHECKING:
     from paved.create import CreateResult
 
-new_app = typer.Typer(help="Create something new from the catalog.", no_args_is_help=True)
+new_app = typer.Typer(help="Create something new from the catalog.", no_args_is_help=True,
+                      epilog=options.exit_codes())
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(new_app, name="new")
 
 
-@new_app.command("service")
+@new_app.command("service", epilog=options.exit_codes())
 def service(
-    name: Annotated[str, typer.Argument(help="Service name: a DNS-1123 label such as "
-                                             "payments-api.")],
-    dest: Annotated[Path | None, typer.Option("--dest", help="Directory to create. "
-                                              "Default: ./NAME.")] = None,
-    template: Annotated[str | None, typer.Option(
-        "--template", metavar="GOLDEN_PATH",
-        help="Golden path to render. Default: python-service.")] = None,
+    name: Annotated[str | None, typer.Argument(
+        metavar="NAME", show_default=False,
+        help="Service name: a DNS-1123 label such as payments-api. Asked for on a "
+             "terminal when left out.")] = None,
+    dest: Annotated[Path | None, typer.Option("--dest", metavar="DIR",
+                                              help="Directory to create. Default: "
+                                                   "./NAME.")] = None,
+    template: options.GoldenPath = None,
     catalog: options.Catalog = None,
     defaults: Annotated[bool, typer.Option("--defaults", help="Take the default for every "
                                            "question not answered by --data or a file.")] = False,
@@ -57,6 +59,8 @@ def service(
     from paved.create import create_service
     from paved.questions import read_answers_file
 
+    if name is None:
+        name = ask_service_name(defaults)
     answers: dict[str, Any] = read_answers_file(answers_file) if answers_file else {}
     answers.update(options.parse_data(data))
     result = create_service(name, dest=dest, golden_path=template, catalog_source=catalog,
@@ -68,7 +72,7 @@ def service(
 def _describe(result: CreateResult) -> str:
     committed = f", committed {result.commit[:12]}" if result.commit else ""
     return (f"Created {result.path} from golden path {result.golden_path} "
-            f"(catalog {result.catalog} v{result.version}): {result.files} files"
+            f"(catalog {result.catalog} v{result.version}): {result.file_count} files"
             f"{committed}.\n"
             f"Layers: {', '.join(result.layers)}.\n"
             + "".join(f"Note: {note}.\n" for note in result.notes)

@@ -17,19 +17,17 @@ if TYPE_CHECKING:
 
 
 def register(template_app: typer.Typer) -> None:
-    template_app.command("test")(test)
-    template_app.command("release")(release_command)
+    template_app.command("test", epilog=options.exit_codes((4, "a step failed")))(test)
+    template_app.command("release", epilog=options.exit_codes())(release_command)
 
 
 def test(
     catalog: options.CatalogDir = Path("."),
-    golden_path: Annotated[str | None, typer.Option("--golden-path", metavar="NAME",
-                                                    help="Test only this golden path.")] = None,
+    golden_path: options.CatalogGoldenPath = None,
     answer_set: Annotated[str | None, typer.Option("--answer-set", metavar="NAME",
                                                    help="Test only this answer set of the "
                                                    "test_matrix.")] = None,
-    skip_tests: Annotated[bool, typer.Option("--skip-tests", help="Do not run the renders' "
-                                             "own CI workflow and test_command.")] = False,
+    skip_tests: options.SkipTests = False,
     keep: Annotated[Path | None, typer.Option("--keep", metavar="DIR", help="Render into DIR "
                                               "and keep the renders.")] = None,
     trust: options.TrustTests = False,
@@ -82,12 +80,11 @@ def _describe_trial(result: TrialResult) -> str:
 
 def release_command(
     catalog: options.CatalogDir = Path("."),
-    version: Annotated[str | None, typer.Option("--version", metavar="X.Y.Z",
-                                                help="The version to release.")] = None,
+    version: Annotated[str | None, typer.Option("--version", metavar="VERSION",
+                                                help="The version to release: X.Y.Z.")] = None,
     bump: Annotated[str | None, typer.Option("--bump", metavar="major|minor|patch",
                                              help="Release the latest version bumped.")] = None,
-    skip_test: Annotated[bool, typer.Option("--skip-test", help="Lint only; do not run "
-                                            "`paved template test`.")] = False,
+    skip_test: options.SkipTests = False,
     trust: options.TrustTests = False,
     json: options.Json = False,
 ) -> None:
@@ -100,7 +97,7 @@ def release_command(
     \b
     Examples:
       paved template release --bump minor --trust
-      paved template release ../platform-catalog --version 2.0.0 --skip-test --json
+      paved template release ../platform-catalog --version 2.0.0 --skip-tests --json
     """
     from paved.authoring.release import release
 

@@ -16,14 +16,13 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("update")(update)
+    app.command("update", epilog=options.exit_codes(
+        (3, "conflicts left in files: resolve them, git add, git commit")))(update)
 
 
 def update(
     path: options.ProjectDir = Path("."),
-    to: Annotated[str | None, typer.Option("--to", metavar="VERSION",
-                                           help="Catalog version to go to. Default: the "
-                                                "latest.")] = None,
+    to: options.ToVersion = None,
     data: options.Data = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would happen to each "
                                           "file, with diffs; change nothing.")] = False,

@@ -76,7 +76,7 @@ def update_project(path: Path, *, to: str | None = None, data: Mapping[str, Any]
 
 def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_run: bool,
             branch: str | None, trust: bool, allow_downgrade: bool) -> UpdateResult:
-    head = _check_ready(repo, branch)
+    head = check_ready(repo, branch)
     record = read_record(repo.root)
     catalog = open_catalog(record.catalog, version=to)
     _check_direction(record, catalog.version, to, allow_downgrade)
@@ -95,7 +95,7 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
     with tempfile.TemporaryDirectory(prefix="paved-update-") as scratch:
         base = pristine.stored_base(repo, record.version)
         if base is None:
-            base = _render_base(record, Path(scratch) / "base", trust)
+            base = render_base(record, Path(scratch) / "base", trust)
         journal.checkpoint()
         theirs_dir = Path(scratch) / "theirs"
         theirs_dir.mkdir()
@@ -118,7 +118,7 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
     return result.report(changes, base.source, commit=commit)
 
 
-def _check_ready(repo: Repository, branch: str | None) -> str:
+def check_ready(repo: Repository, branch: str | None) -> str:
     head = repo.resolve("HEAD")
     if head is None:
         raise ProjectError(f"{repo.root} has no commits yet")
@@ -189,7 +189,7 @@ def _target_golden_path(catalog: Catalog, record: Record) -> GoldenPath:
     return GoldenPath(name=record.golden_path, description="", layers=record.layers)
 
 
-def _render_base(record: Record, dest: Path, trust: bool) -> pristine.Base:
+def render_base(record: Record, dest: Path, trust: bool) -> pristine.Base:
     try:
         old = open_catalog(record.catalog, version=record.version)
     except CatalogError as error:
