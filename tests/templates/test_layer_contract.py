@@ -70,8 +70,8 @@ def test_python_repos_update_to_the_contract_with_only_the_changelogs_changes(
         updated = run_cli(["update", str(repo)])
         assert updated.exit_code == 0, updated.stderr
         changed = git(repo, "diff", "--name-only", "HEAD~1", "HEAD").split()
-        assert changed == [".github/workflows/ci.yml", ".paved.yml", "Makefile", "README.md",
-                           "catalog-info.yaml"], name
+        assert changed == [".github/scripts/paved-update.sh", ".github/workflows/ci.yml",
+                           ".paved.yml", "Makefile", "README.md", "catalog-info.yaml"], name
         # README.md and catalog-info.yaml name the catalog version, as every update does.
         assert removed_lines(repo, "README.md", "catalog-info.yaml") == [
             "-(catalog version 0.1.0; see `.paved.yml`).",
