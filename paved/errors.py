@@ -8,6 +8,7 @@
     ├── ProjectError            the target repo is not usable (not paved, dirty)-> 1
     ├── GitError                a git operation failed (keeps git's stderr)     -> 1
     ├── RenderError             the template failed to render, or was refused   -> 1
+    ├── TaskError               a template's task or migration failed           -> 1
     ├── MissingToolError        an external tool paved runs is not installed    -> 1
     └── HostError               the machine refused: disk full, no permission   -> 1
                                 (an OSError met anywhere, see `from_os_error`)
@@ -128,6 +129,12 @@ class RenderError(PavedError):
     """Copier or Jinja failed to render a template."""
 
     code = "render"
+
+
+class TaskError(PavedError):
+    """A template's task or migration (a command it runs in the project) failed."""
+
+    code = "task"
 
 
 class MissingToolError(PavedError):

@@ -33,4 +33,5 @@ def validators_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     from paved.delivery import validators
 
     monkeypatch.setattr(validators, "validate_project",
-                        lambda project: validators.ValidationReport(project, ("yamllint",), (), ()))
+                        lambda project, **_: validators.ValidationReport(project, ("yamllint",),
+                                                                         (), ()))

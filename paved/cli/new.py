@@ -33,6 +33,9 @@ def service(
                                                    "./NAME.")] = None,
     template: options.GoldenPath = None,
     catalog: options.Catalog = None,
+    version: Annotated[str | None, typer.Option(
+        "--version", metavar="VERSION", help="Catalog version to render: a release (1.2.0), "
+        "a tag or a commit. Default: the latest release.")] = None,
     defaults: Annotated[bool, typer.Option("--defaults", help="Take the default for every "
                                            "question not answered by --data or a file.")] = False,
     data: options.Data = None,
@@ -53,6 +56,7 @@ def service(
     Examples:
       paved new service payments-api
       paved new service payments-api --defaults --data owner=team-payments
+      paved new service billing --catalog gh:acme/service-template --version 2.1.0
       paved new service checkout --catalog git@github.com:acme/paved-catalog.git --json
     """
     # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
@@ -64,16 +68,19 @@ def service(
     answers: dict[str, Any] = read_answers_file(answers_file) if answers_file else {}
     answers.update(options.parse_data(data))
     result = create_service(name, dest=dest, golden_path=template, catalog_source=catalog,
-                            data=answers, ask=terminal_asker(defaults), use_git=not no_git,
-                            trust=trust)
+                            version=version, data=answers, ask=terminal_asker(defaults),
+                            use_git=not no_git, trust=trust)
     output.emit_result(result, as_json=json, describe=_describe)
 
 
 def _describe(result: CreateResult) -> str:
     committed = f", committed {result.commit[:12]}" if result.commit else ""
-    return (f"Created {result.path} from golden path {result.golden_path} "
-            f"(catalog {result.catalog} v{result.version}): {result.file_count} files"
-            f"{committed}.\n"
-            f"Layers: {', '.join(result.layers)}.\n"
-            + "".join(f"Note: {note}.\n" for note in result.notes)
-            + f"Next: cd {result.path} && make install && make test")
+    lines = [f"Created {result.path} from golden path {result.golden_path} "
+             f"(catalog {result.catalog} v{result.version}): {result.file_count} files"
+             f"{committed}.",
+             f"Layers: {', '.join(result.layers)}."]
+    lines += [f"Note: {note}." for note in result.notes]
+    lines += [f"Ran task: {task}" for task in result.tasks]
+    if result.next_steps:
+        lines.append(f"Next: cd {result.path} && {result.next_steps}")
+    return "\n".join(lines)

@@ -63,8 +63,18 @@ def _ask(question: Question, default: Any, problem: str) -> Any:
     if problem:
         output.problem(problem)
     text = question.help or question.name
+    labels = dict(zip(question.labels, question.choices, strict=False))
     if question.choices:
-        text += f" ({' / '.join(str(choice) for choice in question.choices)})"
-    return typer.prompt(f"{text} [{question.name}]",
-                        default=None if default is None else default,
-                        hide_input=question.secret, err=True)
+        shown = [f"{label} = {value}" if str(value) != label else label
+                 for label, value in labels.items()] or [str(c) for c in question.choices]
+        several = "; several, comma-separated" if question.multiselect else ""
+        text += f" ({' / '.join(shown)}{several})"
+    if question.multiselect:
+        reply = typer.prompt(f"{text} [{question.name}]", err=True,
+                             default=", ".join(str(item) for item in default or []))
+        return [labels.get(part.strip(), part.strip()) for part in str(reply).split(",")
+                if part.strip()]
+    reply = typer.prompt(f"{text} [{question.name}]",
+                         default=None if default is None else default,
+                         hide_input=question.secret, err=True)
+    return labels.get(reply, reply) if isinstance(reply, str) else reply

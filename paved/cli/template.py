@@ -102,8 +102,13 @@ def lint(
                                             help="error or warning: exit 4 on findings of this "
                                             "severity or worse.")] = FailOn.ERROR,
     json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    trust: options.Trust = False,
 ) -> Outcome:
     """Check a catalog: schema, questions, Jinja, variables, partials, rendered paths.
+
+    A plain copier template (no paved-catalog.yml) is checked as copier reads it:
+    copier renders it over each answer set of its paved-answer-sets.yml (or its
+    defaults); its Jinja extensions load only with --trust.
 
     Each finding names a file, line, rule and severity. Exit code 4 when a finding
     reaches --fail-on (errors by default), 0 otherwise.
@@ -114,10 +119,11 @@ def lint(
       paved template lint templates --format sarif > paved.sarif
       paved template lint ../platform-catalog --fail-on warning --json
     """
+    from paved import config
     from paved.authoring.findings import Severity
     from paved.authoring.lint import lint_catalog, to_sarif
 
-    result = lint_catalog(catalog)
+    result = lint_catalog(catalog, trust=trust or config.is_trusted(str(catalog.resolve())))
     chosen = Format.JSON if json else format
     if chosen is Format.JSON:
         output.emit_json(result)

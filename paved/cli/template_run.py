@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -30,10 +30,18 @@ def test(
     skip_tests: options.SkipTests = False,
     keep: Annotated[Path | None, typer.Option("--keep", metavar="DIR", help="Render into DIR "
                                               "and keep the renders.")] = None,
+    data: options.Data = None,
+    answers_file: Annotated[Path | None, typer.Option(
+        "--answers-file", metavar="FILE",
+        help="YAML file of answers, on top of each answer set; --data wins.")] = None,
     trust: options.TrustTests = False,
     json: options.Json = False,
 ) -> Outcome:
     """Render every golden path with each declared answer set and check each render.
+
+    Answer sets: a golden path's test_matrix, a plain copier template's
+    paved-answer-sets.yml, else the defaults. --data and --answers-file answer on top
+    of each (alone, as the set "given", when none is declared).
 
     Steps per render: render, validators, test (the render's own CI workflow,
     test_workflow, run step by step as GitHub would, then test_command), and the
@@ -50,12 +58,17 @@ def test(
       paved template test
       paved template test templates --golden-path python-service --skip-tests --json
       paved template test templates --golden-path python-service --answer-set payments-api
+      paved template test ../copier-template --data project_name=demo --trust
     """
     # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
     from paved.authoring.trial import run_trial
+    from paved.questions import read_answers_file
 
+    answers: dict[str, Any] = read_answers_file(answers_file) if answers_file else {}
+    answers.update(options.parse_data(data))
     result = run_trial(catalog, golden_path=golden_path, answer_set=answer_set,
-                       skip_tests=skip_tests, keep=keep, trust=trust, progress=output.status)
+                       skip_tests=skip_tests, keep=keep, trust=trust, data=answers,
+                       progress=output.status)
     output.emit_result(result, as_json=json, describe=_describe_trial)
     return result
 

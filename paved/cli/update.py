@@ -72,6 +72,9 @@ def describe(result: UpdateResult) -> str:
         lines.append(f"{file.action:>12}  {file.path}{_NOTES.get(file.action, '')}")
         if file.diff:
             lines.append(file.diff.rstrip("\n"))
+    for command in result.commands:
+        kind, _, shown = command.partition(" ")
+        lines.append(f"{'would run' if result.dry_run else 'ran'} {kind}: {shown}")
     versions = f"v{result.old_version} to v{result.new_version}"
     if result.dry_run:
         lines.append(f"Dry run: {result.path} would go from {versions}; nothing was changed.")

@@ -54,7 +54,7 @@ def restore_files(paths: Sequence[Path], *, cwd: Path | None = None,
         with tempfile.TemporaryDirectory(prefix="paved-restore-") as scratch:
             base = pristine.stored_base(repo, record.version)
             if base is None:
-                base = render_base(record, Path(scratch) / "base", trust)
+                base = render_base(repo, record, Path(scratch) / "base", trust)
         template = {path: entry for path, entry in base.snapshot.entries.items()
                     if path != RECORD_FILE}
         chosen = _chosen(wanted, template, record.version)

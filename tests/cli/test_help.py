@@ -114,6 +114,7 @@ def test_completion_can_be_installed() -> None:
     result = run_cli(["--help"])
     assert "--install-completion" in result.stdout and "--show-completion" in result.stdout
     shown = CliRunner().invoke(app, ["--show-completion", "bash"], prog_name="paved")
+    assert shown.exit_code == 0, (shown.output, repr(shown.exception))
     assert "complete -o default -F _paved_completion paved" in shown.stdout
 
 
