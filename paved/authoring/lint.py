@@ -29,7 +29,7 @@ _QUESTION_KEYS = {"type", "help", "default", "choices", "validator", "when", "se
                   "multiselect", "placeholder", "qmark"}
 _MANIFEST_KEYS = {"name", "description", "version", "golden_paths", "layers", "url",
                   "paved_requirement", "contract"}
-_GOLDEN_PATH_KEYS = {"description", "owner", "layers", "test_matrix", "test_command",
+_GOLDEN_PATH_KEYS = {"description", "owner", "layers", "test_matrix", "test_command", "next_steps",
                      "test_workflow", "upgrade_edits"}
 _LAYER_KEYS = {"description", "owner", "path", "once", "managed", "produces", "contract"}
 
