@@ -304,7 +304,7 @@ def test_unknown_golden_path_is_refused(tmp_path: Path) -> None:
     code, _, stderr = new(tmp_path, "--template", "rust-service")
     assert code == 1
     assert stderr == ("paved: error: no golden path 'rust-service' in catalog bundled; "
-                      "it has: python-service\n")
+                      "it has: node-service, python-service\n")
 
 
 def test_catalog_link_to_a_file_outside_is_refused(tmp_path: Path) -> None:

@@ -29,6 +29,14 @@ from paved.check.rule import (
 
 AREA = "isolation"
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")
+# TypeScript and JavaScript (paved.check.tscode keeps every call resolved through an import):
+# undici, fetch, axios, node's http; `Fastify()` after `import Fastify from "fastify"`.
+TYPESCRIPT_CLIENTS = frozenset(
+    {f"undici.{name}" for name in ("request", "fetch", "stream", "Agent", "Pool", "Client")}
+    | {"fetch", "axios", "axios.create", "node:http.request", "node:https.request"}
+    | {f"axios.{verb}" for verb in HTTP_VERBS})
+TYPESCRIPT_APPS = frozenset({"fastify", "fastify.fastify", "fastify.default", "express", "koa",
+                             "hono.Hono"})
 # Callables that open an outbound HTTP connection or client, by qualified name.
 NEEDS_TIMEOUT = frozenset(
     {f"requests.{verb}" for verb in HTTP_VERBS}
@@ -36,9 +44,11 @@ NEEDS_TIMEOUT = frozenset(
     | {f"httpx.{verb}" for verb in HTTP_VERBS}
     | {"httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession", "aiohttp.request",
        "urllib.request.urlopen"}
+    | TYPESCRIPT_CLIENTS
 )
 WEB_APPS = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette", "flask.Flask",
-                      "aiohttp.web.Application", "quart.Quart", "litestar.Litestar"})
+                      "aiohttp.web.Application", "quart.Quart",
+                      "litestar.Litestar"}) | TYPESCRIPT_APPS
 # What the code is searched for (by name: the patterns live in `pycode.MENTIONS`).
 BREAKER_CODE, SHEDDING_CODE, BUDGET_CODE = "breaker", "shedding", "budget"
 
@@ -158,7 +168,8 @@ def _mentions(repo: Repo, name: str) -> list[Evidence]:
 def check_timeouts(repo: Repo) -> Outcome:
     found = _outbound_calls(repo)
     if not found:
-        return not_applicable("no outbound HTTP calls or clients (httpx, requests, aiohttp)")
+        return not_applicable("no outbound HTTP calls or clients (httpx, requests, aiohttp, "
+                              "undici, fetch, axios)")
     problems = []
     for path, call in found:
         if call.forwards_kwargs:
@@ -254,7 +265,8 @@ def check_shedding(repo: Repo) -> Outcome:
         return failed("load shedding is switched off or weakened", *problems)
     apps = [(path, call.line) for path, call in repo.calls() if call.name in WEB_APPS]
     if not apps:
-        return not_applicable("no web application (FastAPI, Starlette, Flask, aiohttp) found")
+        return not_applicable("no web application (FastAPI, Starlette, Flask, aiohttp, "
+                              "Fastify, Express) found")
     found = _mentions(repo, SHEDDING_CODE)
     if not found:
         path, line = apps[0]

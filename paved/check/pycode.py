@@ -39,11 +39,13 @@ MENTIONS: Mapping[str, str] = {
                 r"max_?concurren",
     "budget": r"retry_?budget|RetryBudget",
     "tracing": r"TracerProvider|set_tracer_provider|Instrumentor$|configure_opentelemetry|"
-               r"configure_azure_monitor|^opentelemetry\.instrumentation",
-    "json-logs": r"structlog|JSONRenderer|jsonlogger|Json_?Formatter|ecs_logging|loguru",
+               r"configure_azure_monitor|^opentelemetry\.instrumentation|"
+               r"^@opentelemetry/sdk-node$",
+    "json-logs": r"structlog|JSONRenderer|jsonlogger|Json_?Formatter|ecs_logging|loguru|"
+                 r"^pino$|^winston$",
     "trace-ids": r"trace_id|traceid|otelTraceID|LoggingInstrumentor",
     "metrics": r"make_asgi_app|make_wsgi_app|start_http_server|prometheus_fastapi_instrumentator|"
-               r"PrometheusMetricReader",
+               r"PrometheusMetricReader|^prom-client$",
     "logging": r"^logging$|basicConfig|getLogger",
 }
 #: The prefilter, by kind of fact: words (case-blind) that a module must contain to hold it.
@@ -62,9 +64,10 @@ NEEDS: Mapping[str, tuple[str, ...]] = {
     "mention:tracing": ("tracerprovider", "tracer_provider", "instrumentor", "opentelemetry",
                         "azure_monitor"),
     "mention:json-logs": ("structlog", "jsonrenderer", "jsonlogger", "formatter", "ecs_logging",
-                          "loguru"),
+                          "loguru", "pino", "winston"),
     "mention:trace-ids": ("trace_id", "traceid", "instrumentor"),
-    "mention:metrics": ("make_asgi_app", "make_wsgi_app", "start_http_server", "prometheus"),
+    "mention:metrics": ("make_asgi_app", "make_wsgi_app", "start_http_server", "prometheus",
+                        "prom-client"),
     "mention:logging": ("logging", "basicconfig", "getlogger"),
 }
 WORDS: tuple[str, ...] = tuple(dict.fromkeys(word for words in NEEDS.values() for word in words))
@@ -261,6 +264,11 @@ def _matches(text: str) -> tuple[str, ...]:
         if len(_MATCHED) < _MATCHED_MAX and len(text) < 200:
             _MATCHED[text] = found
     return found
+
+
+def mention(mentions: dict[str, list[int]], texts: tuple[str, ...], line: int) -> None:
+    """Add `line` to `mentions` under each `MENTIONS` pattern one of `texts` matches."""
+    _mention(mentions, texts, line)
 
 
 def _mention(mentions: dict[str, list[int]], texts: tuple[str, ...], line: int) -> None:

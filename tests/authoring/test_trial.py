@@ -156,6 +156,7 @@ def test_the_bundled_catalog_renders_every_declared_answer_set() -> None:
     assert result.passed
     assert [(run.golden_path, run.answer_set, run.steps[0].status) for run in result.renders] \
         == [("python-service", name, "passed")
-            for name in ("payments-api", "short-name", "longest-name")]
+            for name in ("payments-api", "short-name", "longest-name")] \
+        + [("node-service", name, "passed") for name in ("payments-api", "longest-name")]
     result = run_trial(bundled_root(), skip_tests=True, answer_set="short-name")
     assert [run.answer_set for run in result.renders] == ["short-name"]
