@@ -1,5 +1,7 @@
 """`paved check` reads TypeScript with the TypeScript compiler (issue 19): node-service's fresh
-render passes every rule, and the breakages that fail python-service fail it too."""
+render passes every rule but the evidence ones (it carries no chaos experiment yet, so its
+failure tolerance is configured, not verified), and the breakages that fail python-service
+fail it too."""
 
 from __future__ import annotations
 
@@ -29,15 +31,22 @@ def node_render(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return dest
 
 
+#: What a fresh node-service render cannot show: no experiment (docs/golden-paths/node-service.md),
+#: so no journal either, and no drill has run.
+NO_EVIDENCE = {"evidence/chaos-experiment": "fail", "evidence/chaos-journal": "fail",
+               "evidence/rollback-drill": "fail"}
+
+
 def statuses(repo: Path) -> dict[str, str]:
-    return {result.id: result.status.value for result in run_check(repo).results}
+    """Each rule's status, the evidence rules (failing on every render) left out."""
+    return {result.id: result.status.value for result in run_check(repo).results
+            if result.id not in NO_EVIDENCE}
 
 
-def test_every_rule_passes_on_a_fresh_node_service(node_render: Path) -> None:
+def test_every_rule_passes_on_a_fresh_node_service_but_evidence(node_render: Path) -> None:
     report = run_check(node_render)
-    assert {result.id: result.status for result in report.results} == {
-        rule.id: Status.PASS for rule in builtin_rules()}
-    assert report.score == 100
+    assert {result.id: result.status.value for result in report.results} == {
+        rule.id: NO_EVIDENCE.get(rule.id, "pass") for rule in builtin_rules()}
     routes = {result.id: result.message for result in report.results}
     assert routes["observability/metrics-endpoint"] == "/metrics is served"
     assert routes["isolation/safe-settings"] == "2 timeout setting(s) within safe bounds"
@@ -118,6 +127,6 @@ def test_without_node_the_typescript_is_not_read_and_its_rules_not_checked(
     found = {result.id: result.status.value for result in report.results}
     assert found["isolation/outbound-timeouts"] == "not checked"
     assert found["observability/tracing"] == "not checked"
-    assert "fail" not in found.values()
+    assert {rule for rule, status in found.items() if status == "fail"} == set(NO_EVIDENCE)
     unread = {item.path: item.reason for item in report.skipped}
     assert unread["src/platform/client.ts"].startswith("TypeScript not read: ")
