@@ -1,0 +1,138 @@
+"""Which of cosmic-ray's mutants run, and what their results add up to.
+
+Left out before anything runs (marked skipped in the session):
+- mutants inside type annotations: paved's modules use `from __future__ import
+  annotations`, so an annotation is never evaluated and `A | None` -> `A & None`
+  cannot change behaviour;
+- all replacements of a binary operator but its natural opposite (`+` -> `-`,
+  `*` -> `/`, `|` -> `&`, ...): cosmic-ray tries every operator for every
+  operator, ten mutants a site that die together;
+- lines marked `# pragma: no mutate` (none so far);
+- with `--sample N`, all but N mutants drawn with a seeded random generator.
+
+Mutants that survive but cannot change behaviour are listed in `EQUIVALENT`
+with the reason (docs/testing.md repeats them); they leave the score's
+denominator.
+"""
+
+from __future__ import annotations
+
+import ast
+import random
+from collections.abc import Iterable
+from pathlib import Path
+
+from cosmic_ray.work_db import WorkDB, use_db
+from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
+
+OPPOSITE = {
+    "Add": "Sub", "Sub": "Add", "Mul": "Div", "Div": "Mul", "FloorDiv": "Div",
+    "Mod": "FloorDiv", "Pow": "Mul", "LShift": "RShift", "RShift": "LShift",
+    "BitOr": "BitAnd", "BitAnd": "BitOr", "BitXor": "BitOr",
+}
+
+#: module -> {(operator, the mutated line as the diff shows it, stripped): why equivalent}
+EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {}
+
+
+def _annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    spans = []
+
+    def add(node: ast.AST | None) -> None:
+        if node is not None:
+            spans.append(((node.lineno, node.col_offset),  # type: ignore[attr-defined]
+                          (node.end_lineno, node.end_col_offset)))  # type: ignore[attr-defined]
+
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            add(node.returns)
+            arguments = node.args
+            for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                        arguments.vararg, arguments.kwarg):
+                if arg is not None:
+                    add(arg.annotation)
+        elif isinstance(node, ast.AnnAssign):
+            add(node.annotation)
+    return spans
+
+
+def _wanted(operator: str) -> bool:
+    prefix = "core/ReplaceBinaryOperator_"
+    if not operator.startswith(prefix):
+        return True
+    source, target = operator[len(prefix):].split("_")
+    return OPPOSITE.get(source) == target
+
+
+def apply(session: Path, module: Path, *, sample: int | None, seed: int) -> int:
+    """Mark the mutants left out as skipped; the number that will run."""
+    source = module.read_text()
+    spans = _annotation_spans(source)
+    pragma = {n for n, line in enumerate(source.splitlines(), 1) if "pragma: no mutate" in line}
+    skipped = WorkResult(output="left out by mutation/filters.py",
+                         worker_outcome=WorkerOutcome.SKIPPED)
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        kept = []
+        for item in list(db.pending_work_items):
+            mutation = item.mutations[0]
+            start = tuple(mutation.start_pos)
+            if (not _wanted(mutation.operator_name) or start[0] in pragma
+                    or any(low <= start < high for low, high in spans)):
+                db.set_result(item.job_id, skipped)
+            else:
+                kept.append(item.job_id)
+        if sample is not None and sample < len(kept):
+            chosen = set(random.Random(seed).sample(sorted(kept), sample))
+            for job_id in kept:
+                if job_id not in chosen:
+                    db.set_result(job_id, skipped)
+            kept = sorted(chosen)
+        return len(kept)
+
+
+def _mutated_line(diff: str) -> str:
+    for line in diff.splitlines():
+        if line.startswith("+") and not line.startswith("+++"):
+            return line[1:].strip()
+    return ""
+
+
+def summarise(session: Path, module: str, tests: Iterable[str], kept: int) -> dict[str, object]:
+    killed = incompetent = 0
+    survivors: list[dict[str, object]] = []
+    equivalent: list[dict[str, object]] = []
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        for item, result in db.completed_work_items:
+            if result.worker_outcome is WorkerOutcome.SKIPPED:
+                continue
+            if result.test_outcome is TestOutcome.KILLED:
+                killed += 1
+                continue
+            if result.test_outcome is TestOutcome.INCOMPETENT:
+                incompetent += 1
+                continue
+            mutation = item.mutations[0]
+            entry = {"operator": mutation.operator_name, "line": mutation.start_pos[0],
+                     "diff": result.diff}
+            reason = EQUIVALENT.get(module, {}).get(
+                (mutation.operator_name, _mutated_line(result.diff)))
+            if reason:
+                equivalent.append({**entry, "reason": reason})
+            else:
+                survivors.append(entry)
+    scored = killed + len(survivors)
+    return {"module": module, "tests": list(tests), "mutants": kept, "killed": killed,
+            "survived": len(survivors), "equivalent": len(equivalent),
+            "incompetent": incompetent,
+            "score": round(100 * killed / scored, 1) if scored else 100.0,
+            "survivors": sorted(survivors, key=lambda s: s["line"]),  # type: ignore[arg-type, return-value]
+            "equivalents": equivalent}
+
+
+def table(summaries: Iterable[dict[str, object]]) -> str:
+    rows = ["| module | mutants | killed | survived | equivalent | score |",
+            "|---|---:|---:|---:|---:|---:|"]
+    for s in summaries:
+        rows.append(f"| `{s['module']}` | {s['mutants']} | {s['killed']} | {s['survived']} "
+                    f"| {s['equivalent']} | {s['score']} % |")
+    return "\n".join(rows)
