@@ -202,7 +202,7 @@ def test_overlays_pin_the_image_by_digest_and_grace_covers_shutdown(
     manifests = yaml.loads_all(kustomize.build(rendered_service / "deploy" / "overlays" / env))
     kinds = sorted(m["kind"] for m in manifests)
     assert kinds == ["Deployment", "HorizontalPodAutoscaler", "NetworkPolicy",
-                     "PodDisruptionBudget", "Service", "ServiceAccount"]
+                     "PodDisruptionBudget", "Service", "Service", "ServiceAccount"]
     (deployment,) = (m for m in manifests if m["kind"] == "Deployment")
     pod = deployment["spec"]["template"]["spec"]
     (container,) = pod["containers"]
@@ -215,6 +215,28 @@ def test_overlays_pin_the_image_by_digest_and_grace_covers_shutdown(
     assert resources["limits"]["memory"] == resources["requests"]["memory"]
     (account,) = (m for m in manifests if m["kind"] == "ServiceAccount")
     assert account["automountServiceAccountToken"] is False
+
+
+@pytest.mark.parametrize("name", ["payments-api", "s" + "-x" * 31])
+def test_a_headless_service_lets_callers_see_every_pod(name: str, rendered_service: Path,
+                                                      tmp_path: Path) -> None:
+    project = rendered_service
+    if name != "payments-api":  # a 63-character name: the Service's name must stay a DNS label
+        project = tmp_path / name
+        create_service(name, dest=project, data={"owner": "team-x"}, use_git=False)
+    manifests = yaml.loads_all(kustomize.build(project / "deploy" / "overlays" / "prod"))
+    (deployment,) = (m for m in manifests if m["kind"] == "Deployment")
+    (headless,) = (m for m in manifests if m["kind"] == "Service" and m["spec"].get("clusterIP") == "None")
+    assert re.fullmatch(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?", headless["metadata"]["name"])
+    assert headless["metadata"]["name"].endswith("-pods")
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert headless["spec"]["selector"].items() <= labels.items()
+    (port,) = headless["spec"]["ports"]
+    container_port = deployment["spec"]["template"]["spec"]["containers"][0]["ports"][0]
+    assert (port["port"], port["targetPort"]) == (container_port["containerPort"], container_port["name"])
+    (policy,) = (m for m in manifests if m["kind"] == "NetworkPolicy")
+    egress_ports = {p["port"] for rule in policy["spec"]["egress"] for p in rule["ports"]}
+    assert container_port["containerPort"] in egress_ports  # callers reach other pods directly
 
 
 @pytest.mark.parametrize("env", ["staging", "prod"])

@@ -24,13 +24,15 @@ from pathlib import Path
 
 import pytest
 
+from paved import yaml
 from paved.create import create_service
 from tests.helpers import PIP_CACHE, ROOT
 
 PACKAGE = "payments_api"
 PLATFORM_MODULES = {
-    "access", "app", "breaker", "budget", "client", "deadline", "errors", "health", "logs",
-    "metrics", "middleware", "observe", "server", "settings", "telemetry", "testing", "window",
+    "access", "app", "breaker", "budget", "client", "deadline", "errors", "health", "instances",
+    "logs", "metrics", "middleware", "observe", "outcome", "server", "settings", "telemetry",
+    "testing", "transport", "window",
 }
 TEAM_MODULES = {"__main__", "main", "api", "settings"}
 
@@ -113,6 +115,58 @@ def test_the_golden_path_doc_covers_every_setting(rendered_service: Path) -> Non
     assert missing == []
 
 
+def _documented_defaults() -> dict[str, object]:
+    """VARIABLE -> default, from the settings tables of docs/golden-paths/python-service.md.
+
+    A cell is read as: `unset…` None, `empty…` "", a trailing "(N)" N (a default derived
+    from an answer, with the value it has for the default answers), `true`/`false`, a
+    number, or a `literal`; a row naming several variables lists their defaults in order.
+    """
+    doc = (ROOT / "docs" / "golden-paths" / "python-service.md").read_text()
+    settings = doc[doc.index("\n## Settings"):doc.index("\n## Endpoints")]
+    found: dict[str, object] = {}
+    for line in settings.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not re.fullmatch(r"`[A-Z][A-Z0-9_]+`(, `[A-Z][A-Z0-9_]+`)*", cells[0]):
+            continue
+        names = re.findall(r"`([A-Z][A-Z0-9_]+)`", cells[0])
+        values = cells[1].split(", ") if len(names) > 1 else [cells[1]]
+        assert len(values) == len(names), line
+        for name, value in zip(names, values, strict=True):
+            assert name not in found, f"{name} is documented twice"
+            found[name] = _cell_value(value)
+    return found
+
+
+def _cell_value(cell: str) -> object:
+    if cell == "the `service_name` answer":
+        return "payments-api"  # the answer of the test render
+    if cell.startswith("unset"):
+        return None
+    if cell.startswith("empty"):
+        return ""
+    if derived := re.search(r"\(([0-9.]+)\)$", cell):
+        cell = derived.group(1)
+    if cell in ("`true`", "`false`"):
+        return cell == "`true`"
+    if re.fullmatch(r"[0-9]+(\.[0-9]+)?", cell):
+        return float(cell)
+    if literal := re.fullmatch(r"`([^`]*)`", cell):
+        return literal.group(1)
+    return cell
+
+
+def test_the_documented_defaults_are_the_rendered_ones(rendered_service: Path) -> None:
+    documented = _documented_defaults()
+    rendered: dict[str, object] = {}
+    for name, call in _settings_fields(rendered_service).items():
+        (default,) = (k.value for k in call.keywords if k.arg == "default")
+        value = ast.literal_eval(default)
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        rendered[name.upper()] = float(value) if numeric else value
+    assert {name: documented.get(name, "(not in a table)") for name in rendered} == rendered
+
+
 def test_runbook_metric_names_are_the_ones_the_service_exports(rendered_service: Path) -> None:
     runbook = (rendered_service / "docs" / "runbook.md").read_text()
     exported = (rendered_service / "src" / PACKAGE / "platform" / "metrics.py").read_text()
@@ -142,7 +196,7 @@ def test_answers_reach_the_service_defaults(tmp_path: Path) -> None:
         use_git=False,
     )
     settings = (dest / "src" / "orders" / "platform" / "settings.py").read_text()
-    assert 'default="orders",\n        description="Service name' in settings
+    assert re.search(r'service_name: str = Field\(\s+default="orders",', settings)
     assert "default=9090, ge=1" in settings
     assert re.search(r"shutdown_timeout_seconds: float = Field\(\s+default=30,", settings)
     assert re.search(r"shutdown_drain_seconds: float = Field\(\s+default=5,", settings)

@@ -28,6 +28,7 @@ from .client import OutboundClient
 from .errors import install_error_handlers
 from .middleware import Deadlines, LoadShedding
 from .observe import Observe
+from .server import warn_if_several_workers
 from .settings import PlatformSettings
 
 
@@ -40,14 +41,25 @@ class Platform:
     client: OutboundClient
 
 
-def create_app(settings: PlatformSettings, routers: Sequence[APIRouter] = ()) -> FastAPI:
+def create_app(
+    settings: PlatformSettings,
+    routers: Sequence[APIRouter] = (),
+    *,
+    client: OutboundClient | None = None,
+) -> FastAPI:
+    """The app with the platform's middleware, endpoints and outbound client.
+
+    `client` replaces the outbound client built from `settings` (tests and
+    benchmarks pass one with a fake resolver or another retry budget).
+    """
     telemetry.setup_telemetry(settings)
-    client = OutboundClient(settings)
+    client = client or OutboundClient(settings)
     telemetry.instrument_client(client.http)
     platform = Platform(settings, health.Lifecycle(), client)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warn_if_several_workers()
         yield
         # Shutdown: uvicorn has stopped taking connections and the in-flight
         # requests are done (or the graceful timeout ran out).

@@ -23,8 +23,11 @@ TIMEOUT_HEADER = "x-request-timeout-ms"
 ENVOY_HEADER = "x-envoy-expected-rq-timeout-ms"
 GRPC_HEADER = "grpc-timeout"
 
-# gRPC's TimeoutValue: at most 8 digits, then a unit (PROTOCOL-HTTP2.md).
-_GRPC_TIMEOUT = re.compile(r"^(\d{1,8})([HMSmun])$")
+# gRPC's TimeoutValue: at most 8 digits, then a unit (PROTOCOL-HTTP2.md). ASCII digits
+# only: `\d` and str.isdigit() also accept other scripts' digits and "²", which int() rejects.
+_GRPC_TIMEOUT = re.compile(r"([0-9]{1,8})([HMSmun])")
+# Relative milliseconds; a negative value is a deadline already passed.
+_MILLISECONDS = re.compile(r"-?[0-9]{1,15}")
 _GRPC_UNIT_SECONDS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
 
 
@@ -63,14 +66,15 @@ def timeout_from_headers(headers: Mapping[str, str]) -> float | None:
     """The shortest timeout, in seconds, that the headers carry; None when none is valid.
 
     `headers` has lower-case names. Malformed values are ignored rather than
-    rejected: a bad header from one client must not fail its requests.
+    rejected: a bad header from one client must not fail its requests. A
+    negative value counts as zero: the deadline has passed.
     """
     found: list[float] = []
     for name in (TIMEOUT_HEADER, ENVOY_HEADER):
-        value = headers.get(name)
-        if value is not None and value.strip().isdigit():
-            found.append(int(value) / 1000)
+        value = headers.get(name, "").strip()
+        if _MILLISECONDS.fullmatch(value):
+            found.append(max(0, int(value)) / 1000)
     grpc = headers.get(GRPC_HEADER)
-    if grpc is not None and (match := _GRPC_TIMEOUT.match(grpc.strip())):
+    if grpc is not None and (match := _GRPC_TIMEOUT.fullmatch(grpc.strip())):
         found.append(int(match.group(1)) * _GRPC_UNIT_SECONDS[match.group(2)])
     return min(found) if found else None

@@ -5,8 +5,9 @@ httpx, the team's `logging.getLogger(...)`), so every line has the same keys:
 `timestamp`, `level`, `message`, `logger`, `service.name` and, inside a request,
 the `trace_id` (32 hex) and `span_id` (16 hex) of the current OpenTelemetry
 span. One search by trace id finds a request's logs. Credentials never reach
-the output: values of Authorization, Cookie and similar keys are masked, in
-structured fields and inside messages.
+the output: values of Authorization, Cookie and similar headers, and of
+password, token and similar parameters (query strings included), are masked,
+in structured fields and inside messages.
 """
 
 from __future__ import annotations
@@ -42,9 +43,14 @@ SECRET_KEYS = frozenset(
         "id_token",
     }
 )
-# "Authorization: Bearer abc", "'cookie': 'a=b'", "authorization=xyz" inside free text.
+_SECRET_NAMES = "|".join(sorted((re.escape(key) for key in SECRET_KEYS), key=len, reverse=True))
+# Inside free text: "Authorization: Bearer abc", "'cookie': 'a=b'", "?access_token=xyz&",
+# "password=hunter2". The name must not be part of a longer word ("tokens", "my_password").
+# After ":" the value runs to the next quote or separator ("Bearer abc"); after "=" it
+# ends at "&" or a space too, as in a query string.
 _SECRET_IN_TEXT = re.compile(
-    r"(?i)\b(proxy-authorization|authorization|set-cookie|cookie|x-api-key)(['\"]?\s*[:=]\s*['\"]?)([^'\",;}\r\n]+)"
+    rf"(?i)(?<![\w-])({_SECRET_NAMES})"
+    rf"(?:(['\"]?\s*:\s*['\"]?)[^'\",;}}\r\n]+|(['\"]?\s*=\s*['\"]?)[^&\s'\",;}}]+)"
 )
 
 
@@ -75,7 +81,7 @@ def _add_trace_context(logger: Any, method: str, event: EventDict) -> EventDict:
 
 def _redact(value: Any) -> Any:
     if isinstance(value, str):
-        return _SECRET_IN_TEXT.sub(lambda m: m.group(1) + m.group(2) + REDACTED, value)
+        return _SECRET_IN_TEXT.sub(lambda m: m.group(1) + (m.group(2) or m.group(3)) + REDACTED, value)
     if isinstance(value, MutableMapping):
         return {
             key: REDACTED if str(key).lower() in SECRET_KEYS else _redact(item) for key, item in value.items()

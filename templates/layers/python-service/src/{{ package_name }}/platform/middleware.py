@@ -7,18 +7,27 @@ admitted requests flat under overload. It is in the app rather than uvicorn's
 `--limit-concurrency`, which counts connections, not requests, and also
 rejects the probes, so an overloaded pod would be killed by its liveness probe.
 
-Deadlines sets the request's deadline from its headers (or the default) and
-answers 504 before any work when the caller's deadline has already passed.
+Deadlines sets the request's deadline from its headers (or the default),
+answers 504 before any work when the caller's deadline has already passed,
+and bounds the handler by it: work still running at the deadline is cancelled
+and answered 504, since the caller has stopped waiting. Once the answer has
+started the deadline no longer applies (it cannot be changed into a 504).
+Code in a thread (a plain `def` endpoint) cannot be cancelled: its answer is
+still a 504 at the deadline, but the thread runs to its end.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import random
+from collections.abc import Callable
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import metrics
 from .deadline import Deadline, deadline_scope, timeout_from_headers
+from .errors import retry_after
 
 # Probes and scrapes are never shed nor given deadlines: failing them under
 # load would restart or unroute a pod that is merely busy.
@@ -42,11 +51,19 @@ async def _send_json(send: Send, status: int, detail: str, headers: list[tuple[b
 
 
 class LoadShedding:
-    def __init__(self, app: ASGIApp, *, max_in_flight: int, retry_after_seconds: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_in_flight: int,
+        retry_after_seconds: int,
+        draw: Callable[[], float] = random.random,
+    ) -> None:
         self.app = app
         self.max_in_flight = max_in_flight
         self.in_flight = 0
-        self._retry_after = str(retry_after_seconds).encode()
+        self._retry_after_seconds = retry_after_seconds
+        self._draw = draw
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNPROTECTED_PATHS:
@@ -54,7 +71,8 @@ class LoadShedding:
             return
         if self.in_flight >= self.max_in_flight:
             metrics.SHED.inc()
-            await _send_json(send, 503, "overloaded, retry later", [(b"retry-after", self._retry_after)])
+            wait = retry_after(self._retry_after_seconds, self._draw).encode()
+            await _send_json(send, 503, "overloaded, retry later", [(b"retry-after", wait)])
             return
         self.in_flight += 1
         try:
@@ -79,5 +97,21 @@ class Deadlines:
             metrics.DEADLINE_EXCEEDED.labels("inbound").inc()
             await _send_json(send, 504, "deadline already exceeded", [])
             return
+        started = False
+
+        async def send_and_watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                cut.reschedule(None)  # the answer is on its way: let it finish
+            await send(message)
+
         with deadline_scope(deadline):
-            await self.app(scope, receive, send)
+            try:
+                async with asyncio.timeout(deadline.remaining()) as cut:
+                    await self.app(scope, receive, send_and_watch)
+            except TimeoutError:
+                if started or not cut.expired():
+                    raise  # not our deadline: the app's own timeout
+                metrics.DEADLINE_EXCEEDED.labels("handler").inc()
+                await _send_json(send, 504, "deadline exceeded", [])

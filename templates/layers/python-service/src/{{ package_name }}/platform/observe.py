@@ -9,6 +9,12 @@ extracted from the request (`traceparent`, `tracestate`), one SERVER span
 named after the route, and `http_server_request_duration_seconds` with the
 stable semantic-convention names and label names, in seconds, into the
 Prometheus registry.
+
+Every label is bounded: the route is the matched route template (empty when
+nothing matched), and a method outside HTTP's registered set is recorded as
+`_OTHER`, with the span named `HTTP` and the original method kept in the
+span's `http.request.method_original`, as the HTTP semantic conventions
+require. Otherwise every invented method would add a series.
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ REQUEST_DURATION = Histogram(
     ["http_request_method", "http_route", "http_response_status_code"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10),
 )
+# The methods of RFC 9110 and PATCH (RFC 5789): the semantic conventions' known set.
+KNOWN_METHODS = frozenset({"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"})
+OTHER_METHOD = "_OTHER"
 
 
 class Observe:
@@ -42,7 +51,12 @@ class Observe:
             await self.app(scope, receive, send)
             return
         carrier = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
-        method = scope["method"]
+        original_method = scope["method"]
+        known = original_method in KNOWN_METHODS
+        method = original_method if known else OTHER_METHOD
+        attributes = {"http.request.method": method, "url.path": scope["path"]}
+        if not known:
+            attributes["http.request.method_original"] = original_method
         status = 500  # unless a response starts: an exception escaped
 
         async def send_and_watch(message: Message) -> None:
@@ -52,11 +66,9 @@ class Observe:
             await send(message)
 
         started = time.perf_counter()
+        span_method = method if known else "HTTP"
         with self.tracer.start_as_current_span(
-            method,
-            context=propagate.extract(carrier),
-            kind=SpanKind.SERVER,
-            attributes={"http.request.method": method, "url.path": scope["path"]},
+            span_method, context=propagate.extract(carrier), kind=SpanKind.SERVER, attributes=attributes
         ) as span:
             try:
                 await self.app(scope, receive, send_and_watch)
@@ -65,7 +77,7 @@ class Observe:
                 # would give one series per id and blow up the cardinality.
                 route = getattr(scope.get("route"), "path", "")
                 if route:
-                    span.update_name(f"{method} {route}")
+                    span.update_name(f"{span_method} {route}")
                     span.set_attribute("http.route", route)
                 span.set_attribute("http.response.status_code", status)
                 if status >= 500:
