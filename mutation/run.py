@@ -11,6 +11,7 @@ annotations`) and all but one replacement per binary operator.
     python mutation/run.py                       # every paved module below
     python mutation/run.py paved/update/merge.py # one module
     python mutation/run.py --service             # the generated service (mutation/service.py)
+    python mutation/run.py --service src/payments_api/platform/budget.py
     python mutation/run.py --sample 5 --seed 1 paved/update/merge.py
 
 Results: mutation/results/<module>.json (counts and every survivor's diff) and a
@@ -81,16 +82,18 @@ def copy_tree(src: Path, dest: Path, rev: str | None = None) -> None:
         shutil.copy2(source, target, follow_symlinks=False)
 
 
-def test_command(tests: tuple[str, ...]) -> str:
-    # PYTHONPATH: the copy's paved, also in the `paved` processes tests start.
+def test_command(tests: tuple[str, ...], python: str = sys.executable,
+                 import_path: str = ".") -> str:
+    # PYTHONPATH: the copy's code, also in the processes tests start (`paved`, a service).
     # Without hypothesis's and xdist's plugins pytest starts in a third of the time.
-    return shlex.join(["env", "PYTHONPATH=.", sys.executable, "-m", "pytest", "-x", "-q",
+    return shlex.join(["env", f"PYTHONPATH={import_path}", python, "-m", "pytest", "-x", "-q",
                        "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:xdist",
                        *tests])
 
 
 def mutate(module: str, tests: tuple[str, ...], workdir: Path, *, sample: int | None,
-           seed: int, source: Path = ROOT, rev: str | None = None) -> dict[str, object]:
+           seed: int, source: Path = ROOT, rev: str | None = None,
+           python: str = sys.executable, import_path: str = ".") -> dict[str, object]:
     """Run every (or `sample`) mutant of `module` against `tests` in a copy under `workdir`."""
     copy = workdir / "tree"
     if copy.exists():
@@ -102,14 +105,14 @@ def mutate(module: str, tests: tuple[str, ...], workdir: Path, *, sample: int | 
         f'module-path = "{module}"\n'
         f"timeout = {TIMEOUT}\n"
         "excluded-modules = []\n"
-        f"test-command = {json.dumps(test_command(tests))}\n"
+        f"test-command = {json.dumps(test_command(tests, python, import_path))}\n"
         '[cosmic-ray.distributor]\nname = "local"\n')
     session = workdir / "session.sqlite"
     session.unlink(missing_ok=True)
     cosmic_ray = [sys.executable, "-m", "cosmic_ray.cli"]
     subprocess.run([*cosmic_ray, "init", str(config), str(session)], cwd=copy, check=True)
     kept = filters.apply(session, copy / module, sample=sample, seed=seed)
-    baseline = subprocess.run(["sh", "-c", test_command(tests)], cwd=copy,
+    baseline = subprocess.run(["sh", "-c", test_command(tests, python, import_path)], cwd=copy,
                               capture_output=True, text=True,
                               env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     if baseline.returncode != 0:
@@ -135,10 +138,16 @@ def main(argv: list[str] | None = None) -> int:
                                                     "<module>.<label>.json")
     args = parser.parse_args(argv)
 
+    python, import_path = sys.executable, "."
     if args.service:
         import service
 
-        scopes, source = service.prepare(Path(tempfile.mkdtemp(prefix="paved-mutate-render-")))
+        unknown = sorted(set(args.modules) - set(service.SCOPES))
+        if unknown:
+            parser.error(f"no tests are scoped for {', '.join(unknown)} (see service.SCOPES)")
+        scopes = {m: service.SCOPES[m] for m in args.modules or service.SCOPES}
+        source, python = service.prepare(Path(tempfile.mkdtemp(prefix="paved-mutate-render-")))
+        import_path = "src"
     else:
         unknown = sorted(set(args.modules) - set(SCOPES))
         if unknown:
@@ -156,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         workdir = scratch / module.replace("/", "_")
         workdir.mkdir(parents=True)
         summary = mutate(module, scopes[module], workdir, sample=args.sample, seed=args.seed,
-                         source=source, rev=args.rev)
+                         source=source, rev=args.rev, python=python,
+                         import_path=import_path)
         summary.update(label=args.label, rev=args.rev, sample=args.sample, seed=args.seed)
         name = ("service_" if args.service else "") + module.replace("/", "_") \
             + (f".{args.label}" if args.label else "")
