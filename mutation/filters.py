@@ -32,7 +32,49 @@ OPPOSITE = {
 }
 
 #: module -> {(operator, the mutated line as the diff shows it, stripped): why equivalent}
-EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {}
+_MOVED_EDITED = ("a path the template moved away, still in the repo and gone from the new "
+                 "render, is removed whether or not the team edited it (`_decide` removes "
+                 "it too when unchanged): `b != o` only names the case")
+_ONE = ("`_renames` keeps only groups of exactly one path, so index 0 and -1 are the same "
+        "element and a length is never below 1")
+EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
+    "paved/update/merge.py": {
+        ("core/ReplaceBinaryOperator_Mul_Div",
+         "def plan(repo: Repository, base: Snapshot, ours: Snapshot, theirs: Snapshot, /,"):
+            "`*` -> `/` makes the first four parameters positional-only; every caller "
+            "passes them by position and the rest by keyword, as before",
+        ("core/ReplaceBinaryOperator_BitOr_BitAnd",
+         "for path in sorted(set(base.entries) & set(ours.entries) | set(theirs.entries)):"):
+            "paths left out (only in the base or only in the repo, not in the new render) "
+            "are ones the template did not change: `_decide` returns None for them",
+        ("core/ReplaceComparisonOperator_NotEq_Gt",
+         "if path in moved.values() and o is not None and t is None and b > o \\"):
+            _MOVED_EDITED,
+        ("core/ReplaceComparisonOperator_NotEq_GtE",
+         "if path in moved.values() and o is not None and t is None and b >= o \\"):
+            _MOVED_EDITED,
+        ("core/ReplaceComparisonOperator_NotEq_IsNot",
+         "if path in moved.values() and o is not None and t is None and b is not o \\"):
+            _MOVED_EDITED,
+        ("core/ReplaceComparisonOperator_Is_Eq", "if change.action == Action.MERGED:"):
+            "enum members are singletons: `==` and `is` agree",
+        ("core/ReplaceComparisonOperator_IsNot_NotEq",
+         "new = change.new if change.action != Action.REMOVED else None"):
+            "enum members are singletons: `!=` and `is not` agree",
+        ("core/NumberReplacer", "return {paths[ -1]: gone[entry][0] for entry, paths in "
+                                "came.items()"): _ONE,
+        ("core/NumberReplacer", "return {paths[0]: gone[entry][ -1] for entry, paths in "
+                                "came.items()"): _ONE,
+        ("core/ReplaceComparisonOperator_Eq_LtE",
+         "if len(paths) <= 1 and len(gone.get(entry, ())) == 1}"): _ONE,
+        ("core/ReplaceAndWithOr", "assert o is not None or t is not None"):
+            "an assertion for the type checker: both sides are present whenever `_decide` "
+            "says MERGED",
+        ("core/ReplaceTrueWithFalse",
+         'for name, text in zip(("ours", "base", "theirs"), texts, strict=False):'):
+            "both sequences have three items",
+    },
+}
 
 
 def _annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:

@@ -7,6 +7,7 @@ test_update.py shows the same decisions through `paved update`.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 from pathlib import Path
@@ -45,8 +46,9 @@ def decide(repo: Repository, base: dict[str, bytes | tuple[str, bytes]],
            ours: dict[str, bytes | tuple[str, bytes]],
            theirs: dict[str, bytes | tuple[str, bytes]], *, once: tuple[str, ...] = (),
            overwrite: tuple[str, ...] = (), with_diffs: bool = False) -> dict[str, FileChange]:
+    asked = {"with_diffs": True} if with_diffs else {}  # the default: no diffs
     changes = plan(repo, side(base), side(ours), side(theirs), once=once, labels=LABELS,
-                   overwrite=overwrite, with_diffs=with_diffs)
+                   overwrite=overwrite, **asked)
     assert [change.path for change in changes] == sorted(change.path for change in changes)
     return {change.path: change for change in changes}
 
@@ -162,6 +164,16 @@ def test_a_merged_file_keeps_the_teams_mode_change(repo: Repository) -> None:
     changes = decide(repo, {"run.sh": b"a\nb\nc\n"}, {"run.sh": (EXEC, b"A\nb\nc\n")},
                      {"run.sh": b"a\nb\nC\n"})
     assert changes["run.sh"].new == entry(b"A\nb\nC\n", EXEC)
+    # The team made a script plain, the template changed its text only. Modes are built
+    # at run time, as read from git's output (equal, not the same objects).
+    plain, executable = "".join(["100", "644"]), "".join(["100", "755"])
+    changes = decide(repo, {"r": (executable, b"a\nb\nc\n")}, {"r": (plain, b"A\nb\nc\n")},
+                     {"r": ("".join(["100", "755"]), b"a\nb\nC\n")})
+    assert changes["r"].new == entry(b"A\nb\nC\n", FILE)
+    changes = decide(repo, {"r": (plain, b"a\nb\nc\n")}, {"r": ("".join(["100", "644"]),
+                                                                 b"A\nb\nc\n")},
+                     {"r": (executable, b"a\nb\nC\n")})
+    assert changes["r"].new == entry(b"A\nb\nC\n", EXEC)
     # Both changed the mode: the team's.
     changes = decide(repo, {"r": (EXEC, b"a\nb\nc\n")}, {"r": (FILE, b"A\nb\nc\n")},
                      {"r": (FILE, b"a\nb\nC\n")})
@@ -197,6 +209,16 @@ def test_a_file_the_template_moved_takes_the_teams_edits_along(repo: Repository)
         "docs/handbook.md": FileChange("docs/handbook.md", Action.RENAMED,
                                        new=entry(b"edited\n")),
     }
+
+
+@pytest.mark.parametrize("edit", [b"edited\n", b"changed\n", b"more\n", b"other\n"])
+def test_a_moved_file_takes_any_edit_along(repo: Repository, edit: bytes) -> None:
+    # Blob ids above and below the original's: a comparison other than equality shows.
+    guide = b"the guide\n"
+    changes = decide(repo, {"docs/guide.md": guide}, {"docs/guide.md": edit},
+                     {"docs/handbook.md": guide})
+    assert changes["docs/handbook.md"] == FileChange("docs/handbook.md", Action.RENAMED,
+                                                     new=entry(edit))
 
 
 def test_a_moved_file_the_team_left_alone_is_moved(repo: Repository) -> None:
@@ -270,14 +292,19 @@ def test_a_blob_only_in_the_repository_is_read_from_git(repo: Repository) -> Non
 def test_diffs_show_what_each_write_does(repo: Repository) -> None:
     changes = decide(
         repo,
-        {"u": b"1\n", "r": b"gone\n", "k": b"k\n", "bin": b"\0a", "nonl": b"x\n"},
-        {"u": b"1\n", "r": b"gone\n", "k": b"team\n", "bin": b"\0a", "nonl": b"x\n"},
-        {"u": b"2\n", "a": b"new\n", "bin": b"\0b", "nonl": b"y"},
+        {"u": b"1\n", "r": b"gone\n", "k": b"k\n", "bin": b"\0a", "nonl": b"x\n",
+         "tobin": b"text\n", "frombin": b"\0a"},
+        {"u": b"1\n", "r": b"gone\n", "k": b"team\n", "bin": b"\0a", "nonl": b"x\n",
+         "tobin": b"text\n", "frombin": b"\0a"},
+        {"u": b"2\n", "a": b"new\n", "bin": b"\0b", "nonl": b"y", "tobin": b"\0bin",
+         "frombin": b"text\n"},
         with_diffs=True)
     assert changes["u"].diff == "--- a/u\n+++ b/u\n@@ -1 +1 @@\n-1\n+2\n"
     assert changes["a"].diff == "--- /dev/null\n+++ b/a\n@@ -0,0 +1 @@\n+new\n"
     assert changes["r"].diff == "--- a/r\n+++ /dev/null\n@@ -1 +0,0 @@\n-gone\n"
     assert changes["bin"].diff == "Binary files a/bin and b/bin differ\n"
+    assert changes["tobin"].diff == "Binary files a/tobin and b/tobin differ\n"
+    assert changes["frombin"].diff == "Binary files a/frombin and b/frombin differ\n"
     assert changes["nonl"].diff == ("--- a/nonl\n+++ b/nonl\n@@ -1 +1 @@\n-x\n+y\n"
                                     "\\ No newline at end of file\n")
     assert changes["k"].diff == ""  # kept: nothing written
@@ -295,15 +322,29 @@ def test_read_directory_hashes_files_modes_and_links_but_not_git(tmp_path: Path)
     (root / "bin").mkdir(parents=True)
     (root / ".git").mkdir()
     (root / ".git" / "HEAD").write_text("ref: x\n")
+    (root / ".circleci").mkdir()  # a folder named below .git is read
+    (root / ".circleci" / "config.yml").write_bytes(b"version: 2\n")
+    (root / "others-run").write_bytes(b"x\n")
+    os.chmod(root / "others-run", 0o645)  # git looks at the owner's bit alone
     (root / "README.md").write_bytes(b"hi\n")
     (root / "bin" / "run").write_bytes(b"#!/bin/sh\n")
     os.chmod(root / "bin" / "run", 0o755)
     os.symlink("README.md", root / "link")
     snapshot = read_directory(root)
     assert snapshot.entries == {
+        ".circleci/config.yml": entry(b"version: 2\n"),
+        "others-run": entry(b"x\n"),
         "README.md": entry(b"hi\n"),
         "bin/run": entry(b"#!/bin/sh\n", EXEC),
         "link": entry(b"README.md", LINK),
     }
-    assert snapshot.blobs == {blob_sha(b"hi\n"): b"hi\n", blob_sha(b"#!/bin/sh\n"): b"#!/bin/sh\n",
-                              blob_sha(b"README.md"): b"README.md"}
+    assert snapshot.blobs == {blob_sha(data): data for data in (
+        b"hi\n", b"#!/bin/sh\n", b"README.md", b"version: 2\n", b"x\n")}
+
+
+def test_plans_are_immutable(repo: Repository) -> None:
+    change = decide(repo, {}, {}, {"new": b"n\n"})["new"]
+    snapshot, labels = side({"a": b"1\n"}), Labels("a", "b", "c")
+    for value, name in ((change, "action"), (snapshot, "entries"), (labels, "ours")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(value, name, None)
