@@ -11,10 +11,10 @@ bench:
 # scores and survivors in mutation/results/, quoted in docs/testing.md. Hours on 2 cores:
 # one module: make mutate MUTATE_ARGS=paved/update/merge.py; a sample: MUTATE_ARGS="--sample 20"
 mutate:
-	python3 -m venv .venv && .venv/bin/python -m pip install --quiet -e '.[test,mutate]' && \
+	python3 -m venv .venv && .venv/bin/python -m pip install --quiet -e '.[test]' && \
 	.venv/bin/python mutation/run.py $(MUTATE_ARGS)
 
 # The same for the generated service's policy modules, in a render, against its own tests.
 mutate-service:
-	python3 -m venv .venv && .venv/bin/python -m pip install --quiet -e '.[test,mutate]' && \
+	python3 -m venv .venv && .venv/bin/python -m pip install --quiet -e '.[test]' && \
 	.venv/bin/python mutation/run.py --service $(MUTATE_ARGS)

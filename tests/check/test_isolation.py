@@ -169,6 +169,8 @@ def configmap(repo: Path, data: dict[str, str]) -> None:
     ("isolation/retries-bounded", "retry_budget_ratio: float = 0.1", "0.2", "0.25",
      "a retry budget of at most 20 % of requests"),
     # The mutant 0.75 -> 1.0 (or 1.75) accepts a breaker opening at 80 % failures.
+    ("isolation/retries-bounded", "retry_budget_ratio: float = 0.1", "0", "-0.1",
+     "a retry budget of at most 20 % of requests"),
     ("isolation/circuit-breaker", "breaker_failure_ratio: float = 0.5", "0.75", "0.8",
      "opening at a failure rate of at most 75 %"),
     ("isolation/circuit-breaker", "breaker_failure_ratio: float = 0.5", "75", "76",
@@ -237,6 +239,10 @@ def test_a_configmap_override_within_bounds_passes(repo: Path) -> None:
      "the retry budget switched on"),
     ("BREAKER_ENABLED", "off", "isolation/circuit-breaker", "the circuit breaker switched on"),
     ("SHEDDING_ENABLED", "no", "isolation/load-shedding", "load shedding switched on"),
+    ("BREAKER_ENABLED", "0", "isolation/circuit-breaker", "the circuit breaker switched on"),
+    ("OUTBOUND_MAX_RETRIES", "5", "isolation/retries-bounded", "at most 2 retries"),
+    ("RETRY_BUDGET_PERCENT", "21", "isolation/retries-bounded",
+     "a retry budget of at most 20 % of requests"),
 ])
 def test_a_container_env_override_is_checked_at_its_line(
         repo: Path, key: str, value: str, rule: str, requirement: str) -> None:
@@ -250,3 +256,37 @@ def test_a_container_env_override_is_checked_at_its_line(
     assert [(e.path, e.line, e.message) for e in result.evidence] == [
         (DEPLOYMENT, line(repo, DEPLOYMENT, f'value: "{value}"'),
          f"{key.lower()} = {shown!r} (environment override); needs {requirement}")]
+
+
+def test_overrides_switching_on_or_at_their_bounds_pass(repo: Path) -> None:
+    # pydantic reads "1", "yes" and "on" as true; valueFrom entries have no value to check.
+    env = "".join(f'            - name: {key}\n              value: "{value}"\n' for key, value in (
+        ("BREAKER_ENABLED", "1"), ("SHEDDING_ENABLED", "on"), ("RETRY_BUDGET_ENABLED", "yes"),
+        ("OUTBOUND_MAX_RETRIES", "0"), ("RETRY_BUDGET_PERCENT", "20")))
+    env += ("            - name: OUTBOUND_TIMEOUT_SECONDS\n              valueFrom:\n"
+            "                configMapKeyRef: {name: settings, key: timeout}\n")
+    change(repo, DEPLOYMENT, '              value: "3"\n', '              value: "3"\n' + env)
+    found = results(repo)
+    assert [found[rule].status for rule in ("isolation/circuit-breaker",
+                                            "isolation/load-shedding",
+                                            "isolation/retries-bounded")] == [Status.PASS] * 3
+
+
+@pytest.mark.parametrize("source, status", [
+    ("from urllib3.util.retry import Retry\nRetry()\n", Status.FAIL),  # total=10
+    ("from urllib3.util.retry import Retry\nRetry(total=None)\n", Status.FAIL),
+    ("from urllib3.util.retry import Retry\nRetry(4)\n", Status.FAIL),
+    ("from urllib3.util.retry import Retry\nRetry(3)\n", Status.PASS),
+    ("from urllib3.util.retry import Retry\nRetry(total=2)\n", Status.PASS),
+    ("import httpx\nhttpx.HTTPTransport(retries=2)\n", Status.PASS),
+    ("import requests.adapters\nrequests.adapters.HTTPAdapter(max_retries=2)\n", Status.PASS),
+    ("import backoff\n\n@backoff.on_exception(backoff.expo, Exception, max_tries=3)\n"
+     "def f():\n    pass\n", Status.PASS),
+    ("import backoff\n\n@backoff.on_exception(backoff.expo, Exception, max_time=3)\n"
+     "def f():\n    pass\n", Status.PASS),
+    ("import tenacity\n\n@tenacity.retry(stop=tenacity.stop_after_attempt(3))\n"
+     "def f():\n    pass\n", Status.PASS),
+])
+def test_library_retries_within_the_bound_pass(repo: Path, source: str, status: Status) -> None:
+    (repo / "src/payments_api/extra.py").write_text(source)
+    assert results(repo)["isolation/retries-bounded"].status is status
