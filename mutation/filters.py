@@ -74,6 +74,12 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
          'for name, text in zip(("ours", "base", "theirs"), texts, strict=False):'):
             "both sequences have three items",
     },
+    "paved/check/currency.py": {
+        ("core/NumberReplacer",
+         'line = yaml.line_of(documents[ -1], "version") if documents else None'):
+            "`.paved.yml` holds one YAML document (paved.project reads it so), so the first "
+            "is the last",
+    },
 }
 
 
@@ -114,7 +120,7 @@ def apply(session: Path, module: Path, *, sample: int | None, seed: int) -> int:
     skipped = WorkResult(output="left out by mutation/filters.py",
                          worker_outcome=WorkerOutcome.SKIPPED)
     with use_db(str(session), WorkDB.Mode.open) as db:
-        kept = []
+        kept: dict[tuple[object, ...], str] = {}
         for item in list(db.pending_work_items):
             mutation = item.mutations[0]
             start = tuple(mutation.start_pos)
@@ -122,13 +128,15 @@ def apply(session: Path, module: Path, *, sample: int | None, seed: int) -> int:
                     or any(low <= start < high for low, high in spans)):
                 db.set_result(item.job_id, skipped)
             else:
-                kept.append(item.job_id)
+                kept[(start, mutation.operator_name, mutation.occurrence)] = item.job_id
         if sample is not None and sample < len(kept):
+            # Drawn by place and operator (job ids are random): the same code and seed
+            # give the same mutants.
             chosen = set(random.Random(seed).sample(sorted(kept), sample))
-            for job_id in kept:
-                if job_id not in chosen:
+            for key, job_id in kept.items():
+                if key not in chosen:
                     db.set_result(job_id, skipped)
-            kept = sorted(chosen)
+            return sample
         return len(kept)
 
 
