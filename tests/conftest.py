@@ -42,14 +42,3 @@ def validators_tools(monkeypatch: pytest.MonkeyPatch) -> None:
     real = validators.validate_project
     monkeypatch.setattr(validators, "validate_project",
                         functools.partial(real, tools_dir=ROOT / ".tools"))
-
-
-@pytest.fixture
-def validators_pass(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Stand in for the validators, for renders of the bundled catalog only: the full
-    validators take seconds a render there, and tests/templates/test_delivery.py runs
-    them over the same renders. Small catalogs use the real ones (`validators_tools`)."""
-    from paved.delivery import validators
-
-    monkeypatch.setattr(validators, "validate_project",
-                        lambda project: validators.ValidationReport(project, ("yamllint",), (), ()))
