@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import random
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -56,11 +57,6 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("core/ReplaceComparisonOperator_NotEq_IsNot",
          "if path in moved.values() and o is not None and t is None and b is not o \\"):
             _MOVED_EDITED,
-        ("core/ReplaceComparisonOperator_Is_Eq", "if change.action == Action.MERGED:"):
-            "enum members are singletons: `==` and `is` agree",
-        ("core/ReplaceComparisonOperator_IsNot_NotEq",
-         "new = change.new if change.action != Action.REMOVED else None"):
-            "enum members are singletons: `!=` and `is not` agree",
         ("core/NumberReplacer", "return {paths[ -1]: gone[entry][0] for entry, paths in "
                                 "came.items()"): _ONE,
         ("core/NumberReplacer", "return {paths[0]: gone[entry][ -1] for entry, paths in "
@@ -140,6 +136,37 @@ def apply(session: Path, module: Path, *, sample: int | None, seed: int) -> int:
         return len(kept)
 
 
+#: `x is State.OPEN` -> `x == State.OPEN` (and `is not` -> `!=`): members of an Enum
+#: without its own `__eq__` (none of ours has one) are singletons, so both agree.
+_ENUM_MEMBER = re.compile(r"(==|!=) [A-Z][A-Za-z]*\.[A-Z][A-Z_]*\b")
+_ENUM_REASON = "enum members are singletons: `==` and `is` (`!=` and `is not`) agree"
+
+
+def equivalence(module: str, operator: str, diff: str) -> str | None:
+    """Why the mutant in `diff` cannot change behaviour, if it cannot."""
+    line = _mutated_line(diff)
+    if operator in ("core/ReplaceComparisonOperator_Is_Eq",
+                    "core/ReplaceComparisonOperator_IsNot_NotEq") and _ENUM_MEMBER.search(line):
+        return _ENUM_REASON
+    return EQUIVALENT.get(module, {}).get((operator, line))
+
+
+def reclassify(summary: dict[str, object]) -> dict[str, object]:
+    """`summary` (a results file) with survivors found equivalent since moved over."""
+    survivors, equivalent = [], list(summary["equivalents"])  # type: ignore[call-overload]
+    for entry in summary["survivors"]:  # type: ignore[attr-defined]
+        reason = equivalence(str(summary["module"]), entry["operator"], entry["diff"])
+        if reason:
+            equivalent.append({**entry, "reason": reason})
+        else:
+            survivors.append(entry)
+    killed = int(summary["killed"])  # type: ignore[call-overload]
+    scored = killed + len(survivors)
+    return {**summary, "survived": len(survivors), "equivalent": len(equivalent),
+            "score": round(100 * killed / scored, 1) if scored else 100.0,
+            "survivors": survivors, "equivalents": equivalent}
+
+
 def _mutated_line(diff: str) -> str:
     for line in diff.splitlines():
         if line.startswith("+") and not line.startswith("+++"):
@@ -164,8 +191,7 @@ def summarise(session: Path, module: str, tests: Iterable[str], kept: int) -> di
             mutation = item.mutations[0]
             entry = {"operator": mutation.operator_name, "line": mutation.start_pos[0],
                      "diff": result.diff}
-            reason = EQUIVALENT.get(module, {}).get(
-                (mutation.operator_name, _mutated_line(result.diff)))
+            reason = equivalence(module, mutation.operator_name, result.diff)
             if reason:
                 equivalent.append({**entry, "reason": reason})
             else:
@@ -179,10 +205,18 @@ def summarise(session: Path, module: str, tests: Iterable[str], kept: int) -> di
             "equivalents": equivalent}
 
 
-def table(summaries: Iterable[dict[str, object]]) -> str:
-    rows = ["| module | mutants | killed | survived | equivalent | score |",
-            "|---|---:|---:|---:|---:|---:|"]
+def table(summaries: Iterable[dict[str, object]], *, runs: bool = False) -> str:
+    """Markdown rows of the summaries; with `runs`, which run each was (docs/testing.md)."""
+    head = "| module | mutants | killed | survived | equivalent | score |"
+    rule = "|---|---:|---:|---:|---:|---:|"
+    if runs:
+        head, rule = head + " run |", rule + "---|"
+    rows = [head, rule]
     for s in summaries:
-        rows.append(f"| `{s['module']}` | {s['mutants']} | {s['killed']} | {s['survived']} "
-                    f"| {s['equivalent']} | {s['score']} % |")
+        row = (f"| `{s['module']}` | {s['mutants']} | {s['killed']} | {s['survived']} "
+               f"| {s['equivalent']} | {s['score']} % |")
+        if runs:
+            sample = f"sample of {s['sample']}, seed {s['seed']}" if s.get("sample") else "all"
+            row += f" {sample}, at {s.get('rev') or 'the working tree'} |"
+        rows.append(row)
     return "\n".join(rows)

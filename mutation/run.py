@@ -136,7 +136,12 @@ def main(argv: list[str] | None = None) -> int:
                                         "entry (one module), as pytest arguments")
     parser.add_argument("--label", default="", help="a name for this run: results go to "
                                                     "<module>.<label>.json")
+    parser.add_argument("--report", action="store_true",
+                        help="run nothing: the saved results, with survivors since found "
+                             "equivalent moved over, as the table docs/testing.md quotes")
     args = parser.parse_args(argv)
+    if args.report:
+        return report()
 
     python, import_path = sys.executable, "."
     if args.service:
@@ -180,6 +185,16 @@ def main(argv: list[str] | None = None) -> int:
     print(filters.table(summaries))
     failed = [s for s in summaries if args.sample is not None and s["survived"]]
     return 1 if failed else 0
+
+
+def report() -> int:
+    summaries = []
+    for path in sorted(RESULTS.glob("*.json")):
+        summary = filters.reclassify(json.loads(path.read_text()))
+        path.write_text(json.dumps(summary, indent=2) + "\n")
+        summaries.append(summary)
+    print(filters.table(summaries, runs=True))
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""A small sampled run of `make mutate` (docs/testing.md): seeded mutants of the merge
-decisions, each of which paved/update/merge.py's unit tests must kill."""
+"""Small runs of `make mutate` (docs/testing.md): every mutant issue 25 names in paved, each
+killed by its named test, and seeded mutants of the merge decisions, which merge.py's tests
+must kill."""
 
 from __future__ import annotations
 
@@ -7,6 +8,16 @@ import subprocess
 import sys
 
 from tests.helpers import ROOT
+
+
+def test_every_mutant_the_issue_names_in_paved_is_killed_by_its_named_test() -> None:
+    run = subprocess.run([sys.executable, "mutation/named.py"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=1800)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    rows = run.stdout.splitlines()
+    assert len(rows) == 2 + 10 and all(row.endswith("| yes |") for row in rows[2:])
+    # docs/testing.md shows this very table.
+    assert run.stdout.strip() in (ROOT / "docs" / "testing.md").read_text()
 
 
 def test_sampled_mutants_of_the_merge_decisions_are_all_killed() -> None:
