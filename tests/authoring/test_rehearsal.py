@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -94,3 +95,23 @@ def test_a_golden_path_new_since_the_release_is_skipped(released: Path, tmp_path
     scaffold(released, "worker", layer=False)
     step = run_trial(released, golden_path="worker", trust=True).renders[0].steps[3]
     assert (step.status, step.detail) == ("skipped", "golden path worker is new since 1.0.0")
+
+
+def test_a_file_the_update_failed_to_bring_fails_the_step(
+        released: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The real update, made to lose a file of the new release: the step's safety net for
+    # a defect of `paved update` itself.
+    from paved.update import update
+
+    real = update.update_project
+
+    def losing(path: Path, **options: Any) -> Any:
+        result = real(path, **options)
+        git(path, "rm", "--quiet", "NEW.md")
+        commit_all(path, "lose NEW.md")
+        return result
+
+    monkeypatch.setattr(update, "update_project", losing)
+    assert upgrade_steps(released, tmp_path / "renders", golden_path="svc") == [
+        ("failed", f"after paved update {UPDATE}, 1 file(s) of a fresh render are missing: "
+                   "NEW.md")] * 2
