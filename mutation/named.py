@@ -100,9 +100,16 @@ SERVICE = (
            f"{_PLATFORM}/settings.py",
            "retry_budget_ratio: float = Field(\n        default=0.1,",
            "retry_budget_ratio: float = Field(\n        default=0.15,", (_E2E_BUDGET,)),
-    Mutant("the breaker window one bucket longer",
-           f"{_PLATFORM}/window.py", "- self._size + 1", "- self._size",
+    Mutant("the breaker window one bucket longer (11 s)",
+           f"{_PLATFORM}/breaker.py", "RollingCounts(window_seconds, kinds=2,",
+           "RollingCounts(window_seconds * 1.1, kinds=2,",
            (f"{_BREAKER}::test_the_window_is_exactly_ten_seconds",)),
+    # The window's own edge: a bucket ten seconds old still counted until it is reused.
+    # The breaker never notices (it adds before it totals, reusing the bucket); a read
+    # without a newer event does.
+    Mutant("the window counting one bucket more when read",
+           f"{_PLATFORM}/window.py", "- self._size + 1", "- self._size",
+           (f"{_BREAKER}::test_events_leave_the_window_exactly_ten_seconds_later",)),
     Mutant("half-open closing after one probe instead of three",
            f"{_PLATFORM}/breaker.py", "if self._probes_succeeded >= self._probes:",
            "if self._probes_succeeded >= 1:",
