@@ -70,6 +70,12 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
          'for name, text in zip(("ours", "base", "theirs"), texts, strict=False):'):
             "both sequences have three items",
     },
+    "paved/check/isolation.py": {
+        ("core/ReplaceFalseWithTrue",
+         "return value is True or (value is not True and value == 1)"):
+            "`False == 1` is false already: `value is not False` never decides, and "
+            "`value is not True` only after `value is True` failed",
+    },
     "paved/check/currency.py": {
         ("core/NumberReplacer",
          'line = yaml.line_of(documents[ -1], "version") if documents else None'):

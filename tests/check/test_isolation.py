@@ -148,8 +148,13 @@ def test_library_retries_above_the_bound_fail(repo: Path, source: str, line_numb
     assert where(result) == [("src/payments_api/extra.py", line_number)]
 
 
-def test_a_library_that_could_retry_is_not_a_retry(tmp_path: Path) -> None:
-    (tmp_path / "app.py").write_text("import urllib3\nurllib3.PoolManager(timeout=1)\n")
+@pytest.mark.parametrize("source", [
+    "import urllib3\nurllib3.PoolManager(timeout=1)\n",
+    "import requests.adapters\nrequests.adapters.HTTPAdapter(pool_maxsize=4)\n",
+    "import httpx\nhttpx.AsyncHTTPTransport(http2=True)\n",
+])
+def test_a_library_that_could_retry_is_not_a_retry(tmp_path: Path, source: str) -> None:
+    (tmp_path / "app.py").write_text(source)
     assert results(tmp_path)["isolation/retries-bounded"].status is Status.NOT_APPLICABLE
 
 
@@ -240,6 +245,8 @@ def test_a_configmap_override_within_bounds_passes(repo: Path) -> None:
     ("BREAKER_ENABLED", "off", "isolation/circuit-breaker", "the circuit breaker switched on"),
     ("SHEDDING_ENABLED", "no", "isolation/load-shedding", "load shedding switched on"),
     ("BREAKER_ENABLED", "0", "isolation/circuit-breaker", "the circuit breaker switched on"),
+    # pydantic refuses "2" for a boolean: it switches nothing on.
+    ("SHEDDING_ENABLED", "2", "isolation/load-shedding", "load shedding switched on"),
     ("OUTBOUND_MAX_RETRIES", "5", "isolation/retries-bounded", "at most 2 retries"),
     ("RETRY_BUDGET_PERCENT", "21", "isolation/retries-bounded",
      "a retry budget of at most 20 % of requests"),
