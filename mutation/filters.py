@@ -38,6 +38,13 @@ _MOVED_EDITED = ("a path the template moved away, still in the repo and gone fro
                  "it too when unchanged): `b != o` only names the case")
 _ONE = ("`_renames` keeps only groups of exactly one path, so index 0 and -1 are the same "
         "element and a length is never below 1")
+_BREAKER = "src/payments_api/platform/breaker.py"  # in the render (mutation/service.py)
+_GENERATION = ("generations are only compared for equality, with permits issued later: "
+               "any start and any step keep them apart")
+_SET_BY_MOVE = ("read only while open or half-open, which `_move` enters, setting it first")
+_UP_TO_PROBES = ("the count grows by one from 0 and stops at `probes` (a new round or a "
+                 "verdict resets it), so it reaches `probes` exactly")
+_SMALL_INTS = "; CPython caches ints up to 256, and `probes` is 3 by default"
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
     "paved/update/merge.py": {
         ("core/ReplaceBinaryOperator_Mul_Div",
@@ -75,6 +82,31 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
          "return value is True or (value is not True and value == 1)"):
             "`False == 1` is false already: `value is not False` never decides, and "
             "`value is not True` only after `value is True` failed",
+    },
+    _BREAKER: {
+        ("core/ReplaceBinaryOperator_Mul_Div", "/,"):
+            "`*` -> `/` makes `self` alone positional-only; every caller passes the rest "
+            "by keyword, as before",
+        ("core/NumberReplacer", "self._generation = 1"): _GENERATION,
+        ("core/NumberReplacer", "self._generation = -1"): _GENERATION,
+        ("core/NumberReplacer", "self._generation += 2"): _GENERATION,
+        ("core/ReplaceComparisonOperator_NotEq_Lt",
+         "if permit.generation < self._generation:"):
+            "generations only grow: a permit's is never above the breaker's",
+        ("core/NumberReplacer", "self._changed_at = -1.0"): _SET_BY_MOVE,
+        ("core/NumberReplacer", "self._probes_started = 1"): _SET_BY_MOVE,
+        ("core/NumberReplacer", "self._probes_succeeded = 1"): _SET_BY_MOVE,
+        ("core/NumberReplacer", "self._probes_succeeded = -1"): _SET_BY_MOVE,
+        ("core/ReplaceComparisonOperator_Is_GtE", "if self._state >= State.HALF_OPEN:"):
+            "HALF_OPEN is the largest State: `>=` holds for it alone",
+        ("core/ReplaceComparisonOperator_GtE_Eq",
+         "if self._probes_started == self._probes:"): _UP_TO_PROBES,
+        ("core/ReplaceComparisonOperator_GtE_Is",
+         "if self._probes_started is self._probes:"): _UP_TO_PROBES + _SMALL_INTS,
+        ("core/ReplaceComparisonOperator_GtE_Eq",
+         "if self._probes_succeeded == self._probes:"): _UP_TO_PROBES,
+        ("core/ReplaceComparisonOperator_GtE_Is",
+         "if self._probes_succeeded is self._probes:"): _UP_TO_PROBES + _SMALL_INTS,
     },
     "paved/check/currency.py": {
         ("core/NumberReplacer",
@@ -223,6 +255,7 @@ def table(summaries: Iterable[dict[str, object]], *, runs: bool = False) -> str:
                f"| {s['equivalent']} | {s['score']} % |")
         if runs:
             sample = f"sample of {s['sample']}, seed {s['seed']}" if s.get("sample") else "all"
-            row += f" {sample}, at {s.get('rev') or 'the working tree'} |"
+            note = f" ({s['note']})" if s.get("note") else ""
+            row += f" {sample}, at {s.get('rev') or 'the working tree'}{note} |"
         rows.append(row)
     return "\n".join(rows)

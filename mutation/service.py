@@ -27,6 +27,7 @@ SCOPES: dict[str, tuple[str, ...]] = {
     f"{PLATFORM}/deadline.py": ("tests/test_outbound_client.py", "tests/test_server.py"),
     f"{PLATFORM}/client.py": ("tests/test_outbound_client.py", "tests/test_instances.py"),
     f"{PLATFORM}/logs.py": ("tests/test_observability.py",),
+    f"{PLATFORM}/outcome.py": ("tests/test_outbound_client.py", "tests/test_instances.py"),
 }
 
 
