@@ -45,6 +45,21 @@ _SET_BY_MOVE = ("read only while open or half-open, which `_move` enters, settin
 _UP_TO_PROBES = ("the count grows by one from 0 and stops at `probes` (a new round or a "
                  "verdict resets it), so it reaches `probes` exactly")
 _SMALL_INTS = "; CPython caches ints up to 256, and `probes` is 3 by default"
+_BUDGET = "src/payments_api/platform/budget.py"
+_SELF_ONLY = ("`*` -> `/` makes `self` alone positional-only; every caller passes the rest "
+              "by keyword, as before")
+_FIRST_BRANCH = ("with no retry in use and `ratio * calls` of 1 or more, the first branch "
+                 "(`in_use + 1 <= earned`) has already paid: the reserve's test only decides "
+                 "below 1")
+_RESERVE = ("elif in_use == 0 and earned + _SLACK < 1 and not state.holds_reserve and "
+            "self._free_reserve > 0:")
+
+
+def _reserve(old: str, new: str) -> str:
+    """budget.py's test for a reserve retry, with `old` replaced by `new`."""
+    return _RESERVE.replace(old, new, 1)
+
+
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
     "paved/update/merge.py": {
         ("core/ReplaceBinaryOperator_Mul_Div",
@@ -84,9 +99,7 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "`value is not True` only after `value is True` failed",
     },
     _BREAKER: {
-        ("core/ReplaceBinaryOperator_Mul_Div", "/,"):
-            "`*` -> `/` makes `self` alone positional-only; every caller passes the rest "
-            "by keyword, as before",
+        ("core/ReplaceBinaryOperator_Mul_Div", "/,"): _SELF_ONLY,
         ("core/NumberReplacer", "self._generation = 1"): _GENERATION,
         ("core/NumberReplacer", "self._generation = -1"): _GENERATION,
         ("core/NumberReplacer", "self._generation += 2"): _GENERATION,
@@ -107,6 +120,24 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
          "if self._probes_succeeded == self._probes:"): _UP_TO_PROBES,
         ("core/ReplaceComparisonOperator_GtE_Is",
          "if self._probes_succeeded is self._probes:"): _UP_TO_PROBES + _SMALL_INTS,
+    },
+    _BUDGET: {
+        ("core/ReplaceBinaryOperator_Mul_Div", "/,"): _SELF_ONLY,
+        ("core/ReplaceComparisonOperator_LtE_Lt", "if in_use + 1 < earned + _SLACK:"):
+            "with the slack added, `<=` and `<` differ only if `ratio * calls` falls within "
+            "float rounding of a whole number minus 1e-9",
+        ("core/ReplaceBinaryOperator_Add_Sub", _reserve('earned + _SLACK', 'earned - _SLACK')):
+            _FIRST_BRANCH,
+        ("core/ReplaceComparisonOperator_Lt_NotEq", _reserve('_SLACK < 1', '_SLACK != 1')):
+            _FIRST_BRANCH,
+        ("core/NumberReplacer", _reserve('_SLACK < 1', '_SLACK < 2')): _FIRST_BRANCH,
+        ("core/ReplaceComparisonOperator_Lt_LtE", _reserve('_SLACK < 1', '_SLACK <= 1')):
+            "`ratio * calls + 1e-9` is exactly 1 only within float rounding",
+        ("core/ReplaceComparisonOperator_Eq_LtE", _reserve('in_use == 0', 'in_use <= 0')):
+            "retries in use are never negative",
+        ("core/ReplaceComparisonOperator_Gt_NotEq",
+         _reserve('self._free_reserve > 0', 'self._free_reserve != 0')):
+            "the free reserve is never negative",
     },
     "paved/check/currency.py": {
         ("core/NumberReplacer",
