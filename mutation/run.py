@@ -136,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
                                         "entry (one module), as pytest arguments")
     parser.add_argument("--label", default="", help="a name for this run: results go to "
                                                     "<module>.<label>.json")
+    parser.add_argument("--render", type=Path,
+                        help="with --service: a render prepared before (its .venv in it)")
     parser.add_argument("--report", action="store_true",
                         help="run nothing: the saved results, with survivors since found "
                              "equivalent moved over, as the table docs/testing.md quotes")
@@ -151,7 +153,10 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"no tests are scoped for {', '.join(unknown)} (see service.SCOPES)")
         scopes = {m: service.SCOPES[m] for m in args.modules or service.SCOPES}
-        source, python = service.prepare(Path(tempfile.mkdtemp(prefix="paved-mutate-render-")))
+        if args.render:
+            source, python = args.render.resolve(), str(args.render.resolve() / ".venv/bin/python")
+        else:
+            source, python = service.prepare(Path(tempfile.mkdtemp(prefix="paved-mutate-render-")))
         import_path = "src"
     else:
         unknown = sorted(set(args.modules) - set(SCOPES))
