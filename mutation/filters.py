@@ -139,6 +139,11 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
          _reserve('self._free_reserve > 0', 'self._free_reserve != 0')):
             "the free reserve is never negative",
     },
+    "paved/fleet/github.py": {
+        ("core/NumberReplacer", "inner = error.args[ -1] if error.args else None"):
+            "requests raises its ConnectionError with one argument, urllib3's error "
+            "(`ConnectionError(e, request=request)`): the first is the last",
+    },
     "paved/check/currency.py": {
         ("core/NumberReplacer",
          'line = yaml.line_of(documents[ -1], "version") if documents else None'):

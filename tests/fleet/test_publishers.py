@@ -221,6 +221,13 @@ def test_auto_merge_asks_for_a_merge_commit(tmp_path: Path, github: FakeGitHub) 
     assert github.labels[("acme/svc", 1)] == ["platform", "deps"]
 
 
+def test_teams_alone_are_asked_for_review(tmp_path: Path, github: FakeGitHub) -> None:
+    _, _, listed = fleet_of_one(tmp_path, github, {".github/CODEOWNERS": "* @acme/platform\n"})
+    github.teams["acme"] = {"platform"}
+    assert update(listed)["exit"] == 0
+    assert github.reviewers[("acme/svc", 1)] == {"users": [], "teams": ["platform"]}
+
+
 def test_what_the_host_refuses_besides_the_pull_request_is_noted(
         tmp_path: Path, github: FakeGitHub) -> None:
     _, _, listed = fleet_of_one(tmp_path, github, {"CODEOWNERS": "* @mallory\n"})
