@@ -139,6 +139,11 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
          _reserve('self._free_reserve > 0', 'self._free_reserve != 0')):
             "the free reserve is never negative",
     },
+    "paved/config.py": {
+        ("core/ReplaceComparisonOperator_NotEq_IsNot",
+         'if prefix and trusted[:-1].endswith("/") and listed is not "/":'):
+            "CPython shares one-character strings: the root `/` is always the same object",
+    },
     "paved/fleet/github.py": {
         ("core/NumberReplacer", "inner = error.args[ -1] if error.args else None"):
             "requests raises its ConnectionError with one argument, urllib3's error "

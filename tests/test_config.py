@@ -189,3 +189,10 @@ def test_update_trusts_the_catalog_it_opens_not_what_paved_yml_spells(
         1, "paved: error: the catalog wants to run code (tasks); pass --trust only if you "
            "trust this catalog\n")
     assert not sentinel.exists()
+
+
+def test_a_relative_path_is_read_from_the_working_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert config.canonical_source("catalogs/main") == f"{tmp_path.resolve()}/catalogs/main"
+    assert config.canonical_source("a:b") == f"{tmp_path.resolve()}/a:b"  # one letter: no host
