@@ -46,6 +46,11 @@ _UP_TO_PROBES = ("the count grows by one from 0 and stops at `probes` (a new rou
                  "verdict resets it), so it reaches `probes` exactly")
 _SMALL_INTS = "; CPython caches ints up to 256, and `probes` is 3 by default"
 _BUDGET = "src/payments_api/platform/budget.py"
+_WINDOW = "src/payments_api/platform/window.py"
+_LOGS = "src/payments_api/platform/logs.py"
+_UNUSED = ("a stamp older than the window marks a bucket stale: -2, 0 and 1 are, like -1, "
+           "for any clock past the window's first buckets (time.monotonic counts from boot; "
+           "the tests' clock starts at 1000)")
 _SELF_ONLY = ("`*` -> `/` makes `self` alone positional-only; every caller passes the rest "
               "by keyword, as before")
 _FIRST_BRANCH = ("with no retry in use and `ratio * calls` of 1 or more, the first branch "
@@ -148,6 +153,23 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("core/NumberReplacer", "inner = error.args[ -1] if error.args else None"):
             "requests raises its ConnectionError with one argument, urllib3's error "
             "(`ConnectionError(e, request=request)`): the first is the last",
+    },
+    _WINDOW: {
+        ("core/ReplaceUnaryOperator_USub_UAdd", "self._stamps = [+1] * buckets"): _UNUSED,
+        ("core/NumberReplacer", "self._stamps = [- 2] * buckets"): _UNUSED,
+        ("core/ReplaceUnaryOperator_USub_Not", "self._stamps = [not 1] * self._size"): _UNUSED,
+        ("core/NumberReplacer", "self._stamps = [- 0] * self._size"): _UNUSED,
+        ("core/ReplaceTrueWithFalse",
+         "for stamp, counts in zip(self._stamps, self._counts, strict=False):"):
+            "both lists have one item per bucket",
+    },
+    _LOGS: {
+        ("core/ReplaceTrueWithFalse", '_SECRET_NAMES = "|".join(sorted((re.escape(key) for key '
+                                      'in SECRET_KEYS), key=len, reverse=False))'):
+            "no secret name is a prefix of another, so the order of the alternatives never "
+            "decides a match",
+        ("core/ReplaceTrueWithFalse", "cache_logger_on_first_use=False,"):
+            "structlog's cache only saves rebuilding the logger: the output is the same",
     },
     "paved/check/currency.py": {
         ("core/NumberReplacer",

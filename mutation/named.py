@@ -109,7 +109,7 @@ SERVICE = (
     # without a newer event does.
     Mutant("the window counting one bucket more when read",
            f"{_PLATFORM}/window.py", "- self._size + 1", "- self._size",
-           (f"{_BREAKER}::test_events_leave_the_window_exactly_ten_seconds_later",)),
+           (f"{_BREAKER}::test_events_leave_the_window_exactly_its_length_later",)),
     Mutant("half-open closing after one probe instead of three",
            f"{_PLATFORM}/breaker.py", "if self._probes_succeeded >= self._probes:",
            "if self._probes_succeeded >= 1:",
