@@ -168,6 +168,17 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--tests needs exactly one module")
         scopes = {module: tuple(shlex.split(args.tests)) for module in scopes}
 
+    # What was mutated, for the results: a commit, or the working tree on top of one.
+    made_from = None
+    if not args.render:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
+                              capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "paved", "templates",
+                                "tests"], cwd=ROOT, check=True, capture_output=True,
+                               text=True).stdout
+        made_from = f"{head}{' with changes' if dirty else ''}"
+        if args.service:
+            made_from = f"a render of {made_from}"
     RESULTS.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="paved-mutate-"))
 
@@ -177,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         summary = mutate(module, scopes[module], workdir, sample=args.sample, seed=args.seed,
                          source=source, rev=args.rev, python=python,
                          import_path=import_path)
-        summary.update(label=args.label, rev=args.rev, sample=args.sample, seed=args.seed)
+        summary.update(label=args.label, rev=args.rev or made_from, sample=args.sample,
+                       seed=args.seed)
         name = ("service_" if args.service else "") + module.replace("/", "_") \
             + (f".{args.label}" if args.label else "")
         if args.sample is None or args.label:
