@@ -65,6 +65,7 @@ def _reserve(old: str, new: str) -> str:
     return _RESERVE.replace(old, new, 1)
 
 
+_PASSED = "the one caller (paved/fleet/update.py) always passes it: the default is never used"
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
     "paved/update/merge.py": {
         ("core/ReplaceBinaryOperator_Mul_Div",
@@ -170,6 +171,11 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "decides a match",
         ("core/ReplaceTrueWithFalse", "cache_logger_on_first_use=False,"):
             "structlog's cache only saves rebuilding the logger: the output is the same",
+    },
+    "paved/fleet/publishers.py": {
+        ("core/ReplaceFalseWithTrue", "auto_merge: bool = True"): _PASSED,
+        ("core/ReplaceFalseWithTrue",
+         "draft: bool = True  # conflicts committed with their markers"): _PASSED,
     },
     "paved/check/currency.py": {
         ("core/NumberReplacer",
