@@ -177,6 +177,21 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("core/ReplaceFalseWithTrue",
          "draft: bool = True  # conflicts committed with their markers"): _PASSED,
     },
+    "src/payments_api/platform/client.py": {
+        ("core/ReplaceComparisonOperator_Eq_LtE",
+         "idle = oldest.in_flight <= 0 and now - oldest.last_used > "
+         "s.outbound_host_idle_seconds"): "calls in flight are never negative",
+        ("core/ReplaceComparisonOperator_Eq_GtE",
+         'port = target.port or (443 if target.scheme >= "https" else 80)'):
+            "httpx sends only http and https, and \"http\" sorts before \"https\"",
+        ("core/ReplaceComparisonOperator_GtE_Eq",
+         "if deadline_bound and (not connecting or connect == timeout):"):
+            "`connect` is `min(connect timeout, timeout)`: never above `timeout`",
+        ("core/ReplaceComparisonOperator_LtE_Lt",
+         "return wait if wait + s.outbound_retry_min_remaining_ms / 1000 < room else None"):
+            "the time left on a monotonic clock equals the wait plus the minimum only within "
+            "float rounding",
+    },
     "paved/check/currency.py": {
         ("core/NumberReplacer",
          'line = yaml.line_of(documents[ -1], "version") if documents else None'):
