@@ -42,3 +42,7 @@ def prepare(where: Path) -> tuple[Path, str]:
     subprocess.run([python, "-m", "pip", "install", "--quiet", "-e", ".[test]"], cwd=project,
                    check=True, env={**os.environ, "PIP_CACHE_DIR": str(PIP_CACHE)})
     return project, python
+
+
+if __name__ == "__main__":  # python mutation/service.py DIR: a render to reuse (run.py --render)
+    print(prepare(Path(sys.argv[1]))[0])
