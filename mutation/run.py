@@ -145,6 +145,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         return report()
 
+    # What was mutated, for the results: a commit, or the working tree on top of one.
+    made_from = None
+    if not args.render:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
+                              capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "paved", "templates",
+                                "tests"], cwd=ROOT, check=True, capture_output=True,
+                               text=True).stdout
+        made_from = f"{head}{' with changes' if dirty else ''}"
+        if args.service:
+            made_from = f"a render of {made_from}"
     python, import_path = sys.executable, "."
     if args.service:
         import service
@@ -168,17 +179,6 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--tests needs exactly one module")
         scopes = {module: tuple(shlex.split(args.tests)) for module in scopes}
 
-    # What was mutated, for the results: a commit, or the working tree on top of one.
-    made_from = None
-    if not args.render:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
-                              capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "paved", "templates",
-                                "tests"], cwd=ROOT, check=True, capture_output=True,
-                               text=True).stdout
-        made_from = f"{head}{' with changes' if dirty else ''}"
-        if args.service:
-            made_from = f"a render of {made_from}"
     RESULTS.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="paved-mutate-"))
 
