@@ -55,7 +55,7 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "paved/fleet/publishers.py": ("tests/fleet/test_publishers.py", "tests/fleet/test_update.py"),
     "paved/fleet/proposal.py": ("tests/fleet/test_publishers.py",),
     "paved/fleet/github.py": ("tests/fleet/test_publishers.py", "tests/fleet/test_hosted.py"),
-    "paved/fleet/gitlab.py": ("tests/fleet/test_gitlab.py",),
+    "paved/fleet/gitlab.py": ("tests/fleet/test_gitlab.py", "tests/fleet/test_hosted.py"),
 }
 
 #: Seconds a mutant's tests may take before the mutant counts as killed (a hang).
