@@ -113,6 +113,12 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
          "if permit.generation < self._generation:"):
             "generations only grow: a permit's is never above the breaker's",
         ("core/NumberReplacer", "self._changed_at = -1.0"): _SET_BY_MOVE,
+        ("core/NumberReplacer", "self._changed_at = 1.0"): _SET_BY_MOVE,
+        ("core/NumberReplacer", "self._probes_started = -1"): _SET_BY_MOVE,
+        ("core/ReplaceComparisonOperator_NotEq_IsNot",
+         "if permit.generation is not self._generation:"):
+            "a permit carries the very int object of its generation, and the breaker's only "
+            "grows (rebinding a new object): identity and equality agree",
         ("core/NumberReplacer", "self._probes_started = 1"): _SET_BY_MOVE,
         ("core/NumberReplacer", "self._probes_succeeded = 1"): _SET_BY_MOVE,
         ("core/NumberReplacer", "self._probes_succeeded = -1"): _SET_BY_MOVE,
@@ -156,10 +162,8 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "(`ConnectionError(e, request=request)`): the first is the last",
     },
     _WINDOW: {
-        ("core/ReplaceUnaryOperator_USub_UAdd", "self._stamps = [+1] * buckets"): _UNUSED,
-        ("core/NumberReplacer", "self._stamps = [- 2] * buckets"): _UNUSED,
-        ("core/ReplaceUnaryOperator_USub_Not", "self._stamps = [not 1] * self._size"): _UNUSED,
-        ("core/NumberReplacer", "self._stamps = [- 0] * self._size"): _UNUSED,
+        ("core/ReplaceComparisonOperator_NotEq_Lt", "if self._stamps[slot] < index:"):
+            "the clock is monotonic: a slot's stamp is never above the index being added to",
         ("core/ReplaceTrueWithFalse",
          "for stamp, counts in zip(self._stamps, self._counts, strict=False):"):
             "both lists have one item per bucket",
@@ -264,9 +268,23 @@ _ENUM_MEMBER = re.compile(r"(==|!=) [A-Z][A-Za-z]*\.[A-Z][A-Z_]*\b")
 _ENUM_REASON = "enum members are singletons: `==` and `is` (`!=` and `is not`) agree"
 
 
+#: module -> [(pattern the mutated line matches, why equivalent)]: one reason, many mutants.
+EQUIVALENT_LINES: dict[str, list[tuple[re.Pattern[str], str]]] = {
+    "src/payments_api/platform/window.py": [
+        (re.compile(r"^self\._stamps = \[.*\] \* (buckets|self\._size)$"), _UNUSED),
+        (re.compile(r"^self\._counts = \[\[ ?-?1\] \* kinds for _ in range\(buckets\)\]$"),
+         "a bucket's counts are read or added to only once its stamp is a real index, and "
+         "`add` resets them then: their first value is never seen"),
+    ],
+}
+
+
 def equivalence(module: str, operator: str, diff: str) -> str | None:
     """Why the mutant in `diff` cannot change behaviour, if it cannot."""
     line = _mutated_line(diff)
+    for pattern, reason in EQUIVALENT_LINES.get(module, []):
+        if pattern.search(line):
+            return reason
     if operator in ("core/ReplaceComparisonOperator_Is_Eq",
                     "core/ReplaceComparisonOperator_IsNot_NotEq") and _ENUM_MEMBER.search(line):
         return _ENUM_REASON
