@@ -356,7 +356,8 @@ def table(summaries: Iterable[dict[str, object]], *, runs: bool = False) -> str:
         row = (f"| `{s['module']}` | {s['mutants']} | {s['killed']} | {s['survived']} "
                f"| {s['equivalent']} | {s['score']} % |")
         if runs:
-            sample = f"sample of {s['sample']}, seed {s['seed']}" if s.get("sample") else "all"
+            sample = (f"sample of {s['sample']}, seed {s['seed']}"
+                      if s.get("sample") and s["sample"] == s["mutants"] else "all")
             note = f" ({s['note']})" if s.get("note") else ""
             row += f" {sample}, at {s.get('rev') or 'the working tree'}{note} |"
         rows.append(row)

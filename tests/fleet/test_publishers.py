@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -301,3 +302,13 @@ def test_a_dry_run_says_what_would_conflict_and_proposes_nothing(tmp_path: Path,
     assert (result["outcome"], result["reason"]) == (
         "conflict", "would conflict in notes.txt: run paved update in the repo and resolve them")
     assert github.calls == [] and git(remote, "branch", "--list", "paved/*") == ""
+
+
+def test_a_change_and_its_publication_are_immutable(tmp_path: Path) -> None:
+    change = publishers.Change(clone=tmp_path, location="origin", branch="paved/update",
+                               base="main", title="t", body="b")
+    published = publishers.Published("https://github.test/acme/svc/pull/1")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        change.draft = True  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        published.created = False  # type: ignore[misc]
