@@ -196,6 +196,11 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "the time left on a monotonic clock equals the wait plus the minimum only within "
             "float rounding",
     },
+    "paved/update/journal.py": {
+        ("core/NumberReplacer",
+         "_write_atomically(folder / JOURNAL, json.dumps(journal, indent= 0).encode())"):
+            "only paved reads the journal back (json.loads): its indentation means nothing",
+    },
     "paved/check/currency.py": {
         ("core/NumberReplacer",
          'line = yaml.line_of(documents[ -1], "version") if documents else None'):
