@@ -26,12 +26,19 @@ from paved import config, git, origin, paths, sandbox, scratch, yaml
 from paved.errors import CatalogError, InputError, UnknownGoldenPath, one_line
 from paved.project import MAX_VERSION_LENGTH
 from paved.questions import Question, parse_questions
+from paved.render import Origin
 
 MANIFEST = "paved-catalog.yml"
 CHANGELOG = "CHANGELOG.md"
 COPIER_FILES = ("copier.yml", "copier.yaml")
 BUNDLED = "bundled"
 DEFAULT_GOLDEN_PATH = "python-service"
+PLAIN_DESCRIPTION = "a plain copier template"
+#: A plain template's answer sets for `paved template lint` and `test` (a manifest's
+#: `test_matrix`): name -> answers. Its authors keep it out of renders with `_exclude`.
+ANSWER_SETS = "paved-answer-sets.yml"
+# copier's shortcuts for hosted repositories (copier `_vcs.get_repo`).
+_SHORTCUTS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,8 @@ class GoldenPath:
     # Folder (catalog-relative) of files a typical team changes in a service; the upgrade
     # test copies them over a render of the previous release before updating it.
     upgrade_edits: str = ""
+    # What to do first in a new project, shown after `paved new service` (nothing when empty).
+    next_steps: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,8 @@ class Catalog:
     name: str = ""
     description: str = ""
     versions: tuple[str, ...] = field(default=())  # every released version, oldest first
+    origin: Origin | None = None  # what copier tells templates of where they come from
+    plain: bool = False  # a plain copier template: no manifest, one golden path, one layer
     url: str = ""  # the manifest's `url:`: where everyone (CI runners too) fetches it from
     # The manifest's `paved_requirement:`: the paved that generated repos install to update
     # themselves (an exact pin or a direct URL); empty: this paved, pinned.
@@ -104,6 +115,28 @@ class Catalog:
                                f"{golden_path.name!r} uses")
         return tuple(self.layers[name] for name in golden_path.layers)
 
+
+
+@dataclass(frozen=True)
+class GoldenPathSummary:
+    name: str
+    description: str
+    layers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CatalogListing:
+    """What `paved list` shows: the catalog, its version and its golden paths."""
+
+    catalog: str
+    version: str
+    golden_paths: tuple[GoldenPathSummary, ...]
+
+
+def listing(catalog: Catalog) -> CatalogListing:
+    return CatalogListing(catalog=catalog.source, version=catalog.version, golden_paths=tuple(
+        GoldenPathSummary(gp.name, gp.description, tuple(gp.layers))
+        for gp in catalog.golden_paths.values()))
 
 def bundled_root() -> Path:
     """The catalog shipped with paved: inside the wheel, or `templates/` in a checkout."""
@@ -162,21 +195,37 @@ def _open(source: str, version: str | None) -> Catalog:
                                f"not {version}; use --catalog with a git copy for others")
         return load(bundled_root(), source=BUNDLED, version=paved.__version__,
                     versions=(paved.__version__,))
+    url = git_url(source)
     path = Path(source).expanduser()
-    if path.exists():
+    if url is None and path.exists():
         path = path.resolve()
-        if git.is_repo_root(path):
+        if git.is_repo_root(path) or git.is_git_dir(path):
             return _open_git(path, str(path), version)
         if version is not None:
             raise CatalogError(f"{path} is not a git repository, so it has no version {version}")
         sandbox.refuse_escaping_links(path)  # a git tag's files are checked as extracted
-        return load(path, source=str(path), version=_manifest_version(path))
-    if _looks_like_url(source):
-        mirror = config.cache_dir() / "mirrors" / _digest(source)
+        return load(path, source=str(path), version=_manifest_version(path),
+                    told=Origin(src_path=str(path)))
+    if url is not None:
+        mirror = config.cache_dir() / "mirrors" / _digest(url)
         mirror.parent.mkdir(parents=True, exist_ok=True)
-        git.mirror(source, mirror)
+        git.mirror(url, mirror)
         return _open_git(mirror, source, version)
     raise CatalogError(f"catalog {source!r} not found: not a directory and not a git URL")
+
+
+def git_url(source: str) -> str | None:
+    """The URL git fetches for `source`, in every form copier accepts (`gh:` and `gl:`
+    shortcuts, `git+` prefixes, `file://`, ssh and https), or None for a local path."""
+    for shortcut, prefix in _SHORTCUTS.items():
+        if source.startswith(shortcut):
+            name = source.removeprefix(shortcut).lstrip("/")
+            return prefix + (name if name.endswith(".git") else f"{name}.git")
+    if source.startswith("git+"):
+        return source.removeprefix("git+")
+    if "://" in source or source.startswith("git@"):
+        return source
+    return None
 
 
 @contextmanager
@@ -196,16 +245,20 @@ def working_tree(root: Path) -> Iterator[Catalog]:
     versions = tuple(release_tags(top)) if top is not None else ()
     latest = versions[-1] if versions else "0.0.0"
     with tempfile.TemporaryDirectory(prefix="paved-catalog-") as temporary:
-        snapshot = Path(temporary) / "catalog"
+        # Named as the catalog's folder: copier's `_src_path` is the catalog, not the copy.
+        snapshot = Path(temporary) / (root.name or "catalog")
         # Bounded, and never into itself (a catalog holding the temporary directory).
         sandbox.copy_bounded(root, snapshot, skip_names=(".git", "__pycache__"),
                              skip=Path(temporary))
         sandbox.refuse_escaping_links(snapshot)
-        yield load(snapshot, source=str(root), version=f"{latest}+dev", versions=versions)
+        yield load(snapshot, source=str(root), version=f"{latest}+dev", versions=versions,
+                   told=Origin(src_path=str(root)))
 
 
-def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = ()) -> Catalog:
-    """Read the catalog whose files are in `root`."""
+def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (),
+         told: Origin | None = None) -> Catalog:
+    """Read the catalog whose files are in `root`; `told`: where copier is to be told it
+    comes from (`render.Origin`)."""
     copier_file = next((root / name for name in COPIER_FILES if (root / name).is_file()), None)
     if copier_file is None:
         raise CatalogError(f"{source} is not a catalog: it has no copier.yml")
@@ -220,7 +273,7 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
     sandbox.check_settings(copier_config, source=str(copier_file))
     questions = parse_questions(copier_config, source=str(copier_file))
     if manifest is None:
-        return _plain_copier_template(root, source, version, versions, questions)
+        return _plain_copier_template(root, source, version, versions, questions, told)
     try:
         where = f"catalog {source}, {MANIFEST}"  # the source: the root may be a cache folder
         layers = {str(name): _layer(root, str(name), spec, where)
@@ -237,7 +290,7 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
     return Catalog(source=source, version=version, root=root, golden_paths=golden_paths,
                    layers=layers, questions=questions, name=str(manifest.get("name", "")),
                    description=str(manifest.get("description", "")), versions=versions,
-                   url=_declared_url(manifest, manifest_file),
+                   origin=told, url=_declared_url(manifest, manifest_file),
                    paved_requirement=_declared_requirement(manifest, manifest_file))
 
 
@@ -276,7 +329,7 @@ def _declared_requirement(manifest: Mapping[str, Any], manifest_file: Path) -> s
 def recorded_source(catalog: Catalog) -> tuple[str, str]:
     """The catalog source to record in a generated repo, and a note when it is local only
     (see paved.origin)."""
-    if catalog.source == BUNDLED or _looks_like_url(catalog.source):
+    if catalog.source == BUNDLED or git_url(catalog.source) is not None:
         return catalog.source, ""
     return origin.reachable(catalog.source, declared=catalog.url,
                             remote=git.remote_url(Path(catalog.source)))
@@ -305,7 +358,8 @@ def _golden_path(root: Path, name: str, spec: Mapping[str, Any], manifest: str) 
         test_command=str(spec.get("test_command") or ""),
         test_workflow=str(spec.get("test_workflow") or ""),
         upgrade_edits=sandbox.inside(root, str(spec.get("upgrade_edits") or ""),
-                                     what=f"{manifest}: golden path {name!r} upgrade_edits"))
+                                     what=f"{manifest}: golden path {name!r} upgrade_edits"),
+        next_steps=str(spec.get("next_steps") or "").strip())
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -316,32 +370,90 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 
 def _plain_copier_template(root: Path, source: str, version: str, versions: tuple[str, ...],
-                           questions: tuple[Question, ...]) -> Catalog:
-    name = Path(source.rstrip("/")).name.removesuffix(".git") or "template"
-    layer = Layer(name=name, description="a plain copier template", path="")
-    golden_path = GoldenPath(name=name, description="a plain copier template", layers=(name,))
+                           questions: tuple[Question, ...], told: Origin | None) -> Catalog:
+    name = origin.plain_name(source)
+    layer = Layer(name=name, description=PLAIN_DESCRIPTION, path="")
+    golden_path = GoldenPath(name=name, description=PLAIN_DESCRIPTION, layers=(name,),
+                             test_matrix=_answer_sets(root / ANSWER_SETS, source))
     return Catalog(source=source, version=version, root=root,
                    golden_paths={name: golden_path}, layers={name: layer},
-                   questions=questions, name=name, versions=versions)
+                   questions=questions, name=name, versions=versions, origin=told,
+                   plain=True)
+
+
+
+
+def _answer_sets(path: Path, source: str) -> dict[str, dict[str, Any]]:
+    """The answer sets of a plain template's `ANSWER_SETS` file; none when it has none."""
+    if not path.is_file():
+        return {}
+    where = f"catalog {source}, {ANSWER_SETS}"
+    try:
+        sets = yaml.plain(yaml.load(path)) or {}
+    except InputError as error:
+        raise CatalogError(str(error)) from error
+    if not isinstance(sets, dict) or not all(isinstance(answers, dict) or answers is None
+                                             for answers in sets.values()):
+        raise CatalogError(f"{where}: expected answer-set names mapped to mappings of "
+                           "answers")
+    return {sandbox.check_name(str(key), what=f"{where}: answer set"): dict(value or {})
+            for key, value in sets.items()}
 
 
 def _open_git(repo: Path, source: str, version: str | None) -> Catalog:
     released = release_tags(repo)
     versions = tuple(released)
     if version is not None:
-        wanted = _normalise(version)
-        if wanted not in released:
-            known = ", ".join(versions) or "none"
-            raise CatalogError(f"catalog {source} has no version {wanted} (versions: {known})")
-        ref, label = released[wanted], wanted
+        ref, label = _pick(repo, source, released, version)
     elif released:
         label = versions[-1]
         ref = released[label]
     else:
         # An untagged repository is used at its HEAD, as copier does.
         ref = "HEAD"
-        label = f"0.0.0+g{git.resolve(repo, 'HEAD')[:7]}"
-    return load(_materialise(repo, ref), source=source, version=label, versions=versions)
+        label = ""
+    commit = git.resolve(repo, ref)
+    described = git.describe(repo, commit)
+    label = label or pep440(described)
+    told = Origin(src_path=source, commit=described, commit_hash=commit, ref=version,
+                    version=label)
+    return load(_materialise(repo, commit), source=source, version=label,
+                versions=versions, told=told)
+
+
+def _pick(repo: Path, source: str, released: Mapping[str, str],
+          version: str) -> tuple[str, str]:
+    """The ref and version label of `version`: a released version (`1.2.0`, `v1.2.0`), or
+    anything else git names there (a tag, a commit), as copier's `--vcs-ref` takes it."""
+    try:
+        wanted = _normalise(version)
+    except InputError:
+        if re.fullmatch(r"v?[\d.]+", version):
+            raise  # meant as a version number, and none (5,000 digits)
+        wanted = ""
+    if wanted in released:
+        return released[wanted], wanted
+    named = re.fullmatch(r"[\w./+@{}^~-]{1,200}", version) and not version.startswith("-")
+    commit = git.Repository(repo).resolve(version) if named else None
+    if commit is None:
+        known = ", ".join(released) or "none"
+        shown = version if named else one_line(repr(version), 60)
+        raise CatalogError(f"catalog {source} has no version {shown} "
+                           f"(versions: {known})")
+    return commit, pep440(git.describe(repo, commit))
+
+
+def pep440(described: str) -> str:
+    """A version for `git describe` output, as copier derives one: `v1.2.0` is 1.2.0,
+    `v1.2.0-3-gabc1234` is 1.2.0.post3+gabc1234, a bare hash is 0.0.0+gHASH."""
+    match = re.fullmatch(r"(.+)-(\d+)-g([0-9a-f]+)", described)
+    base = parse_version(match.group(1) if match else described)
+    if base is not None and match:
+        after = parse_version(f"{base.base_version}.post{match.group(2)}+g{match.group(3)}")
+        return str(after or base)
+    if base is not None:
+        return str(base)
+    return f"0.0.0+g{described[:7]}" if re.fullmatch(r"[0-9a-f]+", described) else "0.0.0"
 
 
 def release_tags(repo: Path) -> dict[str, str]:
@@ -354,10 +466,11 @@ def release_tags(repo: Path) -> dict[str, str]:
     return {str(number): found[number] for number in sorted(found)}
 
 
-def _materialise(repo: Path, ref: str) -> Path:
-    """The files of `ref`, extracted once into the cache (keyed by commit) and reused."""
-    commit = git.resolve(repo, ref)
-    target = config.cache_dir() / "trees" / commit
+def _materialise(repo: Path, commit: str) -> Path:
+    """The files of `commit`, extracted once into the cache (keyed by commit) and reused."""
+    # "-checkout": trees exported as a checkout holds them (git.export_tree); older
+    # paved exported with `git archive`'s export-subst, under the bare commit.
+    target = config.cache_dir() / "trees" / f"{commit}-checkout"
     if target.is_dir():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -440,10 +553,6 @@ def _normalise(version: str) -> str:
     if parsed is None:
         raise InputError(f"{one_line(repr(version), 40)} is not a version like 1.2.3")
     return str(parsed)
-
-
-def _looks_like_url(source: str) -> bool:
-    return "://" in source or source.startswith("git@") or source.endswith(".git")
 
 
 def _digest(text: str) -> str:

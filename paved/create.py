@@ -18,14 +18,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import paved
 from paved import config, faults, git, render, scratch
 from paved.catalog import Catalog, GoldenPath, open_catalog, recorded_source
 from paved.errors import DestinationError, InputError, one_line
 from paved.project import PRISTINE_REF, RECORD_FILE, Record, pristine_trailer, write_record
-from paved.questions import Asker, resolve_answers
+from paved.questions import Asker, recorded, resolve_answers
 
 NAME_QUESTION = "service_name"
 
@@ -38,8 +38,10 @@ class CreateResult:
     golden_path: str
     layers: tuple[str, ...]
     answers: Mapping[str, Any]
-    files: int
+    file_count: int  # files written
     commit: str | None  # None with --no-git
+    tasks: tuple[str, ...] = ()  # the template's tasks, run in the project once it was in place
+    next_steps: str = ""  # the golden path's `next_steps`, shown after creating
     notes: tuple[str, ...] = ()  # what the user should know (a catalog CI cannot reach)
 
 
@@ -49,13 +51,15 @@ def create_service(
     dest: Path | None = None,
     golden_path: str | None = None,
     catalog_source: str | None = None,
+    version: str | None = None,
     data: Mapping[str, Any] | None = None,
     ask: Asker | None = None,
     use_git: bool = True,
     trust: bool = False,
 ) -> CreateResult:
-    """Render the golden path for service `name` into `dest` (default `./name`)."""
-    catalog = open_catalog(catalog_source)
+    """Render the golden path for service `name` into `dest` (default `./name`), from the
+    catalog's `version` (a release, a tag or a commit; default: the latest release)."""
+    catalog = open_catalog(catalog_source, version=version)
     trust = trust or config.is_trusted(catalog.source)
     chosen = catalog.golden_path(golden_path)
     if any(ord(char) < 32 or ord(char) == 127 for char in name):
@@ -71,10 +75,13 @@ def create_service(
                          f"the NAME argument is {name!r}; drop one of them")
     given = {**({NAME_QUESTION: name} if asks_name else {}), **(data or {})}
     answers = resolve_answers(catalog.questions, given, catalog_root=catalog.root,
-                              context=paved_context(catalog, chosen), ask=ask, trust=trust)
+                              context=paved_context(catalog, chosen), ask=ask,
+                              how=render.Render(origin=catalog.origin, trust=trust),
+                              project=target)
     source, note = recorded_source(catalog)
     record = Record(catalog=source, version=catalog.version, golden_path=chosen.name,
-                    layers=chosen.layers, answers=answers, paved_version=paved.__version__)
+                    layers=chosen.layers, answers=recorded(catalog.questions, answers),
+                    paved_version=paved.__version__)
     with _staging(target) as staging:
         render_golden_path(catalog, chosen, answers, staging, trust=trust)
         write_record(staging, record)
@@ -86,21 +93,34 @@ def create_service(
             # The first commit is the pristine render: the merge base of the next update.
             git.Repository(staging).update_refs({PRISTINE_REF: (commit, None)})
         _move_into_place(staging, target)
+    # Tasks run in the project, after the one visible step, as copier runs them after
+    # its render: their output is the team's to review, never part of the pristine render.
+    tasks = render.planned_tasks(catalog.root, target, {**paved_context(catalog, chosen),
+                                                        **answers},
+                                 render.Render(origin=catalog.origin, trust=trust))
+    render.run_tasks(tasks)
     return CreateResult(path=target, catalog=source, version=catalog.version,
-                        golden_path=chosen.name, layers=chosen.layers, answers=answers,
-                        files=files, commit=commit, notes=(note,) if note else ())
+                        golden_path=chosen.name, layers=chosen.layers,
+                        answers=recorded(catalog.questions, answers), file_count=files,
+                        commit=commit, tasks=tuple(task.shown for task in tasks),
+                        next_steps=chosen.next_steps, notes=(note,) if note else ())
 
 
 def render_golden_path(catalog: Catalog, golden_path: GoldenPath, answers: Mapping[str, Any],
-                       dest: Path, *, trust: bool, paved_version: str | None = None) -> None:
-    """Render every layer of `golden_path` into the existing directory `dest`.
+                       dest: Path, *, trust: bool, operation: Literal["copy", "update"] = "copy",
+                       project: Path | None = None,
+                       paved_version: str | None = None) -> render.Rendered:
+    """Render every layer of `golden_path` into the existing directory `dest`, as copier
+    would render it into `project` (default: `dest`; an update renders off to the side).
 
     `paved_version`: the paved that rendered it first, when rendering an old
     version again (its pin in the update workflow); default this one.
     """
     context = {**paved_context(catalog, golden_path, paved_version), **answers}
     layer_dirs = [layer.path for layer in catalog.layers_of(golden_path)]
-    render.render_layers(catalog.root, layer_dirs, dest, context, trust=trust)
+    how = render.Render(origin=catalog.origin, trust=trust, operation=operation,
+                        data_root=project)
+    return render.render_layers(catalog.root, layer_dirs, dest, context, trust=trust, how=how)
 
 
 def paved_context(catalog: Catalog, golden_path: GoldenPath,
@@ -140,19 +160,27 @@ def _check_destination(target: Path) -> None:
 
 @contextmanager
 def _staging(target: Path) -> Iterator[Path]:
+    """An empty folder named as `target` (copier tells templates `_folder_name`), on
+    `target`'s file system so that it can be renamed into place."""
     try:
         area: Path | None = scratch.area()
     except OSError:
         area = None  # an unwritable cache
     if area is not None and scratch.same_file_system(area, target.parent):
-        staging = Path(tempfile.mkdtemp(dir=area, prefix="new-"))
+        holder = Path(tempfile.mkdtemp(dir=area, prefix="new-"))
         try:
-            yield staging
+            yield _named_as(target, holder)
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(holder, ignore_errors=True)
     else:
-        with scratch.beside(target) as staging:
-            yield staging
+        with scratch.beside(target) as holder:
+            yield _named_as(target, holder)
+
+
+def _named_as(target: Path, holder: Path) -> Path:
+    staging = holder / target.name
+    staging.mkdir(mode=0o700)
+    return staging
 
 
 def _move_into_place(staging: Path, target: Path) -> None:

@@ -8,6 +8,7 @@
     ├── ProjectError            the target repo is not usable (not paved, dirty)-> 1
     ├── GitError                a git operation failed (keeps git's stderr)     -> 1
     ├── RenderError             the template failed to render, or was refused   -> 1
+    ├── TaskError               a template's task or migration failed           -> 1
     ├── MissingToolError        an external tool paved runs is not installed    -> 1
     └── HostError               the machine refused: disk full, no permission   -> 1
                                 (an OSError met anywhere, see `from_os_error`)
@@ -26,7 +27,12 @@ from __future__ import annotations
 import enum
 import errno
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
+
+#: Every `code` an error is reported under with `--json` (docs/commands.md).
+ErrorCode = Literal["error", "input", "destination", "catalog", "unknown_golden_path",
+                    "project", "git", "render", "missing_tool", "host", "usage", "interrupted",
+                    "internal"]
 
 
 class ExitCode(enum.IntEnum):
@@ -60,6 +66,20 @@ class Findings:
     @property
     def exit_code(self) -> ExitCode:
         return ExitCode.FINDINGS if self.found else ExitCode.OK
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    code: ErrorCode  # the kind of error
+    message: str  # one line, as printed on stderr
+
+
+@dataclass(frozen=True)
+class ErrorReport:
+    """What any command prints with `--json` when it fails: `{"schema_version": …,
+    "error": {"code": …, "message": …}}`."""
+
+    error: ErrorDetail
 
 
 class PavedError(Exception):
@@ -109,6 +129,12 @@ class RenderError(PavedError):
     """Copier or Jinja failed to render a template."""
 
     code = "render"
+
+
+class TaskError(PavedError):
+    """A template's task or migration (a command it runs in the project) failed."""
+
+    code = "task"
 
 
 class MissingToolError(PavedError):

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +71,14 @@ def is_repo_root(path: Path) -> bool:
     return Path(repo.working_tree_dir or "").resolve() == path.resolve()
 
 
+def is_git_dir(path: Path) -> bool:
+    """True when `path` is a repository's git directory (`repo/.git`, or a bare repo)."""
+    try:
+        return Path(git.Repo(path).git_dir).resolve() == path.resolve()
+    except (InvalidGitRepositoryError, NoSuchPathError):
+        return False
+
+
 def default_branch() -> str:
     """The user's `init.defaultBranch`, or `main` when it is not configured."""
     try:
@@ -111,32 +119,73 @@ def resolve(path: Path, ref: str) -> str:
         return str(git.Repo(path).commit(ref).hexsha)
 
 
+def describe(path: Path, commit: str) -> str:
+    """`git describe --tags --always COMMIT`: what copier records as a template's `_commit`
+    (the tag's name at a tag, `TAG-N-gHASH` after one, an abbreviated hash before any)."""
+    with _translated(f"describing {commit[:12]} in {path}"):
+        return str(git.Repo(path).git.describe("--tags", "--always", commit))
+
+
 def export_tree(path: Path, ref: str, dest: Path, *, max_files: int, max_bytes: int) -> None:
-    """Write the files of `ref` into `dest` (no .git); links may not leave `dest`.
+    """Write the files of `ref` into `dest` (no .git) as a checkout of `ref` holds them,
+    as copier's clone does; links may not leave `dest`.
 
     Streamed from `git archive`, and refused past `max_files` files or `max_bytes`
-    bytes: a catalog's tag is someone else's, and may hold anything.
+    bytes: a catalog's tag is someone else's, and may hold anything. The archive is
+    made in a repository of its own that borrows the catalog's objects and overrides
+    the archive-only attributes (`export-subst`, `export-ignore`) that a checkout
+    ignores; the checkout conversions (`eol`, `ident`, ...) apply as in a clone.
     """
-    with _translated(f"reading {ref} from {path}"):
-        # gitpython kills the process when this handle is collected: keep it to the end.
-        handle = git.Repo(path).git.archive("--format=tar", ref, as_process=True)
-    process, files, size = handle.proc, 0, 0
+    with tempfile.TemporaryDirectory(prefix="export-") as folder:
+        with _translated(f"reading {ref} from {path}"):
+            source = git.Repo(path)
+            commit = str(source.commit(ref).hexsha)
+            shadow = _borrowing_repository(Path(source.common_dir) / "objects",
+                                           Path(folder))
+            # gitpython kills the process when this handle is collected: keep it to the end.
+            handle = git.Repo(shadow).git.archive("--format=tar", commit, as_process=True)
+        _extract(handle.proc, f"{ref} of {path}", dest, max_files=max_files,
+                 max_bytes=max_bytes)
+
+
+#: Highest-precedence attributes (`info/attributes`) of the repository archives are
+#: made in: what `git archive` alone would do to a file, a checkout does not.
+_CHECKOUT_ATTRIBUTES = "* -export-subst -export-ignore\n"
+
+
+def _borrowing_repository(objects: Path, folder: Path) -> Path:
+    """A bare repository at `folder` whose objects are those at `objects` (an alternate:
+    nothing is copied) and whose attributes are `_CHECKOUT_ATTRIBUTES`."""
+    for name in ("refs", "objects/info", "info"):
+        (folder / name).mkdir(parents=True)
+    (folder / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+    (folder / "config").write_text("[core]\n\trepositoryformatversion = 0\n\tbare = true\n",
+                                   encoding="utf-8")
+    (folder / "objects" / "info" / "alternates").write_text(f"{objects.resolve()}\n",
+                                                             encoding="utf-8")
+    (folder / "info" / "attributes").write_text(_CHECKOUT_ATTRIBUTES, encoding="utf-8")
+    return folder
+
+
+def _extract(process: subprocess.Popen[bytes], what: str, dest: Path, *, max_files: int,
+             max_bytes: int) -> None:
+    """Extract the tar stream `process` writes into `dest`, within the limits."""
+    files, size = 0, 0
     try:
         with tarfile.open(fileobj=process.stdout, mode="r|") as archive:
             for member in archive:
                 files, size = files + 1, size + member.size
                 if files > max_files or size > max_bytes:
-                    raise GitError(f"{ref} of {path} holds more than {max_files:,} files or "
+                    raise GitError(f"{what} holds more than {max_files:,} files or "
                                    f"{max_bytes // 1024 // 1024} MiB; refusing to extract it")
                 # The "data" filter refuses absolute paths, `..` and links pointing outside.
                 archive.extract(member, dest, filter="data")
     except tarfile.FilterError as error:
-        raise GitError(f"{ref} of {path} holds an unsafe path: {error}") from error
+        raise GitError(f"{what} holds an unsafe path: {error}") from error
     except tarfile.TarError as error:
         process.wait()
         said = process.stderr.read().decode(errors="replace") if process.stderr else ""
-        raise GitError(f"reading {ref} from {path} failed: "
-                       f"{' '.join(said.split()) or error}") from error
+        raise GitError(f"reading {what} failed: {' '.join(said.split()) or error}") from error
     finally:
         if process.poll() is None:
             process.kill()
@@ -410,6 +459,29 @@ class Repository:
         found = self._git("log", "-1", "--format=%cI", "-E", f"--grep={pattern}", rev,
                           action="searching the history").strip()
         return found or None
+
+    def untracked_files(self) -> set[str]:
+        """Files in the work tree that git neither tracks nor ignores."""
+        listing = self._git("ls-files", "--others", "--exclude-standard", "-z",
+                            action="listing untracked files")
+        return {name for name in listing.split("\0") if name}
+
+    def commit_work_tree(self, parent: str, message: str, *,
+                         leave: Collection[str]) -> str | None:
+        """A commit on `parent` of what changed in the work tree since: tracked files, and
+        untracked ones but those in `leave` (the team's, there before). Made with an index
+        of its own: no ref moves and the repo's index is untouched. None when nothing did."""
+        with tempfile.TemporaryDirectory(prefix="index-") as folder:
+            env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
+            self._git("read-tree", parent, env=env, action="reading a tree")
+            self._git("add", "--update", env=env, action="staging changed files")
+            new = sorted(self.untracked_files() - set(leave))
+            if new:
+                self._git("add", "--", *new, env=env, action="staging new files")
+            tree = self._git("write-tree", env=env, action="writing a tree").strip()
+        if tree == self._git("rev-parse", f"{parent}^{{tree}}", action="reading a tree").strip():
+            return None
+        return self.commit_tree(tree, [parent], message)
 
     def operation_in_progress(self) -> str | None:
         """The git operation stopped half-way in this work tree, if any: `merge`, `rebase`,

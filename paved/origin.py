@@ -81,3 +81,15 @@ def reachable(path: str, *, declared: str, remote: str | None) -> tuple[str, str
                   "scheduled paved-update workflow) cannot reach: give --catalog a git URL, "
                   "push the catalog and set its remote origin, or declare `url:` in its "
                   "paved-catalog.yml")
+
+
+def plain_name(source: str) -> str:
+    """The golden path of a plain copier template: its repository's name, however the
+    source is spelled (`gh:acme/tpl`, `git+file:///srv/tpl`, `/srv/tpl/.git`, `tpl.git`)."""
+    parts = [part for part in re.split(r"[/:\\]", source.removeprefix("git+")) if part]
+    while parts and parts[-1] in {".git", "."}:
+        parts.pop()
+    name = parts[-1].removesuffix(".git") if parts else ""
+    # paved names folders after it (`template test`): a plain name, never `..`.
+    name = re.sub(r"\.{2,}", ".", re.sub(r"[^\w.-]+", "-", name)).strip(".-")
+    return name or "template"

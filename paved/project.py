@@ -98,6 +98,29 @@ def parse_record(document: Any, path: Path | str) -> Record:
 MAX_VERSION_LENGTH = 64
 
 
+def record_from_copier_answers(root: Path) -> Record | None:
+    """The record of a project copier made (no `.paved.yml`, an answers file naming its
+    template and commit): what `paved update` takes it over from. None when there is none."""
+    import re
+
+    from paved.origin import plain_name
+
+    for path in sorted(root.glob(".copier-answers*.yml")):
+        try:
+            data = yaml.plain(yaml.load(path))
+        except InputError:
+            continue
+        if not isinstance(data, dict) or not data.get("_src_path") or not data.get("_commit"):
+            continue
+        commit = str(data["_commit"])
+        version = commit.removeprefix("v") if re.fullmatch(r"v?\d+(\.\d+)*", commit) else commit
+        name = plain_name(str(data["_src_path"]))
+        return Record(catalog=str(data["_src_path"]), version=version, golden_path=name,
+                      layers=(name,), answers={key: value for key, value in data.items()
+                                               if not str(key).startswith("_")})
+    return None
+
+
 def pristine_trailer(version: str) -> str:
     """The last line of a pristine commit's message: `paved new`'s first commit has it too."""
     return f"{PRISTINE_TRAILER}: {version}"

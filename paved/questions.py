@@ -33,6 +33,8 @@ class Question:
     validator: str = ""
     when: Any = True
     secret: bool = False
+    multiselect: bool = False
+    labels: tuple[str, ...] = ()  # what a person sees for each choice (copier's choice names)
 
 
 #: Asks a person for one answer: (question, rendered default, last error or "") -> raw text.
@@ -42,6 +44,7 @@ Asker = Callable[[Question, Any, str], Any]
 def parse_questions(config: Mapping[str, Any], *, source: str) -> tuple[Question, ...]:
     """Read the questions of a copier.yml mapping (keys not starting with `_`)."""
     questions = []
+    secret_questions = set(config.get("_secret_questions") or ())
     for name, spec in config.items():
         if str(name).startswith("_"):
             continue
@@ -52,8 +55,12 @@ def parse_questions(config: Mapping[str, Any], *, source: str) -> tuple[Question
         if kind not in TYPES:
             raise CatalogError(f"{source}: question {name!r} has unknown type {kind!r}")
         choices = spec.get("choices") or ()
+        labels: tuple[str, ...] = ()
         if isinstance(choices, Mapping):
+            labels = tuple(str(label) for label in choices)
             choices = tuple(choices.values())
+        elif isinstance(choices, str):  # templated choices: known only when rendered
+            choices = ()
         if not isinstance(choices, list | tuple):
             raise CatalogError(f"{source}: question {name!r} has choices that are no list "
                                f"({type(choices).__name__})")
@@ -61,7 +68,8 @@ def parse_questions(config: Mapping[str, Any], *, source: str) -> tuple[Question
             name=str(name), type=kind, help=str(spec.get("help", "")).strip(),
             default=spec.get("default"), choices=tuple(choices),
             validator=str(spec.get("validator", "") or ""), when=spec.get("when", True),
-            secret=bool(spec.get("secret", False)),
+            secret=bool(spec.get("secret", False)) or name in secret_questions,
+            multiselect=bool(spec.get("multiselect", False)), labels=labels,
         ))
     return tuple(questions)
 
@@ -86,50 +94,108 @@ def resolve_answers(
     context: Mapping[str, Any],
     ask: Asker | None = None,
     strict: bool = True,
-    trust: bool = False,
+    last: Mapping[str, Any] | None = None,
+    how: render.Render | None = None,
+    project: Path | None = None,
 ) -> dict[str, Any]:
-    """Answer every question from `given`, the person (through `ask`) or the default.
+    """Answer every question from `given`, the `last` answers (an update's record), the
+    person (through `ask`) or the default, as copier's `Worker._ask` does.
 
-    `given` values may be raw strings (from `--data`) and are converted to the
-    question's type. With `strict`, a key in `given` that is no question is an error.
-    Defaults, validators and `when` are evaluated as the render will be: confined
-    unless `trust` (see `paved.sandbox`).
-    Raises `InputError` naming the question and the rule it broke.
+    The questions are copier's own (`render.Questionnaire`): rendered in the template's
+    environment, with copier's types, choices, `when` and validators. `given` values may
+    be raw strings (from `--data`). With `strict`, a key in `given` that is no question is
+    an error. A question whose `when` is false is left out (its value is computed again
+    at render time), so are answers to questions the catalog no longer asks. `how` says
+    where the template comes from and whether it is trusted: defaults, validators and
+    `when` are evaluated as the render will be, confined unless trusted (see
+    `paved.sandbox`). Raises `InputError` naming the question and the rule it broke.
     """
     known = {question.name for question in questions}
     if strict and (unknown := sorted(set(given) - known)):
         raise InputError(f"unknown question {name_shown(unknown[0])}; the catalog asks: "
                          f"{', '.join(sorted(known))}")
-    env = render.environment(catalog_root, trust=trust)
+    given = {name: value for name, value in given.items() if name in known}
+    questionnaire = render.Questionnaire(
+        catalog_root, project or catalog_root, context, given,
+        {name: value for name, value in (last or {}).items() if name in known},
+        how or render.Render())
     answers: dict[str, Any] = {}
-    computed: dict[str, Any] = {}  # `when: false` values: visible to later questions, not kept
-    for question in questions:
-        scope = {**context, **computed, **answers}
-        default = _render_default(question, env, scope)
-        if not _applies(question, env, scope):
-            computed[question.name] = default
+    for pending in questionnaire.pending():
+        name = pending.name
+        in_last = pending.last_is_valid()
+        if not pending.applies():
+            pending.hide()
+            has_default, value = _default(pending)
+            if has_default:
+                pending.keep(value)  # visible to later questions, never recorded
             continue
-        if question.name in given or ask is None:
-            if question.name not in given and default is None:
-                raise InputError(f"no answer for {question.name!r} and it has no default; "
-                                 f"pass --data {question.name}=VALUE")
-            raw = given.get(question.name, default)
-            answers[question.name] = _accept(question, raw, env, scope)
-            continue
-        problem = ""
-        while question.name not in answers:
-            try:
-                raw = ask(question, default, problem)
-                answers[question.name] = _accept(question, raw, env, scope)
-            except InputError as error:
-                problem = str(error)
+        if name in given:
+            answers[name] = _accept(pending, given[name])
+        elif in_last and (ask is None or not pending.asks()):
+            answers[name] = pending.accept(questionnaire.answers.last[name])
+        elif ask is None or not pending.asks():
+            has_default, value = _default(pending)
+            if not has_default:
+                if not pending.asks():
+                    continue
+                raise InputError(f"no answer for {name!r} and it has no default; "
+                                 f"pass --data {name}=VALUE")
+            answers[name] = value
+        else:
+            answers[name] = _prompt(pending, ask)
+        pending.keep(answers[name])
     return answers
 
 
-def _accept(question: Question, raw: Any, env: Any, scope: Mapping[str, Any]) -> Any:
-    value = convert(question, raw)
-    check(question, value, env, {**scope, question.name: value})
-    return value
+def _accept(pending: render.PendingQuestion, raw: Any) -> Any:
+    try:
+        return pending.accept(raw)
+    except render.BadAnswer as error:
+        raise InputError(f"invalid answer for {pending.name!r}: "
+                         f"{_reason(error, secret=pending.secret)}") from error
+
+
+def _default(pending: render.PendingQuestion) -> tuple[bool, Any]:
+    """The question's default, checked by its validator as copier checks it."""
+    try:
+        return pending.default()
+    except render.BadAnswer as error:
+        raise InputError(f"invalid answer for {pending.name!r}: "
+                         f"{_reason(error, secret=pending.secret)}") from error
+
+
+def _reason(error: render.BadAnswer, *, secret: bool) -> str:
+    """Which rule an answer broke, quoting it only as `quoted` does."""
+    if error.rule == "type":
+        return f"expected {error.detail}, got {quoted(error.value, secret=secret)}"
+    if error.rule == "choice":
+        return f"{quoted(error.value, secret=secret)} is not one of {one_line(error.detail)}"
+    # The catalog's words, on one line of reasonable length (a validator may
+    # render a whole answer, or anything else, into its message).
+    return one_line(error.detail, MESSAGE_LIMIT)
+
+
+def _prompt(pending: render.PendingQuestion, ask: Asker) -> Any:
+    shown = pending.description()
+    has_default, default = _default(pending)
+    question = Question(name=pending.name, type=shown["type"], help=str(shown["help"]).strip(),
+                        default=default if has_default else None,
+                        choices=tuple(value for _, value in shown["choices"]),
+                        secret=shown["secret"], multiselect=shown["multiselect"],
+                        labels=tuple(str(label) for label, _ in shown["choices"]))
+    problem = ""
+    while True:
+        raw = ask(question, question.default, problem)
+        try:
+            return _accept(pending, raw)
+        except InputError as error:
+            problem = str(error)
+
+
+def recorded(questions: tuple[Question, ...], answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers that are written down: all but secret ones (copier never records them)."""
+    secret = {question.name for question in questions if question.secret}
+    return {name: value for name, value in answers.items() if name not in secret}
 
 
 def read_answers_file(path: Path) -> dict[str, Any]:
@@ -174,9 +240,14 @@ _NAME = re.compile(r"[A-Za-z_][\w.-]{0,63}")
 
 
 def shown(question: Question, value: Any) -> str:
+    """An answer as an error quotes it (see `quoted`)."""
+    return quoted(value, secret=question.secret)
+
+
+def quoted(value: Any, *, secret: bool) -> str:
     """An answer as an error quotes it: never a secret's, at most QUOTED_LIMIT characters
     (an answers file may be any file; an error should not print it)."""
-    if question.secret:
+    if secret:
         return "the answer"
     return one_line(repr(value), QUOTED_LIMIT)
 
@@ -210,17 +281,3 @@ def convert(question: Question, raw: Any) -> Any:
                     "float": "a number", "json": "JSON", "yaml": "YAML"}[kind]
         raise InputError(f"invalid answer for {question.name!r}: expected {expected}, "
                          f"got {shown(question, raw)}") from error
-
-
-def _applies(question: Question, env: Any, scope: Mapping[str, Any]) -> bool:
-    when = question.when
-    if isinstance(when, str):
-        when = render.render_string(env, when, scope).strip().lower() not in _FALSE | {""}
-    return bool(when)
-
-
-def _render_default(question: Question, env: Any, scope: Mapping[str, Any]) -> Any:
-    default = question.default
-    if isinstance(default, str) and "{" in default:
-        return render.render_string(env, default, scope)
-    return default

@@ -6,6 +6,7 @@ https://docs.github.com/en/code-security/code-scanning/integrating-with-code-sca
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +14,11 @@ from typing import Any
 import paved
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/paved-dev/paved/blob/main/docs/commands.md"
+DOCS = "https://github.com/paved-dev/paved/blob/main/docs/"
+INFORMATION_URI = DOCS + "commands.md"
+#: The key of paved's own fingerprint (SARIF §3.27.17: "name/vN"): rule, file, message and
+#: the how-manieth such finding it is, never the line, so an alert survives edits above it.
+FINGERPRINT = "pavedFinding/v1"
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,7 @@ class Rule:
     level: str  # "error", "warning" or "note"
     full: str = ""
     help: str = ""
+    help_uri: str = ""  # the rule's documentation
     properties: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -35,10 +41,12 @@ class Location:
 
 @dataclass(frozen=True)
 class Result:
+    """One finding at one place (SARIF §3.27.12: several locations would mean one problem
+    seen in several places at once, and GitHub shows only the first)."""
     rule_id: str
     level: str
     message: str
-    locations: Sequence[Location] = ()
+    location: Location | None = None
     properties: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -64,8 +72,10 @@ def document(rules: Sequence[Rule], results: Sequence[Result], *,
     driver = {"name": "paved", "version": paved.__version__,
               "informationUri": INFORMATION_URI,
               "rules": [_rule(rule) for rule in rules]}
+    seen: dict[tuple[str, ...], int] = {}
     run: dict[str, Any] = {"tool": {"driver": driver},
-                           "results": [_result(result, index, relative) for result in results]}
+                           "results": [_result(result, index, relative, seen)
+                                       for result in results]}
     if notifications:
         run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": [
             _notification(item, index, relative) for item in notifications]}]
@@ -76,14 +86,28 @@ def document(rules: Sequence[Rule], results: Sequence[Result], *,
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def _result(result: Result, index: Mapping[str, int], relative: bool) -> dict[str, Any]:
+def _result(result: Result, index: Mapping[str, int], relative: bool,
+            seen: dict[tuple[str, ...], int]) -> dict[str, Any]:
     described: dict[str, Any] = {
         "ruleId": result.rule_id, "ruleIndex": index[result.rule_id], "level": result.level,
-        "message": {"text": result.message},
-        "locations": [_location(location, relative) for location in result.locations]}
+        "message": {"text": result.message}}
+    if result.location is not None:
+        described["locations"] = [_location(result.location, relative)]
+    described["partialFingerprints"] = {FINGERPRINT: fingerprint(result, seen)}
     if result.properties:
         described["properties"] = dict(result.properties)
     return described
+
+
+def fingerprint(result: Result, seen: dict[tuple[str, ...], int]) -> str:
+    """A stable identity for `result` across runs: its rule, file, message and properties
+    (the service in a monorepo), and how many equal findings came before it in this run."""
+    where = result.location.uri if result.location else ""
+    key = (result.rule_id, where, result.message,
+           *(f"{name}={value}" for name, value in sorted(result.properties.items())))
+    seen[key] = seen.get(key, 0) + 1
+    text = "\x00".join((*key, str(seen[key])))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _notification(item: Notification, index: Mapping[str, int],
@@ -106,6 +130,8 @@ def _rule(rule: Rule) -> dict[str, Any]:
         described["fullDescription"] = {"text": rule.full}
     if rule.help:
         described["help"] = {"text": rule.help, "markdown": rule.help}
+    if rule.help_uri:
+        described["helpUri"] = rule.help_uri
     if rule.properties:
         described["properties"] = dict(rule.properties)
     return described

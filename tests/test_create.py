@@ -74,13 +74,13 @@ def test_json_result_is_machine_readable(tmp_path: Path) -> None:
     code, stdout, _ = new(tmp_path, "--json", "--no-git")
     assert code == 0
     result = json.loads(stdout)
-    assert result["schema_version"] == 1
+    assert result["schema_version"] == 2
     assert result["golden_path"] == "python-service"
     assert result["version"] == "0.1.0"
     assert result["path"] == str(tmp_path / "svc")
     assert result["answers"]["service_name"] == "payments-api"
     assert result["commit"] is None
-    assert result["files"] == sum(len(files) for _, _, files in os.walk(tmp_path / "svc"))
+    assert result["file_count"] == sum(len(files) for _, _, files in os.walk(tmp_path / "svc"))
 
 
 def test_answers_file_with_data_overriding_it(tmp_path: Path) -> None:

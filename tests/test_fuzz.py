@@ -109,7 +109,7 @@ class Sandbox:
         assert "internal error" not in result.stderr, (args, result)
         if "--json" in args and result.exit_code != 2 and result.stdout.strip():
             payload = json.loads(result.stdout)
-            assert payload["schema_version"] == 1
+            assert payload["schema_version"] == 2
             assert result.exit_code != 1 or set(payload) == {"schema_version", "error"}
         after = self.files(allowed)
         written = {path for path in set(before) | set(after) if before.get(path) != after.get(path)}

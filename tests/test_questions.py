@@ -54,6 +54,7 @@ def test_unconvertible_answers_are_refused(kind: str, raw: Any) -> None:
 
 
 def test_question_without_default_needs_an_answer(tmp_path: Path) -> None:
+    (tmp_path / "copier.yml").write_text("token:\n  type: str\n  help: API token\n")
     question = Question(name="token", type="str", help="API token")
     with pytest.raises(InputError, match="no answer for 'token' and it has no default; "
                                          "pass --data token=VALUE"):

@@ -193,7 +193,8 @@ def test_plain_text_is_recognised_with_the_environments_own_markup() -> None:
 
 def test_copier_is_imported_without_its_prompt_libraries_which_load_on_first_use() -> None:
     """paved never lets copier prompt, so a render need not pay for importing
-    questionary and prompt_toolkit; should copier use them, they are imported then."""
+    questionary and prompt_toolkit; should copier use them, they are imported then.
+    Choices, which copier checks answers against, are paved's small stand-in."""
     script = (
         "import sys\n"
         "from paved import render\n"
@@ -201,11 +202,14 @@ def test_copier_is_imported_without_its_prompt_libraries_which_load_on_first_use
         "print(sorted(m for m in render._PROMPT_MODULES if m in sys.modules))\n"
         "from copier._user_data import Choice\n"
         "choice = Choice('staging')\n"
-        "print(type(choice).__module__, choice.title)\n"
+        "print(type(choice).__module__, choice.title, choice.value)\n"
+        "from copier._main import confirm\n"
+        "print(confirm('ok?').__class__.__module__)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True)
-    assert done.stdout.splitlines() == ["[]", "questionary.prompts.common staging"]
+    assert done.stdout.splitlines() == ["[]", "paved.render staging staging",
+                                        "questionary.question"]
 
 
 def test_rendering_the_bundled_golden_path_loads_no_prompt_library(tmp_path: Path) -> None:

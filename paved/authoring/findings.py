@@ -33,6 +33,16 @@ RULES: dict[str, tuple[Severity, str]] = {
     "path-escape": (Severity.ERROR, "rendered paths and links stay inside the destination"),
     "path-collision": (Severity.ERROR, "no two layers of a golden path render the same path"),
     "pattern-overlap": (Severity.ERROR, "no rendered file is both managed: and once:"),
+    "needs-trust": (Severity.ERROR, "a plain copier template that loads Jinja extensions is "
+                                    "checked with --trust (copier needs it to render)"),
+    "jinja-extension": (Severity.ERROR, "every Jinja extension of a plain copier template "
+                                        "loads"),
+    "unknown-variable": (Severity.WARNING, "a plain copier template reads only variables "
+                                           "its questions, copier or paved define (copier "
+                                           "renders any other as empty)"),
+    "answers-needed": (Severity.WARNING, "a plain copier template's render could be checked: "
+                                         "every question without a default has an answer "
+                                         "(paved-answer-sets.yml)"),
     "unused-question": (Severity.WARNING, "every question is used by some template"),
     "unknown-key": (Severity.WARNING, "no keys paved does not know (likely typos)"),
     "unmatched-pattern": (Severity.WARNING, "every managed:/once: pattern matches a rendered "

@@ -10,6 +10,7 @@ manifest and `copier.yml` and puts the result together.
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +20,9 @@ from paved import catalog as catalog_module
 from paved import origin, paths, render, yaml
 from paved.authoring import lint_files
 from paved.authoring.findings import RULES, Finding, Severity, finding
-from paved.create import paved_context
-from paved.errors import CatalogError, InputError, PavedError
-from paved.questions import TYPES, Question, check, convert
+from paved.create import paved_context, render_golden_path
+from paved.errors import CatalogError, InputError, PavedError, one_line
+from paved.questions import TYPES, Question, check, convert, resolve_answers
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _QUESTION_KEYS = {"type", "help", "default", "choices", "validator", "when", "secret",
@@ -44,8 +45,13 @@ class LintResult:
         return self.errors > 0 or (threshold is Severity.WARNING and self.warnings > 0)
 
 
-def lint_catalog(root: Path) -> LintResult:
-    """Every finding in the catalog whose working tree is at `root`."""
+def lint_catalog(root: Path, *, trust: bool = False) -> LintResult:
+    """Every finding in the catalog whose working tree is at `root`.
+
+    A plain copier template (no manifest) is checked as copier reads it
+    (`check_plain`): what copier accepts is no finding. `trust`: its Jinja extensions
+    may load (copier needs the same to render it).
+    """
     root = root.resolve()
     if not root.is_dir():
         raise CatalogError(f"{root} is not a directory")
@@ -59,7 +65,9 @@ def lint_catalog(root: Path) -> LintResult:
     manifest = _load(manifest_file, root, found) if manifest_file.is_file() else None
     if found:
         return _result(root, found)
-    found += check_manifest(manifest, root) if manifest is not None else []
+    if manifest is None:
+        return _result(root, check_plain(root, copier_data, copier_file.name, trust=trust))
+    found += check_manifest(manifest, root)
     found += check_copier(copier_data, copier_file.name, has_manifest=manifest is not None)
     if any(item.rule == "manifest-schema" for item in found):
         return _result(root, found)  # the catalog cannot be loaded to check templates
@@ -269,6 +277,91 @@ def _default_problem(question: Question, env: Any, scope: dict[str, Any]) -> str
     return ""
 
 
+def check_plain(root: Path, config: Any, file: str, *, trust: bool) -> list[Finding]:
+    """A plain copier template, as copier reads it: its extensions load (with `trust`),
+    its templates parse in its own Jinja environment, and copier renders it over each
+    answer set (`paved-answer-sets.yml`, else the defaults)."""
+    if not isinstance(config, Mapping):
+        return [finding(file, 1, "copier-schema", "must be a mapping of questions")]
+    extensions_line = yaml.line_of(config, "_jinja_extensions")
+    if config.get("_jinja_extensions") and not trust:
+        return [finding(file, extensions_line, "needs-trust",
+                        "the template loads Jinja extensions, which run code: pass --trust "
+                        "if you trust it (copier renders it only with --trust too)")]
+    try:
+        loaded = catalog_module.load(root, source=str(root), version="0.0.0+lint",
+                                     told=render.Origin(src_path=str(root)))
+    except CatalogError as error:
+        return [finding(file, None, "copier-schema", str(error))]
+    try:
+        env = render.template_environment(root, trust=trust)
+    except PavedError as error:
+        return [finding(file, extensions_line, "jinja-extension",
+                        str(error).removeprefix("rendering failed: "))]
+    except Exception as error:  # the template's own code, failing to load: a finding
+        return [finding(file, extensions_line, "jinja-extension",
+                        f"{type(error).__name__}: {one_line(str(error), 300)}")]
+    found = lint_files.check_templates(loaded, config, file, env=env)
+    if config.get("_tasks") and not trust:
+        return [*found, finding(file, yaml.line_of(config, "_tasks"), "needs-trust",
+                                "the template runs tasks: pass --trust if you trust it to "
+                                "check its render (copier renders it only with --trust too)")]
+    if any(item.rule == "jinja-syntax" for item in found):
+        return found  # copier would stop at the first; the render adds nothing
+    return found + check_plain_renders(loaded, file, trust=trust)
+
+
+def check_plain_renders(loaded: catalog_module.Catalog, file: str, *,
+                        trust: bool) -> list[Finding]:
+    """copier's render of a plain template over each answer set, into a scratch folder:
+    a failure is a finding at the file and line copier names."""
+    golden_path = next(iter(loaded.golden_paths.values()))
+    declared = bool(golden_path.test_matrix)
+    found = []
+    for set_name, given in lint_files.sample_answer_sets(golden_path).items():
+        samples = _samples(loaded, given)
+        where = f" (answers {set_name!r}" + (
+            f", sample answers for {', '.join(samples)})" if samples else ")")
+        how = render.Render(origin=loaded.origin, trust=trust)
+        try:
+            answers = resolve_answers(loaded.questions, {**samples, **given},
+                                      catalog_root=loaded.root,
+                                      context=paved_context(loaded, golden_path), how=how)
+        except PavedError as error:
+            found.append(finding(catalog_module.ANSWER_SETS, None, "test-matrix",
+                                 f"answer set {set_name!r}: {error}") if declared else
+                         finding(file, None, "answers-needed", f"the render was not checked: "
+                                 f"{error}; give answers in {catalog_module.ANSWER_SETS}"))
+            continue
+        with tempfile.TemporaryDirectory(prefix="paved-lint-") as scratch:
+            dest = Path(scratch) / "project"
+            dest.mkdir()
+            try:
+                render_golden_path(loaded, golden_path, answers, dest, trust=trust)
+            except PavedError as error:
+                found.append(_render_finding(str(error), file, where))
+    return found
+
+
+def _samples(loaded: catalog_module.Catalog, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers for the questions copier cannot answer alone (no default), so that lint
+    can render a template whose author gave no answer set: a choice, else by type."""
+    by_type = {"str": "example", "int": "1", "float": "1.0", "bool": "false", "yaml": "{}",
+               "json": "{}"}
+    return {question.name: ([] if question.multiselect else question.choices[0])
+            if question.choices else by_type.get(question.type, "example")
+            for question in loaded.questions
+            if question.default is None and question.name not in given}
+
+
+def _render_finding(message: str, file: str, where: str) -> Finding:
+    """`rendering failed: PATH:LINE: what` (render.RenderError) as a finding at PATH:LINE."""
+    placed = re.match(r"^rendering failed: ([^:\s][^:]*):(\d+): (.*)$", message)
+    if placed:
+        return finding(placed[1], int(placed[2]), "render-error", placed[3] + where)
+    return finding(file, None, "render-error", message + where)
+
+
 def to_sarif(result: LintResult, *, uri_prefix: str = "") -> dict[str, Any]:
     """The findings as SARIF; file URIs are `uri_prefix` + the catalog-relative path.
 
@@ -277,9 +370,10 @@ def to_sarif(result: LintResult, *, uri_prefix: str = "") -> dict[str, Any]:
     """
     from paved import sarif
 
-    rules = [sarif.Rule(id=rule, short=description, level=severity.value)
+    rules = [sarif.Rule(id=rule, short=description, level=severity.value,
+                        help_uri=sarif.DOCS + "authoring.md#2-lint-it")
              for rule, (severity, description) in RULES.items()]
     results = [sarif.Result(rule_id=item.rule, level=item.severity.value, message=item.message,
-                            locations=(sarif.Location(uri_prefix + item.file, item.line),))
+                            location=sarif.Location(uri_prefix + item.file, item.line))
                for item in result.findings]
     return sarif.document(rules, results)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from paved import paths, render, yaml
-from paved.authoring.findings import Finding, finding
+from paved.authoring.findings import Finding, Severity, finding
 from paved.catalog import MANIFEST, Catalog, GoldenPath, Layer
 from paved.create import paved_context
 from paved.errors import PavedError
@@ -56,8 +56,17 @@ class _Source:
     what: str = ""  # prefix for messages, e.g. "question 'x' validator: "
 
 
-def check_templates(loaded: Catalog, config: Mapping[str, Any], copier_file: str) -> list[Finding]:
-    env = render.strict_environment(loaded.root)
+def check_templates(loaded: Catalog, config: Mapping[str, Any], copier_file: str, *,
+                    env: Any = None) -> list[Finding]:
+    """The static pass, then (for a catalog with a manifest) the strict render pass.
+
+    A plain copier template (`loaded.plain`) is parsed with copier's own environment
+    (`env`: its `_envops` and extensions); copier renders a variable nothing defines as
+    empty, so reading one is a warning, and not reported at all when the template
+    loads extensions (a `ContextHook` may define anything). Its renders are copier's
+    (`paved.authoring.lint.check_plain_renders`), not strict ones here.
+    """
+    env = env if env is not None else render.strict_environment(loaded.root)
     defined = ({q.name for q in loaded.questions} | set(PAVED_CONTEXT)
                | set(render.COPIER_CONTEXT))
     found: list[Finding] = []
@@ -82,6 +91,14 @@ def check_templates(loaded: Catalog, config: Mapping[str, Any], copier_file: str
             sources.append(_Source(partial, None, (loaded.root / partial).read_text("utf-8")))
     bad_files = _spoiled({item.file for item in found}, uses)
     files = [replace(file, static_ok=file.display not in bad_files) for file in files]
+    if loaded.plain:
+        hooked = bool(config.get("_jinja_extensions"))
+        return [replace(item, rule="unknown-variable", severity=Severity.WARNING,
+                        message=item.message.replace("nor a variable paved or copier provides",
+                                                     "nor a variable copier or paved provides; "
+                                                     "copier renders it empty"))
+                if item.rule == "undefined-variable" else item for item in found
+                if not (hooked and item.rule == "undefined-variable")]
     for question in loaded.questions:
         if question.name not in used:
             found.append(finding(copier_file, yaml.line_of(config, question.name),

@@ -52,7 +52,8 @@ def rehearse(root: Path, catalog: Catalog, golden_path: GoldenPath, given: Mappi
     previous = catalog.versions[-1]
     target = f"{previous}+{WORKTREE_LOCAL}"
     with tempfile.TemporaryDirectory(prefix="paved-rehearsal-") as scratch:
-        candidate = Path(scratch) / "catalog"
+        # A plain copier template's golden path is named after its folder: the same here.
+        candidate = Path(scratch) / (catalog.name if catalog.plain else "catalog")
         try:
             _commit_working_tree(root, catalog.root, candidate, target)
             old = open_catalog(str(candidate), version=previous)

@@ -23,18 +23,18 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import paved
-from paved import config, git
+from paved import config, git, render, yaml
 from paved.authoring.lint_files import sample_answer_sets
 from paved.authoring.rehearsal import rehearse
 from paved.catalog import Catalog, GoldenPath, bundled_root, working_tree
 from paved.create import paved_context, render_golden_path
 from paved.errors import ExitCode, InputError, PavedError, one_line
-from paved.project import Record, write_record
+from paved.project import RECORD_FILE, Record, write_record
 from paved.questions import resolve_answers
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
@@ -45,7 +45,7 @@ OUTPUT_TAIL_LINES = 20
 class Step:
     name: str
     status: str  # passed | failed | skipped
-    seconds: float
+    seconds: float = field(default=0.0, metadata={"volatile": True})
     detail: str = ""
 
 
@@ -56,8 +56,8 @@ class RenderRun:
     answers: Mapping[str, Any]
     path: str  # where the render is (gone after the trial unless kept)
     steps: tuple[Step, ...]
-    seconds: float
     passed: bool
+    seconds: float = field(default=0.0, metadata={"volatile": True})
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class TrialResult:
     version: str
     renders: tuple[RenderRun, ...]
     passed: bool
-    seconds: float
+    seconds: float = field(default=0.0, metadata={"volatile": True})
 
     @property
     def exit_code(self) -> ExitCode:
@@ -75,10 +75,11 @@ class TrialResult:
 
 def run_trial(root: Path, *, golden_path: str | None = None, answer_set: str | None = None,
               skip_tests: bool = False, keep: Path | None = None, trust: bool = False,
-              timeout: float = 1800,
+              timeout: float = 1800, data: Mapping[str, Any] | None = None,
               progress: Callable[[str], None] = lambda message: None) -> TrialResult:
     """Render and check every answer set of every golden path (or just `golden_path`,
-    or just its `answer_set`).
+    or just its `answer_set`). `data` (`--data`, `--answers-file`) answers on top of
+    each answer set; with no answer set declared, it is the one set, named "given".
 
     A golden path's `test_command` and `test_workflow` are the catalog's code, run
     through the shell with the user's permissions: they run only for a trusted catalog
@@ -99,7 +100,16 @@ def run_trial(root: Path, *, golden_path: str | None = None, answer_set: str | N
                              f"as you: pass --trust if you trust this catalog, or --skip-tests")
         return _run_all(root.resolve(), catalog, chosen, answer_set=answer_set,
                         skip_tests=skip_tests, keep=keep, trust=trust, timeout=timeout,
-                        progress=progress)
+                        data=data or {}, progress=progress)
+
+
+def _answer_sets(golden_path: GoldenPath,
+                 data: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The golden path's answer sets with `data` on top (`data` wins, as in `paved new`);
+    `data` alone, as the set "given", when the golden path declares none."""
+    if data and not golden_path.test_matrix:
+        return {"given": dict(data)}
+    return {name: {**given, **data} for name, given in sample_answer_sets(golden_path).items()}
 
 
 def _is_bundled(root: Path) -> bool:
@@ -108,10 +118,10 @@ def _is_bundled(root: Path) -> bool:
 
 def _run_all(root: Path, catalog: Catalog, chosen: list[GoldenPath], *, answer_set: str | None,
              skip_tests: bool, keep: Path | None, trust: bool, timeout: float,
-             progress: Callable[[str], None]) -> TrialResult:
+             data: Mapping[str, Any], progress: Callable[[str], None]) -> TrialResult:
     started = time.monotonic()
     if answer_set is not None:
-        declared = {name for path in chosen for name in sample_answer_sets(path)}
+        declared = {name for path in chosen for name in _answer_sets(path, data)}
         if answer_set not in declared:
             raise InputError(f"no answer set {answer_set!r} in the test_matrix; declared: "
                              f"{', '.join(sorted(declared))}")
@@ -120,7 +130,7 @@ def _run_all(root: Path, catalog: Catalog, chosen: list[GoldenPath], *, answer_s
     runs = []
     try:
         for path in chosen:
-            for set_name, given in sample_answer_sets(path).items():
+            for set_name, given in _answer_sets(path, data).items():
                 if answer_set is not None and set_name != answer_set:
                     continue
                 progress(f"testing {path.name} with answers {set_name!r}")
@@ -150,7 +160,11 @@ def _run_one(root: Path, catalog: Catalog, golden_path: GoldenPath, set_name: st
         steps += [Step(name, SKIPPED, 0.0, reason) for name in ("validators", "test",
                                                                 "upgrade")]
     else:
-        steps += [_validate(dest), _test(golden_path, dest, skip_tests, timeout),
+        # A plain template's render holds copier's answers file and paved's record,
+        # neither written by the template's author to the platform's YAML style.
+        steps += [_validate(dest, (*_copier_answers_files(dest), RECORD_FILE)
+                            if catalog.plain else ()),
+                  _test(golden_path, dest, skip_tests, timeout, plain=catalog.plain),
                   _upgrade(root, catalog, golden_path, given, dest, trust)]
     return RenderRun(golden_path=golden_path.name, answer_set=set_name, answers=answers,
                      path=str(dest), steps=tuple(steps), seconds=_since(started),
@@ -161,7 +175,8 @@ def _render(catalog: Catalog, golden_path: GoldenPath, given: Mapping[str, Any],
             *, trust: bool) -> Mapping[str, Any]:
     # Not create.create_service: a plain copier template need not ask for a service name.
     answers = resolve_answers(catalog.questions, given, catalog_root=catalog.root,
-                              context=paved_context(catalog, golden_path), trust=trust)
+                              context=paved_context(catalog, golden_path),
+                              how=render.Render(origin=catalog.origin, trust=trust))
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
@@ -173,12 +188,28 @@ def _render(catalog: Catalog, golden_path: GoldenPath, given: Mapping[str, Any],
     return answers
 
 
-def _validate(dest: Path) -> Step:
+def _copier_answers_files(dest: Path) -> tuple[str, ...]:
+    """The answers file copier wrote (`_answers_file`; a mapping with `_src_path`): its
+    YAML is copier's `to_nice_yaml`, not the plain template author's to lint."""
+    found = []
+    for path in sorted(dest.rglob("*.y*ml")):
+        if ".git" in path.relative_to(dest).parts or not path.is_file():
+            continue
+        try:
+            data = yaml.load(path)
+        except PavedError:
+            continue
+        if isinstance(data, Mapping) and "_src_path" in data:
+            found.append(path.relative_to(dest).as_posix())
+    return tuple(found)
+
+
+def _validate(dest: Path, not_yaml_linted: tuple[str, ...] = ()) -> Step:
     from paved.delivery import validators
 
     started = time.monotonic()
     try:
-        report = validators.validate_project(dest)
+        report = validators.validate_project(dest, not_yaml_linted=not_yaml_linted)
     except PavedError as error:
         return Step("validators", FAILED, _since(started), str(error))
     missing = "; ".join(f"{item.validator} could not run: {item.tool} is missing "
@@ -197,11 +228,14 @@ def _validate(dest: Path) -> Step:
     return Step("validators", PASSED, _since(started), f"{', '.join(report.ran)}")
 
 
-def _test(golden_path: GoldenPath, dest: Path, skip_tests: bool, timeout: float) -> Step:
+def _test(golden_path: GoldenPath, dest: Path, skip_tests: bool, timeout: float, *,
+          plain: bool = False) -> Step:
     if skip_tests:
         return Step("test", SKIPPED, 0.0, "--skip-tests")
     if not golden_path.test_command and not golden_path.test_workflow:
-        return Step("test", SKIPPED, 0.0, "no test_workflow or test_command declared in "
+        return Step("test", SKIPPED, 0.0, "a plain copier template declares no test_workflow "
+                                          "or test_command" if plain else
+                                          "no test_workflow or test_command declared in "
                                           "paved-catalog.yml")
     started = time.monotonic()
     ran = ""

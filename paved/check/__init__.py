@@ -146,7 +146,12 @@ def _with_reading(report: CheckReport, reading: Reading) -> CheckReport:
         excluded.append(Excluded("generated (file header)", len(generated), generated[0]))
     skipped = tuple(Skipped(item.path, item.reason) for item in
                     sorted(reading.unread.values(), key=lambda item: walk_order(item.path)))
-    return replace(report, skipped=skipped, excluded=tuple(excluded),
+    notes = report.notes
+    if "zizmor" in reading.__dict__ and reading.zizmor.tool is None:
+        notes += (f"{reading.zizmor.why_not}: security/actions-pinned and "
+                  "security/workflow-permissions used paved's built-in checks; install "
+                  "zizmor (pip install zizmor) for its findings",)
+    return replace(report, skipped=skipped, excluded=tuple(excluded), notes=notes,
                    limits={"max_file_bytes": reading.config.max_file_bytes})
 
 

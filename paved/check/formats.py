@@ -22,6 +22,9 @@ MARKS = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.NOT_APPLICABLE: "n/a",
 ICONS = {Status.PASS: "✅", Status.FAIL: "❌", Status.NOT_APPLICABLE: "⚪", Status.ERROR: "💥",
          Status.NOT_CHECKED: "❔"}
 SHOWN = 10  # skipped files and exclusions listed by name; the rest are counted
+#: GitHub's `security-severity` (0.0-10.0; above 9 critical, 7-8.9 high, 4-6.9 medium).
+SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5",
+                     Severity.LOW: "2.0"}
 
 
 def _score(score: int | None) -> str:
@@ -141,7 +144,9 @@ def _cell(text: str) -> str:
 
 
 def sarif(report: CheckReport) -> dict[str, Any]:
-    """SARIF 2.1.0: every rule that ran described, one result per failed rule (per service);
+    """SARIF 2.1.0 as code scanning reads it: every rule that ran described (its docs as
+    `helpUri`, `security-severity`), one result per place a failed rule found a problem
+    (per service), each with a fingerprint that survives edits elsewhere in the file;
     rules that were not checked and files that were not read as tool notifications, the
     limits and exclusions in the run's properties."""
     from paved import sarif as sarif_format
@@ -149,21 +154,24 @@ def sarif(report: CheckReport) -> dict[str, Any]:
     builtin = {rule.id for rule in builtin_rules()}
     everything = report.all_results()
     first = {result.id: result for result in reversed(everything)}
-    rules = [sarif_format.Rule(id=result.id, short=result.title, full=result.why,
-                               help=result.fix, level=SARIF_LEVELS[result.severity],
-                               properties={"area": result.area,
-                                           "severity": result.severity.value,
-                                           "builtin": result.id in builtin})
-             for result in (first[rule_id] for rule_id in dict.fromkeys(
-                 r.id for r in everything))]
+    rules = [sarif_format.Rule(
+        id=result.id, short=result.title, full=result.why, help=result.fix,
+        level=SARIF_LEVELS[result.severity],
+        help_uri=rule_docs(result.id) if result.id in builtin else "",
+        properties={"area": result.area, "severity": result.severity.value,
+                    "builtin": result.id in builtin,
+                    "security-severity": SECURITY_SEVERITY[result.severity],
+                    "tags": sorted({result.area, "security"} if result.area == "security"
+                                   else {result.area})})
+        for result in (first[rule_id] for rule_id in dict.fromkeys(r.id for r in everything))]
     services = report.services or (report,)
     results, notifications = [], []
     for service in services:
         tags: dict[str, Any] = {"service": service.service} if report.services else {}
         results += [sarif_format.Result(rule_id=r.id, level=SARIF_LEVELS[r.severity],
-                                        message=r.message, locations=_locations(r),
-                                        properties=tags)
-                    for r in service.results if r.status in (Status.FAIL, Status.ERROR)]
+                                        message=message, location=location, properties=tags)
+                    for r in service.results if r.status in (Status.FAIL, Status.ERROR)
+                    for message, location in _places(r, service)]
         notifications += [sarif_format.Notification(
             message=r.message, level="warning", rule_id=r.id, locations=_locations(r),
             properties=tags) for r in service.results if r.status is Status.NOT_CHECKED]
@@ -177,6 +185,27 @@ def sarif(report: CheckReport) -> dict[str, Any]:
         properties["services"] = [service.service for service in report.services]
     return sarif_format.document(rules, results, base_uri=report.path.as_uri() + "/",
                                  notifications=notifications, properties=properties)
+
+
+def rule_docs(rule_id: str) -> str:
+    """Where a built-in rule is described: its anchor in docs/check.md."""
+    from paved import sarif as sarif_format
+
+    return f"{sarif_format.DOCS}check.md#{rule_id.replace('/', '-')}"
+
+
+def _places(result: RuleResult, service: CheckReport) -> list[tuple[str, Any]]:
+    """One (message, location) per piece of evidence. A failure with none (a rule that
+    crashed) is placed at the service's `.paved.yml`, or its root folder's README.md:
+    code scanning refuses a result without a location."""
+    from paved import sarif as sarif_format
+
+    if result.evidence:
+        return [(evidence.message, sarif_format.Location(evidence.path, evidence.line))
+                for evidence in result.evidence]
+    folder = f"{service.service}/" if service.service else ""
+    anchor = ".paved.yml" if service.paved else "README.md"
+    return [(result.message, sarif_format.Location(folder + anchor))]
 
 
 def _locations(result: RuleResult) -> tuple[Any, ...]:

@@ -15,7 +15,7 @@ from paved import yaml
 from paved.check.pycode import Call, Setting
 from paved.check.repo import Repo, containers
 from paved.check.rule import (
-    PAVED_UPDATE,
+    RESTORE,
     Evidence,
     Outcome,
     Rule,
@@ -282,33 +282,33 @@ RULES = (
          "dependency then holds every worker and the whole service stops answering.",
          Severity.HIGH,
          "Pass timeout= to every httpx/requests/aiohttp call and client (paved services: "
-         "use the platform client, which sets connect 0.5 s and total ≤ 2 s).",
+         f"use the platform client, which sets connect 0.5 s and total ≤ 2 s). {RESTORE}",
          check_timeouts),
     Rule("isolation/retries-bounded", AREA, "Retries are bounded and budgeted",
          "Unbounded or per-call retries multiply load on a failing dependency (3 attempts "
          "per hop is 9x over two hops); a retry budget caps the extra load at ~10 %.",
          Severity.HIGH,
          "Keep at most 3 attempts and a retry budget of ≤ 20 % (paved: the outbound "
-         f"attempts and retry-budget settings). {PAVED_UPDATE} if the budget was removed.",
+         f"attempts and retry-budget settings). {RESTORE}",
          check_retries),
     Rule("isolation/circuit-breaker", AREA, "A circuit breaker guards outbound calls",
          "When a dependency is down, a breaker fails fast instead of spending every "
          "request's deadline on it, and gives the dependency room to recover.",
          Severity.MEDIUM,
          "Keep the breaker switched on and opening at ≤ 75 % failures (golden path: 50 % "
-         f"over ≥ 20 calls in 10 s). {PAVED_UPDATE}.",
+         f"over ≥ 20 calls in 10 s). {RESTORE}",
          check_breaker),
     Rule("isolation/load-shedding", AREA, "The server sheds load",
          "Past its capacity a server without shedding queues work until every request "
          "times out; shedding answers the excess fast with 503 and Retry-After.",
          Severity.MEDIUM,
          "Keep the in-app concurrency limit (a positive number of requests in flight) "
-         f"switched on; uvicorn's --limit-concurrency is not enough. {PAVED_UPDATE}.",
+         f"switched on; uvicorn's --limit-concurrency is not enough. {RESTORE}",
          check_shedding),
     Rule("isolation/safe-settings", AREA, "Timeout settings within safe bounds",
          "Raising timeouts to 'ride out' an outage turns a dependency's outage into ours.",
          Severity.HIGH,
          "Keep the connect timeout ≤ 1 s and per-call timeouts ≤ 5 s, in the settings "
-         "defaults and in environment overrides in the manifests.",
+         f"defaults and in environment overrides in the manifests. {RESTORE}",
          check_settings),
 )

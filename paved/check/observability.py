@@ -14,7 +14,7 @@ from paved import yaml
 from paved.check.isolation import WEB_APPS
 from paved.check.repo import Repo
 from paved.check.rule import (
-    PAVED_UPDATE,
+    RESTORE,
     Evidence,
     Outcome,
     Rule,
@@ -149,19 +149,19 @@ RULES = (
          "attributed to the hop that was slow.",
          Severity.HIGH,
          "Configure an OpenTelemetry TracerProvider with W3C propagation and OTLP export "
-         f"(paved services: the platform telemetry module). {PAVED_UPDATE}.",
+         f"(paved services: the platform telemetry module). {RESTORE}",
          check_tracing),
     Rule("observability/structured-logs", AREA, "Logs are JSON and carry trace ids",
          "JSON lines can be searched; a trace_id on each line takes you from a log line "
          "to the request's trace and back.",
          Severity.MEDIUM,
          "Log JSON (structlog or a JSON formatter) with trace_id and span_id on every "
-         f"line, for every logger. {PAVED_UPDATE}.",
+         f"line, for every logger. {RESTORE}",
          check_logs),
     Rule("observability/metrics-endpoint", AREA, "Metrics are served",
          "Alerts, SLOs and autoscaling all read metrics; no endpoint, no signal.",
          Severity.MEDIUM,
-         f"Serve Prometheus metrics on /metrics. {PAVED_UPDATE}.",
+         f"Serve Prometheus metrics on /metrics. {RESTORE}",
          check_metrics),
     Rule("observability/probes", AREA, "Liveness and readiness probes on served endpoints",
          "Without readiness, traffic reaches pods that cannot serve; without liveness, a "
@@ -169,6 +169,6 @@ RULES = (
          "every pod unready or restarting.",
          Severity.HIGH,
          "Give every container livenessProbe (/livez) and readinessProbe (/readyz) on "
-         f"paths the application serves. {PAVED_UPDATE}.",
+         f"paths the application serves. {RESTORE}",
          check_probes),
 )

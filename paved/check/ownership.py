@@ -13,7 +13,6 @@ from paved import yaml
 from paved.check.repo import Repo
 from paved.check.rollback import jobs, steps, workflows_about
 from paved.check.rule import (
-    PAVED_UPDATE,
     Evidence,
     Outcome,
     Rule,
@@ -21,6 +20,7 @@ from paved.check.rule import (
     found,
     missing,
     not_applicable,
+    restore,
 )
 
 AREA = "ownership"
@@ -117,21 +117,24 @@ RULES = (
     Rule("ownership/owner", AREA, "An owner is named",
          "Alerts, reviews and incidents need a team to go to; unowned services rot.",
          Severity.MEDIUM,
-         "Set spec.owner in catalog-info.yaml (Backstage) or name the team in CODEOWNERS "
-         "(paved: the `owner` answer).", check_owner),
+         "Set spec.owner in catalog-info.yaml (Backstage) or name the team in CODEOWNERS. "
+         "In a repo paved generated: `paved update --data owner=TEAM` renders both with "
+         "that owner (one commit; `paved restore catalog-info.yaml CODEOWNERS` when they "
+         "were deleted).", check_owner),
     Rule("ownership/runbook", AREA, f"The runbook covers ≥ {MIN_FAILURE_MODES} failure modes",
          "At 3 a.m. the on-call engineer follows the runbook, not their memory; each "
          "common failure mode needs its signs and its first actions.", Severity.MEDIUM,
          f"Keep docs/runbook.md with one `## ` section per failure mode (at least "
          f"{MIN_FAILURE_MODES}: dependency down, latency, bad deploy, overload, bad "
-         f"configuration…). {PAVED_UPDATE}.", check_runbook),
+         f"configuration…). {restore('docs/runbook.md')}", check_runbook),
     Rule("ownership/postmortem-template", AREA, "A postmortem template exists",
          "Blameless postmortems with owned action items are how a team stops repeating "
          "the same incident.", Severity.LOW,
-         f"Keep docs/postmortem.md. {PAVED_UPDATE}.", check_postmortem),
+         f"Keep docs/postmortem.md. {restore('docs/postmortem.md')}", check_postmortem),
     Rule("ownership/tests-in-ci", AREA, "CI runs the tests",
          "Autonomy to deploy rests on tests that run on every change, not on trust.",
          Severity.MEDIUM,
-         "Run the tests (`make test`, pytest…) in a CI workflow on pull requests.",
+         "Run the tests (`make test`, pytest…) in a CI workflow on pull requests. "
+         f"{restore('.github/workflows/ci.yml')}",
          check_tests_in_ci),
 )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -70,6 +71,14 @@ def is_python_source(path: str) -> bool:
         and not parts[-1].startswith("test_") and parts[-1] != "conftest.py"
 
 
+@dataclass(frozen=True)
+class Zizmor:
+    """One zizmor run over the repository's workflows."""
+    tool: str | None  # "zizmor 1.32.0"; None when it did not run
+    findings: Mapping[str, tuple[Any, ...]]  # workflow path -> `zizmor.ZizmorFinding`s
+    why_not: str  # when it did not run
+
+
 class Reading:
     """Everything read from one directory in one run, shared by its services' views."""
 
@@ -96,6 +105,27 @@ class Reading:
         for item in found.unread:
             self.unread[item.path] = item
         return found
+
+    @cached_property
+    def zizmor(self) -> Zizmor:
+        """zizmor's findings over every workflow listed, from one run for all services
+        (`paved.delivery.zizmor`), or why there are none."""
+        from paved.delivery import zizmor
+
+        tool = zizmor.find()
+        if tool is None:
+            return Zizmor(None, {}, "zizmor is not installed (next to paved or on PATH)")
+        inputs = [path for path in self.listing.files
+                  if path.startswith(WORKFLOW_DIR) and path.endswith((".yml", ".yaml"))]
+        try:
+            found = zizmor.audit(self.root, inputs, persona="pedantic", tool=tool)
+        except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+            return Zizmor(None, {}, f"zizmor failed: {error}")
+        by_path: dict[str, list[Any]] = {}
+        for item in found:
+            by_path.setdefault(item.path, []).append(item)
+        return Zizmor(f"zizmor {zizmor.version(tool)}",
+                      {path: tuple(items) for path, items in by_path.items()}, "")
 
     def text(self, path: str) -> str | None:
         if path not in self._texts:

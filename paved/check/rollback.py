@@ -14,7 +14,7 @@ from typing import Any
 from paved import yaml
 from paved.check.repo import Repo, YamlDocument, as_map, containers
 from paved.check.rule import (
-    PAVED_UPDATE,
+    RESTORE,
     Evidence,
     Outcome,
     Rule,
@@ -25,6 +25,7 @@ from paved.check.rule import (
     missing,
     not_applicable,
     passed,
+    restore,
 )
 from paved.delivery.rollout import worst_case_rollback
 from paved.errors import PavedError
@@ -264,36 +265,39 @@ def _image_name(image: str) -> str:
     return name[: len(name) - len(last)] + last.split(":", 1)[0]
 
 
+ROLLBACK_WORKFLOW = ".github/workflows/rollback.yml"
+
 RULES = (
     Rule("rollback/workflow", AREA, "A one-step rollback workflow exists",
          "Under pressure, people need one obvious, rehearsed action that restores the last "
          "good release.", Severity.HIGH,
          "Add .github/workflows/rollback.yml (workflow_dispatch) that redeploys the previous "
-         f"digest. {PAVED_UPDATE}.", check_workflow),
+         f"digest. {restore(ROLLBACK_WORKFLOW)}", check_workflow),
     Rule("rollback/builds-nothing", AREA, "The rollback workflow builds and tests nothing",
          "A rollback that builds can fail to build, and takes minutes longer; it should "
          "redeploy an image that already exists.", Severity.HIGH,
          "Remove build, install and test steps from the rollback workflow; redeploy a "
-         f"recorded digest. {PAVED_UPDATE}.", check_builds_nothing),
+         f"recorded digest. {restore(ROLLBACK_WORKFLOW)}", check_builds_nothing),
     Rule("rollback/timeout", AREA, "Rollback jobs time out within 5 minutes",
          "A stuck rollback must fail fast so a person takes over; GitHub's default job "
          "timeout is six hours.", Severity.MEDIUM,
          f"Set timeout-minutes: {MAX_ROLLBACK_MINUTES} (or less) on every job of the "
-         "rollback workflow.", check_timeout),
+         f"rollback workflow. {restore(ROLLBACK_WORKFLOW)}", check_timeout),
     Rule("rollback/automatic", AREA, "Deploy rolls back automatically on failure",
          "A failed rollout or smoke test should restore service without waiting for a "
          "person to notice.", Severity.HIGH,
          "In the deploy workflow, add a step or job with `if: failure()` that rolls back "
-         f"to the previous digest. {PAVED_UPDATE}.", check_automatic),
+         f"to the previous digest. {restore('.github/workflows/deploy.yml')}", check_automatic),
     Rule("rollback/worst-case-time", AREA, "Worst-case rollback time ≤ 300 s",
          "Detection (progressDeadlineSeconds) plus rollout waves x probe budgets bounds "
          "how long users see a bad release.", Severity.HIGH,
          "Lower progressDeadlineSeconds, probe periods and failure thresholds, or raise "
-         "maxSurge, until the estimate is ≤ 300 s (golden path defaults do).",
+         "maxSurge, until the estimate is ≤ 300 s (golden path defaults do). "
+         f"{restore('deploy/base/deployment.yaml')}",
          check_rollback_time),
     Rule("rollback/image-digest", AREA, "Images are pinned by digest",
          "A tag can be moved; only a digest says exactly which release runs and which one "
          "to go back to.", Severity.MEDIUM,
          "Reference images as name@sha256:… or through the overlay's kustomize `images:` "
-         "entry with `digest:`.", check_digests),
+         f"entry with `digest:`. {RESTORE}", check_digests),
 )

@@ -107,4 +107,14 @@ def failed_with(problems: list[Evidence], *, ok: str, bad: str) -> Outcome:
     return passed(ok)
 
 
-PAVED_UPDATE = "Run `paved update` to bring the golden path's version back"
+#: The end of a fix that a golden-path file holds. `paved update` is not one: it keeps the
+#: team's edits (that is its job), so it never brings back what the team changed.
+RESTORE = ("In a repo paved generated: `paved status` lists the golden-path files you "
+           "changed or deleted, and `paved restore FILE...` takes their golden-path version "
+           "back (one commit).")
+
+
+def restore(*files: str) -> str:
+    """The end of a fix that names the golden-path files holding it."""
+    return (f"In a repo paved generated: `paved restore {' '.join(files)}` takes the golden "
+            "path's version back (one commit).")

@@ -12,17 +12,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from paved import yaml
-from paved.check.repo import Repo, as_map, containers
+from paved.check.repo import Repo
 from paved.check.rollback import jobs, steps
 from paved.check.rule import (
-    PAVED_UPDATE,
+    RESTORE,
     Evidence,
     Outcome,
     Rule,
     Severity,
     failed_with,
     not_applicable,
+    restore,
 )
+from paved.delivery import podsecurity
 
 AREA = "security"
 PINNED = re.compile(r"@[0-9a-f]{40}$")
@@ -30,54 +32,20 @@ ROOT_USERS = frozenset({"root", "0", "0:0", "root:root"})
 
 
 def check_pod_security(repo: Repo) -> Outcome:
+    """The Pod Security Standards' baseline and restricted controls, and the golden path's
+    two settings, through the one checker (`paved.delivery.podsecurity`)."""
     if not repo.pod_specs:
         return not_applicable("no workload manifests")
     problems = []
     for pod in repo.pod_specs:
-        context = as_map(pod.spec.get("securityContext"))
-        for key in ("hostNetwork", "hostPID", "hostIPC"):
-            if pod.spec.get(key) is True:
-                problems.append(Evidence(pod.path, yaml.line_of(pod.spec, key),
-                                         f"{pod.kind}/{pod.name}: {key}: true"))
-        volumes = pod.spec.get("volumes")
-        for volume in volumes if isinstance(volumes, list) else []:
-            if isinstance(volume, Mapping) and "hostPath" in volume:
-                problems.append(Evidence(pod.path, yaml.line_of(volume, "hostPath"),
-                                         f"{pod.kind}/{pod.name}: hostPath volume"))
-        for container in containers(pod.spec):
-            where = f"{pod.kind}/{pod.name} container {container.get('name', '?')}"
-            line = yaml.line_of(container, "securityContext") or \
-                yaml.line_of(container, "name")
-            problems.extend(Evidence(pod.path, line, f"{where}: {problem}")
-                            for problem in _container_problems(context, container))
+        for problem in podsecurity.check_pod(pod.spec, podsecurity.pod_metadata(pod.obj)):
+            line = yaml.line_of(problem.node, problem.key) if problem.key is not None \
+                else yaml.line_of(problem.node)
+            problems.append(Evidence(pod.path, line or yaml.line_of(pod.spec),
+                                     f"{pod.kind}/{pod.name} {problem.message} "
+                                     f"({problem.profile}: {problem.control})"))
     return failed_with(problems, ok="every pod meets Pod Security restricted",
-                       bad="{count} Pod Security restricted violation(s)")
-
-
-def _container_problems(pod: Mapping[str, Any], container: Mapping[str, Any]) -> list[str]:
-    own = as_map(container.get("securityContext"))
-
-    def setting(key: str) -> Any:
-        return own.get(key, pod.get(key))
-
-    problems = []
-    if setting("runAsNonRoot") is not True:
-        problems.append("runAsNonRoot is not true")
-    if setting("runAsUser") == 0:
-        problems.append("runAsUser is 0 (root)")
-    if own.get("privileged") is True:
-        problems.append("privileged: true")
-    if own.get("allowPrivilegeEscalation") is not False:
-        problems.append("allowPrivilegeEscalation is not false")
-    drop = as_map(own.get("capabilities")).get("drop")
-    if not isinstance(drop, list) or "ALL" not in [str(item) for item in drop]:
-        problems.append("capabilities do not drop ALL")
-    seccomp = as_map(setting("seccompProfile")).get("type")
-    if seccomp not in ("RuntimeDefault", "Localhost"):
-        problems.append("seccompProfile is not RuntimeDefault")
-    if own.get("readOnlyRootFilesystem") is not True:
-        problems.append("readOnlyRootFilesystem is not true")
-    return problems
+                       bad="{count} Pod Security violation(s)")
 
 
 def check_image_user(repo: Repo) -> Outcome:
@@ -107,9 +75,37 @@ def check_image_user(repo: Repo) -> Outcome:
                        bad="{count} image(s) may run as root")
 
 
+PINNING_AUDITS = frozenset({"unpinned-uses", "unpinned-images"})
+PERMISSION_AUDITS = frozenset({"excessive-permissions"})
+BUILT_IN = " (paved's built-in check: {why})"
+
+
+def _zizmor(repo: Repo, audits: frozenset[str], *, ok: str, bad: str) -> Outcome | None:
+    """The outcome from zizmor's findings of `audits` in this service's workflows, or None
+    when zizmor did not run (the caller then checks by itself and says so)."""
+    run = repo.reading.zizmor
+    if run.tool is None:
+        return None
+    problems = [Evidence(workflow.path, item.line, _zizmor_message(item))
+                for workflow in repo.workflows
+                for item in run.findings.get(workflow.path, ()) if item.ident in audits]
+    return failed_with(problems, ok=f"{ok} ({run.tool})", bad=f"{bad} ({run.tool})")
+
+
+def _zizmor_message(item: Any) -> str:
+    feature = item.feature.strip()
+    shown = f"{feature}: " if feature and "\n" not in feature and len(feature) <= 120 \
+        and feature not in item.message else ""
+    return f"{shown}{item.message} [zizmor {item.ident}]"
+
+
 def check_permissions(repo: Repo) -> Outcome:
     if not repo.workflows:
         return not_applicable("no GitHub workflows")
+    verdict = _zizmor(repo, PERMISSION_AUDITS, ok="no excessive workflow permissions",
+                      bad="{count} excessive workflow permission(s)")
+    if verdict is not None:
+        return verdict
     problems = []
     for workflow in repo.workflows:
         top = workflow.data.get("permissions")
@@ -124,8 +120,9 @@ def check_permissions(repo: Repo) -> Outcome:
             elif job.get("permissions") in ("write-all",):
                 problems.append(Evidence(workflow.path, yaml.line_of(job, "permissions"),
                                          f"job {job_id}: permissions: write-all"))
-    return failed_with(problems, ok="every workflow token is least-privilege",
-                       bad="{count} workflow permission problem(s)")
+    why = BUILT_IN.format(why=repo.reading.zizmor.why_not)
+    return failed_with(problems, ok="every workflow token is least-privilege" + why,
+                       bad="{count} workflow permission problem(s)" + why)
 
 
 def _writes(permissions: Any) -> bool:
@@ -144,6 +141,10 @@ def _show(permissions: Any) -> str:
 def check_pinned(repo: Repo) -> Outcome:
     if not repo.workflows:
         return not_applicable("no GitHub workflows")
+    verdict = _zizmor(repo, PINNING_AUDITS, ok="every action and image is pinned",
+                      bad="{count} action(s) or image(s) not pinned")
+    if verdict is not None:
+        return verdict
     problems = []
     for workflow in repo.workflows:
         for job_id, job, _ in jobs(workflow):
@@ -155,8 +156,9 @@ def check_pinned(repo: Repo) -> Outcome:
                 if uses is not None and not _pinned(str(uses)):
                     problems.append(Evidence(workflow.path, yaml.line_of(step, "uses"),
                                              f"{uses} is not pinned by commit SHA"))
-    return failed_with(problems, ok="every action is pinned by commit SHA",
-                       bad="{count} action(s) not pinned by commit SHA")
+    why = BUILT_IN.format(why=repo.reading.zizmor.why_not)
+    return failed_with(problems, ok="every action is pinned by commit SHA" + why,
+                       bad="{count} action(s) not pinned by commit SHA" + why)
 
 
 def _pinned(uses: str) -> bool:
@@ -175,19 +177,20 @@ RULES = (
          Severity.HIGH,
          "Set runAsNonRoot, allowPrivilegeEscalation: false, capabilities.drop [ALL], "
          "seccompProfile RuntimeDefault and readOnlyRootFilesystem on every container "
-         f"(an emptyDir for /tmp). {PAVED_UPDATE}.", check_pod_security),
+         f"(an emptyDir for /tmp). {restore('deploy/base/deployment.yaml')}", check_pod_security),
     Rule("security/non-root-image", AREA, "The image runs as a numeric non-root user",
          "Images run as root by default; a numeric USER lets Kubernetes verify "
          "runAsNonRoot.", Severity.HIGH,
-         "End the Dockerfile's final stage with `USER 10001` (any non-zero uid).",
+         "End the Dockerfile's final stage with `USER 10001` (any non-zero uid). "
+         f"{restore('Dockerfile')}",
          check_image_user),
     Rule("security/workflow-permissions", AREA, "Workflow tokens are least-privilege",
          "A workflow token with write access lets any compromised step push code or "
          "releases.", Severity.MEDIUM,
          "Set `permissions: contents: read` at the top of each workflow and grant writes "
-         "per job only where needed.", check_permissions),
+         f"per job only where needed. {RESTORE}", check_permissions),
     Rule("security/actions-pinned", AREA, "Actions are pinned by commit SHA",
          "A tag can be moved to malicious code; a commit SHA cannot.", Severity.MEDIUM,
          "Pin each `uses:` to a full commit SHA with the version in a comment "
-         "(`uses: actions/checkout@<sha> # v4.2.2`).", check_pinned),
+         f"(`uses: actions/checkout@<sha> # v4.2.2`). {RESTORE}", check_pinned),
 )

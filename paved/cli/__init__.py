@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 
 import paved
 from paved import config, output, scratch
+from paved.cli import options
 from paved.errors import ExitCode, PavedError, from_os_error
 
 
@@ -88,8 +89,10 @@ app = typer.Typer(
     cls=PavedGroup,
     name="paved",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
+    epilog=options.exit_codes(*options.OUTCOMES),
     help="""A paved road for services: render production-ready services from golden-path
     templates and keep every generated repo in step as the templates evolve.
 
@@ -109,10 +112,20 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _no_colour(value: bool) -> None:
+    # One switch for everything that colours: rich, prompt_toolkit, and worker processes.
+    if value:
+        os.environ["NO_COLOR"] = "1"
+
+
 @app.callback()
 def _root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print paved's version and exit.")] = False,
+    no_colour: Annotated[bool, typer.Option(
+        "--no-color", callback=_no_colour, is_eager=True,
+        help="No colour (as NO_COLOR=1 does; colour is also off when not on a "
+             "terminal).")] = False,
 ) -> None:
     pass
 
@@ -122,6 +135,8 @@ def _register() -> None:
     from paved.cli import fleet as fleet_command
     from paved.cli import list as list_command
     from paved.cli import new as new_command
+    from paved.cli import restore as restore_command
+    from paved.cli import schema as schema_command
     from paved.cli import status as status_command
     from paved.cli import template as template_command
     from paved.cli import update as update_command
@@ -131,8 +146,10 @@ def _register() -> None:
     check_command.register(app)
     update_command.register(app)
     status_command.register(app)
+    restore_command.register(app)
     template_command.register(app)
     fleet_command.register(app)
+    schema_command.register(app)
 
 
 _register()

@@ -38,11 +38,12 @@ def _cores() -> int:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("check")(check)
+    app.command("check", epilog=options.exit_codes(
+        (4, "a rule at or above --fail-on failed")))(check)
 
 
 def check(
-    path: Annotated[Path, typer.Argument(help="Repository to check.")] = Path("."),
+    path: options.RepoDir = Path("."),
     output_format: Annotated[Format, typer.Option(
         "--format", help="text (default), json, markdown (a PR comment) or sarif "
                          "(code scanning).")] = Format.TEXT,

@@ -20,15 +20,15 @@ if TYPE_CHECKING:
 # start-up; so results are typed `Any` here (typer evaluates every annotation).
 
 fleet_app = typer.Typer(help="Status, updates and checks across many generated repos.",
-                        no_args_is_help=True)
+                        no_args_is_help=True, epilog=options.exit_codes(options.FLEET_ATTENTION))
 
 
 def register(app: typer.Typer) -> None:
     from paved.cli import fleet_update
 
-    fleet_app.command("status")(status)
+    fleet_app.command("status", epilog=options.exit_codes(options.FLEET_ATTENTION))(status)
     fleet_update.register(fleet_app)
-    fleet_app.command("check")(check)
+    fleet_app.command("check", epilog=options.exit_codes(options.FLEET_ATTENTION))(check)
     app.add_typer(fleet_app, name="fleet")
 
 

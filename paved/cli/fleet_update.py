@@ -11,7 +11,7 @@ from paved.cli import options
 
 
 def register(app: typer.Typer) -> None:
-    app.command("update")(update)
+    app.command("update", epilog=options.exit_codes(options.FLEET_ATTENTION))(update)
 
 
 def update(
@@ -20,9 +20,7 @@ def update(
     repos: options.FleetRepos = None,
     limit: options.FleetLimit = None,
     jobs: options.FleetJobs = 1,
-    to: Annotated[str | None, typer.Option("--to", metavar="VERSION",
-                                           help="Catalog version to go to. Default: the "
-                                                "latest of each repo's catalog.")] = None,
+    to: options.FleetTo = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would happen to each "
                                                             "repo; change nothing.")] = False,
     push: Annotated[bool, typer.Option("--push", help="Publish each update branch "

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from paved import output
 from paved.cli import options
 
+if TYPE_CHECKING:
+    from paved.catalog import CatalogListing
+
 
 def register(app: typer.Typer) -> None:
-    app.command("list")(list_golden_paths)
+    app.command("list", epilog=options.exit_codes())(list_golden_paths)
 
 
 def list_golden_paths(catalog: options.Catalog = None, json: options.Json = False) -> None:
@@ -20,18 +25,12 @@ def list_golden_paths(catalog: options.Catalog = None, json: options.Json = Fals
       paved list
       paved list --catalog ../platform-catalog --json
     """
-    from paved.catalog import open_catalog
+    from paved.catalog import listing, open_catalog
 
-    opened = open_catalog(catalog)
-    golden_paths = [
-        {"name": gp.name, "description": gp.description, "layers": list(gp.layers)}
-        for gp in opened.golden_paths.values()
-    ]
-    if json:
-        output.emit_json({"catalog": opened.source, "version": opened.version,
-                          "golden_paths": golden_paths})
-        return
-    output.emit(f"Catalog {opened.source} v{opened.version}")
-    rows = [(gp.name, gp.description, ", ".join(gp.layers))
-            for gp in opened.golden_paths.values()]
-    output.emit(output.table(rows, headers=("GOLDEN PATH", "DESCRIPTION", "LAYERS")))
+    output.emit_result(listing(open_catalog(catalog)), as_json=json, describe=describe)
+
+
+def describe(result: CatalogListing) -> str:
+    rows = [(gp.name, gp.description, ", ".join(gp.layers)) for gp in result.golden_paths]
+    return (f"Catalog {result.catalog} v{result.version}\n"
+            + output.table(rows, headers=("GOLDEN PATH", "DESCRIPTION", "LAYERS")))

@@ -9,28 +9,33 @@ import typer
 
 from paved import output
 from paved.cli import options
-from paved.cli.prompt import terminal_asker
+from paved.cli.prompt import ask_service_name, terminal_asker
 
 if TYPE_CHECKING:
     from paved.create import CreateResult
 
-new_app = typer.Typer(help="Create something new from the catalog.", no_args_is_help=True)
+new_app = typer.Typer(help="Create something new from the catalog.", no_args_is_help=True,
+                      epilog=options.exit_codes())
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(new_app, name="new")
 
 
-@new_app.command("service")
+@new_app.command("service", epilog=options.exit_codes())
 def service(
-    name: Annotated[str, typer.Argument(help="Service name: a DNS-1123 label such as "
-                                             "payments-api.")],
-    dest: Annotated[Path | None, typer.Option("--dest", help="Directory to create. "
-                                              "Default: ./NAME.")] = None,
-    template: Annotated[str | None, typer.Option(
-        "--template", metavar="GOLDEN_PATH",
-        help="Golden path to render. Default: python-service.")] = None,
+    name: Annotated[str | None, typer.Argument(
+        metavar="NAME", show_default=False,
+        help="Service name: a DNS-1123 label such as payments-api. Asked for on a "
+             "terminal when left out.")] = None,
+    dest: Annotated[Path | None, typer.Option("--dest", metavar="DIR",
+                                              help="Directory to create. Default: "
+                                                   "./NAME.")] = None,
+    template: options.GoldenPath = None,
     catalog: options.Catalog = None,
+    version: Annotated[str | None, typer.Option(
+        "--version", metavar="VERSION", help="Catalog version to render: a release (1.2.0), "
+        "a tag or a commit. Default: the latest release.")] = None,
     defaults: Annotated[bool, typer.Option("--defaults", help="Take the default for every "
                                            "question not answered by --data or a file.")] = False,
     data: options.Data = None,
@@ -51,25 +56,31 @@ def service(
     Examples:
       paved new service payments-api
       paved new service payments-api --defaults --data owner=team-payments
+      paved new service billing --catalog gh:acme/service-template --version 2.1.0
       paved new service checkout --catalog git@github.com:acme/paved-catalog.git --json
     """
     # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
     from paved.create import create_service
     from paved.questions import read_answers_file
 
+    if name is None:
+        name = ask_service_name(defaults)
     answers: dict[str, Any] = read_answers_file(answers_file) if answers_file else {}
     answers.update(options.parse_data(data))
     result = create_service(name, dest=dest, golden_path=template, catalog_source=catalog,
-                            data=answers, ask=terminal_asker(defaults), use_git=not no_git,
-                            trust=trust)
+                            version=version, data=answers, ask=terminal_asker(defaults),
+                            use_git=not no_git, trust=trust)
     output.emit_result(result, as_json=json, describe=_describe)
 
 
 def _describe(result: CreateResult) -> str:
     committed = f", committed {result.commit[:12]}" if result.commit else ""
-    return (f"Created {result.path} from golden path {result.golden_path} "
-            f"(catalog {result.catalog} v{result.version}): {result.files} files"
-            f"{committed}.\n"
-            f"Layers: {', '.join(result.layers)}.\n"
-            + "".join(f"Note: {note}.\n" for note in result.notes)
-            + f"Next: cd {result.path} && make install && make test")
+    lines = [f"Created {result.path} from golden path {result.golden_path} "
+             f"(catalog {result.catalog} v{result.version}): {result.file_count} files"
+             f"{committed}.",
+             f"Layers: {', '.join(result.layers)}."]
+    lines += [f"Note: {note}." for note in result.notes]
+    lines += [f"Ran task: {task}" for task in result.tasks]
+    if result.next_steps:
+        lines.append(f"Next: cd {result.path} && {result.next_steps}")
+    return "\n".join(lines)

@@ -7,11 +7,25 @@ from typing import Annotated
 
 import typer
 
+from paved.cli import complete
+
 Json = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON result.")]
 Catalog = Annotated[
     str | None,
     typer.Option("--catalog", metavar="SRC", envvar="PAVED_CATALOG", show_envvar=True,
                  help="Catalog to use: a local path or git URL. Default: the bundled one."),
+]
+GoldenPath = Annotated[
+    str | None,
+    typer.Option("--golden-path", "--template", metavar="GOLDEN_PATH",
+                 autocompletion=complete.golden_paths,
+                 help="Golden path to render. Default: python-service (or the catalog's "
+                      "only one)."),
+]
+ToVersion = Annotated[
+    str | None,
+    typer.Option("--to", metavar="VERSION", autocompletion=complete.versions,
+                 help="Catalog version to go to. Default: the latest."),
 ]
 Trust = Annotated[
     bool,
@@ -27,6 +41,11 @@ TrustTests = Annotated[
 ProjectDir = Annotated[
     Path, typer.Argument(metavar="DIR", help="The generated repo. Default: the current "
                                                "directory.", show_default=False),
+]
+RepoDir = Annotated[
+    Path, typer.Argument(metavar="DIR", help="The repository to check (any, paved or not). "
+                                               "Default: the current directory.",
+                         show_default=False),
 ]
 Data = Annotated[
     list[str] | None,
@@ -48,6 +67,15 @@ CatalogDir = Annotated[
     typer.Argument(metavar="CATALOG", help="The catalog's directory (its working tree, not a tag). "
                         "Default: the current directory.", show_default=False),
 ]
+CatalogGoldenPath = Annotated[
+    str | None,
+    typer.Option("--golden-path", metavar="GOLDEN_PATH", autocompletion=complete.golden_paths,
+                 help="Only this golden path."),
+]
+SkipTests = Annotated[
+    bool, typer.Option("--skip-tests", "--skip-test",
+                       help="Do not run the catalog's tests (the renders' own CI workflow "
+                            "and test_command).")]
 
 # --- paved check ---
 CheckJobs = Annotated[
@@ -74,3 +102,46 @@ FleetJobs = Annotated[
     int, typer.Option("--jobs", "-j", min=1, metavar="N",
                       help="Repos handled at once; 1 runs in this process (for debugging), "
                            "more use processes.")]
+FleetTo = Annotated[
+    str | None,
+    typer.Option("--to", metavar="VERSION", autocompletion=complete.versions,
+                 help="Catalog version to go to. Default: the latest of each repo's catalog."),
+]
+
+
+# --- exit codes, listed at the end of every command's help ---
+_MEANINGS = {
+    0: "success",
+    1: "error: the reason in one line on stderr, nothing half-written",
+    2: "usage error (unknown option, missing argument)",
+    3: "conflicts left to resolve",
+    4: "findings at or above --fail-on",
+    5: "behind the catalog, managed files drifted or conflicts left (--check)",
+    6: "some repos need a person (listed with the reason)",
+    70: "internal error: a bug in paved (a crash log is written)",
+    130: "interrupted (Ctrl-C, SIGTERM): nothing half-written",
+    141: "stdout closed by its reader",
+}
+#: `paved fleet …`'s own outcome.
+FLEET_ATTENTION = (6, "some repos need a person: listed with the reason")
+#: Every command's own outcome, for `paved --help`.
+OUTCOMES = ((3, "paved update: conflicts left to resolve"),
+            (4, "paved check, template lint: findings at or above --fail-on; "
+                "template test: a step failed"),
+            (5, "paved status --check: behind the catalog, managed files changed or "
+                "conflicts left"),
+            (6, "paved fleet …: some repos need a person (listed with the reason)"))
+
+
+def exit_codes(*outcomes: int | tuple[int, str]) -> str:
+    """The epilog of a command's help: the codes every command has (0, 1, 2, 70, 130, 141)
+    and the `outcomes` of its own (a code, or a code and what it means for this command),
+    with their meaning (docs/commands.md)."""
+    meanings = dict(_MEANINGS)
+    for outcome in outcomes:
+        if isinstance(outcome, tuple):
+            meanings[outcome[0]] = outcome[1]
+    codes = sorted({0, 1, 2, 70, 130, 141,
+                    *(item[0] if isinstance(item, tuple) else item for item in outcomes)})
+    lines = [f"  {code:<4} {meanings[code]}" for code in codes]
+    return "\b\nExit codes:\n" + "\n".join(lines)

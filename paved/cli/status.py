@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("status")(status)
+    app.command("status", epilog=options.exit_codes(
+        (5, "with --check: behind the catalog, managed files changed or conflicts left")))(status)
 
 
 def status(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from paved import output
-from paved.cli import options
+from paved.cli import complete, options
 from paved.errors import Findings, Outcome
 
 if TYPE_CHECKING:
@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from paved.authoring.scaffold import ScaffoldResult
 
 template_app = typer.Typer(help="Write, check, test and release golden-path templates.",
-                           no_args_is_help=True)
+                           no_args_is_help=True, epilog=options.exit_codes(
+                               (4, "lint: findings at or above --fail-on; test: a step "
+                                   "failed")))
 
 
 class Format(enum.Enum):
@@ -42,17 +44,20 @@ def register(app: typer.Typer) -> None:
     app.add_typer(template_app, name="template")
 
 
-@template_app.command("init")
+@template_app.command("init", epilog=options.exit_codes())
 def init(
     name: Annotated[str, typer.Argument(metavar="NAME", help="Name of the new golden path "
                                              "or layer, such as dashboards.")],
     layer: Annotated[bool, typer.Option("--layer", help="Add a layer instead of a "
                                         "golden path.")] = False,
     golden_path: Annotated[str | None, typer.Option(
-        "--golden-path", metavar="NAME", help="With --layer: the golden path it joins.")] = None,
-    owner: Annotated[str | None, typer.Option(help="Owning team. Default: the golden "
-                                              "path's owner.")] = None,
-    description: Annotated[str | None, typer.Option(help="What it produces, in one line.")]
+        "--golden-path", metavar="GOLDEN_PATH", autocompletion=complete.golden_paths,
+        help="With --layer: the golden path it joins.")] = None,
+    owner: Annotated[str | None, typer.Option("--owner", metavar="TEAM",
+                                              help="Owning team. Default: the golden "
+                                                   "path's owner.")] = None,
+    description: Annotated[str | None, typer.Option("--description", metavar="TEXT",
+                                                    help="What it produces, in one line.")]
     = None,
     catalog_dir: Annotated[Path, typer.Option("--catalog-dir", metavar="DIR",
                                               help="The catalog. Default: current directory.")]
@@ -87,16 +92,23 @@ def _describe_scaffold(result: ScaffoldResult, golden_path: str | None) -> str:
             "`paved template test`.")
 
 
-@template_app.command("lint")
+@template_app.command("lint", epilog=options.exit_codes(
+    (4, "a finding at or above --fail-on")))
 def lint(
     catalog: options.CatalogDir = Path("."),
     format: Annotated[Format, typer.Option("--format", help="text, json, or sarif "
                                            "(SARIF 2.1.0 for code scanning).")] = Format.TEXT,
-    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 4 on findings of this "
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", metavar="SEVERITY",
+                                            help="error or warning: exit 4 on findings of this "
                                             "severity or worse.")] = FailOn.ERROR,
     json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    trust: options.Trust = False,
 ) -> Outcome:
     """Check a catalog: schema, questions, Jinja, variables, partials, rendered paths.
+
+    A plain copier template (no paved-catalog.yml) is checked as copier reads it:
+    copier renders it over each answer set of its paved-answer-sets.yml (or its
+    defaults); its Jinja extensions load only with --trust.
 
     Each finding names a file, line, rule and severity. Exit code 4 when a finding
     reaches --fail-on (errors by default), 0 otherwise.
@@ -107,10 +119,11 @@ def lint(
       paved template lint templates --format sarif > paved.sarif
       paved template lint ../platform-catalog --fail-on warning --json
     """
+    from paved import config
     from paved.authoring.findings import Severity
     from paved.authoring.lint import lint_catalog, to_sarif
 
-    result = lint_catalog(catalog)
+    result = lint_catalog(catalog, trust=trust or config.is_trusted(str(catalog.resolve())))
     chosen = Format.JSON if json else format
     if chosen is Format.JSON:
         output.emit_json(result)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,25 +17,31 @@ if TYPE_CHECKING:
 
 
 def register(template_app: typer.Typer) -> None:
-    template_app.command("test")(test)
-    template_app.command("release")(release_command)
+    template_app.command("test", epilog=options.exit_codes((4, "a step failed")))(test)
+    template_app.command("release", epilog=options.exit_codes())(release_command)
 
 
 def test(
     catalog: options.CatalogDir = Path("."),
-    golden_path: Annotated[str | None, typer.Option("--golden-path", metavar="NAME",
-                                                    help="Test only this golden path.")] = None,
+    golden_path: options.CatalogGoldenPath = None,
     answer_set: Annotated[str | None, typer.Option("--answer-set", metavar="NAME",
                                                    help="Test only this answer set of the "
                                                    "test_matrix.")] = None,
-    skip_tests: Annotated[bool, typer.Option("--skip-tests", help="Do not run the renders' "
-                                             "own CI workflow and test_command.")] = False,
+    skip_tests: options.SkipTests = False,
     keep: Annotated[Path | None, typer.Option("--keep", metavar="DIR", help="Render into DIR "
                                               "and keep the renders.")] = None,
+    data: options.Data = None,
+    answers_file: Annotated[Path | None, typer.Option(
+        "--answers-file", metavar="FILE",
+        help="YAML file of answers, on top of each answer set; --data wins.")] = None,
     trust: options.TrustTests = False,
     json: options.Json = False,
 ) -> Outcome:
     """Render every golden path with each declared answer set and check each render.
+
+    Answer sets: a golden path's test_matrix, a plain copier template's
+    paved-answer-sets.yml, else the defaults. --data and --answers-file answer on top
+    of each (alone, as the set "given", when none is declared).
 
     Steps per render: render, validators, test (the render's own CI workflow,
     test_workflow, run step by step as GitHub would, then test_command), and the
@@ -52,12 +58,17 @@ def test(
       paved template test
       paved template test templates --golden-path python-service --skip-tests --json
       paved template test templates --golden-path python-service --answer-set payments-api
+      paved template test ../copier-template --data project_name=demo --trust
     """
     # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
     from paved.authoring.trial import run_trial
+    from paved.questions import read_answers_file
 
+    answers: dict[str, Any] = read_answers_file(answers_file) if answers_file else {}
+    answers.update(options.parse_data(data))
     result = run_trial(catalog, golden_path=golden_path, answer_set=answer_set,
-                       skip_tests=skip_tests, keep=keep, trust=trust, progress=output.status)
+                       skip_tests=skip_tests, keep=keep, trust=trust, data=answers,
+                       progress=output.status)
     output.emit_result(result, as_json=json, describe=_describe_trial)
     return result
 
@@ -82,12 +93,11 @@ def _describe_trial(result: TrialResult) -> str:
 
 def release_command(
     catalog: options.CatalogDir = Path("."),
-    version: Annotated[str | None, typer.Option("--version", metavar="X.Y.Z",
-                                                help="The version to release.")] = None,
+    version: Annotated[str | None, typer.Option("--version", metavar="VERSION",
+                                                help="The version to release: X.Y.Z.")] = None,
     bump: Annotated[str | None, typer.Option("--bump", metavar="major|minor|patch",
                                              help="Release the latest version bumped.")] = None,
-    skip_test: Annotated[bool, typer.Option("--skip-test", help="Lint only; do not run "
-                                            "`paved template test`.")] = False,
+    skip_test: options.SkipTests = False,
     trust: options.TrustTests = False,
     json: options.Json = False,
 ) -> None:
@@ -100,7 +110,7 @@ def release_command(
     \b
     Examples:
       paved template release --bump minor --trust
-      paved template release ../platform-catalog --version 2.0.0 --skip-test --json
+      paved template release ../platform-catalog --version 2.0.0 --skip-tests --json
     """
     from paved.authoring.release import release
 

@@ -16,14 +16,13 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("update")(update)
+    app.command("update", epilog=options.exit_codes(
+        (3, "conflicts left in files: resolve them, git add, git commit")))(update)
 
 
 def update(
     path: options.ProjectDir = Path("."),
-    to: Annotated[str | None, typer.Option("--to", metavar="VERSION",
-                                           help="Catalog version to go to. Default: the "
-                                                "latest.")] = None,
+    to: options.ToVersion = None,
     data: options.Data = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would happen to each "
                                           "file, with diffs; change nothing.")] = False,
@@ -73,6 +72,9 @@ def describe(result: UpdateResult) -> str:
         lines.append(f"{file.action:>12}  {file.path}{_NOTES.get(file.action, '')}")
         if file.diff:
             lines.append(file.diff.rstrip("\n"))
+    for command in result.commands:
+        kind, _, shown = command.partition(" ")
+        lines.append(f"{'would run' if result.dry_run else 'ran'} {kind}: {shown}")
     versions = f"v{result.old_version} to v{result.new_version}"
     if result.dry_run:
         lines.append(f"Dry run: {result.path} would go from {versions}; nothing was changed.")

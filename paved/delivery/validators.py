@@ -37,7 +37,15 @@ from pathlib import Path
 
 from paved import yaml
 from paved.config import cache_dir
-from paved.delivery import actionlint, backstage, codeowners, kubenames, kustomize, podsecurity
+from paved.delivery import (
+    actionlint,
+    backstage,
+    codeowners,
+    kubenames,
+    kustomize,
+    podsecurity,
+    zizmor,
+)
 from paved.errors import MissingToolError, PavedError
 
 KUBERNETES_VERSION = "1.29"
@@ -75,19 +83,23 @@ class ValidationReport:
 class _Context:
     project: Path
     tools_dir: Path
+    not_yaml_linted: frozenset[str] = frozenset()
 
 
 _Check = Callable[[_Context], list[Finding]]
 
 
 def validate_project(project: Path, *, tools_dir: Path | None = None,
-                     only: Collection[str] | None = None) -> ValidationReport:
-    """Run every validator (or those named in `only`) over the project at `project`."""
+                     only: Collection[str] | None = None,
+                     not_yaml_linted: Collection[str] = ()) -> ValidationReport:
+    """Run every validator (or those named in `only`) over the project at `project`;
+    yamllint skips the files in `not_yaml_linted` (paths relative to the project)."""
     unknown = set(only or ()) - set(VALIDATORS)
     if unknown:
         raise PavedError(f"unknown validator {', '.join(sorted(unknown))}; "
                          f"known: {', '.join(VALIDATORS)}")
-    context = _Context(project.resolve(), (tools_dir or cache_dir() / "tools").resolve())
+    context = _Context(project.resolve(), (tools_dir or cache_dir() / "tools").resolve(),
+                       frozenset(not_yaml_linted))
     ran: list[str] = []
     findings: list[Finding] = []
     missing: list[MissingTool] = []
@@ -233,27 +245,12 @@ def check_codeowners(context: _Context) -> list[Finding]:
 def check_zizmor(context: _Context) -> list[Finding]:
     inputs = [name for name in (".github/workflows", ".github/dependabot.yml",
                                 ".github/dependabot.yaml") if (context.project / name).exists()]
-    if not inputs:
-        return []
-    done = _run([_tool("zizmor", "zizmor"), "--offline", "--format", "json", *inputs],
-                context.project)
     try:
-        results = json.loads(done.stdout or "[]")
-    except json.JSONDecodeError:
-        return [Finding("zizmor", ".github/workflows", None, " ".join(done.stderr.split()))]
-    findings: list[Finding] = []
-    for result in results:
-        location = (result.get("locations") or [{}])[0]
-        symbolic = location.get("symbolic", {})
-        file = symbolic.get("key", {}).get("Local", {}).get("verbatim_path", ".github/workflows")
-        row = location.get("concrete", {}).get("location", {}).get("start_point", {}).get("row")
-        findings.append(Finding("zizmor", file, None if row is None else row + 1,
-                                f"{result['ident']}: {result['desc']} "
-                                f"({symbolic.get('annotation', '')})"))
-    if done.returncode != 0 and not findings:
-        findings.append(Finding("zizmor", ".github/workflows", None,
-                                " ".join(done.stderr.split())[-500:]))
-    return findings
+        found = zizmor.audit(context.project, inputs)
+    except RuntimeError as error:
+        return [Finding("zizmor", ".github/workflows", None, str(error)[-500:])]
+    return [Finding("zizmor", item.path or ".github/workflows", item.line,
+                    f"{item.ident}: {item.message}") for item in found]
 
 
 def check_kubernetes_validate(context: _Context) -> list[Finding]:
@@ -342,7 +339,8 @@ def check_shellcheck(context: _Context) -> list[Finding]:
 
 
 def check_yamllint(context: _Context) -> list[Finding]:
-    files = _files(context.project, lambda p: p.suffix in {".yml", ".yaml"})
+    files = _files(context.project, lambda p: p.suffix in {".yml", ".yaml"} and (
+        p.relative_to(context.project).as_posix() not in context.not_yaml_linted))
     if not files:
         return []
     done = _run([_tool("yamllint", "yamllint"), "--strict", "--format", "parsable",

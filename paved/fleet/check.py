@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from paved.check import run_check
 from paved.check.options import CheckOptions
@@ -36,7 +36,7 @@ class FleetCheck:
     failing_rules: tuple[RuleCount, ...]  # most repos first
     average_score: int | None
     unreadable: int
-    seconds: float
+    seconds: float = field(default=0.0, metadata={"volatile": True})
     interrupted: bool = False  # Ctrl-C: `repos` are those checked before it
 
     @property

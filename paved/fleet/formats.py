@@ -63,8 +63,8 @@ def status_table(result: FleetStatus) -> str:
         if repo.error or repo.skipped:
             rows.append([repo.name] + ["-"] * (7 + with_proposals))
             continue
-        drift = f"{repo.drifted}" + (f" ({repo.managed_drift} managed)"
-                                     if repo.managed_drift else "")
+        drift = f"{repo.drift_count}" + (f" ({repo.managed_drift_count} managed)"
+                                     if repo.managed_drift_count else "")
         row = [repo.name, repo.golden_path or "-", f"v{repo.applied_version}",
                f"v{repo.latest_version}", str(repo.behind_by), drift,
                (repo.last_update or "-")[:10]]

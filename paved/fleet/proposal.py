@@ -24,7 +24,7 @@ GROUPS: tuple[tuple[str, frozenset[str]], ...] = (
     ("updated", frozenset({Action.ADDED.value, Action.UPDATED.value, Action.REMOVED.value,
                            Action.RENAMED.value})),
     ("merged", frozenset({Action.MERGED.value})),
-    ("conflicts", frozenset({Action.CONFLICT.value})),
+    ("conflict", frozenset({Action.CONFLICT.value})),
     ("kept", frozenset({Action.KEPT.value, Action.LEFT_DELETED.value, Action.ONCE.value})),
 )
 #: Where GitHub and GitLab look for CODEOWNERS, in their order.
@@ -66,16 +66,21 @@ def describe(update: UpdateResult, changelog: str, branch: str, base: str,
 
 
 def count(update: UpdateResult) -> dict[str, int]:
-    """Files per group: updated, merged, conflicts, kept."""
+    """Files per group: updated, merged, conflict, kept (named as the actions are)."""
     return {group: sum(1 for file in update.files if file.action in actions)
             for group, actions in GROUPS}
+
+
+#: How a pull request's reader sees a group (JSON keeps the group's own name).
+_SHOWN = {"conflict": "conflicts"}
 
 
 def _files(update: UpdateResult) -> list[str]:
     counts = count(update)
     lines = ["### Files", "",
-             " · ".join(f"{counts[group]} {group}" for group, _ in GROUPS), ""]
-    rows = [(group, file.path, file.action) for group, actions in GROUPS
+             " · ".join(f"{counts[group]} {_SHOWN.get(group, group)}" for group, _ in GROUPS),
+             ""]
+    rows = [(_SHOWN.get(group, group), file.path, file.action) for group, actions in GROUPS
             for file in update.files if file.action in actions]
     if rows:
         lines += ["| file | change | what paved did |", "|---|---|---|"]

@@ -56,7 +56,7 @@ def _context(status: FleetStatus, check: FleetCheck | None, generated: str) -> d
         "adoption": status.adoption, "proposals": status.proposals, "repos": repos,
         "with_proposals": with_proposals, "columns": columns, "check": check is not None,
         "scores": scores, "areas": areas, "heat": heat,
-        "drifted": [(index, repo) for index, repo in enumerate(repos, 1) if repo.drifted],
+        "drifted": [(index, repo) for index, repo in enumerate(repos, 1) if repo.drift_count],
         "failing_rules": check.failing_rules if check else (),
     }
 

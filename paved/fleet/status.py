@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -21,16 +21,9 @@ from paved.errors import ExitCode, PavedError
 from paved.fleet import hosting, hosts, proposal, runner, workspace
 from paved.fleet.sources import RepoRef
 from paved.project import RECORD_FILE
-from paved.update.status import project_status
+from paved.update.status import DriftedFile, project_status
 
 UPDATE_COMMITS = "^(Paved-Update|Paved-Pristine): "
-
-
-@dataclass(frozen=True)
-class Drifted:
-    path: str
-    change: str  # "modified" or "deleted"
-    managed: bool
 
 
 @dataclass(frozen=True)
@@ -42,9 +35,9 @@ class RepoStatus:
     applied_version: str | None = None
     latest_version: str | None = None
     behind_by: int | None = None  # released versions between applied and latest
-    drifted: int | None = None  # template files changed by the team
-    managed_drift: int | None = None  # of which managed by the platform
-    drifted_files: tuple[Drifted, ...] = ()
+    drift_count: int | None = None  # template files changed by the team
+    managed_drift_count: int | None = None  # of which managed by the platform
+    drift: tuple[DriftedFile, ...] = ()  # as `paved status` reports them
     last_update: str | None = None  # date of the newest paved commit (new or update)
     proposal: hosting.Proposal | None = None  # the newest update pull request, any state
     skipped: str | None = None  # why it is not counted: not a paved repo
@@ -67,7 +60,7 @@ class FleetStatus:
     proposals: dict[str, int]  # update pull requests per state
     skipped: int
     unreadable: int
-    seconds: float
+    seconds: float = field(default=0.0, metadata={"volatile": True})
     interrupted: bool = False  # Ctrl-C: `repos` are those read before it
 
     @property
@@ -117,10 +110,9 @@ def repo_status(ref: RepoRef, host: str | None = None) -> RepoStatus:
                 golden_path=status.golden_path,
                 applied_version=status.applied_version, latest_version=status.latest_version,
                 behind_by=versions_behind(catalog, status.applied_version),
-                drifted=len(status.drift),
-                managed_drift=sum(1 for file in status.drift if file.managed),
-                drifted_files=tuple(Drifted(file.path, file.change, file.managed)
-                                    for file in status.drift),
+                drift_count=len(status.drift),
+                managed_drift_count=sum(1 for file in status.drift if file.managed),
+                drift=status.drift,
                 last_update=git.Repository(path).last_date_mentioning(UPDATE_COMMITS),
                 proposal=hosts.connect(host).latest(
                     ref.slug or hosting.slug_of(ref.location), proposal.BRANCH)

@@ -15,7 +15,7 @@ import enum
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from paved import git, render, yaml
@@ -67,8 +67,8 @@ class RepoUpdate:
     branch: str | None = None
     conflicts: tuple[str, ...] = ()
     published: str | None = None  # where the change can be seen
-    files: dict[str, int] | None = None  # updated, merged, conflicts, kept
-    seconds: float = 0.0
+    file_counts: dict[str, int] | None = None  # files per group: updated, merged, conflict, kept
+    seconds: float = field(default=0.0, metadata={"volatile": True})
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ class FleetUpdate:
     dry_run: bool
     pushed: bool
     jobs: int
-    seconds: float
+    seconds: float = field(default=0.0, metadata={"volatile": True})
     not_done: tuple[str, ...] = ()  # interrupted (Ctrl-C): the repos not done, fleet order
 
     @property
@@ -153,7 +153,7 @@ def _update_clone(ref: RepoRef, clone: workspace.Clone, options: UpdateOptions) 
     update = update_project(clone.path, to=target, dry_run=options.dry_run,
                             branch=None if options.dry_run else BRANCH, trust=options.trust)
     files = proposal.count(update)
-    result = partial(result, files=files)
+    result = partial(result, file_counts=files)
     draft = bool(update.conflicts) and options.push and publisher.proposes \
         and not options.dry_run
     if update.conflicts and not draft:

@@ -92,11 +92,14 @@ def read_directory(root: Path) -> Snapshot:
 
 def plan(repo: Repository, base: Snapshot, ours: Snapshot, theirs: Snapshot, *,
          once: Sequence[str], labels: Labels, overwrite: Sequence[str] = (),
-         with_diffs: bool = False) -> tuple[FileChange, ...]:
+         with_diffs: bool = False,
+         skip_if_exists: Callable[[str], bool] | None = None) -> tuple[FileChange, ...]:
     """What an update does to each file, sorted by path (unchanged files are left out).
 
     Files in `once` (gitignore-style patterns, paved.paths) are created once for the
-    team; files in `overwrite` always take the new version (`.paved.yml`).
+    team; files in `overwrite` always take the new version (`.paved.yml`). Files
+    `skip_if_exists` matches (copier's `_skip_if_exists`) are left alone while they
+    exist and created again when missing.
     """
     def read(sha: str) -> bytes:
         for snapshot in (theirs, base, ours):
@@ -121,6 +124,8 @@ def plan(repo: Repository, base: Snapshot, ours: Snapshot, theirs: Snapshot, *,
             elif path in moved:
                 change = _follow_rename(path, moved[path], ours.entries.get(moved[path]),
                                         base.entries[moved[path]], t)
+            elif skip_if_exists is not None and t is not None and skip_if_exists(path):
+                change = _skip_if_exists(path, b, o, t)
             else:
                 change = _decide(path, b, o, t, once)
             if change is None:
@@ -163,6 +168,13 @@ def _follow_rename(path: str, old: str, o: Entry | None, b: Entry,
     if o == b:
         return FileChange(path, Action.ADDED, new=t)
     return FileChange(path, Action.RENAMED, new=o)  # the old path is removed: see _decide
+
+
+def _skip_if_exists(path: str, b: Entry | None, o: Entry | None, t: Entry) -> FileChange | None:
+    """copier's `_skip_if_exists`: never rewritten while it exists, rendered when missing."""
+    if o is None:
+        return FileChange(path, Action.ADDED, new=t)
+    return None if t in (b, o) else FileChange(path, Action.ONCE)
 
 
 def _decide(path: str, b: Entry | None, o: Entry | None, t: Entry | None,

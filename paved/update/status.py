@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from paved import paths, yaml
-from paved.catalog import GoldenPath, is_older, open_catalog
+from paved.catalog import GoldenPath, open_catalog, versions_behind
 from paved.create import render_golden_path
 from paved.errors import CatalogError, ExitCode, ProjectError
 from paved.git import Repository, blob_sha
@@ -34,7 +34,7 @@ class StatusResult:
     layers: tuple[str, ...]
     applied_version: str
     latest_version: str
-    behind: bool
+    behind_by: int  # released versions between applied and latest (0: up to date)
     drift: tuple[DriftedFile, ...]
     base: str  # "stored", "re-rendered" or "missing"
     check: bool  # --check: behind, managed drift or conflicts left is a failing outcome
@@ -42,6 +42,10 @@ class StatusResult:
     conflicts: tuple[str, ...] = ()  # paths still unmerged by that update
 
     allow_behind: bool = False  # --allow-behind: only drift and conflicts fail --check
+
+    @property
+    def behind(self) -> bool:
+        return self.behind_by > 0
 
     @property
     def failing(self) -> bool:
@@ -94,7 +98,7 @@ def project_status(path: Path, *, check: bool = False,
     return StatusResult(path=repo.root, catalog=record.catalog, golden_path=record.golden_path,
                         layers=record.layers, applied_version=applied,
                         latest_version=catalog.version,
-                        behind=is_older(applied, catalog.version), drift=drift, base=base,
+                        behind_by=versions_behind(catalog, applied), drift=drift, base=base,
                         check=check, update_in_progress=updating, conflicts=conflicts,
                         allow_behind=allow_behind)
 

@@ -18,13 +18,13 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 import paved
-from paved import config
+from paved import config, render
 from paved.catalog import Catalog, GoldenPath, changelog_between, open_catalog
-from paved.create import render_golden_path
+from paved.create import paved_context, render_golden_path
 from paved.errors import CatalogError, ExitCode, InputError, ProjectError
 from paved.git import Repository, blob_sha
-from paved.project import RECORD_FILE, Record, read_record
-from paved.questions import name_shown, resolve_answers
+from paved.project import RECORD_FILE, Record, read_record, record_from_copier_answers
+from paved.questions import name_shown, recorded, resolve_answers
 from paved.update import journal, merge, pristine, worktree
 from paved.update.merge import Action
 
@@ -52,6 +52,9 @@ class UpdateResult:
     commit: str | None = None  # None: dry run, conflicts to resolve, or nothing to do
     branch: str | None = None
     up_to_date: bool = False
+    # Commands the template runs in the project (copier `_migrations` before and after,
+    # `_tasks`): run, or with --dry-run, what would run.
+    commands: tuple[str, ...] = ()
 
     @property
     def exit_code(self) -> ExitCode:
@@ -76,49 +79,119 @@ def update_project(path: Path, *, to: str | None = None, data: Mapping[str, Any]
 
 def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_run: bool,
             branch: str | None, trust: bool, allow_downgrade: bool) -> UpdateResult:
-    head = _check_ready(repo, branch)
-    record = read_record(repo.root)
+    head = check_ready(repo, branch)
+    record = _record(repo)
     catalog = open_catalog(record.catalog, version=to)
     _check_direction(record, catalog.version, to, allow_downgrade)
     # Trust is decided on the source as opened (absolute, canonical): `.paved.yml` is
     # the team's to edit, and may name any catalog.
     trust = trust or config.is_trusted(catalog.source)
     golden_path = _target_golden_path(catalog, record)
-    answers = _answers(catalog, golden_path, record, data, trust=trust)
+    how = render.Render(origin=catalog.origin, trust=trust, operation="update")
+    render.refuse_untrusted_code(catalog.root, how, from_version=record.version)
+    answers = _answers(repo, catalog, golden_path, record, data, trust)
     new_record = Record(catalog=record.catalog, version=catalog.version,
                         golden_path=record.golden_path, layers=golden_path.layers,
-                        answers=answers, paved_version=paved.__version__, check=record.check)
+                        answers=recorded(catalog.questions, answers),
+                        paved_version=paved.__version__, check=record.check)
     result = _Outcome(repo, record, new_record, catalog, dry_run, branch)
-    if (catalog.version == record.version and answers == dict(record.answers)
+    if (catalog.version == record.version and new_record.answers == dict(record.answers)
             and golden_path.layers == record.layers):
         return result.up_to_date()
+    data_for_tasks = {**paved_context(catalog, golden_path), **answers}
+    before, after, tasks = _commands(repo, catalog, record, data_for_tasks, how)
+    result.commands = tuple(f"{kind} {task.shown}" for kind, group in
+                            (("migration", before), ("task", tasks), ("migration", after))
+                            for task in group)
+    start = head
+    if before and not dry_run:
+        # copier runs them in the project before it merges; paved commits what they
+        # changed (never the team's untracked files), so that the merge starts from a
+        # commit. The commit joins the branch in the one visible step (`_apply`).
+        theirs_already = repo.untracked_files()
+        render.run_tasks(before)
+        start = repo.commit_work_tree(
+            head, f"Run the migrations before v{catalog.version}\n\n"
+                  f"Paved-Migration: {record.version} -> {catalog.version}\n",
+            leave=theirs_already) or head
     with tempfile.TemporaryDirectory(prefix="paved-update-") as scratch:
         base = pristine.stored_base(repo, record.version)
         if base is None:
-            base = _render_base(record, Path(scratch) / "base", trust)
+            base = render_base(repo, record, Path(scratch) / "base", trust)
         journal.checkpoint()
-        theirs_dir = Path(scratch) / "theirs"
-        theirs_dir.mkdir()
-        render_golden_path(catalog, golden_path, answers, theirs_dir, trust=trust)
+        # Rendered under the project's own name: copier tells templates `_folder_name`.
+        theirs_dir = Path(scratch) / "theirs" / repo.root.name
+        theirs_dir.mkdir(parents=True)
+        rendered = render_golden_path(catalog, golden_path, answers, theirs_dir, trust=trust,
+                                      operation="update", project=repo.root)
         theirs = _with_record(merge.read_directory(theirs_dir), new_record)
         journal.checkpoint()
-    ours = merge.Snapshot(entries=repo.entries(head))
+    ours = merge.Snapshot(entries=repo.entries(start))
     labels = merge.Labels(ours="HEAD", base=f"paved v{record.version}",
                           theirs=f"paved v{catalog.version}")
     once = tuple(glob for name in golden_path.layers for glob in catalog.layers[name].once)
-    changes = merge.plan(repo, base.snapshot, ours, theirs, once=once, labels=labels,
-                         overwrite=(RECORD_FILE,), with_diffs=dry_run)
+    excluded = render.exclusion_matcher(rendered.exclude)
+    # As copier, which renders the old version with the new one's exclusions: a file the
+    # new version excludes (`_exclude`, often only when `_copier_operation` is "update")
+    # is not the template's any more, and stays as the team has it.
+    base_snapshot = merge.Snapshot(
+        entries={path: entry for path, entry in base.snapshot.entries.items()
+                 if path in theirs.entries or not excluded(path)},
+        blobs=base.snapshot.blobs)
+    changes = merge.plan(repo, base_snapshot, ours, theirs, once=once, labels=labels,
+                         overwrite=(RECORD_FILE,), with_diffs=dry_run,
+                         skip_if_exists=render.exclusion_matcher(rendered.skip_if_exists))
     if dry_run:
         return result.report(changes, base.source)
     written = {change.path: change.new for change in changes if change.action in merge.WRITES}
     worktree.check(repo, written, {path: ours.entries.get(path) for path in written})
     journal.checkpoint()
-    commit = _apply(repo, head, base, ours, theirs, changes, branch,
+    commit = _apply(repo, (head, start), base, ours, theirs, changes, branch,
                     message=result.message(), pristine_message=pristine.message(new_record))
+    # After the one visible step, as copier: the tasks (its render of the project runs
+    # them), then the migrations after. What they change is left for the team to review.
+    render.run_tasks((*tasks, *after))
     return result.report(changes, base.source, commit=commit)
 
 
-def _check_ready(repo: Repository, branch: str | None) -> str:
+def _commands(repo: Repository, catalog: Catalog, record: Record, data: Mapping[str, Any],
+              how: render.Render) -> tuple[tuple[render.Task, ...], ...]:
+    """The migrations before and after, and the tasks, that this update runs."""
+    from_commit = _recorded_commit(repo)
+    before, after = (render.planned_tasks(catalog.root, repo.root, data, how, stage=stage,
+                                          from_version=record.version,
+                                          from_commit=from_commit)
+                     for stage in ("before", "after"))
+    return before, after, render.planned_tasks(catalog.root, repo.root, data, how)
+
+
+def _recorded_commit(repo: Repository) -> str | None:
+    """The `_commit` copier's answers file records (`_version_from` of migrations)."""
+    from paved import yaml
+
+    for path in sorted(repo.root.glob(".copier-answers*.yml")):
+        try:
+            data = yaml.plain(yaml.load(path))
+        except InputError:
+            continue
+        if isinstance(data, dict) and data.get("_commit"):
+            return str(data["_commit"])
+    return None
+
+
+def _record(repo: Repository) -> Record:
+    """`.paved.yml`, or a project copier made: taken over from its answers file (the
+    first update renders the applied version again as the merge base, once)."""
+    try:
+        return read_record(repo.root)
+    except ProjectError:
+        record = record_from_copier_answers(repo.root)
+        if record is None:
+            raise
+        return record
+
+
+def check_ready(repo: Repository, branch: str | None) -> str:
     head = repo.resolve("HEAD")
     if head is None:
         raise ProjectError(f"{repo.root} has no commits yet")
@@ -161,10 +234,8 @@ def _check_direction(record: Record, target: str, to: str | None,
                            f"--to {target} --allow-downgrade")
 
 
-def _answers(catalog: Catalog, golden_path: GoldenPath, record: Record,
-             data: Mapping[str, Any], *, trust: bool) -> dict[str, Any]:
-    from paved.create import paved_context
-
+def _answers(repo: Repository, catalog: Catalog, golden_path: GoldenPath, record: Record,
+             data: Mapping[str, Any], trust: bool) -> dict[str, Any]:
     known = {question.name for question in catalog.questions}
     unknown = sorted(set(data) - known)
     if unknown:
@@ -172,14 +243,20 @@ def _answers(catalog: Catalog, golden_path: GoldenPath, record: Record,
                          f"v{catalog.version} asks: {', '.join(sorted(known))}")
     # Recorded answers stay (a changed default does not change them); new questions take
     # --data or their default; answers to questions the catalog dropped are forgotten.
-    return resolve_answers(catalog.questions, {**record.answers, **data}, strict=False,
-                           catalog_root=catalog.root, trust=trust,
-                           context=paved_context(catalog, golden_path))
+    return resolve_answers(catalog.questions, data, strict=False, last=record.answers,
+                           catalog_root=catalog.root,
+                           context=paved_context(catalog, golden_path),
+                           how=render.Render(origin=catalog.origin, trust=trust,
+                                             operation="update"),
+                           project=repo.root)
 
 
 def _target_golden_path(catalog: Catalog, record: Record) -> GoldenPath:
     """The golden path as the new version defines it, so that a layer the platform team
-    added to it reaches every repo; the recorded layers when the catalog dropped it."""
+    added to it reaches every repo; the recorded layers when the catalog dropped it. A
+    plain copier template has one golden path, whatever it was called when recorded."""
+    if catalog.plain:
+        return next(iter(catalog.golden_paths.values()))
     if record.golden_path in catalog.golden_paths:
         return catalog.golden_paths[record.golden_path]
     missing = [layer for layer in record.layers if layer not in catalog.layers]
@@ -189,15 +266,19 @@ def _target_golden_path(catalog: Catalog, record: Record) -> GoldenPath:
     return GoldenPath(name=record.golden_path, description="", layers=record.layers)
 
 
-def _render_base(record: Record, dest: Path, trust: bool) -> pristine.Base:
+def render_base(repo: Repository, record: Record, scratch: Path,
+                trust: bool) -> pristine.Base:
     try:
         old = open_catalog(record.catalog, version=record.version)
     except CatalogError as error:
         raise CatalogError(f"this repo keeps no pristine render of v{record.version} and the "
                            f"catalog cannot render it again: {error}") from error
-    dest.mkdir()
-    golden_path = GoldenPath(name=record.golden_path, description="", layers=record.layers)
+    dest = scratch / repo.root.name
+    dest.mkdir(parents=True)
+    golden_path = (next(iter(old.golden_paths.values())) if old.plain else
+                   GoldenPath(name=record.golden_path, description="", layers=record.layers))
     render_golden_path(old, golden_path, record.answers, dest, trust=trust,
+                       operation="update", project=repo.root,
                        paved_version=record.paved_version or None)
     base = pristine.rendered_base(dest)
     return pristine.Base(snapshot=_with_record(base.snapshot, record), commit=None,
@@ -211,10 +292,16 @@ def _with_record(snapshot: merge.Snapshot, record: Record) -> merge.Snapshot:
                           blobs={**snapshot.blobs, sha: data})
 
 
-def _apply(repo: Repository, head: str, base: pristine.Base, ours: merge.Snapshot,
+def _apply(repo: Repository, heads: tuple[str, str], base: pristine.Base, ours: merge.Snapshot,
            theirs: merge.Snapshot, changes: tuple[merge.FileChange, ...], branch: str | None,
            *, message: str, pristine_message: str) -> str | None:
-    """Prepare every object and the new index off to the side, then make them visible."""
+    """Prepare every object and the new index off to the side, then make them visible.
+
+    `heads`: HEAD as the update found it, and the commit it starts from (the commit of
+    the migrations run before, or HEAD itself): the branch moves from the one to what
+    the update makes of the other.
+    """
+    head, start = heads
     # Blobs HEAD or the stored pristine commit hold are in the repo already: typically
     # most of the new render, which need not be compressed and written again.
     stored = {sha for _, sha in ours.entries.values()}
@@ -240,7 +327,7 @@ def _apply(repo: Repository, head: str, base: pristine.Base, ours: merge.Snapsho
             else:
                 result[change.path] = change.new
     tree = repo.store_tree(result)
-    commit = None if conflicts else repo.commit_tree(tree, [head, new_pristine], message)
+    commit = None if conflicts else repo.commit_tree(tree, [start, new_pristine], message)
     index = journal.work_dir(repo) / "index.new"
     index.parent.mkdir(parents=True, exist_ok=True)
     repo.build_index(index, tree, conflicts)
@@ -251,11 +338,11 @@ def _apply(repo: Repository, head: str, base: pristine.Base, ours: merge.Snapsho
         pristine.REF: (new_pristine, repo.resolve_ref(pristine.REF))}
     new_head = None
     if branch is not None:
-        refs[f"refs/heads/{branch}"] = (commit or head, None)
+        refs[f"refs/heads/{branch}"] = (commit or start, None)
         new_head = f"ref: refs/heads/{branch}"
-    elif commit is not None:
+    elif commit is not None or start != head:
         current = head_file.removeprefix("ref: ") if head_file.startswith("ref: ") else "HEAD"
-        refs[current] = (commit, head)
+        refs[current] = (commit or start, head)
     git_files = {} if commit else {"MERGE_HEAD": f"{new_pristine}\n", "MERGE_MSG": message,
                                    "MERGE_MODE": "no-ff"}
     journal.apply(repo, journal.Change(
@@ -271,6 +358,7 @@ class _Outcome:
                  dry_run: bool, branch: str | None) -> None:
         self.repo, self.old, self.new, self.catalog = repo, old, new, catalog
         self.dry_run, self.branch = dry_run, branch
+        self.commands: tuple[str, ...] = ()
 
     def message(self) -> str:
         old, new = self.old.version, self.new.version
@@ -294,5 +382,5 @@ class _Outcome:
             conflicts=tuple(c.path for c in changes if c.action is Action.CONFLICT),
             base=base, dry_run=self.dry_run, commit=commit,
             branch=self.branch if not self.dry_run and not up_to_date else None,
-            up_to_date=up_to_date)
+            up_to_date=up_to_date, commands=self.commands)
 

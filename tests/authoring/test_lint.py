@@ -153,8 +153,8 @@ def test_a_plain_copier_template_is_a_catalog(tmp_path: Path) -> None:
     assert lint_catalog(build_file_tree(tmp_path, PLAIN_COPIER)).findings == ()
     (tmp_path / "template" / "x.jinja").write_text("{{ projet }}\n")
     assert summary(lint_catalog(tmp_path).findings) == [
-        "template/x.jinja:1 undefined-variable error: 'projet' is not a question of the "
-        "catalog nor a variable paved or copier provides",
+        "template/x.jinja:1 unknown-variable warning: 'projet' is not a question of the "
+        "catalog nor a variable copier or paved provides; copier renders it empty",
     ]
 
 

@@ -89,8 +89,8 @@ def test_skip_tests_and_no_declared_command(tmp_path: Path) -> None:
     plain = run_trial(tmp_path / "plain", trust=True)
     assert statuses(plain) == [("plain", "defaults", ["render passed", "validators passed",
                                                        "test skipped", "upgrade skipped"])]
-    assert plain.renders[0].steps[2].detail == ("no test_workflow or test_command declared in "
-                                                "paved-catalog.yml")
+    assert plain.renders[0].steps[2].detail == ("a plain copier template declares no "
+                                                "test_workflow or test_command")
 
 
 def test_a_render_failure_skips_the_other_steps(tmp_path: Path) -> None:
@@ -136,7 +136,7 @@ def test_validator_results_decide_the_step(
         detail: str) -> None:
     seen: list[Path] = []
     monkeypatch.setattr(validators, "validate_project",
-                        lambda project: seen.append(project) or report)
+                        lambda project, **_: seen.append(project) or report)
     result = run_trial(small_catalog(tmp_path / "c"), golden_path="svc", skip_tests=True)
     step = result.renders[0].steps[1]
     assert (step.name, step.status, step.detail) == ("validators", status, detail)

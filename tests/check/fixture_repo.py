@@ -170,6 +170,7 @@ spec:
     spec:
       securityContext:
         runAsNonRoot: true
+        runAsUser: 10001
         seccompProfile:
           type: RuntimeDefault
       containers:

@@ -39,7 +39,7 @@ def test_fail_on_sets_the_threshold(repo: Path) -> None:
 def test_json_output(repo: Path) -> None:
     result = run_cli(["check", str(repo), "--json"])
     data = json.loads(result.stdout)
-    assert data["schema_version"] == 1 and data["score"] == 100 and data["paved"] is True
+    assert data["schema_version"] == 2 and data["score"] == 100 and data["paved"] is True
     first = data["results"][0]
     assert (first["id"], first["status"], first["severity"]) == (
         "isolation/outbound-timeouts", "pass", "high")

@@ -4,30 +4,13 @@ from pathlib import Path
 
 import pytest
 
+from paved.check import run_check
 from paved.check.rule import Status
+from paved.delivery.zizmor import find, version
 from tests.check.fixture_repo import SHA, change, line, results, where
 
 DEPLOYMENT = "deploy/base/deployment.yaml"
 CI = ".github/workflows/ci.yml"
-
-
-@pytest.mark.parametrize("old, new, problem", [
-    ("allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true",
-     "allowPrivilegeEscalation is not false"),
-    ("drop: [ALL]", "drop: [NET_RAW]", "capabilities do not drop ALL"),
-    ("readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false",
-     "readOnlyRootFilesystem is not true"),
-    ("runAsNonRoot: true", "runAsNonRoot: false", "runAsNonRoot is not true"),
-    ("type: RuntimeDefault", "type: Unconfined", "seccompProfile is not RuntimeDefault"),
-])
-def test_each_restricted_setting_is_required(repo: Path, old: str, new: str,
-                                             problem: str) -> None:
-    change(repo, DEPLOYMENT, old, new)
-    result = results(repo)["security/pod-security-restricted"]
-    assert result.status is Status.FAIL
-    assert [(e.path, e.line, e.message) for e in result.evidence] == [
-        (DEPLOYMENT, line(repo, DEPLOYMENT, "          securityContext:"),
-         f"Deployment/payments-api container app: {problem}")]
 
 
 def test_an_image_running_as_root_fails(repo: Path) -> None:
@@ -50,23 +33,89 @@ def test_a_named_user_fails(repo: Path) -> None:
     assert results(repo)["security/non-root-image"].status is Status.FAIL
 
 
+def zizmor_absent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("paved.delivery.zizmor.find", lambda: None)
+
+
+ZIZMOR = f"zizmor {version(find() or 'zizmor')}"
+
+
 def test_write_permissions_for_the_whole_workflow_fail(repo: Path) -> None:
     change(repo, CI, "  contents: read", "  contents: write")
     result = results(repo)["security/workflow-permissions"]
-    assert result.status is Status.FAIL
-    assert where(result) == [(CI, line(repo, CI, "permissions:"))]
+    assert (result.status, result.message) == (
+        Status.FAIL, f"1 excessive workflow permission(s) ({ZIZMOR})")
+    assert [(e.path, e.line, e.message) for e in result.evidence] == [
+        (CI, line(repo, CI, "contents: write"), "contents: write is overly broad at the "
+         "workflow level [zizmor excessive-permissions]")]
 
 
 def test_a_job_without_permissions_fails(repo: Path) -> None:
     change(repo, CI, "permissions:\n  contents: read\n", "")
     result = results(repo)["security/workflow-permissions"]
     assert result.status is Status.FAIL
-    assert where(result) == [(CI, line(repo, CI, "  test:"))]
+    assert [(e.line, e.message) for e in result.evidence] == [
+        (1, "default permissions used due to no permissions: block "
+            "[zizmor excessive-permissions]"),
+        (line(repo, CI, "  test:"), "default permissions used due to no permissions: block "
+                                    "[zizmor excessive-permissions]")]
 
 
 def test_an_action_by_tag_fails(repo: Path) -> None:
     change(repo, CI, f"actions/checkout@{SHA}", "actions/checkout@v4")
     result = results(repo)["security/actions-pinned"]
-    assert result.status is Status.FAIL
+    assert (result.status, result.message) == (
+        Status.FAIL, f"1 action(s) or image(s) not pinned ({ZIZMOR})")
     assert [(e.path, e.line, e.message) for e in result.evidence] == [
-        (CI, line(repo, CI, "checkout@v4"), "actions/checkout@v4 is not pinned by commit SHA")]
+        (CI, line(repo, CI, "checkout@v4"), "actions/checkout@v4: action is not pinned to a "
+         "hash (required by blanket policy) [zizmor unpinned-uses]")]
+
+
+def test_an_image_by_tag_fails(repo: Path) -> None:
+    change(repo, CI, "    steps:\n", "    steps:\n      - uses: docker://alpine:3.20\n")
+    result = results(repo)["security/actions-pinned"]
+    assert result.status is Status.FAIL
+    assert [(e.line, e.message) for e in result.evidence] == [
+        (line(repo, CI, "docker://alpine"), "docker://alpine:3.20: container image is not "
+         "pinned to a SHA256 hash [zizmor unpinned-images]")]
+
+
+def test_a_compliant_repo_passes_zizmor_and_says_so(repo: Path) -> None:
+    found = results(repo)
+    assert found["security/actions-pinned"].message == \
+        f"every action and image is pinned ({ZIZMOR})"
+    assert found["security/workflow-permissions"].message == \
+        f"no excessive workflow permissions ({ZIZMOR})"
+
+
+def test_zizmor_ignore_comments_are_honoured(repo: Path) -> None:
+    change(repo, CI, f"actions/checkout@{SHA} # v4.2.2",
+           "actions/checkout@v4 # zizmor: ignore[unpinned-uses]")
+    assert results(repo)["security/actions-pinned"].status is Status.PASS
+
+
+def test_without_zizmor_the_built_in_checks_run_and_say_so(
+        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    zizmor_absent(monkeypatch)
+    change(repo, CI, f"actions/checkout@{SHA}", "actions/checkout@v4")
+    why = " (paved's built-in check: zizmor is not installed (next to paved or on PATH))"
+    report = run_check(repo)
+    found = {result.id: result for result in report.results}
+    assert found["security/actions-pinned"].message == \
+        "1 action(s) not pinned by commit SHA" + why
+    assert [(e.line, e.message) for e in found["security/actions-pinned"].evidence] == [
+        (line(repo, CI, "checkout@v4"), "actions/checkout@v4 is not pinned by commit SHA")]
+    assert found["security/workflow-permissions"].message == \
+        "every workflow token is least-privilege" + why
+    assert report.notes == (
+        "zizmor is not installed (next to paved or on PATH): security/actions-pinned and "
+        "security/workflow-permissions used paved's built-in checks; install zizmor "
+        "(pip install zizmor) for its findings",)
+
+
+def test_without_zizmor_a_job_without_permissions_fails(
+        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    zizmor_absent(monkeypatch)
+    change(repo, CI, "permissions:\n  contents: read\n", "")
+    result = results(repo)["security/workflow-permissions"]
+    assert where(result) == [(CI, line(repo, CI, "  test:"))]

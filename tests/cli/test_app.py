@@ -69,7 +69,7 @@ def _commands() -> list[list[str]]:
 
 def test_the_walk_finds_every_command() -> None:
     assert {" ".join(command) for command in _commands()} == {
-        "new service", "list", "check", "update", "status", "template init",
+        "new service", "list", "check", "update", "status", "restore", "schema", "template init",
         "template lint", "template test", "template release", "fleet status",
         "fleet update", "fleet check"}
 
@@ -95,7 +95,7 @@ def test_list_shows_golden_paths_with_version_and_description() -> None:
 def test_list_json() -> None:
     result = run_cli(["list", "--json"])
     data = json.loads(result.stdout)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert data["catalog"] == "bundled"
     assert data["version"] == paved.__version__
     assert [gp["name"] for gp in data["golden_paths"]] == ["python-service"]

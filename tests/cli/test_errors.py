@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from paved import config
-from tests.cli.test_app import _commands
+from paved.cli.schema import RESULTS
 from tests.helpers import commit_all, run_cli
 from tests.hostile import COPIER, MANIFEST, SENTINEL, hostile_catalog
 
@@ -283,6 +283,7 @@ def _failing(tmp_path: Path) -> dict[str, list[str]]:
         "check": [nothing],
         "update": [nothing],
         "status": [nothing],
+        "restore": [nothing],  # outside the current directory's repo
         "template init": ["x", "--catalog-dir", nothing],
         "template lint": [nothing],
         "template test": [nothing],
@@ -294,10 +295,10 @@ def _failing(tmp_path: Path) -> dict[str, list[str]]:
 
 
 def test_every_command_is_covered() -> None:
-    assert set(_failing(Path("/x"))) == {" ".join(command) for command in _commands()}
+    assert set(_failing(Path("/x"))) == set(RESULTS)  # every command with --json
 
 
-@pytest.mark.parametrize("command", _commands(), ids=" ".join)
+@pytest.mark.parametrize("command", [name.split() for name in RESULTS], ids=" ".join)
 def test_every_error_of_a_json_run_is_json(tmp_path: Path, command: list[str]) -> None:
     args = _failing(tmp_path)[" ".join(command)]
     plain = run_cli([*command, *args])
@@ -305,7 +306,7 @@ def test_every_error_of_a_json_run_is_json(tmp_path: Path, command: list[str]) -
     assert result.exit_code == plain.exit_code and result.exit_code in (1, 2)
     payload = json.loads(result.stdout)
     assert set(payload) == {"schema_version", "error"}
-    assert payload["schema_version"] == 1
+    assert payload["schema_version"] == 2
     assert set(payload["error"]) == {"code", "message"}
     assert payload["error"]["message"] in plain.stderr + result.stderr
     assert result.stderr.startswith("paved: error: ") or result.exit_code == 2
@@ -314,14 +315,14 @@ def test_every_error_of_a_json_run_is_json(tmp_path: Path, command: list[str]) -
 def test_a_usage_error_of_a_json_run_is_json() -> None:
     result = run_cli(["new", "service", "svc", "--json", "--no-such-option"])
     assert result.exit_code == 2
-    assert json.loads(result.stdout) == {"schema_version": 1, "error": {
+    assert json.loads(result.stdout) == {"schema_version": 2, "error": {
         "code": "usage", "message": "No such option: --no-such-option"}}
 
 
 def test_json_error_codes_name_the_kind_of_error(tmp_path: Path, catalog: Path) -> None:
     result = run_cli(["new", "service", "svc", "--catalog", str(catalog), "--defaults",
                       "--dest", str(tmp_path / "svc"), "--template", "nope", "--json"])
-    assert json.loads(result.stdout) == {"schema_version": 1, "error": {
+    assert json.loads(result.stdout) == {"schema_version": 2, "error": {
         "code": "unknown_golden_path",
         "message": f"no golden path 'nope' in catalog {catalog}; it has: svc"}}
 
@@ -399,4 +400,5 @@ def test_a_yaml_answer_json_has_no_type_for(tmp_path: Path) -> None:
         seen.append(result.exit_code)
         assert result.exit_code == 0, result.stderr
         seen.append(json.loads(result.stdout)["answers"]["extra"])
-    assert seen == [0, "2020-01-01", 0, "b'hello'"]
+    assert seen == [0, "2020-01-01", 0, "hello"]  # pydantic's bytes: the text (copier
+    # refuses bytes that are no UTF-8 before)

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from paved.catalog import bundled_root
+from tests.check.test_monorepo import valid_sarif
 from tests.helpers import commit_all, run_cli
 from tests.template_catalogs import small_catalog
 
@@ -43,7 +44,7 @@ def test_lint_json_and_sarif(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     small_catalog(tmp_path / "templates", {"layers/base/x.md.jinja": "{{ nope }}\n"})
     monkeypatch.chdir(tmp_path)
     as_json = json.loads(run_cli(["template", "lint", "templates", "--json"]).stdout)
-    assert as_json["schema_version"] == 1 and (as_json["errors"], as_json["warnings"]) == (1, 0)
+    assert as_json["schema_version"] == 2 and (as_json["errors"], as_json["warnings"]) == (1, 0)
     assert as_json["findings"] == [{
         "file": "layers/base/x.md.jinja", "line": 1, "rule": "undefined-variable",
         "message": "'nope' is not a question of the catalog nor a variable paved or copier "
@@ -51,10 +52,15 @@ def test_lint_json_and_sarif(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     result = run_cli(["template", "lint", "templates", "--format", "sarif"])
     assert result.exit_code == 4
     sarif = json.loads(result.stdout)
+    valid_sarif(sarif)  # the OASIS SARIF 2.1.0 schema, as code scanning reads it
     assert (sarif["version"], sarif["$schema"]) == (
         "2.1.0", "https://json.schemastore.org/sarif-2.1.0.json")
     run = sarif["runs"][0]
     rule_ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    assert run["tool"]["driver"]["rules"][0]["helpUri"] == (
+        "https://github.com/paved-dev/paved/blob/main/docs/authoring.md#2-lint-it")
+    fingerprint = run["results"][0].pop("partialFingerprints")["pavedFinding/v1"]
+    assert len(fingerprint) == 32 and int(fingerprint, 16) >= 0
     assert run["results"] == [{
         "ruleId": "undefined-variable", "ruleIndex": rule_ids.index("undefined-variable"),
         "level": "error",

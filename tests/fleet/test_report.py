@@ -13,7 +13,8 @@ import pytest
 from paved.fleet import report
 from paved.fleet.check import FleetCheck, RepoCheck, RuleCount
 from paved.fleet.hosting import Proposal, State
-from paved.fleet.status import Adoption, Drifted, FleetStatus, RepoStatus
+from paved.fleet.status import Adoption, FleetStatus, RepoStatus
+from paved.update.status import DriftedFile
 from tests.fleet.conftest import Fleet
 from tests.helpers import run_cli
 
@@ -105,8 +106,8 @@ def test_report_escapes_every_value_and_links_only_to_web_or_files() -> None:
         repos=(RepoStatus(name="<script>x</script>", location="/r",
                           url="javascript:alert(1)", golden_path="a&b",
                           applied_version="1.0.0", latest_version="2.0.0", behind_by=1,
-                          drifted=1, managed_drift=1, last_update="2026-01-01T00:00:00",
-                          drifted_files=(Drifted("<b>.txt", "modified", True),),
+                          drift_count=1, managed_drift_count=1, last_update="2026-01-01T00:00:00",
+                          drift=(DriftedFile("<b>.txt", "modified", True),),
                           proposal=Proposal(3, "https://x.test/p/3?a=1&b=<2>",
                                             State.CHECKS_FAILING, "t")),
                RepoStatus(name="broken", location="/b", url="file:///b", error="bad <repo>")),

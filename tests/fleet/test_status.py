@@ -59,8 +59,8 @@ def test_fleet_status_json_reads_local_checkouts_in_place(fleet: Fleet) -> None:
     assert (data["latest_version"], data["skipped"], data["unreadable"]) == ("3.0.0", 0, 0)
     rows = {row["name"]: row for row in data["repos"]}
     assert sorted(rows) == ["alpha", "beta", "delta", "gamma", "refuser"]
-    assert (rows["delta"]["drifted"], rows["delta"]["behind_by"]) == (2, 2)
-    assert rows["delta"]["drifted_files"] == [
+    assert (rows["delta"]["drift_count"], rows["delta"]["behind_by"]) == (2, 2)
+    assert rows["delta"]["drift"] == [
         {"path": "config.txt", "change": "modified", "managed": False},
         {"path": "notes.txt", "change": "modified", "managed": False}]
     assert rows["delta"]["url"] == (checkouts / "delta").as_uri()

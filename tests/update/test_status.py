@@ -63,9 +63,9 @@ def test_check_fails_when_behind_the_catalog(project: Path, catalog: Path) -> No
     assert result.exit_code == 5
     data = json.loads(result.stdout)
     assert {key: data[key] for key in ("schema_version", "applied_version", "latest_version",
-                                       "behind", "drift", "base", "layers")} == {
-        "schema_version": 1, "applied_version": "1.0.0", "latest_version": "2.0.0",
-        "behind": True, "drift": [], "base": "stored", "layers": ["core"]}
+                                       "behind_by", "drift", "base", "layers")} == {
+        "schema_version": 2, "applied_version": "1.0.0", "latest_version": "2.0.0",
+        "behind_by": 1, "drift": [], "base": "stored", "layers": ["core"]}
 
 
 def test_without_a_stored_base_drift_comes_from_a_render(
@@ -104,7 +104,7 @@ def test_an_update_left_with_conflicts_is_in_progress_not_up_to_date(
     assert "  conflict  notes.txt" in result.stdout.splitlines()
     data = json.loads(run_cli(["status", str(project), "--json"]).stdout)
     assert (data["applied_version"], data["update_in_progress"], data["conflicts"],
-            data["behind"]) == ("1.0.0", "2.0.0", ["notes.txt"], True)
+            data["behind_by"]) == ("1.0.0", "2.0.0", ["notes.txt"], 1)
     git(project, "checkout", "--theirs", "notes.txt")
     git(project, "add", "notes.txt")
     result = run_cli(["status", str(project)])

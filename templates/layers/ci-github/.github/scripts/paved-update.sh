@@ -17,7 +17,7 @@ status() {
   local behind latest
   read -r behind latest < <(python3 -c 'import json, sys
 status = json.load(open(sys.argv[1]))
-print(str(status["behind"]).lower(), status["latest_version"])' "$report")
+print(str(status["behind_by"] > 0).lower(), status["latest_version"])' "$report")
   if [ "$behind" != "true" ]; then
     echo "Up to date with the catalog: nothing to do."
     return
