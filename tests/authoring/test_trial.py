@@ -149,6 +149,14 @@ def test_unknown_golden_path(tmp_path: Path) -> None:
         run_trial(small_catalog(tmp_path), golden_path="nope")
 
 
+def test_a_catalog_at_a_long_path_passes_the_validators(tmp_path: Path) -> None:
+    # paved's record names the catalog: past yamllint's default 80 columns here.
+    root = small_catalog(tmp_path / ("a-folder-with-a-rather-long-name-" * 3) / "catalog")
+    result = run_trial(root, skip_tests=True, golden_path="svc", answer_set="defaults")
+    assert [(run.steps[1].status, run.steps[1].detail) for run in result.renders] == [
+        ("passed", ", ".join(validators.VALIDATORS))]
+
+
 def test_one_answer_set_is_rendered_alone(tmp_path: Path) -> None:
     result = run_trial(small_catalog(tmp_path), skip_tests=True, answer_set="other-port")
     assert [(run.golden_path, run.answer_set) for run in result.renders] == [("svc", "other-port")]
