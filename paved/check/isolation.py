@@ -62,6 +62,11 @@ class Bound:
     requirement: str
 
 
+def _switched_on(value: float | bool) -> bool:
+    """True, or 1 as pydantic reads `"1"` for a boolean setting (an override `"1"` is on)."""
+    return value is True or (value is not False and value == 1)
+
+
 BOUNDS = (
     Bound("retries-bounded", r"^(?!.*(breaker|circuit|half_open)).*(^|_)attempts(_|$)",
           lambda v: 1 <= v <= 3, "at most 3 attempts in total"),
@@ -72,13 +77,13 @@ BOUNDS = (
           "a retry budget of at most 20 % of requests"),
     Bound("retries-bounded", r"retry_budget_percent$", lambda v: 0 <= v <= 20,
           "a retry budget of at most 20 % of requests"),
-    Bound("retries-bounded", r"retry_budget.*enabled$", lambda v: v is True,
+    Bound("retries-bounded", r"retry_budget.*enabled$", _switched_on,
           "the retry budget switched on"),
-    Bound("circuit-breaker", r"(breaker|circuit).*enabled$", lambda v: v is True,
+    Bound("circuit-breaker", r"(breaker|circuit).*enabled$", _switched_on,
           "the circuit breaker switched on"),
     Bound("circuit-breaker", r"(breaker|circuit).*(failure|error)_(rate|ratio|threshold)",
           lambda v: 0 < v <= 0.75 or 1 < v <= 75, "opening at a failure rate of at most 75 %"),
-    Bound("load-shedding", r"(shed|shedding).*enabled$", lambda v: v is True,
+    Bound("load-shedding", r"(shed|shedding).*enabled$", _switched_on,
           "load shedding switched on"),
     Bound("load-shedding", r"max_?in_?flight|concurrency_limit|max_concurren",
           lambda v: v is not True and v is not False and 1 <= v <= 10_000,

@@ -358,10 +358,23 @@ def _field(statement: ast.stmt, path: str) -> Setting | None:
     if isinstance(value, ast.Call) and getattr(value.func, "id", getattr(value.func, "attr", "")) \
             == "Field":
         value = _keyword(value, "default") or (value.args[0] if value.args else None)
+    value = _signed(value)
     if isinstance(value, ast.Constant) and (value.value is None or
                                             isinstance(value.value, int | float | bool | str)):
         return Setting(name.lower(), value.value, path, statement.lineno, "default")
     return None
+
+
+def _signed(value: ast.expr | None) -> ast.expr | None:
+    """`-1` as the constant it is (a unary minus over a number): a negative default is a
+    setting too, and often the one that means "unlimited"."""
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub | ast.UAdd) \
+            and isinstance(value.operand, ast.Constant) \
+            and isinstance(value.operand.value, int | float) \
+            and not isinstance(value.operand.value, bool):
+        number = value.operand.value
+        return ast.Constant(-number if isinstance(value.op, ast.USub) else number)
+    return value
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:

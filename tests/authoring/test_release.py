@@ -11,8 +11,7 @@ from tests.template_catalogs import small_catalog
 
 CHANGELOG = "# Catalog changelog\n\nIntro.\n\n## 0.1.0\n\n- First release.\n"
 
-
-pytestmark = pytest.mark.usefixtures("validators_pass")
+pytestmark = pytest.mark.usefixtures("validators_tools")
 
 
 @pytest.fixture
