@@ -51,6 +51,18 @@ class Layer:
     # team and never overwritten, and files the platform owns (local edits are drift).
     once: tuple[str, ...] = ()
     managed: tuple[str, ...] = ()
+    # A language layer names its side of the contract: a partial (catalog-relative) that
+    # the shared layers import as `paved_contract` (docs/authoring.md).
+    contract: str = ""
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What every language layer provides, so the shared layers name no language: the
+    Makefile targets they run and the names its contract partial defines."""
+
+    make_targets: tuple[str, ...] = ()
+    provides: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,7 @@ class Catalog:
     # The manifest's `paved_requirement:`: the paved that generated repos install to update
     # themselves (an exact pin or a direct URL); empty: this paved, pinned.
     paved_requirement: str = ""
+    contract: Contract = field(default_factory=Contract)
 
     def golden_path(self, name: str | None) -> GoldenPath:
         """The golden path called `name`; with None, the default or the only one."""
@@ -131,6 +144,14 @@ class Catalog:
                                f"{one_line(repr(missing[0]), 60)}, which golden path "
                                f"{golden_path.name!r} uses")
         return tuple(self.layers[name] for name in golden_path.layers)
+
+    def contract_partial(self, golden_path: GoldenPath) -> str:
+        """The contract partial of `golden_path`'s language layer; "" when it has none."""
+        partials = [layer.contract for layer in self.layers_of(golden_path) if layer.contract]
+        if len(partials) > 1:
+            raise CatalogError(f"catalog {self.source} v{self.version}: golden path "
+                               f"{golden_path.name!r} has more than one language layer")
+        return partials[0] if partials else ""
 
 
 
@@ -320,7 +341,21 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
                    layers=layers, questions=questions, name=str(manifest.get("name", "")),
                    description=str(manifest.get("description", "")), versions=versions,
                    origin=told, url=_declared_url(manifest, manifest_file),
-                   paved_requirement=_declared_requirement(manifest, manifest_file))
+                   paved_requirement=_declared_requirement(manifest, manifest_file),
+                   contract=_contract(manifest.get("contract"), manifest_file))
+
+
+def _contract(spec: Any, manifest_file: Path) -> Contract:
+    if spec is None:
+        return Contract()
+    if not isinstance(spec, Mapping):
+        raise CatalogError(f"{manifest_file}: contract must be a mapping "
+                           "(make_targets:, provides:)")
+    try:
+        return Contract(make_targets=_strings(spec.get("make_targets") or []),
+                        provides=_strings(spec.get("provides") or []))
+    except TypeError as error:
+        raise CatalogError(f"{manifest_file}: contract: {error}") from error
 
 
 def _patterns(spec: Mapping[str, Any], key: str, layer: str, manifest: str) -> tuple[str, ...]:
@@ -371,7 +406,9 @@ def _layer(root: Path, name: str, spec: Mapping[str, Any], manifest: str) -> Lay
                  path=sandbox.inside(root, str(spec.get("path", f"layers/{name}")),
                                      what=f"{manifest}: layer {name!r} path"),
                  owner=str(spec.get("owner", "")), once=_patterns(spec, "once", name, manifest),
-                 managed=_patterns(spec, "managed", name, manifest))
+                 managed=_patterns(spec, "managed", name, manifest),
+                 contract=sandbox.inside(root, str(spec.get("contract") or ""),
+                                         what=f"{manifest}: layer {name!r} contract"))
 
 
 def _golden_path(root: Path, name: str, spec: Mapping[str, Any], manifest: str) -> GoldenPath:

@@ -138,6 +138,8 @@ def paved_context(catalog: Catalog, golden_path: GoldenPath,
         "paved_catalog_version": catalog.version,
         "paved_golden_path": golden_path.name,
         "paved_layers": list(golden_path.layers),
+        # The language layer's contract partial, which the shared layers import.
+        "paved_contract": catalog.contract_partial(golden_path),
         "paved_requirement": catalog.paved_requirement or f"{paved.DISTRIBUTION}=={version}",
     }
 

@@ -888,6 +888,25 @@ def inspect_template(env: SandboxedEnvironment, source: str, *,
                          dynamic_partials=tuple(dynamic))
 
 
+def exported_names(env: SandboxedEnvironment, source: str) -> set[str] | None:
+    """The names a partial exports to `{% import %}`: its top-level `set`s and macros.
+    None when it does not parse."""
+    from jinja2 import TemplateSyntaxError, nodes
+
+    try:
+        tree = env.parse(source)
+    except TemplateSyntaxError:
+        return None
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, nodes.Macro):
+            names.add(node.name)
+        elif isinstance(node, nodes.Assign):
+            targets = [node.target, *node.target.find_all(nodes.Name)]
+            names.update(target.name for target in targets if isinstance(target, nodes.Name))
+    return names
+
+
 def strict_environment(catalog_root: Path) -> SandboxedEnvironment:
     """The question environment, plus copier's `pathjoin` global, for strict renders."""
     env = environment(catalog_root)

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # pip's cache for the generated services' installs: shared by the tests (and kept between
 # runs; gitignored), so that each package is downloaded and built once.
 PIP_CACHE = ROOT / ".tools" / "pip-cache"
+NPM_CACHE = ROOT / ".tools" / "npm-cache"
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,10 @@ NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _QUESTION_KEYS = {"type", "help", "default", "choices", "validator", "when", "secret",
                   "multiselect", "placeholder", "qmark"}
 _MANIFEST_KEYS = {"name", "description", "version", "golden_paths", "layers", "url",
-                  "paved_requirement"}
-_GOLDEN_PATH_KEYS = {"description", "owner", "layers", "test_matrix", "test_command",
+                  "paved_requirement", "contract"}
+_GOLDEN_PATH_KEYS = {"description", "owner", "layers", "test_matrix", "test_command", "next_steps",
                      "test_workflow", "upgrade_edits", "optional_layers"}
-_LAYER_KEYS = {"description", "owner", "path", "once", "managed", "produces"}
+_LAYER_KEYS = {"description", "owner", "path", "once", "managed", "produces", "contract"}
 
 
 @dataclass(frozen=True)

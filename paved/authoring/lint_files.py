@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from paved import paths, render, yaml
+from paved.authoring import lint_contract
 from paved.authoring.findings import Finding, Severity, finding
 from paved.catalog import MANIFEST, Catalog, GoldenPath, Layer
 from paved.create import paved_context
@@ -28,7 +29,7 @@ from paved.project import RECORD_FILE
 from paved.questions import convert, resolve_answers
 
 PAVED_CONTEXT = ("paved_layer", "paved_catalog_version", "paved_golden_path", "paved_layers",
-                 "paved_requirement")
+                 "paved_requirement", "paved_contract")
 _COPIER_DEFAULT_EXCLUDE = ("copier.yaml", "copier.yml", "~*", "*.py[co]", "__pycache__",
                            ".git", ".DS_Store", ".svn")
 _ALWAYS_EXCLUDE = ("copier.yaml", "copier.yml", ".git", MANIFEST)
@@ -78,7 +79,13 @@ def check_templates(loaded: Catalog, config: Mapping[str, Any], copier_file: str
             found += source_findings
             sources += layer_sources
             files.append(file)
-    seen_partials: set[str] = set()
+    # The language layers' contract partials are imported by a computed name
+    # (`paved_contract`): inspected here since no constant include reaches them.
+    contract_partials = {layer.contract for layer in loaded.layers.values()
+                         if layer.contract and (loaded.root / layer.contract).is_file()}
+    sources += [_Source(partial, None, (loaded.root / partial).read_text("utf-8"))
+                for partial in sorted(contract_partials)]
+    seen_partials: set[str] = set(contract_partials)
     uses: dict[str, set[str]] = {}  # file -> partials it names
     while sources:
         source = sources.pop(0)
@@ -106,6 +113,9 @@ def check_templates(loaded: Catalog, config: Mapping[str, Any], copier_file: str
                                  "used by a template, a file name or another question"))
     for golden_path in loaded.golden_paths.values():
         found += _render_golden_path(loaded, golden_path, files, env)
+    found += lint_contract.check_contract(loaded, files, env, {
+        golden_path.name: _first_values(loaded, golden_path)
+        for golden_path in loaded.golden_paths.values()})
     return found
 
 
@@ -249,6 +259,15 @@ def answer_sets(golden_path: GoldenPath) -> dict[str, tuple[GoldenPath, Mapping[
     if left and OPTIONAL_LAYERS_SET not in sets:
         sets[OPTIONAL_LAYERS_SET] = (golden_path.with_layers(left), {})
     return sets
+
+
+def _first_values(loaded: Catalog, golden_path: GoldenPath) -> dict[str, Any] | None:
+    """Every value of the golden path's first answer set; None when it is invalid."""
+    try:
+        return all_values(loaded, golden_path, next(iter(sample_answer_sets(golden_path)
+                                                         .values())))
+    except PavedError:
+        return None
 
 
 def all_values(loaded: Catalog, golden_path: GoldenPath,

@@ -162,10 +162,11 @@ def _run_one(root: Path, catalog: Catalog, golden_path: GoldenPath, set_name: st
         steps += [Step(name, SKIPPED, 0.0, reason) for name in ("validators", "test",
                                                                 "upgrade")]
     else:
-        # A plain template's render holds copier's answers file and paved's record,
-        # neither written by the template's author to the platform's YAML style.
+        # Every render holds paved's record (a plain template's also copier's answers
+        # file), not written by the template's author to the platform's YAML style: a
+        # catalog at a long path would fail yamllint's default line length on it.
         steps += [_validate(dest, (*_copier_answers_files(dest), RECORD_FILE)
-                            if catalog.plain else ()),
+                            if catalog.plain else (RECORD_FILE,)),
                   _test(golden_path, dest, skip_tests, timeout, plain=catalog.plain),
                   _upgrade(root, catalog, golden_path, given, dest, trust)]
     return RenderRun(golden_path=golden_path.name, answer_set=set_name, answers=answers,

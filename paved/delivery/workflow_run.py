@@ -8,6 +8,7 @@ GITHUB_OUTPUT and GITHUB_STEP_SUMMARY writable) and the tool versions the steps
 themselves install (paved.delivery.job_env keeps that environment).
 The project directory is the checkout (`actions/checkout`); `actions/setup-python`
 puts that Python on PATH (the nearest one here, noted, when it is missing);
+`actions/setup-node` uses the node on PATH (noted when its major version differs);
 `actions/upload-artifact` uploads nothing but fails, as on GitHub, when no file
 matches its `path` and `if-no-files-found` is `error`.
 
@@ -235,6 +236,18 @@ class _Runner:
             return StepRun(job, title, PASSED, detail=f"Python {found}")
         if action == "actions/upload-artifact":
             return self.upload(job, title, step, context)
+        if action == "actions/setup-node":
+            try:
+                wanted = context.evaluate(str((step.get("with") or {}).get("node-version",
+                                                                           ""))).strip()
+            except Unsupported as error:
+                return StepRun(job, title, SKIPPED, detail=str(error))
+            found, note = context.use_node(wanted)
+            if not found:
+                return StepRun(job, title, FAILED, detail=note)
+            if note:
+                self.notes.append(note)
+            return StepRun(job, title, PASSED, detail=f"Node.js {found}")
         return StepRun(job, title, SKIPPED, detail=f"action {action} is not run locally")
 
     def upload(self, job: str, title: str, step: Mapping[str, Any],
