@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,23 @@ class GoldenPath:
     upgrade_edits: str = ""
     # What to do first in a new project, shown after `paved new service` (nothing when empty).
     next_steps: str = ""
+    # Layers the golden path offers but does not include by default: `paved new service
+    # --with NAME`, `paved layer add NAME`. Recorded in `.paved.yml` once chosen.
+    optional_layers: tuple[str, ...] = ()
+
+    def with_layers(self, chosen: tuple[str, ...] | list[str]) -> GoldenPath:
+        """This golden path with the optional layers `chosen` (in the order it offers them)."""
+        unknown = [name for name in chosen if name not in self.optional_layers]
+        if unknown:
+            offered = ", ".join(self.optional_layers) or "none"
+            raise InputError(f"golden path {self.name!r} has no optional layer "
+                             f"{one_line(repr(unknown[0]), 60)}; it offers: {offered}")
+        return replace(self, layers=self.layers + tuple(
+            name for name in self.optional_layers if name in chosen))
+
+    def chosen_layers(self, layers: tuple[str, ...]) -> tuple[str, ...]:
+        """The optional layers among `layers` (a record's) that this golden path still offers."""
+        return tuple(name for name in self.optional_layers if name in layers)
 
 
 @dataclass(frozen=True)
@@ -139,10 +156,17 @@ class Catalog:
 
 
 @dataclass(frozen=True)
+class OptionalLayer:
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
 class GoldenPathSummary:
     name: str
     description: str
     layers: tuple[str, ...]
+    optional_layers: tuple[OptionalLayer, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,7 +180,8 @@ class CatalogListing:
 
 def listing(catalog: Catalog) -> CatalogListing:
     return CatalogListing(catalog=catalog.source, version=catalog.version, golden_paths=tuple(
-        GoldenPathSummary(gp.name, gp.description, tuple(gp.layers))
+        GoldenPathSummary(gp.name, gp.description, tuple(gp.layers), tuple(
+            OptionalLayer(name, catalog.layers[name].description) for name in gp.optional_layers))
         for gp in catalog.golden_paths.values()))
 
 def bundled_root() -> Path:
@@ -304,10 +329,14 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
     except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise CatalogError(f"{manifest_file}: malformed manifest ({error})") from error
     for golden_path in golden_paths.values():
-        for layer in golden_path.layers:
+        for layer in golden_path.layers + golden_path.optional_layers:
             if layer not in layers:
                 raise CatalogError(f"{manifest_file}: golden path {golden_path.name!r} "
                                    f"uses undeclared layer {layer!r}")
+        both = set(golden_path.layers) & set(golden_path.optional_layers)
+        if both:
+            raise CatalogError(f"{manifest_file}: golden path {golden_path.name!r} lists "
+                               f"layer {sorted(both)[0]!r} as both included and optional")
     return Catalog(source=source, version=version, root=root, golden_paths=golden_paths,
                    layers=layers, questions=questions, name=str(manifest.get("name", "")),
                    description=str(manifest.get("description", "")), versions=versions,
@@ -396,7 +425,8 @@ def _golden_path(root: Path, name: str, spec: Mapping[str, Any], manifest: str) 
         test_workflow=str(spec.get("test_workflow") or ""),
         upgrade_edits=sandbox.inside(root, str(spec.get("upgrade_edits") or ""),
                                      what=f"{manifest}: golden path {name!r} upgrade_edits"),
-        next_steps=str(spec.get("next_steps") or "").strip())
+        next_steps=str(spec.get("next_steps") or "").strip(),
+        optional_layers=_strings(spec.get("optional_layers") or []))
 
 
 def _strings(value: Any) -> tuple[str, ...]:

@@ -368,8 +368,11 @@ class Questionnaire:
         self._template = template
         self._worker = _worker(template, project, context, how)
         with self._errors():
+            # paved's context (`paved_layers`…) stays visible to `when`, defaults and
+            # validators, as it is to the render (an optional layer's questions).
             self._worker.answers = AnswersMap(
-                init=dict(given), last=dict(last), metadata=self._worker.template.metadata,
+                init={**context, **given}, last=dict(last),
+                metadata=self._worker.template.metadata,
                 external=self._worker._external_data())
         self._how = how
 

@@ -230,9 +230,35 @@ def _layer_files(loaded: Catalog, layer: Layer, config: Mapping[str, Any],
                              text, True), found, sources)
 
 
+#: In an answer set of a `test_matrix`, the optional layers to render too (never a
+#: question: `with` is a Jinja keyword, so no template could use such an answer).
+WITH = "with"
+#: The answer set added when no declared one renders an optional layer.
+OPTIONAL_LAYERS_SET = "optional-layers"
+
+
 def sample_answer_sets(golden_path: GoldenPath) -> dict[str, Mapping[str, Any]]:
     """The answer sets a golden path declares; just the defaults when it declares none."""
-    return dict(golden_path.test_matrix) or {"defaults": {}}
+    return {name: given for name, (_, given) in answer_sets(golden_path).items()}
+
+
+def answer_sets(golden_path: GoldenPath) -> dict[str, tuple[GoldenPath, Mapping[str, Any]]]:
+    """Each answer set with the golden path it renders: with the optional layers its `with:`
+    names (those the golden path offers). Every optional layer is rendered by some set:
+    when the declared ones leave any out, a set `optional-layers` renders those with the
+    defaults."""
+    sets: dict[str, tuple[GoldenPath, Mapping[str, Any]]] = {}
+    for name, declared in (dict(golden_path.test_matrix) or {"defaults": {}}).items():
+        given = dict(declared or {})
+        chosen = given.pop(WITH, None) or []
+        layers = [layer for layer in chosen if layer in golden_path.optional_layers] \
+            if isinstance(chosen, list) else []
+        sets[name] = (golden_path.with_layers(layers), given)
+    covered = {layer for path, _ in sets.values() for layer in path.layers}
+    left = [layer for layer in golden_path.optional_layers if layer not in covered]
+    if left and OPTIONAL_LAYERS_SET not in sets:
+        sets[OPTIONAL_LAYERS_SET] = (golden_path.with_layers(left), {})
+    return sets
 
 
 def _first_values(loaded: Catalog, golden_path: GoldenPath) -> dict[str, Any] | None:
@@ -271,9 +297,9 @@ def _render_golden_path(loaded: Catalog, golden_path: GoldenPath, files: list[La
         all_values(loaded, golden_path, {})
     except PavedError:
         return  # a bad default: reported as question-default, and no answer set can render
-    for set_name, given in sample_answer_sets(golden_path).items():
+    for set_name, (path_of_set, given) in answer_sets(golden_path).items():
         try:
-            values = all_values(loaded, golden_path, given)
+            values = all_values(loaded, path_of_set, given)
         except PavedError as error:
             if given:
                 yield finding(MANIFEST, _matrix_line(loaded.root, golden_path.name, set_name),
@@ -282,7 +308,7 @@ def _render_golden_path(loaded: Catalog, golden_path: GoldenPath, files: list[La
             continue
         owners: dict[str, str] = {RECORD_FILE: "paved's record"}
         where = f" (golden path {golden_path.name}, answers {set_name!r})"
-        for layer in loaded.layers_of(golden_path):
+        for layer in loaded.layers_of(path_of_set):
             context = {**values, "paved_layer": layer.path}
             for file in (item for item in files if item.layer == layer.name):
                 for item in _render_file(file, context, env, owners):
@@ -291,12 +317,13 @@ def _render_golden_path(loaded: Catalog, golden_path: GoldenPath, files: list[La
                         reported.add(key)
                         yield finding(item.file, item.line, item.rule, item.message + where)
         rendered.update(owners)
-        for item in _overlaps(loaded, golden_path, sorted(set(owners) - {RECORD_FILE})):
+        for item in _overlaps(loaded, path_of_set, sorted(set(owners) - {RECORD_FILE})):
             key = (item.file, item.line, item.rule, item.message)
             if key not in reported:
                 reported.add(key)
                 yield finding(item.file, item.line, item.rule, item.message + where)
-    yield from _unmatched(loaded, golden_path, sorted(set(rendered) - {RECORD_FILE}))
+    yield from _unmatched(loaded, golden_path.with_layers(golden_path.optional_layers),
+                          sorted(set(rendered) - {RECORD_FILE}))
 
 
 def _policies(loaded: Catalog, golden_path: GoldenPath) -> list[tuple[Layer, str, str]]:

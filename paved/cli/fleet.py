@@ -24,10 +24,11 @@ fleet_app = typer.Typer(help="Status, updates and checks across many generated r
 
 
 def register(app: typer.Typer) -> None:
-    from paved.cli import fleet_update
+    from paved.cli import fleet_adopt, fleet_update
 
     fleet_app.command("status", epilog=options.exit_codes(options.FLEET_ATTENTION))(status)
     fleet_update.register(fleet_app)
+    fleet_adopt.register(fleet_app)
     fleet_app.command("check", epilog=options.exit_codes(options.FLEET_ATTENTION))(check)
     app.add_typer(fleet_app, name="fleet")
 

@@ -71,7 +71,7 @@ def test_the_walk_finds_every_command() -> None:
     assert {" ".join(command) for command in _commands()} == {
         "new service", "list", "check", "update", "status", "restore", "schema", "template init",
         "template lint", "template test", "template release", "fleet status",
-        "fleet update", "fleet check"}
+        "fleet update", "fleet check", "layer add", "layer remove", "adopt", "fleet adopt"}
 
 
 @pytest.mark.parametrize("command", _commands(), ids=" ".join)

@@ -90,7 +90,7 @@ def test_arguments_are_named_in_capitals_and_a_repo_is_dir() -> None:
                  if parameter.param_type_name == "argument"}
     assert all(re.fullmatch(r"[A-Z_]+(\.\.\.)?", metavar) for _, metavar in arguments)
     assert {command for command, metavar in arguments if metavar == "DIR"} == {
-        "check", "update", "status"}
+        "check", "update", "status", "adopt", "layer add", "layer remove"}
 
 
 def test_new_service_usage_names_its_argument() -> None:
@@ -146,5 +146,5 @@ def test_completion_of_a_catalog_that_cannot_be_opened_offers_nothing(tmp_path: 
 
 def test_schema_completes_the_commands_with_json() -> None:
     assert complete("paved schema fl") == ["fleet"]
-    assert complete("paved schema ") == ["check", "fleet", "list", "new", "restore",
-                                         "status", "template", "update"]
+    assert complete("paved schema ") == ["adopt", "check", "fleet", "layer", "list", "new",
+                                         "restore", "status", "template", "update"]
