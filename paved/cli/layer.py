@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from paved import output
-from paved.cli import options
+from paved.cli import complete, options
 from paved.cli.prompt import terminal_asker
 from paved.cli.update import describe_files
 from paved.errors import Outcome
@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 layer_app = typer.Typer(help="Add or remove the optional layers of a golden path.",
                         no_args_is_help=True)
 
-Name = Annotated[str, typer.Argument(metavar="LAYER", help="An optional layer (paved list).")]
+Name = Annotated[str, typer.Argument(metavar="LAYER", help="An optional layer (paved list).",
+                                     autocompletion=complete.layers_to_add)]
+Added = Annotated[str, typer.Argument(metavar="LAYER", help="An optional layer the repo has.",
+                                      autocompletion=complete.layers_to_remove)]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would happen to each file, "
                                       "with diffs; change nothing.")]
 Branch = Annotated[str | None, typer.Option("--branch", metavar="NAME",
@@ -61,7 +64,7 @@ def add(name: Name, path: options.ProjectDir = Path("."), data: options.Data = N
 
 @layer_app.command("remove", epilog=options.exit_codes(
     (3, "conflicts left in files: resolve them, git add, git commit")))
-def remove(name: Name, path: options.ProjectDir = Path("."), dry_run: DryRun = False,
+def remove(name: Added, path: options.ProjectDir = Path("."), dry_run: DryRun = False,
            branch: Branch = None, trust: options.Trust = False,
            json: options.Json = False) -> Outcome:
     """Remove the optional layer LAYER from the repo at DIR, as one commit.

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from paved import output
-from paved.cli import options
+from paved.cli import complete, options
 from paved.cli.prompt import ask_service_name, terminal_asker
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def service(
     template: options.GoldenPath = None,
     catalog: options.Catalog = None,
     with_layers: Annotated[str | None, typer.Option(
-        "--with", metavar="LAYER,...",
+        "--with", metavar="LAYER,...", autocompletion=complete.optional_layers,
         help="Optional layers to add (paved list shows them).")] = None,
     version: Annotated[str | None, typer.Option(
         "--version", metavar="VERSION", help="Catalog version to render: a release (1.2.0), "

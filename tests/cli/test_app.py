@@ -98,7 +98,7 @@ def test_list_json() -> None:
     assert data["schema_version"] == 2
     assert data["catalog"] == "bundled"
     assert data["version"] == paved.__version__
-    assert [gp["name"] for gp in data["golden_paths"]] == ["python-service"]
+    assert [gp["name"] for gp in data["golden_paths"]] == ["python-service", "node-service"]
     assert data["golden_paths"][0]["layers"] == ["base", "python-service", "ci-github",
                                                  "deploy-k8s"]
 
