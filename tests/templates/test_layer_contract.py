@@ -51,6 +51,11 @@ def release_the_contract(catalog: Path) -> None:
     commit_all(catalog, "the layer contract and node-service", tag="v0.2.0")
 
 
+def package(name: str) -> str:
+    """The Python package of service `name` (the golden path's `package_name`)."""
+    return name.replace("-", "_")
+
+
 def removed_lines(repo: Path, *paths: str) -> list[str]:
     """The lines the last commit removed from `paths`: what a team would lose or see change."""
     diff = git(repo, "diff", "HEAD~1", "HEAD", "--", *paths)
@@ -71,8 +76,14 @@ def test_python_repos_update_to_the_contract_with_only_the_changelogs_changes(
         updated = run_cli(["update", str(repo)])
         assert updated.exit_code == 0, updated.stderr
         changed = git(repo, "diff", "--name-only", "HEAD~1", "HEAD").split()
+        # The contract's two files, the version lines, and the changelog's other entries of
+        # this release: the optional layers' readiness hook and the tests pinning the policy.
         assert changed == [".github/workflows/ci.yml", ".paved.yml", "Makefile", "README.md",
-                           "catalog-info.yaml"], name
+                           "catalog-info.yaml", f"src/{package(name)}/platform/app.py",
+                           f"src/{package(name)}/platform/health.py",
+                           "tests/test_budget_and_breaker.py", "tests/test_instances.py",
+                           "tests/test_observability.py", "tests/test_outbound_client.py",
+                           "tests/test_server.py"], name
         # README.md and catalog-info.yaml name the catalog version, as every update does.
         assert removed_lines(repo, "README.md", "catalog-info.yaml") == [
             "-(catalog version 0.1.0; see `.paved.yml`).",
@@ -80,7 +91,9 @@ def test_python_repos_update_to_the_contract_with_only_the_changelogs_changes(
         message = git(repo, "log", "-1", "--format=%B")
         # The changelog the update commit quotes names both files and what changed in them.
         for words in ("`.github/workflows/ci.yml` runs `make lint`", "`make\n  typecheck`",
-                      "the `Makefile` gains\n  the `lint`, `typecheck` and `ci` targets"):
+                      "the `Makefile` gains\n  the `lint`, `typecheck` and `ci` targets",
+                      "`platform/app.py` and `platform/health.py`",
+                      "`tests/test_budget_and_breaker.py`"):
             assert words in message, (name, words)
         assert removed_lines(repo, ".github/workflows/ci.yml") == [
             "-# Every pull request: lint, type-check, test, build the image. Pushes to main",
