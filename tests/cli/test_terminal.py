@@ -12,7 +12,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from tests.helpers import git
+from tests.helpers import CATALOG_MANIFEST, build_file_tree, commit_all, git
 
 #: An SGR sequence (colour, bold, dim…); cursor movement is another kind of sequence.
 STYLE = re.compile(r"\x1b\[[0-9;]*m")
@@ -35,6 +35,19 @@ def terminal(args: list[str], cwd: Path, columns: int = 120,
                          encoding="utf-8", timeout=90, dimensions=(24, columns))
 
 
+#: pexpect answers no cursor position request: prompt_toolkit would wait, then warn.
+NO_CPR = {"PROMPT_TOOLKIT_NO_CPR": "1"}
+
+
+#: A question of the catalog as questionary draws it: "? name: help".
+QUESTION = re.compile(r"\?(?:\x1b\[[0-9;]*m)* \w+: ")
+
+
+def expect_shown(child: pexpect.spawn, text: str) -> None:  # type: ignore[type-arg]
+    """Wait for `text` on the screen, styled or not (SGR sequences between its letters)."""
+    child.expect("(?:\x1b\\[[0-9;]*m)*".join(map(re.escape, text)))
+
+
 def finish(child: pexpect.spawn) -> str:  # type: ignore[type-arg]
     child.expect(pexpect.EOF)
     child.close()
@@ -55,17 +68,16 @@ def test_a_refused_answer_is_not_red_with_no_color(tmp_path: Path) -> None:
     """The defect: NO_COLOR=1 still printed the reason an answer was refused in red."""
     for way, args in (({"NO_COLOR": "1"}, []), ({}, ["--no-color"])):
         child = terminal([*args, "new", "service", "svc", "--dest", str(tmp_path / "svc")],
-                         tmp_path, **way)
-        child.expect_exact("[description] [The svc service.]: ")
-        child.sendline("")
-        child.expect_exact("[owner] [team-svc]: ")
-        child.sendline("Team X")
-        child.expect_exact("[owner] [team-svc]: ")
-        screen = str(child.before)
+                         tmp_path, **way, **NO_CPR)
+        child.expect_exact("The svc service.")  # pre-filled
+        child.send("\r")
+        child.expect_exact("team-svc")
+        child.send("\x15Team X\r")
+        child.expect_exact("must be a GitHub team")  # inline, under the answer
         child.sendintr()
-        finish(child)
-        assert "invalid answer for 'owner': must be a GitHub team" in screen
-        assert "\x1b" not in screen
+        screen = finish(child)
+        assert child.exitstatus == 130
+        assert colours(screen) == []
 
 
 def test_the_live_bar_has_no_colour_with_no_color(tmp_path: Path) -> None:
@@ -107,8 +119,8 @@ def test_new_service_asks_for_its_name_on_a_terminal(tmp_path: Path) -> None:
     child.expect_exact("a name, not a path (--dest chooses the directory)")  # inline
     child.send("\x15")  # Ctrl-U: clear the line
     child.send("payments-api\r")
-    while child.expect([r"\]: ", pexpect.EOF]) == 0:
-        child.sendline("")  # every other question's default
+    while child.expect([QUESTION, pexpect.EOF]) == 0:
+        child.send("\r")  # every other question's default
     child.close()
     assert child.exitstatus == 0
     assert "service_name: payments-api\n" in (tmp_path / "payments-api" / ".paved.yml"
@@ -166,3 +178,81 @@ def test_names_stay_whole_while_prose_wraps_and_nothing_is_cut(
     assert max(map(len, folded)) <= 30
     assert sorted("".join(folded[2:]).replace(" ", "")) == sorted(
         "".join("".join(row) for row in rows).replace(" ", ""))
+
+
+QUESTIONS = """\
+_subdirectory: "{{ paved_layer }}"
+_templates_suffix: .jinja
+paved_layer: {type: str, default: layers/core, when: false}
+service_name: {type: str, default: svc}
+greeting: {type: str, help: First words of the README., default: "hello {{ service_name }}"}
+replicas:
+  type: int
+  default: 2
+  validator: "{% if replicas < 1 %}must be at least 1 (a service that runs){% endif %}"
+tier:
+  type: str
+  help: How critical the service is.
+  default: silver
+  choices: {"Gold (paged at night)": gold, "Silver (paged by day)": silver, "Bronze": bronze}
+regions: {type: str, multiselect: true, choices: [eu, us, ap], default: [eu]}
+public: {type: bool, help: Reachable from the internet., default: false}
+api_token: {type: str, secret: true, default: ""}
+"""
+ANSWERS = ("greeting={{ greeting }}\nreplicas={{ replicas }}\ntier={{ tier }}\n"
+           "regions={{ regions | join(',') }}\npublic={{ public }}\ntoken={{ api_token }}\n")
+
+
+def asking(tmp_path: Path) -> pexpect.spawn:  # type: ignore[type-arg]
+    """`paved new service svc` from a small catalog asking one question of each kind."""
+    catalog = build_file_tree(tmp_path / "catalog", {
+        "copier.yml": QUESTIONS, "paved-catalog.yml": CATALOG_MANIFEST,
+        "layers/core/answers.txt.jinja": ANSWERS})
+    commit_all(catalog, "catalog", tag="v1.0.0")
+    return terminal(["new", "service", "svc", "--catalog", str(catalog),
+                     "--dest", str(tmp_path / "svc")], tmp_path, **NO_CPR)
+
+
+def test_a_default_is_pre_filled_and_a_refused_answer_is_asked_again_inline(
+        tmp_path: Path) -> None:
+    child = asking(tmp_path)
+    expect_shown(child, "greeting: First words of the README. hello svc")
+    child.send("\x7f" * 3 + "team\r")  # Backspace edits the default in place
+    expect_shown(child, "replicas 2")
+    child.send("\x15" + "0\r")
+    expect_shown(child, "must be at least 1 (a service that runs)")  # under the answer
+    child.send("\x7f" + "3\r")  # the same question, the refused answer kept to edit
+    expect_shown(child, "(Use arrow keys)")
+    child.send("\r")  # tier: the default, silver
+    expect_shown(child, "regions")
+    child.send("\r")  # the default, [eu]
+    expect_shown(child, "[y/N]")
+    child.send("\r")
+    expect_shown(child, "api_token")
+    child.send("\r")
+    screen = finish(child)
+    assert child.exitstatus == 0, screen
+    assert (tmp_path / "svc" / "answers.txt").read_text() == (
+        "greeting=hello team\nreplicas=3\ntier=silver\nregions=eu\npublic=False\ntoken=\n")
+
+
+def test_choices_by_label_with_the_arrow_keys_and_yes_no_as_a_confirm(tmp_path: Path) -> None:
+    child = asking(tmp_path)
+    expect_shown(child, "hello svc")
+    child.send("\r")
+    expect_shown(child, "replicas 2")
+    child.send("\r")
+    expect_shown(child, "Gold (paged at night)")  # the labels, not the values
+    child.send("\x1b[A\r")  # up from the default, silver
+    expect_shown(child, "regions")
+    child.send("\x1b[B \r")  # eu is ticked; tick us too
+    expect_shown(child, "public: Reachable from the internet. [y/N]")
+    child.send("y")  # no Enter needed
+    expect_shown(child, "api_token")
+    child.send("s3cret\r")
+    screen = finish(child)
+    assert child.exitstatus == 0, screen
+    assert "s3cret" not in screen  # a secret's answer is never shown
+    assert (tmp_path / "svc" / "answers.txt").read_text() == (
+        "greeting=hello svc\nreplicas=2\ntier=gold\nregions=eu,us\npublic=True\n"
+        "token=s3cret\n")
