@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -21,6 +22,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # pip's cache for the generated services' installs: shared by the tests (and kept between
 # runs; gitignored), so that each package is downloaded and built once.
 PIP_CACHE = ROOT / ".tools" / "pip-cache"
+
+
+#: For prompts driven by pexpect, which answers no cursor position request (prompt_toolkit
+#: would wait for the answer, then warn).
+NO_CPR = {"PROMPT_TOOLKIT_NO_CPR": "1"}
+#: One of the catalog's questions as questionary draws it: "? name: help", styled or not.
+QUESTION = re.compile(r"\?(?:\x1b\[[0-9;]*m)* \w+: ")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from tests.helpers import CATALOG_MANIFEST, build_file_tree, commit_all, git
+from tests.helpers import CATALOG_MANIFEST, NO_CPR, QUESTION, build_file_tree, commit_all, git
 
 #: An SGR sequence (colour, bold, dim…); cursor movement is another kind of sequence.
 STYLE = re.compile(r"\x1b\[[0-9;]*m")
@@ -33,14 +33,6 @@ def terminal(args: list[str], cwd: Path, columns: int = 120,
     return pexpect.spawn(sys.executable, ["-m", "paved", *args], cwd=str(cwd),
                          env={**os.environ, "TERM": "xterm", "COLUMNS": str(columns), **env},
                          encoding="utf-8", timeout=90, dimensions=(24, columns))
-
-
-#: pexpect answers no cursor position request: prompt_toolkit would wait, then warn.
-NO_CPR = {"PROMPT_TOOLKIT_NO_CPR": "1"}
-
-
-#: A question of the catalog as questionary draws it: "? name: help".
-QUESTION = re.compile(r"\?(?:\x1b\[[0-9;]*m)* \w+: ")
 
 
 def expect_shown(child: pexpect.spawn, text: str) -> None:  # type: ignore[type-arg]
