@@ -3,6 +3,7 @@ wanted, tables that fit, and paved's own prompts (issue 17)."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -195,14 +196,16 @@ ANSWERS = ("greeting={{ greeting }}\nreplicas={{ replicas }}\ntier={{ tier }}\n"
            "regions={{ regions | join(',') }}\npublic={{ public }}\ntoken={{ api_token }}\n")
 
 
-def asking(tmp_path: Path) -> pexpect.spawn:  # type: ignore[type-arg]
+def asking(tmp_path: Path, **env: str) -> pexpect.spawn:  # type: ignore[type-arg]
     """`paved new service svc` from a small catalog asking one question of each kind."""
     catalog = build_file_tree(tmp_path / "catalog", {
         "copier.yml": QUESTIONS, "paved-catalog.yml": CATALOG_MANIFEST,
         "layers/core/answers.txt.jinja": ANSWERS})
     commit_all(catalog, "catalog", tag="v1.0.0")
-    return terminal(["new", "service", "svc", "--catalog", str(catalog),
-                     "--dest", str(tmp_path / "svc")], tmp_path, **NO_CPR)
+    child = terminal(["new", "service", "svc", "--catalog", str(catalog),
+                      "--dest", str(tmp_path / "svc")], tmp_path, **NO_CPR, **env)
+    child.logfile_read = io.StringIO()  # the whole screen, for what `finish` does not return
+    return child
 
 
 def test_a_default_is_pre_filled_and_a_refused_answer_is_asked_again_inline(
@@ -229,7 +232,7 @@ def test_a_default_is_pre_filled_and_a_refused_answer_is_asked_again_inline(
 
 
 def test_choices_by_label_with_the_arrow_keys_and_yes_no_as_a_confirm(tmp_path: Path) -> None:
-    child = asking(tmp_path)
+    child = asking(tmp_path, NO_COLOR="1")
     expect_shown(child, "hello svc")
     child.send("\r")
     expect_shown(child, "replicas 2")
@@ -244,7 +247,10 @@ def test_choices_by_label_with_the_arrow_keys_and_yes_no_as_a_confirm(tmp_path: 
     child.send("s3cret\r")
     screen = finish(child)
     assert child.exitstatus == 0, screen
-    assert "s3cret" not in screen  # a secret's answer is never shown
+    whole = child.logfile_read.getvalue()
+    assert "s3cret" not in whole  # a secret's answer is never shown
+    assert colours(whole) == []  # no colour in a list, a checkbox or a confirm either
+    assert "Silver (paged by day)" in STYLE.sub("", whole)
     assert (tmp_path / "svc" / "answers.txt").read_text() == (
         "greeting=hello svc\nreplicas=2\ntier=gold\nregions=eu,us\npublic=True\n"
         "token=s3cret\n")
