@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,18 @@ class Layer:
     # team and never overwritten, and files the platform owns (local edits are drift).
     once: tuple[str, ...] = ()
     managed: tuple[str, ...] = ()
+    # A language layer names its side of the contract: a partial (catalog-relative) that
+    # the shared layers import as `paved_contract` (docs/authoring.md).
+    contract: str = ""
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What every language layer provides, so the shared layers name no language: the
+    Makefile targets they run and the names its contract partial defines."""
+
+    make_targets: tuple[str, ...] = ()
+    provides: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,23 @@ class GoldenPath:
     upgrade_edits: str = ""
     # What to do first in a new project, shown after `paved new service` (nothing when empty).
     next_steps: str = ""
+    # Layers the golden path offers but does not include by default: `paved new service
+    # --with NAME`, `paved layer add NAME`. Recorded in `.paved.yml` once chosen.
+    optional_layers: tuple[str, ...] = ()
+
+    def with_layers(self, chosen: tuple[str, ...] | list[str]) -> GoldenPath:
+        """This golden path with the optional layers `chosen` (in the order it offers them)."""
+        unknown = [name for name in chosen if name not in self.optional_layers]
+        if unknown:
+            offered = ", ".join(self.optional_layers) or "none"
+            raise InputError(f"golden path {self.name!r} has no optional layer "
+                             f"{one_line(repr(unknown[0]), 60)}; it offers: {offered}")
+        return replace(self, layers=self.layers + tuple(
+            name for name in self.optional_layers if name in chosen))
+
+    def chosen_layers(self, layers: tuple[str, ...]) -> tuple[str, ...]:
+        """The optional layers among `layers` (a record's) that this golden path still offers."""
+        return tuple(name for name in self.optional_layers if name in layers)
 
 
 @dataclass(frozen=True)
@@ -90,6 +119,7 @@ class Catalog:
     # The manifest's `paved_requirement:`: the paved that generated repos install to update
     # themselves (an exact pin or a direct URL); empty: this paved, pinned.
     paved_requirement: str = ""
+    contract: Contract = field(default_factory=Contract)
 
     def golden_path(self, name: str | None) -> GoldenPath:
         """The golden path called `name`; with None, the default or the only one."""
@@ -115,6 +145,20 @@ class Catalog:
                                f"{golden_path.name!r} uses")
         return tuple(self.layers[name] for name in golden_path.layers)
 
+    def contract_partial(self, golden_path: GoldenPath) -> str:
+        """The contract partial of `golden_path`'s language layer; "" when it has none."""
+        partials = [layer.contract for layer in self.layers_of(golden_path) if layer.contract]
+        if len(partials) > 1:
+            raise CatalogError(f"catalog {self.source} v{self.version}: golden path "
+                               f"{golden_path.name!r} has more than one language layer")
+        return partials[0] if partials else ""
+
+
+
+@dataclass(frozen=True)
+class OptionalLayer:
+    name: str
+    description: str
 
 
 @dataclass(frozen=True)
@@ -122,6 +166,7 @@ class GoldenPathSummary:
     name: str
     description: str
     layers: tuple[str, ...]
+    optional_layers: tuple[OptionalLayer, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,7 +180,8 @@ class CatalogListing:
 
 def listing(catalog: Catalog) -> CatalogListing:
     return CatalogListing(catalog=catalog.source, version=catalog.version, golden_paths=tuple(
-        GoldenPathSummary(gp.name, gp.description, tuple(gp.layers))
+        GoldenPathSummary(gp.name, gp.description, tuple(gp.layers), tuple(
+            OptionalLayer(name, catalog.layers[name].description) for name in gp.optional_layers))
         for gp in catalog.golden_paths.values()))
 
 def bundled_root() -> Path:
@@ -283,15 +329,33 @@ def load(root: Path, *, source: str, version: str, versions: tuple[str, ...] = (
     except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise CatalogError(f"{manifest_file}: malformed manifest ({error})") from error
     for golden_path in golden_paths.values():
-        for layer in golden_path.layers:
+        for layer in golden_path.layers + golden_path.optional_layers:
             if layer not in layers:
                 raise CatalogError(f"{manifest_file}: golden path {golden_path.name!r} "
                                    f"uses undeclared layer {layer!r}")
+        both = set(golden_path.layers) & set(golden_path.optional_layers)
+        if both:
+            raise CatalogError(f"{manifest_file}: golden path {golden_path.name!r} lists "
+                               f"layer {sorted(both)[0]!r} as both included and optional")
     return Catalog(source=source, version=version, root=root, golden_paths=golden_paths,
                    layers=layers, questions=questions, name=str(manifest.get("name", "")),
                    description=str(manifest.get("description", "")), versions=versions,
                    origin=told, url=_declared_url(manifest, manifest_file),
-                   paved_requirement=_declared_requirement(manifest, manifest_file))
+                   paved_requirement=_declared_requirement(manifest, manifest_file),
+                   contract=_contract(manifest.get("contract"), manifest_file))
+
+
+def _contract(spec: Any, manifest_file: Path) -> Contract:
+    if spec is None:
+        return Contract()
+    if not isinstance(spec, Mapping):
+        raise CatalogError(f"{manifest_file}: contract must be a mapping "
+                           "(make_targets:, provides:)")
+    try:
+        return Contract(make_targets=_strings(spec.get("make_targets") or []),
+                        provides=_strings(spec.get("provides") or []))
+    except TypeError as error:
+        raise CatalogError(f"{manifest_file}: contract: {error}") from error
 
 
 def _patterns(spec: Mapping[str, Any], key: str, layer: str, manifest: str) -> tuple[str, ...]:
@@ -342,7 +406,9 @@ def _layer(root: Path, name: str, spec: Mapping[str, Any], manifest: str) -> Lay
                  path=sandbox.inside(root, str(spec.get("path", f"layers/{name}")),
                                      what=f"{manifest}: layer {name!r} path"),
                  owner=str(spec.get("owner", "")), once=_patterns(spec, "once", name, manifest),
-                 managed=_patterns(spec, "managed", name, manifest))
+                 managed=_patterns(spec, "managed", name, manifest),
+                 contract=sandbox.inside(root, str(spec.get("contract") or ""),
+                                         what=f"{manifest}: layer {name!r} contract"))
 
 
 def _golden_path(root: Path, name: str, spec: Mapping[str, Any], manifest: str) -> GoldenPath:
@@ -359,7 +425,8 @@ def _golden_path(root: Path, name: str, spec: Mapping[str, Any], manifest: str) 
         test_workflow=str(spec.get("test_workflow") or ""),
         upgrade_edits=sandbox.inside(root, str(spec.get("upgrade_edits") or ""),
                                      what=f"{manifest}: golden path {name!r} upgrade_edits"),
-        next_steps=str(spec.get("next_steps") or "").strip())
+        next_steps=str(spec.get("next_steps") or "").strip(),
+        optional_layers=_strings(spec.get("optional_layers") or []))
 
 
 def _strings(value: Any) -> tuple[str, ...]:

@@ -56,12 +56,14 @@ def create_service(
     ask: Asker | None = None,
     use_git: bool = True,
     trust: bool = False,
+    with_layers: tuple[str, ...] = (),
 ) -> CreateResult:
     """Render the golden path for service `name` into `dest` (default `./name`), from the
-    catalog's `version` (a release, a tag or a commit; default: the latest release)."""
+    catalog's `version` (a release, a tag or a commit; default: the latest release), with
+    the optional layers `with_layers`."""
     catalog = open_catalog(catalog_source, version=version)
     trust = trust or config.is_trusted(catalog.source)
-    chosen = catalog.golden_path(golden_path)
+    chosen = catalog.golden_path(golden_path).with_layers(with_layers)
     if any(ord(char) < 32 or ord(char) == 127 for char in name):
         raise InputError(f"the service name {one_line(repr(name), 60)} holds control "
                          f"characters")
@@ -136,6 +138,8 @@ def paved_context(catalog: Catalog, golden_path: GoldenPath,
         "paved_catalog_version": catalog.version,
         "paved_golden_path": golden_path.name,
         "paved_layers": list(golden_path.layers),
+        # The language layer's contract partial, which the shared layers import.
+        "paved_contract": catalog.contract_partial(golden_path),
         "paved_requirement": catalog.paved_requirement or f"{paved.DISTRIBUTION}=={version}",
     }
 

@@ -368,8 +368,11 @@ class Questionnaire:
         self._template = template
         self._worker = _worker(template, project, context, how)
         with self._errors():
+            # paved's context (`paved_layers`…) stays visible to `when`, defaults and
+            # validators, as it is to the render (an optional layer's questions).
             self._worker.answers = AnswersMap(
-                init=dict(given), last=dict(last), metadata=self._worker.template.metadata,
+                init={**context, **given}, last=dict(last),
+                metadata=self._worker.template.metadata,
                 external=self._worker._external_data())
         self._how = how
 
@@ -883,6 +886,25 @@ def inspect_template(env: SandboxedEnvironment, source: str, *,
             dynamic.append(node.lineno)
     return TemplateFacts(variables=dict(sorted(lines.items())), partials=tuple(partials),
                          dynamic_partials=tuple(dynamic))
+
+
+def exported_names(env: SandboxedEnvironment, source: str) -> set[str] | None:
+    """The names a partial exports to `{% import %}`: its top-level `set`s and macros.
+    None when it does not parse."""
+    from jinja2 import TemplateSyntaxError, nodes
+
+    try:
+        tree = env.parse(source)
+    except TemplateSyntaxError:
+        return None
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, nodes.Macro):
+            names.add(node.name)
+        elif isinstance(node, nodes.Assign):
+            targets = [node.target, *node.target.find_all(nodes.Name)]
+            names.update(target.name for target in targets if isinstance(target, nodes.Name))
+    return names
 
 
 def strict_environment(catalog_root: Path) -> SandboxedEnvironment:

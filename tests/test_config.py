@@ -78,6 +78,77 @@ def test_the_bundled_catalog_is_trusted() -> None:
     assert config.is_trusted("bundled")
 
 
+def test_the_bundled_catalog_is_trusted_however_its_name_was_read() -> None:
+    # As read from a command line or a file: equal to "bundled", not the same object.
+    assert config.is_trusted("".join(["bund", "led"]))
+
+
+def test_an_entry_that_cannot_be_trusted_does_not_end_the_list(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _trust(tmp_path, monkeypatch, "ext::sh -c evil", "https://git.example.com/acme/*")
+    assert config.is_trusted("https://git.example.com/acme/cat")
+
+
+def test_a_root_prefix_trusts_every_path(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    _trust(tmp_path, monkeypatch, "/*")
+    assert config.is_trusted("/srv/catalogs/main")
+    assert not config.is_trusted("https://git.example.com/acme/cat")
+
+
+@pytest.mark.parametrize(("source", "canonical"), [
+    ("git.example.com::acme/cat", None),  # git's transport::address form runs a helper
+    ("/srv/catalogs/main\n", None),
+    ("/srv/catalogs/\x1bmain", None),
+    ("C:\\catalogs\\main", None),
+    ("", None),
+    ("git@git.example.com:", "ssh://git@git.example.com/"),
+    ("git@git.example.com:-x/cat.git", "ssh://git@git.example.com/-x/cat"),
+    ("git@git.example.com:../cat", None),
+    ("git.example.com:acme/cat", "ssh://git.example.com/acme/cat"),
+    ("HTTPS://Git.Example.com/acme//cat/", "https://git.example.com/acme/cat"),
+    ("ftp://git.example.com/acme/cat", None),
+    ("file://elsewhere/srv/cat", None),
+])
+def test_canonical_sources(source: str, canonical: str | None) -> None:
+    assert config.canonical_source(source) == canonical
+
+
+def test_a_source_with_a_transport_helper_is_never_trusted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _trust(tmp_path, monkeypatch, "git.example.com::acme/*")
+    assert not config.is_trusted("git.example.com::acme/cat")
+
+
+def test_where_paved_keeps_its_cache_and_finds_its_catalog(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(config.CACHE_ENV)
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert config.cache_dir() == tmp_path / ".cache" / "paved"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert config.cache_dir() == tmp_path / "xdg" / "paved"
+    monkeypatch.setenv(config.CACHE_ENV, str(tmp_path / "explicit"))
+    assert config.cache_dir() == tmp_path / "explicit"
+    assert config.default_catalog_source() == "bundled"
+    monkeypatch.setenv(config.CATALOG_ENV, "https://git.example.com/acme/cat.git")
+    assert config.default_catalog_source() == "https://git.example.com/acme/cat.git"
+    assert config.config_file() == tmp_path / ".config" / "paved" / "config.yml"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdgc"))
+    assert config.config_file() == tmp_path / "xdgc" / "paved" / "config.yml"
+
+
+def test_a_config_file_without_a_trust_list_trusts_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "config.yml"
+    monkeypatch.setenv(config.CONFIG_ENV, str(path))
+    for text in ("", "other: 1\n", "- a list\n", "trusted_catalogs:\n"):
+        path.write_text(text)
+        assert config.trusted_catalogs() == ()
+    path.write_text("trusted_catalogs: [/srv/a, 7]\n")
+    assert config.trusted_catalogs() == ("/srv/a", "7")
+
+
 TASK_CATALOG = {"copier.yml": "_tasks:\n  - touch {sentinel}\n" + COPIER}
 
 
@@ -118,3 +189,10 @@ def test_update_trusts_the_catalog_it_opens_not_what_paved_yml_spells(
         1, "paved: error: the catalog wants to run code (tasks); pass --trust only if you "
            "trust this catalog\n")
     assert not sentinel.exists()
+
+
+def test_a_relative_path_is_read_from_the_working_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert config.canonical_source("catalogs/main") == f"{tmp_path.resolve()}/catalogs/main"
+    assert config.canonical_source("a:b") == f"{tmp_path.resolve()}/a:b"  # one letter: no host

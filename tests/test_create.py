@@ -304,7 +304,7 @@ def test_unknown_golden_path_is_refused(tmp_path: Path) -> None:
     code, _, stderr = new(tmp_path, "--template", "rust-service")
     assert code == 1
     assert stderr == ("paved: error: no golden path 'rust-service' in catalog bundled; "
-                      "it has: python-service\n")
+                      "it has: node-service, python-service\n")
 
 
 def test_catalog_link_to_a_file_outside_is_refused(tmp_path: Path) -> None:
@@ -359,6 +359,44 @@ def test_catalog_code_does_not_run_without_trust(tmp_path: Path) -> None:
     assert "pass --trust only if you trust this catalog" in stderr
     assert not (tmp_path / "pwned").exists()
     assert leftovers(tmp_path) == ["tpl"]
+
+
+def task_catalog(tmp_path: Path) -> Path:
+    """A plain copier template whose one task leaves a file in the project it ran in."""
+    template = tmp_path / "tpl"
+    template.mkdir()
+    (template / "copier.yml").write_text(
+        "_tasks:\n  - echo \"{{ project }}\" > task-ran.txt\n"
+        "project:\n  type: str\n  help: Project name\n  default: demo\n")
+    (template / "README.md").write_text("hi\n")
+    return template
+
+
+def test_trust_runs_the_catalogs_task_in_the_new_project(tmp_path: Path) -> None:
+    # The mutant that drops --trust in the CLI refuses the catalog here.
+    template = task_catalog(tmp_path)
+    code, _, stderr = new(tmp_path, "--catalog", str(template), "--no-git", "--trust")
+    assert code == 0, stderr
+    assert (tmp_path / "svc" / "task-ran.txt").read_text() == "demo\n"
+
+
+def test_a_catalog_trusted_in_the_config_file_runs_its_task(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The mutant of `paved new` that ignores `trusted_catalogs` refuses it here.
+    template = task_catalog(tmp_path)
+    config_file = tmp_path / "config.yml"
+    config_file.write_text(f"trusted_catalogs:\n  - {tmp_path}/*\n")
+    monkeypatch.setenv("PAVED_CONFIG", str(config_file))
+    code, _, stderr = new(tmp_path, "--catalog", str(template), "--no-git")
+    assert code == 0, stderr
+    assert (tmp_path / "svc" / "task-ran.txt").read_text() == "demo\n"
+    # Trust is the config file's: another catalog beside it is not trusted.
+    config_file.write_text(f"trusted_catalogs:\n  - {tmp_path}/other\n")
+    second = run_cli(["new", "service", "--dest", str(tmp_path / "second"), "--catalog",
+                      str(template), "--no-git", "--", "payments-api"])
+    assert second.exit_code == 1
+    assert "the catalog wants to run code" in second.stderr
+    assert not (tmp_path / "second").exists()
 
 
 def test_service_name_in_the_answers_must_agree_with_the_name(tmp_path: Path) -> None:

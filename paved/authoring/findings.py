@@ -33,6 +33,9 @@ RULES: dict[str, tuple[Severity, str]] = {
     "path-escape": (Severity.ERROR, "rendered paths and links stay inside the destination"),
     "path-collision": (Severity.ERROR, "no two layers of a golden path render the same path"),
     "pattern-overlap": (Severity.ERROR, "no rendered file is both managed: and once:"),
+    "contract": (Severity.ERROR, "every language layer fulfils the layer contract (its "
+                                 "partial's names, the Makefile's targets); a golden path "
+                                 "whose layers import it has one language layer"),
     "needs-trust": (Severity.ERROR, "a plain copier template that loads Jinja extensions is "
                                     "checked with --trust (copier needs it to render)"),
     "jinja-extension": (Severity.ERROR, "every Jinja extension of a plain copier template "

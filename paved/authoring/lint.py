@@ -28,10 +28,10 @@ NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _QUESTION_KEYS = {"type", "help", "default", "choices", "validator", "when", "secret",
                   "multiselect", "placeholder", "qmark"}
 _MANIFEST_KEYS = {"name", "description", "version", "golden_paths", "layers", "url",
-                  "paved_requirement"}
-_GOLDEN_PATH_KEYS = {"description", "owner", "layers", "test_matrix", "test_command",
-                     "test_workflow", "upgrade_edits"}
-_LAYER_KEYS = {"description", "owner", "path", "once", "managed", "produces"}
+                  "paved_requirement", "contract"}
+_GOLDEN_PATH_KEYS = {"description", "owner", "layers", "test_matrix", "test_command", "next_steps",
+                     "test_workflow", "upgrade_edits", "optional_layers"}
+_LAYER_KEYS = {"description", "owner", "path", "once", "managed", "produces", "contract"}
 
 
 @dataclass(frozen=True)
@@ -185,12 +185,33 @@ def _check_golden_path(spec: Mapping[str, Any], name: str, declared: set[str],
     if len(set(map(str, layers))) != len(layers):
         yield finding(file, line, "manifest-schema",
                       f"golden path {name!r} lists a layer twice")
+    optional = spec.get("optional_layers") or []
+    if not isinstance(optional, list) or not all(isinstance(item, str) for item in optional):
+        yield finding(file, yaml.line_of(spec, "optional_layers"), "manifest-schema",
+                      f"golden path {name!r}: optional_layers must be a list of layer names")
+        optional = []
+    for layer in optional:
+        if layer not in declared:
+            yield finding(file, yaml.line_of(spec, "optional_layers"), "manifest-schema",
+                          f"golden path {name!r} offers undeclared layer {layer!r}")
+        elif layer in layers:
+            yield finding(file, yaml.line_of(spec, "optional_layers"), "manifest-schema",
+                          f"golden path {name!r} lists layer {layer!r} as both included "
+                          "and optional")
     matrix = spec.get("test_matrix", {})
     if not isinstance(matrix, Mapping) or not all(
             isinstance(answers, Mapping) or answers is None for answers in matrix.values()):
         yield finding(file, yaml.line_of(spec, "test_matrix"), "manifest-schema",
                       f"golden path {name!r}: test_matrix must map answer-set names "
                       "to mappings of answers")
+    elif isinstance(matrix, Mapping):
+        for set_name, answers in matrix.items():
+            chosen = (answers or {}).get("with", [])
+            if not isinstance(chosen, list) or any(item not in optional for item in chosen):
+                yield finding(file, yaml.line_of(matrix, set_name), "manifest-schema",
+                              f"golden path {name!r}, answer set {set_name!r}: with must list "
+                              f"optional layers of the golden path "
+                              f"({', '.join(map(str, optional)) or 'it offers none'})")
     if not isinstance(spec.get("test_command", ""), str):
         yield finding(file, yaml.line_of(spec, "test_command"), "manifest-schema",
                       f"golden path {name!r}: test_command must be a shell command")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from paved import paths, render, yaml
+from paved.authoring import lint_contract
 from paved.authoring.findings import Finding, Severity, finding
 from paved.catalog import MANIFEST, Catalog, GoldenPath, Layer
 from paved.create import paved_context
@@ -28,7 +29,7 @@ from paved.project import RECORD_FILE
 from paved.questions import convert, resolve_answers
 
 PAVED_CONTEXT = ("paved_layer", "paved_catalog_version", "paved_golden_path", "paved_layers",
-                 "paved_requirement")
+                 "paved_requirement", "paved_contract")
 _COPIER_DEFAULT_EXCLUDE = ("copier.yaml", "copier.yml", "~*", "*.py[co]", "__pycache__",
                            ".git", ".DS_Store", ".svn")
 _ALWAYS_EXCLUDE = ("copier.yaml", "copier.yml", ".git", MANIFEST)
@@ -78,7 +79,13 @@ def check_templates(loaded: Catalog, config: Mapping[str, Any], copier_file: str
             found += source_findings
             sources += layer_sources
             files.append(file)
-    seen_partials: set[str] = set()
+    # The language layers' contract partials are imported by a computed name
+    # (`paved_contract`): inspected here since no constant include reaches them.
+    contract_partials = {layer.contract for layer in loaded.layers.values()
+                         if layer.contract and (loaded.root / layer.contract).is_file()}
+    sources += [_Source(partial, None, (loaded.root / partial).read_text("utf-8"))
+                for partial in sorted(contract_partials)]
+    seen_partials: set[str] = set(contract_partials)
     uses: dict[str, set[str]] = {}  # file -> partials it names
     while sources:
         source = sources.pop(0)
@@ -106,6 +113,9 @@ def check_templates(loaded: Catalog, config: Mapping[str, Any], copier_file: str
                                  "used by a template, a file name or another question"))
     for golden_path in loaded.golden_paths.values():
         found += _render_golden_path(loaded, golden_path, files, env)
+    found += lint_contract.check_contract(loaded, files, env, {
+        golden_path.name: _first_values(loaded, golden_path)
+        for golden_path in loaded.golden_paths.values()})
     return found
 
 
@@ -220,9 +230,44 @@ def _layer_files(loaded: Catalog, layer: Layer, config: Mapping[str, Any],
                              text, True), found, sources)
 
 
+#: In an answer set of a `test_matrix`, the optional layers to render too (never a
+#: question: `with` is a Jinja keyword, so no template could use such an answer).
+WITH = "with"
+#: The answer set added when no declared one renders an optional layer.
+OPTIONAL_LAYERS_SET = "optional-layers"
+
+
 def sample_answer_sets(golden_path: GoldenPath) -> dict[str, Mapping[str, Any]]:
     """The answer sets a golden path declares; just the defaults when it declares none."""
-    return dict(golden_path.test_matrix) or {"defaults": {}}
+    return {name: given for name, (_, given) in answer_sets(golden_path).items()}
+
+
+def answer_sets(golden_path: GoldenPath) -> dict[str, tuple[GoldenPath, Mapping[str, Any]]]:
+    """Each answer set with the golden path it renders: with the optional layers its `with:`
+    names (those the golden path offers). Every optional layer is rendered by some set:
+    when the declared ones leave any out, a set `optional-layers` renders those with the
+    defaults."""
+    sets: dict[str, tuple[GoldenPath, Mapping[str, Any]]] = {}
+    for name, declared in (dict(golden_path.test_matrix) or {"defaults": {}}).items():
+        given = dict(declared or {})
+        chosen = given.pop(WITH, None) or []
+        layers = [layer for layer in chosen if layer in golden_path.optional_layers] \
+            if isinstance(chosen, list) else []
+        sets[name] = (golden_path.with_layers(layers), given)
+    covered = {layer for path, _ in sets.values() for layer in path.layers}
+    left = [layer for layer in golden_path.optional_layers if layer not in covered]
+    if left and OPTIONAL_LAYERS_SET not in sets:
+        sets[OPTIONAL_LAYERS_SET] = (golden_path.with_layers(left), {})
+    return sets
+
+
+def _first_values(loaded: Catalog, golden_path: GoldenPath) -> dict[str, Any] | None:
+    """Every value of the golden path's first answer set; None when it is invalid."""
+    try:
+        return all_values(loaded, golden_path, next(iter(sample_answer_sets(golden_path)
+                                                         .values())))
+    except PavedError:
+        return None
 
 
 def all_values(loaded: Catalog, golden_path: GoldenPath,
@@ -252,9 +297,9 @@ def _render_golden_path(loaded: Catalog, golden_path: GoldenPath, files: list[La
         all_values(loaded, golden_path, {})
     except PavedError:
         return  # a bad default: reported as question-default, and no answer set can render
-    for set_name, given in sample_answer_sets(golden_path).items():
+    for set_name, (path_of_set, given) in answer_sets(golden_path).items():
         try:
-            values = all_values(loaded, golden_path, given)
+            values = all_values(loaded, path_of_set, given)
         except PavedError as error:
             if given:
                 yield finding(MANIFEST, _matrix_line(loaded.root, golden_path.name, set_name),
@@ -263,7 +308,7 @@ def _render_golden_path(loaded: Catalog, golden_path: GoldenPath, files: list[La
             continue
         owners: dict[str, str] = {RECORD_FILE: "paved's record"}
         where = f" (golden path {golden_path.name}, answers {set_name!r})"
-        for layer in loaded.layers_of(golden_path):
+        for layer in loaded.layers_of(path_of_set):
             context = {**values, "paved_layer": layer.path}
             for file in (item for item in files if item.layer == layer.name):
                 for item in _render_file(file, context, env, owners):
@@ -272,12 +317,13 @@ def _render_golden_path(loaded: Catalog, golden_path: GoldenPath, files: list[La
                         reported.add(key)
                         yield finding(item.file, item.line, item.rule, item.message + where)
         rendered.update(owners)
-        for item in _overlaps(loaded, golden_path, sorted(set(owners) - {RECORD_FILE})):
+        for item in _overlaps(loaded, path_of_set, sorted(set(owners) - {RECORD_FILE})):
             key = (item.file, item.line, item.rule, item.message)
             if key not in reported:
                 reported.add(key)
                 yield finding(item.file, item.line, item.rule, item.message + where)
-    yield from _unmatched(loaded, golden_path, sorted(set(rendered) - {RECORD_FILE}))
+    yield from _unmatched(loaded, golden_path.with_layers(golden_path.optional_layers),
+                          sorted(set(rendered) - {RECORD_FILE}))
 
 
 def _policies(loaded: Catalog, golden_path: GoldenPath) -> list[tuple[Layer, str, str]]:

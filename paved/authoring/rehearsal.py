@@ -62,9 +62,15 @@ def rehearse(root: Path, catalog: Catalog, golden_path: GoldenPath, given: Mappi
         if golden_path.name not in old.golden_paths:
             return Rehearsal("skipped", f"golden path {golden_path.name} is new since "
                                         f"{previous}")
+        offered = old.golden_paths[golden_path.name]
+        chosen = [layer for layer in golden_path.layers if layer in golden_path.optional_layers]
+        new_layers = [layer for layer in chosen if layer not in offered.optional_layers]
+        if new_layers:
+            return Rehearsal("skipped", f"optional layer {new_layers[0]} is new since "
+                                        f"{previous}")
         known = {question.name for question in old.questions}
         try:
-            render(old, old.golden_paths[golden_path.name],
+            render(old, offered.with_layers(chosen),
                    {key: value for key, value in given.items() if key in known}, dest,
                    trust=trust)
         except PavedError as error:

@@ -2,8 +2,9 @@
 
 A release refuses a dirty tree and a version not above the latest, lints the
 catalog (and tests it unless told not to), then writes the `## X.Y.Z` section of
-CHANGELOG.md from the subjects of the commits since the last release, commits
-it and creates the annotated tag `vX.Y.Z` that `paved update` will offer.
+CHANGELOG.md from its `## Unreleased` notes and the subjects of the commits
+since the last release, commits it and creates the annotated tag `vX.Y.Z` that
+`paved update` will offer.
 """
 
 from __future__ import annotations
@@ -121,8 +122,19 @@ def next_version(latest: str | None, *, version: str | None, bump: str | None) -
 
 
 def add_section(changelog: str, version: str, changes: list[str]) -> str:
-    """`changelog` with a `## version` section of `changes` above the newest one."""
-    section = f"## {version}\n\n" + "".join(f"- {change}\n" for change in changes) + "\n"
+    """`changelog` with a `## version` section of `changes` above the newest one.
+
+    Notes written by hand under `## Unreleased` (what teams will see change in their
+    repos, said in the author's words) open the section, before the commit subjects.
+    """
+    notes = ""
+    unreleased = re.search(r"^## Unreleased[ \t]*\n(?P<body>.*?)(?=^## |\Z)", changelog,
+                           flags=re.MULTILINE | re.DOTALL)
+    if unreleased is not None:
+        notes = unreleased["body"].strip("\n") + "\n" if unreleased["body"].strip() else ""
+        changelog = changelog[:unreleased.start()] + changelog[unreleased.end():]
+    section = (f"## {version}\n\n" + notes
+               + "".join(f"- {change}\n" for change in changes) + "\n")
     match = re.search(r"^## ", changelog, flags=re.MULTILINE)
     if match is None:
         return changelog.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"

@@ -29,7 +29,7 @@ from typing import Any
 
 import paved
 from paved import config, git, render, yaml
-from paved.authoring.lint_files import sample_answer_sets
+from paved.authoring.lint_files import answer_sets
 from paved.authoring.rehearsal import rehearse
 from paved.catalog import Catalog, GoldenPath, bundled_root, working_tree
 from paved.create import paved_context, render_golden_path
@@ -103,13 +103,15 @@ def run_trial(root: Path, *, golden_path: str | None = None, answer_set: str | N
                         data=data or {}, progress=progress)
 
 
-def _answer_sets(golden_path: GoldenPath,
-                 data: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    """The golden path's answer sets with `data` on top (`data` wins, as in `paved new`);
-    `data` alone, as the set "given", when the golden path declares none."""
+def _answer_sets(golden_path: GoldenPath, data: Mapping[str, Any]
+                 ) -> dict[str, tuple[GoldenPath, Mapping[str, Any]]]:
+    """The golden path's answer sets (each with the optional layers it renders) with `data`
+    on top (`data` wins, as in `paved new`); `data` alone, as the set "given", when the
+    golden path declares none."""
     if data and not golden_path.test_matrix:
-        return {"given": dict(data)}
-    return {name: {**given, **data} for name, given in sample_answer_sets(golden_path).items()}
+        return {"given": (golden_path, dict(data))}
+    return {name: (path, {**given, **data})
+            for name, (path, given) in answer_sets(golden_path).items()}
 
 
 def _is_bundled(root: Path) -> bool:
@@ -130,12 +132,12 @@ def _run_all(root: Path, catalog: Catalog, chosen: list[GoldenPath], *, answer_s
     runs = []
     try:
         for path in chosen:
-            for set_name, given in _answer_sets(path, data).items():
+            for set_name, (path_of_set, given) in _answer_sets(path, data).items():
                 if answer_set is not None and set_name != answer_set:
                     continue
                 progress(f"testing {path.name} with answers {set_name!r}")
                 dest = work / f"{path.name}-{set_name}"
-                runs.append(_run_one(root, catalog, path, set_name, given, dest,
+                runs.append(_run_one(root, catalog, path_of_set, set_name, given, dest,
                                      skip_tests=skip_tests, trust=trust, timeout=timeout))
     finally:
         if keep is None:
@@ -160,10 +162,11 @@ def _run_one(root: Path, catalog: Catalog, golden_path: GoldenPath, set_name: st
         steps += [Step(name, SKIPPED, 0.0, reason) for name in ("validators", "test",
                                                                 "upgrade")]
     else:
-        # A plain template's render holds copier's answers file and paved's record,
-        # neither written by the template's author to the platform's YAML style.
+        # Every render holds paved's record (a plain template's also copier's answers
+        # file), not written by the template's author to the platform's YAML style: a
+        # catalog at a long path would fail yamllint's default line length on it.
         steps += [_validate(dest, (*_copier_answers_files(dest), RECORD_FILE)
-                            if catalog.plain else ()),
+                            if catalog.plain else (RECORD_FILE,)),
                   _test(golden_path, dest, skip_tests, timeout, plain=catalog.plain),
                   _upgrade(root, catalog, golden_path, given, dest, trust)]
     return RenderRun(golden_path=golden_path.name, answer_set=set_name, answers=answers,

@@ -1,7 +1,7 @@
 """`paved check`: audit a repository against the golden path's failure-tolerance checklist.
 
 Rules live in one module per area (isolation, observability, rollback,
-security, ownership, currency), each a tuple `RULES` of `Rule` values. This
+security, ownership, currency, evidence), each a tuple `RULES` of `Rule` values. This
 module reads the repository once (`repo.Reading`: the file list, then only
 what rules ask for), finds its services (`services.py`: one, or several in a
 monorepo), runs the rules over each service's `Repo`, adds extra rules a
@@ -23,7 +23,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from paved import config
-from paved.check import currency, isolation, observability, ownership, rollback, security
+from paved.check import (
+    currency,
+    evidence,
+    isolation,
+    observability,
+    ownership,
+    rollback,
+    security,
+)
 from paved.check.files import Excluded, walk_order
 from paved.check.options import CheckOptions
 from paved.check.repo import Reading, Repo
@@ -33,7 +41,8 @@ from paved.check.services import Service, find_services
 from paved.check.settings import read_config
 from paved.errors import CatalogError, InputError, PavedError
 
-AREAS = ("isolation", "observability", "rollback", "security", "ownership", "currency")
+AREAS = ("isolation", "observability", "rollback", "security", "ownership", "currency",
+         "evidence")
 CATALOG_CHECKS_DIR = "checks"
 SHOWN_UNREAD = 3  # files named in a "not checked" message; the rest are counted
 
@@ -97,7 +106,7 @@ class CheckReport:
 
 def builtin_rules() -> tuple[Rule, ...]:
     return (*isolation.RULES, *observability.RULES, *rollback.RULES, *security.RULES,
-            *ownership.RULES, *currency.RULES)
+            *ownership.RULES, *currency.RULES, *evidence.RULES)
 
 
 def run_check(path: Path, options: CheckOptions | None = None) -> CheckReport:
@@ -105,6 +114,8 @@ def run_check(path: Path, options: CheckOptions | None = None) -> CheckReport:
     if not path.is_dir():
         raise InputError(f"{path} is not a directory")
     options = options or CheckOptions()
+    if options.evidence is not None and not options.evidence.is_dir():
+        raise InputError(f"--evidence {options.evidence} is not a directory")
     reading = Reading(path, options, read_config(path))
     services = find_services(reading)
     if len(services) == 1 and not services[0].folder:

@@ -29,6 +29,14 @@ from paved.check.rule import (
 
 AREA = "isolation"
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")
+# TypeScript and JavaScript (paved.check.tscode keeps every call resolved through an import):
+# undici, fetch, axios, node's http; `Fastify()` after `import Fastify from "fastify"`.
+TYPESCRIPT_CLIENTS = frozenset(
+    {f"undici.{name}" for name in ("request", "fetch", "stream", "Agent", "Pool", "Client")}
+    | {"fetch", "axios", "axios.create", "node:http.request", "node:https.request"}
+    | {f"axios.{verb}" for verb in HTTP_VERBS})
+TYPESCRIPT_APPS = frozenset({"fastify", "fastify.fastify", "fastify.default", "express", "koa",
+                             "hono.Hono"})
 # Callables that open an outbound HTTP connection or client, by qualified name.
 NEEDS_TIMEOUT = frozenset(
     {f"requests.{verb}" for verb in HTTP_VERBS}
@@ -36,9 +44,11 @@ NEEDS_TIMEOUT = frozenset(
     | {f"httpx.{verb}" for verb in HTTP_VERBS}
     | {"httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession", "aiohttp.request",
        "urllib.request.urlopen"}
+    | TYPESCRIPT_CLIENTS
 )
 WEB_APPS = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette", "flask.Flask",
-                      "aiohttp.web.Application", "quart.Quart", "litestar.Litestar"})
+                      "aiohttp.web.Application", "quart.Quart",
+                      "litestar.Litestar"}) | TYPESCRIPT_APPS
 # What the code is searched for (by name: the patterns live in `pycode.MENTIONS`).
 BREAKER_CODE, SHEDDING_CODE, BUDGET_CODE = "breaker", "shedding", "budget"
 
@@ -52,6 +62,11 @@ class Bound:
     requirement: str
 
 
+def _switched_on(value: float | bool) -> bool:
+    """True, or 1 as pydantic reads `"1"` for a boolean setting (an override `"1"` is on)."""
+    return value is True or (value is not False and value == 1)
+
+
 BOUNDS = (
     Bound("retries-bounded", r"^(?!.*(breaker|circuit|half_open)).*(^|_)attempts(_|$)",
           lambda v: 1 <= v <= 3, "at most 3 attempts in total"),
@@ -62,13 +77,13 @@ BOUNDS = (
           "a retry budget of at most 20 % of requests"),
     Bound("retries-bounded", r"retry_budget_percent$", lambda v: 0 <= v <= 20,
           "a retry budget of at most 20 % of requests"),
-    Bound("retries-bounded", r"retry_budget.*enabled$", lambda v: v is True,
+    Bound("retries-bounded", r"retry_budget.*enabled$", _switched_on,
           "the retry budget switched on"),
-    Bound("circuit-breaker", r"(breaker|circuit).*enabled$", lambda v: v is True,
+    Bound("circuit-breaker", r"(breaker|circuit).*enabled$", _switched_on,
           "the circuit breaker switched on"),
     Bound("circuit-breaker", r"(breaker|circuit).*(failure|error)_(rate|ratio|threshold)",
           lambda v: 0 < v <= 0.75 or 1 < v <= 75, "opening at a failure rate of at most 75 %"),
-    Bound("load-shedding", r"(shed|shedding).*enabled$", lambda v: v is True,
+    Bound("load-shedding", r"(shed|shedding).*enabled$", _switched_on,
           "load shedding switched on"),
     Bound("load-shedding", r"max_?in_?flight|concurrency_limit|max_concurren",
           lambda v: v is not True and v is not False and 1 <= v <= 10_000,
@@ -158,7 +173,8 @@ def _mentions(repo: Repo, name: str) -> list[Evidence]:
 def check_timeouts(repo: Repo) -> Outcome:
     found = _outbound_calls(repo)
     if not found:
-        return not_applicable("no outbound HTTP calls or clients (httpx, requests, aiohttp)")
+        return not_applicable("no outbound HTTP calls or clients (httpx, requests, aiohttp, "
+                              "undici, fetch, axios)")
     problems = []
     for path, call in found:
         if call.forwards_kwargs:
@@ -254,7 +270,8 @@ def check_shedding(repo: Repo) -> Outcome:
         return failed("load shedding is switched off or weakened", *problems)
     apps = [(path, call.line) for path, call in repo.calls() if call.name in WEB_APPS]
     if not apps:
-        return not_applicable("no web application (FastAPI, Starlette, Flask, aiohttp) found")
+        return not_applicable("no web application (FastAPI, Starlette, Flask, aiohttp, "
+                              "Fastify, Express) found")
     found = _mentions(repo, SHEDDING_CODE)
     if not found:
         path, line = apps[0]

@@ -60,8 +60,8 @@ def _where(repo: Repo, name: str | None = None) -> Evidence | None:
 
 
 def check_tracing(repo: Repo) -> Outcome:
-    if not repo.python_files:
-        return not_applicable("no Python code to look at")
+    if not repo.source_files:
+        return not_applicable("no Python or TypeScript code to look at")
     tracing = _first(repo, TRACING_CODE)
     if tracing is not None:
         return found("OpenTelemetry tracing is configured", tracing)
@@ -70,19 +70,19 @@ def check_tracing(repo: Repo) -> Outcome:
         if line:
             return found("OpenTelemetry auto-instrumentation", Evidence(path, line, "found"))
     app = _where(repo)
-    where = app or Evidence(repo.python_files[0], 1, "no tracer provider")
+    where = app or Evidence(repo.source_files[0], 1, "no tracer provider")
     return missing("no tracing: no OpenTelemetry tracer provider or instrumentation",
                    Evidence(where.path, where.line, "requests here are not traced"))
 
 
 def check_logs(repo: Repo) -> Outcome:
-    if not repo.python_files:
-        return not_applicable("no Python code to look at")
+    if not repo.source_files:
+        return not_applicable("no Python or TypeScript code to look at")
     json_logs = _first(repo, JSON_LOGS_CODE)
     trace_ids = _first(repo, TRACE_ID_CODE)
     if json_logs and trace_ids:
         return found("JSON logs carrying trace ids", json_logs, trace_ids)
-    where = json_logs or _where(repo, LOGGING_CODE) or Evidence(repo.python_files[0], 1, "")
+    where = json_logs or _where(repo, LOGGING_CODE) or Evidence(repo.source_files[0], 1, "")
     absent = "trace ids in log lines" if json_logs else "structured (JSON) logs"
     return missing(f"no {absent}", Evidence(where.path, where.line, f"missing {absent}"))
 

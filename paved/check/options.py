@@ -7,6 +7,7 @@ Its own module because both the repository under check (`repo`) and the rules
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -16,3 +17,4 @@ class CheckOptions:
     max_minor_behind: int = 2
     trust: bool = False
     jobs: int = 1  # processes reading Python (the CLI's default: the machine's cores)
+    evidence: Path | None = None  # chaos journals and rollback drill records (--evidence DIR)

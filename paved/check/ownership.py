@@ -106,7 +106,7 @@ def check_tests_in_ci(repo: Repo) -> Outcome:
         line = repo.line_of_text(path, TEST_COMMANDS.pattern)
         if line:
             return found("CI runs the tests", Evidence(path, line, "tests"))
-    if not repo.workflows and not repo.python_files:
+    if not repo.workflows and not repo.source_files:
         return not_applicable("no CI configuration and no code")
     where = workflows[0].path if workflows else ".github/workflows/ci.yml"
     return missing("CI does not run the tests", Evidence(where, 1 if workflows else None,

@@ -39,11 +39,13 @@ MENTIONS: Mapping[str, str] = {
                 r"max_?concurren",
     "budget": r"retry_?budget|RetryBudget",
     "tracing": r"TracerProvider|set_tracer_provider|Instrumentor$|configure_opentelemetry|"
-               r"configure_azure_monitor|^opentelemetry\.instrumentation",
-    "json-logs": r"structlog|JSONRenderer|jsonlogger|Json_?Formatter|ecs_logging|loguru",
+               r"configure_azure_monitor|^opentelemetry\.instrumentation|"
+               r"^@opentelemetry/sdk-node$",
+    "json-logs": r"structlog|JSONRenderer|jsonlogger|Json_?Formatter|ecs_logging|loguru|"
+                 r"^pino$|^winston$",
     "trace-ids": r"trace_id|traceid|otelTraceID|LoggingInstrumentor",
     "metrics": r"make_asgi_app|make_wsgi_app|start_http_server|prometheus_fastapi_instrumentator|"
-               r"PrometheusMetricReader",
+               r"PrometheusMetricReader|^prom-client$",
     "logging": r"^logging$|basicConfig|getLogger",
 }
 #: The prefilter, by kind of fact: words (case-blind) that a module must contain to hold it.
@@ -62,9 +64,10 @@ NEEDS: Mapping[str, tuple[str, ...]] = {
     "mention:tracing": ("tracerprovider", "tracer_provider", "instrumentor", "opentelemetry",
                         "azure_monitor"),
     "mention:json-logs": ("structlog", "jsonrenderer", "jsonlogger", "formatter", "ecs_logging",
-                          "loguru"),
+                          "loguru", "pino", "winston"),
     "mention:trace-ids": ("trace_id", "traceid", "instrumentor"),
-    "mention:metrics": ("make_asgi_app", "make_wsgi_app", "start_http_server", "prometheus"),
+    "mention:metrics": ("make_asgi_app", "make_wsgi_app", "start_http_server", "prometheus",
+                        "prom-client"),
     "mention:logging": ("logging", "basicconfig", "getlogger"),
 }
 WORDS: tuple[str, ...] = tuple(dict.fromkeys(word for words in NEEDS.values() for word in words))
@@ -263,6 +266,11 @@ def _matches(text: str) -> tuple[str, ...]:
     return found
 
 
+def mention(mentions: dict[str, list[int]], texts: tuple[str, ...], line: int) -> None:
+    """Add `line` to `mentions` under each `MENTIONS` pattern one of `texts` matches."""
+    _mention(mentions, texts, line)
+
+
 def _mention(mentions: dict[str, list[int]], texts: tuple[str, ...], line: int) -> None:
     names = _matches(texts[0]) if len(texts) == 1 else \
         tuple(dict.fromkeys(name for text in texts for name in _matches(text)))
@@ -350,10 +358,23 @@ def _field(statement: ast.stmt, path: str) -> Setting | None:
     if isinstance(value, ast.Call) and getattr(value.func, "id", getattr(value.func, "attr", "")) \
             == "Field":
         value = _keyword(value, "default") or (value.args[0] if value.args else None)
+    value = _signed(value)
     if isinstance(value, ast.Constant) and (value.value is None or
                                             isinstance(value.value, int | float | bool | str)):
         return Setting(name.lower(), value.value, path, statement.lineno, "default")
     return None
+
+
+def _signed(value: ast.expr | None) -> ast.expr | None:
+    """`-1` as the constant it is (a unary minus over a number): a negative default is a
+    setting too, and often the one that means "unlimited"."""
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub | ast.UAdd) \
+            and isinstance(value.operand, ast.Constant) \
+            and isinstance(value.operand.value, int | float) \
+            and not isinstance(value.operand.value, bool):
+        number = value.operand.value
+        return ast.Constant(-number if isinstance(value.op, ast.USub) else number)
+    return value
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:

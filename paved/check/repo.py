@@ -26,7 +26,7 @@ from typing import Any
 
 from paved import yaml
 from paved.catalog import Catalog, open_catalog
-from paved.check import pycode, scan
+from paved.check import pycode, scan, tscode
 from paved.check.files import Listing, list_files
 from paved.check.options import CheckOptions
 from paved.check.scan import Unread
@@ -105,6 +105,22 @@ class Reading:
         for item in found.unread:
             self.unread[item.path] = item
         return found
+
+    @cached_property
+    def typescript(self) -> dict[str, pycode.ModuleFacts]:
+        """Facts of every TypeScript/JavaScript source of the repository (`tscode.py`), read
+        once; when the compiler cannot run (no node), each is reported as not read."""
+        from paved.config import cache_dir
+
+        texts = {path: text for path in self.listing.files if tscode.is_source(path)
+                 if (text := self.text(path)) is not None}
+        try:
+            return tscode.extract(texts, tools_dir=(cache_dir() / "tools").resolve())
+        except PavedError as error:
+            for path in texts:
+                self.unread[path] = Unread(path, f"TypeScript not read: {error}",
+                                           frozenset(pycode.NEEDS))
+            return {}
 
     @cached_property
     def zizmor(self) -> Zizmor:
@@ -349,9 +365,24 @@ class Repo:
         return tuple(path for path in self.files if is_python_source(path))
 
     @cached_property
+    def typescript_files(self) -> tuple[str, ...]:
+        """TypeScript and JavaScript sources outside tests and build output (none read)."""
+        return tuple(path for path in self.files if tscode.is_source(path))
+
+    @property
+    def source_files(self) -> tuple[str, ...]:
+        """The code the rules read: Python, then TypeScript and JavaScript."""
+        return self.python_files + self.typescript_files
+
+    @cached_property
     def _facts(self) -> tuple[pycode.ModuleFacts, ...]:
         facts = self.reading.python.facts
-        return tuple(facts[path] for path in self.python_files if path in facts)
+        found = tuple(facts[path] for path in self.python_files if path in facts)
+        if not self.typescript_files:
+            return found
+        typescript = self.reading.typescript
+        return found + tuple(typescript[path] for path in self.typescript_files
+                             if path in typescript)
 
     def python_facts(self, *needs: str) -> tuple[pycode.ModuleFacts, ...]:
         """What the built-in rules read from Python (`pycode.ModuleFacts`), for a rule that

@@ -175,7 +175,8 @@ def check_rollback_time(repo: Repo) -> Outcome:
         reason = "; ".join(unknown) or "no Deployment manifests"
         return not_applicable(f"cannot estimate a rollback: {reason}")
     worst = max(estimates, key=lambda estimate: estimate.total_seconds)
-    summary = (f"worst case {worst.total_seconds} s for Deployment {worst.deployment} "
+    # Computed, not measured: a drill on a cluster measures it (evidence/rollback-drill).
+    summary = (f"computed: worst case {worst.total_seconds} s for Deployment {worst.deployment} "
                f"(progressDeadlineSeconds {worst.progress_deadline_seconds}, {worst.waves} "
                f"wave(s) of {worst.wave_seconds} s for {worst.replicas} replica(s))")
     if worst.total_seconds <= MAX_ROLLBACK_SECONDS:

@@ -131,8 +131,10 @@ def _root(
 
 
 def _register() -> None:
+    from paved.cli import adopt as adopt_command
     from paved.cli import check as check_command
     from paved.cli import fleet as fleet_command
+    from paved.cli import layer as layer_command
     from paved.cli import list as list_command
     from paved.cli import new as new_command
     from paved.cli import restore as restore_command
@@ -146,6 +148,8 @@ def _register() -> None:
     check_command.register(app)
     update_command.register(app)
     status_command.register(app)
+    layer_command.register(app)
+    adopt_command.register(app)
     restore_command.register(app)
     template_command.register(app)
     fleet_command.register(app)

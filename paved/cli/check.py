@@ -62,9 +62,14 @@ def check(
         "--trust", help="Run the extra rules the catalog ships in checks/ (its own code). "
                         "Only for catalogs you trust.")] = False,
     jobs: options.CheckJobs = None,
+    evidence: Annotated[Path | None, typer.Option(
+        "--evidence", metavar="DIR", file_okay=False,
+        help="Chaos journals and rollback drill records, for the evidence rules (download a "
+             "CI run's artifacts here); the newest of each counts.")] = None,
 ) -> Outcome:
     """Check a repository against the golden path: failure isolation, observability,
-    rollback, security, ownership and currency, with a score per area.
+    rollback, security, ownership, currency and the evidence that failure tolerance was
+    verified (a passed chaos experiment, a measured rollback drill), with a score per area.
 
     Works on any repository; rules that need paved data say "not applicable" on
     repositories paved did not generate, and a rule that could not read a file
@@ -80,6 +85,7 @@ def check(
       paved check --format markdown > comment.md
       paved check --catalog ../platform-catalog --trust --json
       paved check --jobs 1
+      paved check --evidence chaos
     """
 
     # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
@@ -88,7 +94,7 @@ def check(
     from paved.check.rule import Severity
 
     report = run_check(path, CheckOptions(catalog=catalog, max_minor_behind=max_minor_behind,
-                                          trust=trust, jobs=jobs or _cores()))
+                                          trust=trust, jobs=jobs or _cores(), evidence=evidence))
     chosen = Format.JSON if json else output_format
     if chosen is Format.JSON:
         output.emit_json(report)

@@ -1,5 +1,5 @@
-"""Shell completion of the catalog's names: golden paths and catalog versions (`paved
-schema` completes its own commands; no command takes a layer's name yet).
+"""Shell completion of the catalog's names: golden paths, optional layers and catalog
+versions (`paved schema` completes its own commands).
 
 Each function takes what is typed so far and the command line parsed up to
 there (`--catalog`, a catalog's directory, the repo's DIR), opens the catalog as
@@ -64,3 +64,44 @@ def versions(ctx: typer.Context, incomplete: str) -> list[str]:
         return list(reversed(catalog.versions or (catalog.version,)))
 
     return _matching(names, incomplete)
+
+
+def optional_layers(ctx: typer.Context, incomplete: str) -> list[str]:
+    """`paved new service --with LAYER,...`: the optional layers of the chosen golden path
+    (of every golden path when none is chosen yet), the comma-separated ones typed kept."""
+    typed, _, last = incomplete.rpartition(",")
+    prefix = f"{typed}," if typed else ""
+    chosen = set(typed.split(",")) if typed else set()
+
+    def names() -> list[str]:
+        catalog = _catalog(ctx)
+        wanted = ctx.params.get("template")
+        paths = [catalog.golden_paths[wanted]] if wanted in catalog.golden_paths else \
+            list(catalog.golden_paths.values())
+        offered = sorted({name for path in paths for name in path.optional_layers})
+        return [f"{prefix}{name}" for name in offered if name not in chosen]
+
+    return _matching(names, f"{prefix}{last}")
+
+
+def _repo_layers(ctx: typer.Context) -> tuple[list[str], list[str]]:
+    """The optional layers of the repo at DIR (the current directory when not typed yet):
+    (offered and not added, added)."""
+    from paved.catalog import open_catalog
+    from paved.project import read_record
+
+    folder = _folder(ctx, "path")
+    record = read_record(folder if isinstance(folder, Path) else Path("."))
+    offered = open_catalog(record.catalog).golden_paths[record.golden_path].optional_layers
+    return ([name for name in offered if name not in record.layers],
+            [name for name in offered if name in record.layers])
+
+
+def layers_to_add(ctx: typer.Context, incomplete: str) -> list[str]:
+    """`paved layer add LAYER`: the repo's golden path's optional layers it lacks."""
+    return _matching(lambda: _repo_layers(ctx)[0], incomplete)
+
+
+def layers_to_remove(ctx: typer.Context, incomplete: str) -> list[str]:
+    """`paved layer remove LAYER`: the optional layers the repo has."""
+    return _matching(lambda: _repo_layers(ctx)[1], incomplete)

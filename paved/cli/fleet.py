@@ -24,10 +24,11 @@ fleet_app = typer.Typer(help="Status, updates and checks across many generated r
 
 
 def register(app: typer.Typer) -> None:
-    from paved.cli import fleet_update
+    from paved.cli import fleet_adopt, fleet_update
 
     fleet_app.command("status", epilog=options.exit_codes(options.FLEET_ATTENTION))(status)
     fleet_update.register(fleet_app)
+    fleet_adopt.register(fleet_app)
     fleet_app.command("check", epilog=options.exit_codes(options.FLEET_ATTENTION))(check)
     app.add_typer(fleet_app, name="fleet")
 
@@ -87,12 +88,12 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def _check(refs: list[RepoRef], jobs: int) -> FleetCheck:
+def _check(refs: list[RepoRef], jobs: int, evidence: Path | None = None) -> FleetCheck:
     from paved.fleet import formats
     from paved.fleet.check import fleet_check
 
     with output.Progress([ref.name for ref in refs], "check", jobs) as progress:
-        result = fleet_check(refs, jobs=jobs, done=lambda repo: progress.advance(
+        result = fleet_check(refs, jobs=jobs, evidence=evidence, done=lambda repo: progress.advance(
             formats.check_line(repo), repo.name))
     return result
 
@@ -104,8 +105,14 @@ def check(
     limit: options.FleetLimit = None,
     jobs: options.FleetJobs = 1,
     json: options.Json = False,
+    evidence: Annotated[Path | None, typer.Option(
+        "--evidence", metavar="DIR", exists=True, file_okay=False,
+        help="Evidence per repo in DIR/<repo name> (chaos journals, rollback drill records), "
+             "for the evidence rules.")] = None,
 ) -> Any:
-    """Run paved check in every repo: a score per repo and the rules failing most often.
+    """Run paved check in every repo: a score per repo, the rules failing most often, and
+    which foundations (failure isolation, incident observability, rollback under 5 minutes,
+    on-call and runbooks, postmortems) each repo has verified, only configured, or misses.
 
     Exit 6 when some repos could not be checked.
 
@@ -113,9 +120,10 @@ def check(
     Examples:
       paved fleet check --from repos.txt
       paved fleet check --from ~/src --jobs 2 --json
+      paved fleet check --from repos.txt --evidence artifacts
     """
     from paved.fleet import formats, sources
 
-    result = _check(sources.pick(source, repos, limit, topic), jobs)
+    result = _check(sources.pick(source, repos, limit, topic), jobs, evidence)
     output.emit_result(result, as_json=json, describe=formats.check_table)
     return result

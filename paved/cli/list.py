@@ -18,7 +18,8 @@ def register(app: typer.Typer) -> None:
 
 
 def list_golden_paths(catalog: options.Catalog = None, json: options.Json = False) -> None:
-    """List the golden paths in the catalog, with its version and their descriptions.
+    """List the golden paths in the catalog, with its version, their descriptions and the
+    optional layers each offers.
 
     \b
     Examples:
@@ -32,5 +33,11 @@ def list_golden_paths(catalog: options.Catalog = None, json: options.Json = Fals
 
 def describe(result: CatalogListing) -> str:
     rows = [(gp.name, gp.description, ", ".join(gp.layers)) for gp in result.golden_paths]
-    return (f"Catalog {result.catalog} v{result.version}\n"
+    text = (f"Catalog {result.catalog} v{result.version}\n"
             + output.table(rows, headers=("GOLDEN PATH", "DESCRIPTION", "LAYERS")))
+    optional = [(gp.name, layer.name, layer.description)
+                for gp in result.golden_paths for layer in gp.optional_layers]
+    if optional:
+        text += ("\nOptional layers (paved new service --with, paved layer add):\n"
+                 + output.table(optional, headers=("GOLDEN PATH", "LAYER", "DESCRIPTION")))
+    return text

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from paved import output
-from paved.cli import options
+from paved.cli import complete, options
 from paved.cli.prompt import ask_service_name, terminal_asker
 
 if TYPE_CHECKING:
@@ -33,6 +33,9 @@ def service(
                                                    "./NAME.")] = None,
     template: options.GoldenPath = None,
     catalog: options.Catalog = None,
+    with_layers: Annotated[str | None, typer.Option(
+        "--with", metavar="LAYER,...", autocompletion=complete.optional_layers,
+        help="Optional layers to add (paved list shows them).")] = None,
     version: Annotated[str | None, typer.Option(
         "--version", metavar="VERSION", help="Catalog version to render: a release (1.2.0), "
         "a tag or a commit. Default: the latest release.")] = None,
@@ -56,6 +59,7 @@ def service(
     Examples:
       paved new service payments-api
       paved new service payments-api --defaults --data owner=team-payments
+      paved new service orders --with postgres,monitoring --defaults
       paved new service billing --catalog gh:acme/service-template --version 2.1.0
       paved new service checkout --catalog git@github.com:acme/paved-catalog.git --json
     """
@@ -69,7 +73,8 @@ def service(
     answers.update(options.parse_data(data))
     result = create_service(name, dest=dest, golden_path=template, catalog_source=catalog,
                             version=version, data=answers, ask=terminal_asker(defaults),
-                            use_git=not no_git, trust=trust)
+                            use_git=not no_git, trust=trust,
+                            with_layers=options.parse_names(with_layers))
     output.emit_result(result, as_json=json, describe=_describe)
 
 

@@ -62,6 +62,12 @@ def parse_data(values: list[str] | None) -> dict[str, str]:
             raise typer.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--data")
         data[key.strip()] = value
     return data
+def parse_names(value: str | None) -> tuple[str, ...]:
+    """A comma-separated list of names (`--with a,b`), without blanks or repeats."""
+    names = [name.strip() for name in (value or "").split(",")]
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
 CatalogDir = Annotated[
     Path,
     typer.Argument(metavar="CATALOG", help="The catalog's directory (its working tree, not a tag). "

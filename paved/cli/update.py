@@ -64,9 +64,8 @@ _NOTES = {
 }
 
 
-def describe(result: UpdateResult) -> str:
-    if result.up_to_date:
-        return f"{result.path} is already at v{result.new_version}; nothing to do."
+def describe_files(result: UpdateResult) -> list[str]:
+    """One line per file (and its diff with --dry-run): also `paved layer`'s."""
     lines = []
     for file in result.files:
         lines.append(f"{file.action:>12}  {file.path}{_NOTES.get(file.action, '')}")
@@ -75,6 +74,13 @@ def describe(result: UpdateResult) -> str:
     for command in result.commands:
         kind, _, shown = command.partition(" ")
         lines.append(f"{'would run' if result.dry_run else 'ran'} {kind}: {shown}")
+    return lines
+
+
+def describe(result: UpdateResult) -> str:
+    if result.up_to_date:
+        return f"{result.path} is already at v{result.new_version}; nothing to do."
+    lines = describe_files(result)
     versions = f"v{result.old_version} to v{result.new_version}"
     if result.dry_run:
         lines.append(f"Dry run: {result.path} would go from {versions}; nothing was changed.")

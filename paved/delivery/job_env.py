@@ -7,7 +7,9 @@ that mean the same here are evaluated (`github.sha`, `runner.temp`, `env.X`,
 `matrix.X`, `secrets.X` as empty, `||` between them); any other is
 `Unsupported`, which the caller reports as a step it could not run.
 `actions/setup-python` becomes `use_python`: that version first on PATH, found
-on PATH or among pyenv's installed versions, else the nearest one here (noted).
+on PATH or among pyenv's installed versions, else the nearest one here (noted);
+`actions/setup-node` becomes `use_node`: the node on PATH, noted when its major
+version is not the one asked for.
 """
 
 from __future__ import annotations
@@ -76,6 +78,17 @@ class JobEnvironment:
         self.paths.insert(0, str(shims))
         note = "" if found or not wanted or version.startswith(f"{wanted}.") else (
             f"the workflow asks for Python {wanted}; ran with {version}, the nearest here")
+        return version, note
+
+    def use_node(self, wanted: str) -> tuple[str, str]:
+        """Node.js `wanted` (a major version): the one on PATH; (version, note)."""
+        node = shutil.which("node")
+        if node is None:
+            return "", f"the workflow asks for Node.js {wanted}; none is on PATH here"
+        done = subprocess.run([node, "--version"], capture_output=True, text=True, check=False)
+        version = done.stdout.strip().removeprefix("v")
+        note = "" if not wanted or version.split(".")[0] == wanted.split(".")[0] else (
+            f"the workflow asks for Node.js {wanted}; ran with {version}, the one here")
         return version, note
 
     def evaluate(self, text: str) -> str:

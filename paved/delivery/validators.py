@@ -21,6 +21,8 @@ never as a pass. Tool versions are pinned in paved's `test` extra.
     backstage            npm @backstage/catalog-model over catalog-info.yaml (delivery.backstage)
     codeowners           CODEOWNERS against GitHub's syntax (delivery.codeowners)
     bot-config           check-jsonschema, vendor.dependabot and vendor.renovate
+    prometheus-rules     promtool check rules / test rules (delivery.prometheus)
+    grafana-dashboards   dashboards' JSON model, their queries parsed by promtool
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from paved.delivery import (
     kubenames,
     kustomize,
     podsecurity,
+    prometheus,
     zizmor,
 )
 from paved.errors import MissingToolError, PavedError
@@ -354,6 +357,31 @@ def check_yamllint(context: _Context) -> list[Finding]:
     return findings
 
 
+def _promtool() -> str:
+    found = shutil.which("promtool")
+    if found is None:
+        raise MissingToolError("promtool", "install Debian's prometheus package "
+                                           "(`apt-get install prometheus`), which ships it")
+    return found
+
+
+def check_prometheus_rules(context: _Context) -> list[Finding]:
+    files = _files(context.project, lambda p: p.name.endswith((".rules.yaml", ".rules.yml")))
+    if not files:
+        return []
+    return [Finding("prometheus-rules", problem.file, None, problem.message)
+            for problem in prometheus.check_rules(_promtool(), context.project, files)]
+
+
+def check_grafana_dashboards(context: _Context) -> list[Finding]:
+    files = _files(context.project, lambda p: p.name == "dashboard.json"
+                   or p.name.endswith(".dashboard.json"))
+    if not files:
+        return []
+    return [Finding("grafana-dashboards", problem.file, None, problem.message)
+            for problem in prometheus.check_dashboards(_promtool(), context.project, files)]
+
+
 VALIDATORS: dict[str, _Check] = {
     "actionlint": check_actionlint,
     "workflow-schema": check_workflow_schema,
@@ -368,4 +396,6 @@ VALIDATORS: dict[str, _Check] = {
     "backstage": check_backstage,
     "codeowners": check_codeowners,
     "bot-config": check_bot_config,
+    "prometheus-rules": check_prometheus_rules,
+    "grafana-dashboards": check_grafana_dashboards,
 }

@@ -7,7 +7,10 @@ would use (`bash --noprofile --norc -eo pipefail`), the variables a runner sets
 GITHUB_OUTPUT and GITHUB_STEP_SUMMARY writable) and the tool versions the steps
 themselves install (paved.delivery.job_env keeps that environment).
 The project directory is the checkout (`actions/checkout`); `actions/setup-python`
-puts that Python on PATH (the nearest one here, noted, when it is missing).
+puts that Python on PATH (the nearest one here, noted, when it is missing);
+`actions/setup-node` uses the node on PATH (noted when its major version differs);
+`actions/upload-artifact` uploads nothing but fails, as on GitHub, when no file
+matches its `path` and `if-no-files-found` is `error`.
 
 Skipped, each with its reason and never counted as passed: steps that need a
 container engine or a cluster (docker, kubectl, kind, … in the step or in a
@@ -231,7 +234,41 @@ class _Runner:
             if note:
                 self.notes.append(note)
             return StepRun(job, title, PASSED, detail=f"Python {found}")
+        if action == "actions/upload-artifact":
+            return self.upload(job, title, step, context)
+        if action == "actions/setup-node":
+            try:
+                wanted = context.evaluate(str((step.get("with") or {}).get("node-version",
+                                                                           ""))).strip()
+            except Unsupported as error:
+                return StepRun(job, title, SKIPPED, detail=str(error))
+            found, note = context.use_node(wanted)
+            if not found:
+                return StepRun(job, title, FAILED, detail=note)
+            if note:
+                self.notes.append(note)
+            return StepRun(job, title, PASSED, detail=f"Node.js {found}")
         return StepRun(job, title, SKIPPED, detail=f"action {action} is not run locally")
+
+    def upload(self, job: str, title: str, step: Mapping[str, Any],
+               context: JobEnvironment) -> StepRun:
+        """What upload-artifact would find to upload (nothing is uploaded)."""
+        given = step.get("with") or {}
+        try:
+            patterns = [line.strip() for line in context.evaluate(str(given.get("path", "")))
+                        .splitlines() if line.strip() and not line.strip().startswith("!")]
+            missing = context.evaluate(str(given.get("if-no-files-found", "warn"))).strip()
+        except Unsupported as error:
+            return StepRun(job, title, SKIPPED, detail=str(error))
+        found = sorted({str(path.relative_to(self.project)) for pattern in patterns
+                        for path in self.project.glob(pattern) if path.is_file()})
+        if found:
+            return StepRun(job, title, PASSED, detail=f"would upload {', '.join(found)}")
+        if missing == "error":
+            return StepRun(job, title, FAILED, detail=f"no file matches {', '.join(patterns)} "
+                           "to upload (if-no-files-found: error)")
+        return StepRun(job, title, PASSED, detail=f"nothing to upload at {', '.join(patterns)} "
+                                                  f"(if-no-files-found: {missing})")
 
     def needs_engine(self, script: str) -> str:
         """The container engine or cluster tool `script` (or a script it runs) needs, or ""."""

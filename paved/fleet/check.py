@@ -1,17 +1,52 @@
-"""`paved fleet check`: `paved check` in every repo, with the rules that fail most often."""
+"""`paved fleet check`: `paved check` in every repo, with the rules that fail most often
+and the foundations assessment: for each foundation of safe deployment autonomy
+(failure isolation, incident observability, rollback under five minutes, on-call
+and runbooks, postmortems), which repos have it *verified* (the evidence rules
+pass: a passed chaos run, a measured rollback drill), which only *configured*
+(its rules pass, no evidence), and which *missing* (one of its rules fails).
+"""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from paved.check import run_check
+from paved.check import RuleResult, run_check
 from paved.check.options import CheckOptions
 from paved.check.rule import Status
 from paved.errors import ExitCode, PavedError
 from paved.fleet import runner, workspace
 from paved.fleet.sources import RepoRef
+
+VERIFIED, CONFIGURED, MISSING, NOT_APPLICABLE = "verified", "configured", "missing", "n/a"
+
+
+@dataclass(frozen=True)
+class Foundation:
+    name: str
+    configured_by: tuple[str, ...]  # rule ids, or "area/" for every rule of an area
+    verified_by: tuple[str, ...] = ()  # evidence rules; none: it can only be configured
+
+
+FOUNDATIONS = (
+    Foundation("failure isolation", ("isolation/",),
+               ("evidence/chaos-experiment", "evidence/chaos-journal")),
+    Foundation("incident observability", ("observability/",)),
+    Foundation("rollback under 5 minutes", ("rollback/",), ("evidence/rollback-drill",)),
+    Foundation("on-call and runbooks", ("ownership/owner", "ownership/runbook")),
+    Foundation("postmortems", ("ownership/postmortem-template",)),
+)
+
+
+@dataclass(frozen=True)
+class FoundationCount:
+    foundation: str
+    verified: int
+    configured: int  # configured, not verified
+    missing: int
 
 
 @dataclass(frozen=True)
@@ -21,6 +56,7 @@ class RepoCheck:
     score: int | None = None  # 0-100
     failing: tuple[str, ...] = ()  # ids of the rules that failed
     areas: dict[str, int | None] | None = None  # score (0-100) per check area
+    foundations: dict[str, str] | None = None  # foundation -> verified|configured|missing|n/a
     error: str | None = None
 
 
@@ -38,6 +74,7 @@ class FleetCheck:
     unreadable: int
     seconds: float = field(default=0.0, metadata={"volatile": True})
     interrupted: bool = False  # Ctrl-C: `repos` are those checked before it
+    foundations: tuple[FoundationCount, ...] = ()
 
     @property
     def exit_code(self) -> ExitCode:
@@ -46,10 +83,12 @@ class FleetCheck:
         return ExitCode.ATTENTION if self.unreadable else ExitCode.OK
 
 
-def fleet_check(refs: Sequence[RepoRef], *, jobs: int = 1,
+def fleet_check(refs: Sequence[RepoRef], *, jobs: int = 1, evidence: Path | None = None,
                 done: Callable[[RepoCheck], None] = lambda repo: None) -> FleetCheck:
+    """`evidence`: a folder with one folder of evidence per repo, named after it."""
     start = time.monotonic()
-    run = runner.run_each(repo_check, refs, jobs=jobs, done=done)
+    run = runner.run_each(functools.partial(repo_check, evidence=evidence), refs, jobs=jobs,
+                          done=done)
     repos = run.results
     counts: dict[str, int] = {}
     for repo in repos:
@@ -60,22 +99,46 @@ def fleet_check(refs: Sequence[RepoRef], *, jobs: int = 1,
         repos=repos,
         failing_rules=tuple(RuleCount(rule, count) for rule, count
                             in sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
+        foundations=tuple(FoundationCount(
+            foundation.name, *(sum(1 for repo in repos if (repo.foundations or {}).get(
+                foundation.name) == state) for state in (VERIFIED, CONFIGURED, MISSING)))
+            for foundation in FOUNDATIONS),
         average_score=round(sum(scores) / len(scores)) if scores else None,
         unreadable=sum(1 for repo in repos if repo.error),
         seconds=round(time.monotonic() - start, 3), interrupted=run.interrupted)
 
 
-def repo_check(ref: RepoRef) -> RepoCheck:
+def repo_check(ref: RepoRef, evidence: Path | None = None) -> RepoCheck:
+    mine = evidence / ref.name if evidence is not None else None
     try:
         # One process per repo: the fleet's --jobs already spreads repos over the cores.
         with workspace.readable(ref) as path:
-            report = run_check(path, CheckOptions(jobs=1))
+            report = run_check(path, CheckOptions(
+                jobs=1, evidence=mine if mine is not None and mine.is_dir() else None))
         failing = tuple(dict.fromkeys(result.id for result in report.all_results()
                                       if result.status in (Status.FAIL, Status.ERROR)))
         return RepoCheck(ref.name, ref.location, score=report.score, failing=failing,
-                         areas={area.area: area.score for area in report.areas})
+                         areas={area.area: area.score for area in report.areas},
+                         foundations={foundation.name: assess(foundation, report.all_results())
+                                      for foundation in FOUNDATIONS})
     except PavedError as error:
         return RepoCheck(ref.name, ref.location, error=str(error))
     except Exception as error:  # one odd repo must not stop the report
         return RepoCheck(ref.name, ref.location,
                          error=f"internal error: {type(error).__name__}: {error}")
+
+
+def assess(foundation: Foundation, results: Sequence[RuleResult]) -> str:
+    """verified, configured, missing, or n/a when none of its rules applied."""
+    def of(ids: tuple[str, ...]) -> list[RuleResult]:
+        return [r for r in results if any(r.id == i or (i.endswith("/") and r.id.startswith(i))
+                                          for i in ids)]
+    configured = [r for r in of(foundation.configured_by) if r.status is not Status.NOT_APPLICABLE]
+    if any(r.status in (Status.FAIL, Status.ERROR) for r in configured):
+        return MISSING
+    if not configured:
+        return NOT_APPLICABLE
+    verified = of(foundation.verified_by)
+    if verified and all(r.status is Status.PASS for r in verified):
+        return VERIFIED
+    return CONFIGURED

@@ -8,6 +8,7 @@ from paved.fleet.update import FleetUpdate, Outcome, RepoUpdate
 from paved.output import table
 
 if TYPE_CHECKING:  # not imported by `fleet update`, which needs neither
+    from paved.fleet.adopt import FleetAdopt, RepoAdopt
     from paved.fleet.check import FleetCheck, RepoCheck
     from paved.fleet.status import FleetStatus, RepoStatus
 
@@ -100,7 +101,33 @@ def check_table(result: FleetCheck) -> str:
     if result.failing_rules:
         lines.append("\nFailing rules (repos):")
         lines += [f"  {item.rule}: {item.repos}" for item in result.failing_rules]
+    if result.repos:
+        lines.append("\nFoundations (repos): verified by evidence / configured only / missing:")
+        lines += [f"  {item.foundation}: {item.verified} / {item.configured} / {item.missing}"
+                  for item in result.foundations]
     average = "-" if result.average_score is None else str(result.average_score)
     lines.append(f"\n{len(result.repos)} repos, average score {average}.")
     lines += [f"unreadable: {repo.name}: {repo.error}" for repo in result.repos if repo.error]
+    return "\n".join(lines)
+
+
+def adopt_line(repo: RepoAdopt) -> str:
+    return f"{repo.name}: {repo.outcome.value} ({repo.seconds:.1f}s)"
+
+
+def adopt_summary(result: FleetAdopt) -> str:
+    """Every repo grouped by outcome, each with its reason, then one line of counts."""
+    from paved.fleet.adopt import Outcome as Adopted
+
+    lines = []
+    for outcome in Adopted:
+        repos = [repo for repo in result.repos if repo.outcome is outcome]
+        if repos:
+            lines.append(f"{outcome.value} ({len(repos)}):")
+            lines += [f"  {repo.name}: {repo.reason}" for repo in repos]
+    counts = ", ".join(f"{count} {name}" for name, count in result.counts.items() if count)
+    if result.not_done:
+        lines.append(f"Interrupted: not done: {', '.join(result.not_done)}. Run the same "
+                     "command again to carry on.")
+    lines.append(f"{len(result.repos)} repos: {counts or 'none'}.")
     return "\n".join(lines)

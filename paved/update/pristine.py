@@ -22,8 +22,17 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from paved import yaml
+from paved.errors import InputError, ProjectError
 from paved.git import Repository
-from paved.project import PRISTINE_REF, PRISTINE_TRAILER, Record, pristine_trailer
+from paved.project import (
+    PRISTINE_REF,
+    PRISTINE_TRAILER,
+    RECORD_FILE,
+    Record,
+    parse_record,
+    pristine_trailer,
+)
 from paved.update import merge
 
 REF = PRISTINE_REF
@@ -46,19 +55,35 @@ def message(record: Record) -> str:
             f"{pristine_trailer(record.version)}\n")
 
 
-def find(repo: Repository, version: str) -> str | None:
+def find(repo: Repository, version: str, layers: tuple[str, ...] | None = None) -> str | None:
     """The pristine commit of catalog `version` in `repo`, or None when there is none.
 
     `refs/paved/pristine` first (one file read); else the newest pristine commit
-    for that version reachable from HEAD (after a fresh clone, say).
+    for that version reachable from HEAD (after a fresh clone, say). With `layers`,
+    only one that rendered those layers: adding an optional layer on a branch that
+    was never merged leaves the pointer at a pristine commit of the same version.
     """
     pointed = repo.resolve_ref(REF)
-    if pointed is not None and _version_of(repo.message(pointed)) == version:
+    if (pointed is not None and _version_of(repo.message(pointed)) == version
+            and _has_layers(repo, pointed, layers)):
         return pointed
     for sha, text in repo.commits_mentioning(f"^{TRAILER}: "):
-        if _version_of(text) == version:
+        if _version_of(text) == version and _has_layers(repo, sha, layers):
             return sha
     return None
+
+
+def _has_layers(repo: Repository, commit: str, layers: tuple[str, ...] | None) -> bool:
+    if layers is None:
+        return True
+    data = repo.file_at(commit, RECORD_FILE)
+    if data is None:
+        return False
+    try:
+        recorded = parse_record(yaml.loads(data.decode("utf-8", "replace")), RECORD_FILE)
+    except (InputError, ProjectError):
+        return False
+    return recorded.layers == layers
 
 
 def update_in_progress(repo: Repository) -> str | None:
@@ -71,8 +96,9 @@ def update_in_progress(repo: Repository) -> str | None:
     return _version_of(repo.message(merging)) if merging else None
 
 
-def stored_base(repo: Repository, version: str) -> Base | None:
-    commit = find(repo, version)
+def stored_base(repo: Repository, version: str,
+                layers: tuple[str, ...] | None = None) -> Base | None:
+    commit = find(repo, version, layers)
     if commit is None:
         return None
     return Base(snapshot=merge.Snapshot(entries=repo.entries(commit)), commit=commit,

@@ -83,7 +83,8 @@ def project_status(path: Path, *, check: bool = False,
     catalog = open_catalog(record.catalog)
     managed = paths.matcher(pattern for name in record.layers if name in catalog.layers
                             for pattern in catalog.layers[name].managed)
-    commit = repo.merge_head() if updating is not None else pristine.find(repo, record.version)
+    commit = repo.merge_head() if updating is not None else pristine.find(repo, record.version,
+                                                                         record.layers)
     if commit is not None:
         changed, base = repo.changed_since(commit), "stored"
     else:

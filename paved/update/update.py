@@ -21,10 +21,10 @@ import paved
 from paved import config, render
 from paved.catalog import Catalog, GoldenPath, changelog_between, open_catalog
 from paved.create import paved_context, render_golden_path
-from paved.errors import CatalogError, ExitCode, InputError, ProjectError
+from paved.errors import CatalogError, ExitCode, InputError, ProjectError, one_line
 from paved.git import Repository, blob_sha
 from paved.project import RECORD_FILE, Record, read_record, record_from_copier_answers
-from paved.questions import name_shown, recorded, resolve_answers
+from paved.questions import Asker, name_shown, recorded, resolve_answers
 from paved.update import journal, merge, pristine, worktree
 from paved.update.merge import Action
 
@@ -36,6 +36,14 @@ class FileOutcome:
     path: str
     action: str  # a `merge.Action` value
     diff: str = ""  # with --dry-run
+
+
+@dataclass(frozen=True)
+class LayerChange:
+    """Optional layers to add to or remove from a repo (`paved layer add / remove`)."""
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,8 @@ class UpdateResult:
     commit: str | None = None  # None: dry run, conflicts to resolve, or nothing to do
     branch: str | None = None
     up_to_date: bool = False
+    layers: tuple[str, ...] = ()  # the repo's layers after the change
+    layer_change: LayerChange | None = None
     # Commands the template runs in the project (copier `_migrations` before and after,
     # `_tasks`): run, or with --dry-run, what would run.
     commands: tuple[str, ...] = ()
@@ -63,38 +73,47 @@ class UpdateResult:
 
 def update_project(path: Path, *, to: str | None = None, data: Mapping[str, Any] | None = None,
                    dry_run: bool = False, branch: str | None = None,
-                   trust: bool = False, allow_downgrade: bool = False) -> UpdateResult:
-    """Bring the project at `path` to catalog version `to` (default: the latest)."""
+                   trust: bool = False, allow_downgrade: bool = False,
+                   layers: LayerChange | None = None, ask: Asker | None = None) -> UpdateResult:
+    """Bring the project at `path` to catalog version `to` (default: the latest).
+
+    With `layers`, the repo stays at its version and gains or loses those optional
+    layers instead (`paved layer add / remove`); `ask` answers their new questions.
+    """
     repo = Repository(path)
     if dry_run:
         if journal.interrupted(repo):
             raise ProjectError("an interrupted paved update must be rolled back first; "
                                "run paved update without --dry-run")
         return _update(repo, to=to, data=data or {}, dry_run=True, branch=None, trust=trust,
-                       allow_downgrade=allow_downgrade)
+                       allow_downgrade=allow_downgrade, layers=layers, ask=ask)
     with journal.locked(repo):
         return _update(repo, to=to, data=data or {}, dry_run=False, branch=branch, trust=trust,
-                       allow_downgrade=allow_downgrade)
+                       allow_downgrade=allow_downgrade, layers=layers, ask=ask)
 
 
 def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_run: bool,
-            branch: str | None, trust: bool, allow_downgrade: bool) -> UpdateResult:
+            branch: str | None, trust: bool, allow_downgrade: bool,
+            layers: LayerChange | None, ask: Asker | None) -> UpdateResult:
     head = check_ready(repo, branch)
     record = _record(repo)
+    if layers is not None:
+        _check_layer_change(record, layers)
+        to = record.version  # a layer comes as the catalog version the repo is at has it
     catalog = open_catalog(record.catalog, version=to)
     _check_direction(record, catalog.version, to, allow_downgrade)
     # Trust is decided on the source as opened (absolute, canonical): `.paved.yml` is
     # the team's to edit, and may name any catalog.
     trust = trust or config.is_trusted(catalog.source)
-    golden_path = _target_golden_path(catalog, record)
+    golden_path = _target_golden_path(catalog, record, layers or LayerChange())
     how = render.Render(origin=catalog.origin, trust=trust, operation="update")
     render.refuse_untrusted_code(catalog.root, how, from_version=record.version)
-    answers = _answers(repo, catalog, golden_path, record, data, trust)
+    answers = _answers(repo, catalog, golden_path, record, data, trust, ask=ask)
     new_record = Record(catalog=record.catalog, version=catalog.version,
                         golden_path=record.golden_path, layers=golden_path.layers,
                         answers=recorded(catalog.questions, answers),
                         paved_version=paved.__version__, check=record.check)
-    result = _Outcome(repo, record, new_record, catalog, dry_run, branch)
+    result = _Outcome(repo, record, new_record, catalog, dry_run, branch, layers)
     if (catalog.version == record.version and new_record.answers == dict(record.answers)
             and golden_path.layers == record.layers):
         return result.up_to_date()
@@ -115,7 +134,7 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
                   f"Paved-Migration: {record.version} -> {catalog.version}\n",
             leave=theirs_already) or head
     with tempfile.TemporaryDirectory(prefix="paved-update-") as scratch:
-        base = pristine.stored_base(repo, record.version)
+        base = pristine.stored_base(repo, record.version, record.layers)
         if base is None:
             base = render_base(repo, record, Path(scratch) / "base", trust)
         journal.checkpoint()
@@ -234,8 +253,18 @@ def _check_direction(record: Record, target: str, to: str | None,
                            f"--to {target} --allow-downgrade")
 
 
+def _check_layer_change(record: Record, change: LayerChange) -> None:
+    present = [name for name in change.added if name in record.layers]
+    if present:
+        raise InputError(f"this repo already has layer {present[0]!r}")
+    absent = [name for name in change.removed if name not in record.layers]
+    if absent:
+        raise InputError(f"this repo has no layer {one_line(repr(absent[0]), 60)}; it has: "
+                         f"{', '.join(record.layers)}")
+
+
 def _answers(repo: Repository, catalog: Catalog, golden_path: GoldenPath, record: Record,
-             data: Mapping[str, Any], trust: bool) -> dict[str, Any]:
+             data: Mapping[str, Any], trust: bool, *, ask: Asker | None = None) -> dict[str, Any]:
     known = {question.name for question in catalog.questions}
     unknown = sorted(set(data) - known)
     if unknown:
@@ -243,22 +272,36 @@ def _answers(repo: Repository, catalog: Catalog, golden_path: GoldenPath, record
                          f"v{catalog.version} asks: {', '.join(sorted(known))}")
     # Recorded answers stay (a changed default does not change them); new questions take
     # --data or their default; answers to questions the catalog dropped are forgotten.
-    return resolve_answers(catalog.questions, data, strict=False, last=record.answers,
-                           catalog_root=catalog.root,
+    # With a person to ask (`paved layer add`), only the new questions are asked: the
+    # recorded answers count as given, where copier's update would ask each one again.
+    given = {**record.answers, **data} if ask is not None else data
+    return resolve_answers(catalog.questions, given, strict=False, last=record.answers,
+                           catalog_root=catalog.root, ask=ask,
                            context=paved_context(catalog, golden_path),
                            how=render.Render(origin=catalog.origin, trust=trust,
                                              operation="update"),
                            project=repo.root)
 
 
-def _target_golden_path(catalog: Catalog, record: Record) -> GoldenPath:
+def _target_golden_path(catalog: Catalog, record: Record, change: LayerChange) -> GoldenPath:
     """The golden path as the new version defines it, so that a layer the platform team
-    added to it reaches every repo; the recorded layers when the catalog dropped it. A
-    plain copier template has one golden path, whatever it was called when recorded."""
+    added to it reaches every repo, with the optional layers the repo chose (those the
+    new version still offers) and `change`; the recorded layers when the catalog dropped
+    the golden path. A plain copier template has one golden path, whatever it was called
+    when recorded."""
     if catalog.plain:
         return next(iter(catalog.golden_paths.values()))
     if record.golden_path in catalog.golden_paths:
-        return catalog.golden_paths[record.golden_path]
+        offered = catalog.golden_paths[record.golden_path]
+        fixed = [name for name in change.removed if name in offered.layers]
+        if fixed:
+            raise InputError(f"layer {fixed[0]!r} is part of golden path {offered.name!r}, "
+                             f"not an optional layer; it cannot be removed")
+        chosen = [*offered.chosen_layers(record.layers), *change.added]
+        return offered.with_layers([name for name in chosen if name not in change.removed])
+    if change.added or change.removed:
+        raise CatalogError(f"catalog {catalog.source} v{catalog.version} no longer has golden "
+                           f"path {record.golden_path!r}, so it offers no optional layers")
     missing = [layer for layer in record.layers if layer not in catalog.layers]
     if missing:
         raise CatalogError(f"catalog {catalog.source} v{catalog.version} has no layer "
@@ -290,6 +333,15 @@ def _with_record(snapshot: merge.Snapshot, record: Record) -> merge.Snapshot:
     sha = blob_sha(data)
     return merge.Snapshot(entries={**snapshot.entries, RECORD_FILE: ("100644", sha)},
                           blobs={**snapshot.blobs, sha: data})
+
+
+def commit_change(repo: Repository, head: str, base: pristine.Base, ours: merge.Snapshot,
+                  theirs: merge.Snapshot, changes: tuple[merge.FileChange, ...],
+                  branch: str | None, *, message: str, pristine_message: str) -> str | None:
+    """Commit `theirs` as the next pristine commit and `changes` over HEAD as the change
+    whose second parent it is, in the one recoverable step (`paved adopt` too)."""
+    return _apply(repo, (head, head), base, ours, theirs, changes, branch, message=message,
+                  pristine_message=pristine_message)
 
 
 def _apply(repo: Repository, heads: tuple[str, str], base: pristine.Base, ours: merge.Snapshot,
@@ -355,12 +407,14 @@ class _Outcome:
     """Builds the result and the commit message of one update."""
 
     def __init__(self, repo: Repository, old: Record, new: Record, catalog: Catalog,
-                 dry_run: bool, branch: str | None) -> None:
+                 dry_run: bool, branch: str | None, layers: LayerChange | None) -> None:
         self.repo, self.old, self.new, self.catalog = repo, old, new, catalog
-        self.dry_run, self.branch = dry_run, branch
+        self.dry_run, self.branch, self.layers = dry_run, branch, layers
         self.commands: tuple[str, ...] = ()
 
     def message(self) -> str:
+        if self.layers is not None:
+            return self._layer_message(self.layers)
         old, new = self.old.version, self.new.version
         text = (f"Update {self.old.golden_path} from paved catalog v{old} to v{new}\n\n"
                 f"Catalog: {self.catalog.source}. Template changes merged by paved "
@@ -369,6 +423,18 @@ class _Outcome:
         if notes:
             text += f"\n{notes}\n"
         return text + f"\nPaved-Update: {old} -> {new}\n"
+
+    def _layer_message(self, change: LayerChange) -> str:
+        verb, names = ("Add", change.added) if change.added else ("Remove", change.removed)
+        plural = "s" if len(names) > 1 else ""
+        where = "to" if change.added else "from"
+        text = (f"{verb} layer{plural} {', '.join(names)} {where} {self.old.golden_path} "
+                f"(paved catalog v{self.new.version})\n\n"
+                f"Catalog: {self.catalog.source}. Rendered and merged by paved "
+                f"{paved.__version__}; local edits kept.\n")
+        trailer = " ".join([*(f"+{name}" for name in change.added),
+                            *(f"-{name}" for name in change.removed)])
+        return text + f"\nPaved-Layers: {trailer}\n"
 
     def up_to_date(self) -> UpdateResult:
         return self.report((), "stored", up_to_date=True)
@@ -382,5 +448,6 @@ class _Outcome:
             conflicts=tuple(c.path for c in changes if c.action is Action.CONFLICT),
             base=base, dry_run=self.dry_run, commit=commit,
             branch=self.branch if not self.dry_run and not up_to_date else None,
-            up_to_date=up_to_date, commands=self.commands)
+            up_to_date=up_to_date, layers=self.new.layers, layer_change=self.layers,
+            commands=self.commands)
 

@@ -46,7 +46,10 @@ def test_the_walkthrough_adds_tests_releases_and_rolls_out_a_layer(
     assert git(catalog, "tag").split() == ["v0.1.0", "v0.2.0"]
     assert git(catalog, "status", "--porcelain") == ""
     changelog = (catalog / "CHANGELOG.md").read_text()
-    assert "## 0.2.0\n\n- Add the dashboards layer to python-service\n\n## 0.1.0" in changelog
+    # The bundled catalog's notes under `## Unreleased` open the section, then the subjects.
+    section = changelog.split("## 0.2.0\n\n")[1].split("\n## ")[0]
+    assert section.endswith("\n- Add the dashboards layer to python-service\n")
+    assert "## Unreleased" not in changelog
     service = work / "payments-api"
     assert (service / "docs" / "dashboards.md").is_file()
     assert "  - dashboards\n" in (service / ".paved.yml").read_text()

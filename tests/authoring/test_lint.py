@@ -133,7 +133,7 @@ def test_manifest_schema(tmp_path: Path) -> None:
         "paved-catalog.yml:19 manifest-schema error: layer 'app': folder 'layers/ghost' does "
         "not exist",
         "paved-catalog.yml:20 unknown-key warning: layer 'app' has unknown key 'colour'; "
-        "known: description, managed, once, owner, path, produces",
+        "known: contract, description, managed, once, owner, path, produces",
     ]
 
 

@@ -11,8 +11,7 @@ from tests.template_catalogs import small_catalog
 
 CHANGELOG = "# Catalog changelog\n\nIntro.\n\n## 0.1.0\n\n- First release.\n"
 
-
-pytestmark = pytest.mark.usefixtures("validators_pass")
+pytestmark = pytest.mark.usefixtures("validators_tools")
 
 
 @pytest.fixture
@@ -53,6 +52,20 @@ def test_a_second_release_lists_only_the_new_commits(catalog_repo: Path) -> None
     assert (result.version, result.changes, result.tested) == ("0.2.1", ("More notes",), False)
     assert (catalog_repo / "CHANGELOG.md").read_text().startswith(
         "# Catalog changelog\n\nIntro.\n\n## 0.2.1\n\n- More notes\n\n## 0.2.0\n")
+
+
+def test_the_unreleased_notes_open_the_release_section(catalog_repo: Path) -> None:
+    changelog = catalog_repo / "CHANGELOG.md"
+    changelog.write_text(changelog.read_text().replace(
+        "## 0.1.0", "## Unreleased\n\n- ci.yml runs `make lint`:\n  two lines.\n\n## 0.1.0"))
+    commit_all(catalog_repo, "Say what teams will see")
+    release(catalog_repo, bump="minor", skip_test=True)
+    assert changelog.read_text() == (
+        "# Catalog changelog\n\nIntro.\n\n"
+        "## 0.2.0\n\n- ci.yml runs `make lint`:\n  two lines.\n"
+        "- Add release notes to the base layer\n- Change the app layer's static file\n"
+        "- Say what teams will see\n\n"
+        "## 0.1.0\n\n- First release.\n")
 
 
 def test_refuses_a_dirty_tree(catalog_repo: Path) -> None:

@@ -13,7 +13,7 @@ from paved.errors import CatalogError, InputError
 from tests.helpers import build_file_tree, tree
 from tests.template_catalogs import PLAIN_COPIER, small_catalog
 
-pytestmark = pytest.mark.usefixtures("validators_pass")
+pytestmark = pytest.mark.usefixtures("validators_tools")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from paved.errors import UnknownGoldenPath
 from tests.helpers import build_file_tree, commit_all
 from tests.template_catalogs import PLAIN_COPIER, small_catalog
 
-pytestmark = pytest.mark.usefixtures("validators_pass")
+pytestmark = pytest.mark.usefixtures("validators_tools")
 
 
 def statuses(result: TrialResult) -> list[tuple[str, str, list[str]]]:
@@ -30,7 +30,7 @@ def test_every_answer_set_is_rendered_and_tested(tmp_path: Path) -> None:
     assert (other / "config" / "demo.env").read_text() == "PORT=9000\n"
     assert (other / "README.md").read_text() == "# demo\n\nGolden path svc.\n"
     assert result.renders[1].answers == {"service_name": "demo", "port": 9000}
-    assert result.renders[0].steps[1].detail == "yamllint"
+    assert result.renders[0].steps[1].detail == ", ".join(validators.VALIDATORS)
     assert result.renders[0].steps[3].detail == "no released version to upgrade from"
     assert all(step.seconds >= 0 for run in result.renders for step in run.steps)
 
@@ -149,13 +149,29 @@ def test_unknown_golden_path(tmp_path: Path) -> None:
         run_trial(small_catalog(tmp_path), golden_path="nope")
 
 
+def test_a_catalog_at_a_long_path_passes_the_validators(tmp_path: Path) -> None:
+    # paved's record names the catalog: past yamllint's default 80 columns here.
+    root = small_catalog(tmp_path / ("a-folder-with-a-rather-long-name-" * 3) / "catalog")
+    result = run_trial(root, skip_tests=True, golden_path="svc", answer_set="defaults")
+    assert [(run.steps[1].status, run.steps[1].detail) for run in result.renders] == [
+        ("passed", ", ".join(validators.VALIDATORS))]
+
+
+def test_one_answer_set_is_rendered_alone(tmp_path: Path) -> None:
+    result = run_trial(small_catalog(tmp_path), skip_tests=True, answer_set="other-port")
+    assert [(run.golden_path, run.answer_set) for run in result.renders] == [("svc", "other-port")]
+
+
 def test_the_bundled_catalog_renders_every_declared_answer_set() -> None:
     from paved.catalog import bundled_root
 
+    # The real validators (no stand-in): `paved template test` passes on what we ship.
     result = run_trial(bundled_root(), skip_tests=True)
     assert result.passed
-    assert [(run.golden_path, run.answer_set, run.steps[0].status) for run in result.renders] \
-        == [("python-service", name, "passed")
-            for name in ("payments-api", "short-name", "longest-name")]
+    assert [(run.golden_path, run.answer_set, run.steps[0].status, run.steps[1].status)
+            for run in result.renders] \
+        == [("python-service", name, "passed", "passed")
+            for name in ("payments-api", "short-name", "longest-name")] \
+        + [("node-service", name, "passed", "passed") for name in ("payments-api", "longest-name")]
     result = run_trial(bundled_root(), skip_tests=True, answer_set="short-name")
     assert [run.answer_set for run in result.renders] == ["short-name"]

@@ -19,6 +19,8 @@ REFUSAL = ("paved: error: catalog {catalog} declares a test_command (\"touch '{s
            "that runs through the shell as you: pass --trust if you trust this catalog, or "
            "--skip-tests\n")
 
+pytestmark = pytest.mark.usefixtures("validators_tools")
+
 
 def catalog_with_test_command(tmp_path: Path) -> tuple[Path, Path]:
     sentinel = tmp_path / SENTINEL
@@ -51,14 +53,14 @@ def test_a_test_workflow_needs_trust_too(tmp_path: Path) -> None:
     assert not sentinel.exists()
 
 
-def test_skip_tests_needs_no_trust(tmp_path: Path, validators_pass: None) -> None:
+def test_skip_tests_needs_no_trust(tmp_path: Path) -> None:
     catalog, sentinel = catalog_with_test_command(tmp_path)
     result = run_cli(["template", "test", str(catalog), "--skip-tests"])
     assert result.exit_code == 0, result.stderr
     assert not sentinel.exists()
 
 
-def test_trust_runs_the_test_command(tmp_path: Path, validators_pass: None) -> None:
+def test_trust_runs_the_test_command(tmp_path: Path) -> None:
     catalog, sentinel = catalog_with_test_command(tmp_path)
     result = run_cli(["template", "test", str(catalog), "--trust"])
     assert result.exit_code == 0, result.stderr
@@ -66,8 +68,7 @@ def test_trust_runs_the_test_command(tmp_path: Path, validators_pass: None) -> N
 
 
 def test_a_trusted_catalog_runs_its_test_command(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch,
-                                                 validators_pass: None) -> None:
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     catalog, sentinel = catalog_with_test_command(tmp_path)
     (tmp_path / "config.yml").write_text(f"trusted_catalogs:\n  - {catalog}\n")
     monkeypatch.setenv("PAVED_CONFIG", str(tmp_path / "config.yml"))
@@ -76,8 +77,7 @@ def test_a_trusted_catalog_runs_its_test_command(tmp_path: Path,
 
 
 def test_the_bundled_catalog_runs_its_test_command(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch,
-                                                   validators_pass: None) -> None:
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     catalog, sentinel = catalog_with_test_command(tmp_path)
     monkeypatch.setattr(trial, "bundled_root", lambda: catalog)  # stands in for templates/
     assert trial.run_trial(catalog).passed
@@ -123,7 +123,7 @@ def test_a_folder_that_is_no_catalog_is_refused_before_anything_is_copied(
 
 
 def test_a_catalog_holding_the_scratch_folder_is_not_copied_into_itself(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, validators_pass: None) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     catalog = hostile_catalog(tmp_path / "catalog", git=False)
     (catalog / "tmp").mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(catalog / "tmp"))  # as `template test /tmp`

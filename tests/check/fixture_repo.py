@@ -6,6 +6,7 @@ the smallest form the rules need. Tests break one property at a time.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import paved
@@ -278,6 +279,52 @@ jobs:
           DIGEST: ${{{{ inputs.digest }}}}
 """,
 }
+
+
+def probe(name: str) -> dict[str, object]:
+    return {"type": "probe", "name": name,
+            "provider": {"type": "python", "module": "payments_api.chaos", "func": "measure"}}
+
+
+HYPOTHESES = ["timeouts: a slow dependency is cut at the per-call timeout",
+              "retry budget: amplification stays within 1.2",
+              "breaker: opens under 100 % 503s", "shedding: the excess is answered 503",
+              "deadlines: callers get their 504 on time"]
+EXPERIMENT = {"version": "1.0.0", "title": "payments-api tolerates a failing dependency",
+              "description": "faults between the service and its dependency",
+              "steady-state-hypothesis": {"title": "served within the SLO",
+                                          "probes": [probe("steady state: errors")]},
+              "method": [{"type": "action", "name": "inject 503s",
+                          "provider": {"type": "http", "url": "http://127.0.0.1:1/fault"}},
+                         *map(probe, HYPOTHESES)]}
+
+
+def journal(status: str = "completed", *, end: str = "2026-11-30T10:00:00+00:00",
+            failed: tuple[str, ...] = (), experiment: dict[str, object] | None = None) -> str:
+    """A Chaos Toolkit journal of EXPERIMENT (the fields paved reads)."""
+    def run(name: str) -> dict[str, object]:
+        return {"activity": probe(name), "status": "failed" if name in failed else "succeeded",
+                "output": {"figure": "measured"}}
+    state = {"steady_state_met": True, "probes": [{**run("steady state: errors"),
+                                                   "tolerance_met": True}]}
+    return json.dumps({"chaoslib-version": "1.44.0", "experiment": experiment or EXPERIMENT,
+                       "start": end, "end": end, "status": status, "deviated": False,
+                       "steady_states": {"before": state, "after": state},
+                       "run": [run(name) for name in HYPOTHESES], "rollbacks": []})
+
+
+def drill(automatic: float = 97, workflow: float = 64, *,
+          finished: str = "2026-11-30T10:00:00Z") -> str:
+    """A record of deploy/scripts/drill.sh."""
+    return json.dumps({"kind": "paved-rollback-drill", "version": 1, "finished": finished,
+                       "limit_seconds": 300, "rollbacks": [
+                           {"kind": "automatic", "decision_to_healthy_seconds": automatic},
+                           {"kind": "workflow", "decision_to_healthy_seconds": workflow}]})
+
+
+FILES["chaos/experiment.json"] = json.dumps(EXPERIMENT, indent=2)
+FILES["chaos/journal.json"] = journal()
+FILES["deploy/drill.json"] = drill()
 
 
 def compliant_repo(root: Path) -> Path:

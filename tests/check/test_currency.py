@@ -41,3 +41,17 @@ def test_an_unreachable_catalog_is_not_applicable(repo: Path, tmp_path: Path) ->
 
 def test_patch_releases_do_not_count() -> None:
     assert minor_versions_behind("1.2.0", ("1.2.0", "1.2.5", "1.3.0", "1.3.1", "2.0.0")) == 2
+
+
+def test_a_fresh_repo_is_current(repo: Path) -> None:
+    result = results(repo)["currency/golden-path-version"]
+    assert (result.status, result.message) == (
+        Status.PASS, "golden path python-service at 0.1.0, 0 minor version(s) behind 0.1.0 "
+                     "(allowed: 2)")
+    assert where(result) == [(".paved.yml", 2)]
+
+
+def test_older_releases_and_tags_that_are_no_versions_do_not_count() -> None:
+    assert minor_versions_behind("v1.2.0", ("v1.0.0", "v1.1.0", "latest", "v1.2.0", "nightly",
+                                            "v1.3.0")) == 1
+    assert minor_versions_behind("2.0.0", ("1.9.0", "1.10.0")) == 0

@@ -19,5 +19,5 @@ def test_the_compliant_repo_scores_100_in_every_area(repo: Path) -> None:
     assert report.score == 100
     assert {area.area: area.score for area in report.areas} == {
         "isolation": 100, "observability": 100, "rollback": 100, "security": 100,
-        "ownership": 100, "currency": 100}
+        "ownership": 100, "currency": 100, "evidence": 100}
     assert report.paved and report.golden_path == "python-service"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -147,6 +148,152 @@ def test_library_retries_above_the_bound_fail(repo: Path, source: str, line_numb
     assert where(result) == [("src/payments_api/extra.py", line_number)]
 
 
-def test_a_library_that_could_retry_is_not_a_retry(tmp_path: Path) -> None:
-    (tmp_path / "app.py").write_text("import urllib3\nurllib3.PoolManager(timeout=1)\n")
+@pytest.mark.parametrize("source", [
+    "import urllib3\nurllib3.PoolManager(timeout=1)\n",
+    "import requests.adapters\nrequests.adapters.HTTPAdapter(pool_maxsize=4)\n",
+    "import httpx\nhttpx.AsyncHTTPTransport(http2=True)\n",
+])
+def test_a_library_that_could_retry_is_not_a_retry(tmp_path: Path, source: str) -> None:
+    (tmp_path / "app.py").write_text(source)
     assert results(tmp_path)["isolation/retries-bounded"].status is Status.NOT_APPLICABLE
+
+
+CONFIGMAP = "deploy/base/configmap.yaml"
+
+
+def configmap(repo: Path, data: dict[str, str]) -> None:
+    lines = "".join(f'  {key}: "{value}"\n' for key, value in data.items())
+    (repo / CONFIGMAP).write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                  f"  name: payments-api\ndata:\n{lines}")
+    change(repo, "deploy/base/kustomization.yaml", "  - hpa.yaml\n",
+           "  - hpa.yaml\n  - configmap.yaml\n")
+
+
+@pytest.mark.parametrize("rule, old, at_bound, past_bound, requirement", [
+    # The mutant 0.2 -> 2.0 (or 1.2) accepts a budget of 25 %.
+    ("isolation/retries-bounded", "retry_budget_ratio: float = 0.1", "0.2", "0.25",
+     "a retry budget of at most 20 % of requests"),
+    # The mutant 0.75 -> 1.0 (or 1.75) accepts a breaker opening at 80 % failures.
+    ("isolation/retries-bounded", "retry_budget_ratio: float = 0.1", "0", "-0.1",
+     "a retry budget of at most 20 % of requests"),
+    ("isolation/circuit-breaker", "breaker_failure_ratio: float = 0.5", "0.75", "0.8",
+     "opening at a failure rate of at most 75 %"),
+    ("isolation/circuit-breaker", "breaker_failure_ratio: float = 0.5", "75", "76",
+     "opening at a failure rate of at most 75 %"),
+    ("isolation/circuit-breaker", "breaker_failure_ratio: float = 0.5", "0.01", "0",
+     "opening at a failure rate of at most 75 %"),
+    ("isolation/retries-bounded", "outbound_max_attempts: int = Field(3, ge=1)", "1", "0",
+     "at most 3 attempts in total"),
+    ("isolation/retries-bounded", "outbound_max_attempts: int = Field(3, ge=1)", "3", "4",
+     "at most 3 attempts in total"),
+    ("isolation/load-shedding", "max_in_flight_requests: int = Field(100, ge=1, "
+     'description="load shedding")', "10_000", "10_001",
+     "a limit between 1 and 10000 requests in flight (0 means none)"),
+    ("isolation/safe-settings", "outbound_connect_timeout_seconds: float = Field(0.5, gt=0)",
+     "1.0", "1.1", "a connect timeout above 0 and at most 1 s"),
+    ("isolation/safe-settings", "outbound_timeout_seconds: float = Field(2.0, gt=0)",
+     "5.0", "5.5", "a per-call timeout above 0 and at most 5 s"),
+    ("isolation/safe-settings", "outbound_timeout_seconds: float = Field(2.0, gt=0)",
+     "0.001", "0", "a per-call timeout above 0 and at most 5 s"),
+])
+def test_each_bound_holds_at_its_limit_and_fails_just_past_it(
+        repo: Path, rule: str, old: str, at_bound: str, past_bound: str,
+        requirement: str) -> None:
+    name, annotation = old.split(":")[0], old.split(" = ")[0]
+    change(repo, SETTINGS, old, f"{annotation} = {at_bound}")
+    assert results(repo)[rule].status is Status.PASS
+    change(repo, SETTINGS, f"{annotation} = {at_bound}", f"{annotation} = {past_bound}")
+    result = results(repo)[rule]
+    assert result.status is Status.FAIL
+    value = ast.literal_eval(past_bound)
+    assert [(e.path, e.line, e.message) for e in result.evidence] == [
+        (SETTINGS, line(repo, SETTINGS, name),
+         f"{name} = {value!r} (default); needs {requirement}")]
+
+
+@pytest.mark.parametrize("key, value, requirement", [
+    ("OUTBOUND_TIMEOUT_SECONDS", "30", "a per-call timeout above 0 and at most 5 s"),
+    ("OUTBOUND_TIMEOUT_MS", "5500", "a per-call timeout above 0 and at most 5 s"),
+    ("OUTBOUND_CONNECT_TIMEOUT_SECONDS", "2", "a connect timeout above 0 and at most 1 s"),
+    ("OUTBOUND_TIMEOUT_SECONDS", "none", "a per-call timeout above 0 and at most 5 s"),
+])
+def test_a_configmap_override_of_a_timeout_is_checked_at_its_line(
+        repo: Path, key: str, value: str, requirement: str) -> None:
+    configmap(repo, {"LOG_LEVEL": "info", key: value})
+    result = results(repo)["isolation/safe-settings"]
+    assert result.status is Status.FAIL
+    shown = None if value == "none" else float(value)
+    assert [(e.path, e.line, e.message) for e in result.evidence] == [
+        (CONFIGMAP, 7, f"{key.lower()} = {shown!r} (environment override); needs {requirement}")]
+
+
+def test_a_configmap_override_within_bounds_passes(repo: Path) -> None:
+    configmap(repo, {"OUTBOUND_TIMEOUT_MS": "5000", "OUTBOUND_CONNECT_TIMEOUT_SECONDS": "1",
+                     "RETRY_BUDGET_RATIO": "0.2", "BREAKER_ENABLED": "true"})
+    assert results(repo)["isolation/safe-settings"].message \
+        == "4 timeout setting(s) within safe bounds"
+    assert results(repo)["isolation/retries-bounded"].status is Status.PASS
+
+
+@pytest.mark.parametrize("key, value, rule, requirement", [
+    ("OUTBOUND_TIMEOUT_SECONDS", "30", "isolation/safe-settings",
+     "a per-call timeout above 0 and at most 5 s"),
+    ("RETRY_BUDGET_RATIO", "0.5", "isolation/retries-bounded",
+     "a retry budget of at most 20 % of requests"),
+    ("RETRY_BUDGET_ENABLED", "false", "isolation/retries-bounded",
+     "the retry budget switched on"),
+    ("BREAKER_ENABLED", "off", "isolation/circuit-breaker", "the circuit breaker switched on"),
+    ("SHEDDING_ENABLED", "no", "isolation/load-shedding", "load shedding switched on"),
+    ("BREAKER_ENABLED", "0", "isolation/circuit-breaker", "the circuit breaker switched on"),
+    # pydantic refuses "2" for a boolean: it switches nothing on.
+    ("SHEDDING_ENABLED", "2", "isolation/load-shedding", "load shedding switched on"),
+    ("OUTBOUND_MAX_RETRIES", "5", "isolation/retries-bounded", "at most 2 retries"),
+    ("RETRY_BUDGET_PERCENT", "21", "isolation/retries-bounded",
+     "a retry budget of at most 20 % of requests"),
+])
+def test_a_container_env_override_is_checked_at_its_line(
+        repo: Path, key: str, value: str, rule: str, requirement: str) -> None:
+    change(repo, DEPLOYMENT, '              value: "3"\n',
+           f'              value: "3"\n            - name: {key}\n'
+           f'              value: "{value}"\n')
+    result = results(repo)[rule]
+    assert result.status is Status.FAIL
+    parsed = {"false": False, "off": False, "no": False}.get(value)
+    shown = parsed if parsed is not None else float(value)
+    assert [(e.path, e.line, e.message) for e in result.evidence] == [
+        (DEPLOYMENT, line(repo, DEPLOYMENT, f'value: "{value}"'),
+         f"{key.lower()} = {shown!r} (environment override); needs {requirement}")]
+
+
+def test_overrides_switching_on_or_at_their_bounds_pass(repo: Path) -> None:
+    # pydantic reads "1", "yes" and "on" as true; valueFrom entries have no value to check.
+    env = "".join(f'            - name: {key}\n              value: "{value}"\n' for key, value in (
+        ("BREAKER_ENABLED", "1"), ("SHEDDING_ENABLED", "on"), ("RETRY_BUDGET_ENABLED", "yes"),
+        ("OUTBOUND_MAX_RETRIES", "0"), ("RETRY_BUDGET_PERCENT", "20")))
+    env += ("            - name: OUTBOUND_TIMEOUT_SECONDS\n              valueFrom:\n"
+            "                configMapKeyRef: {name: settings, key: timeout}\n")
+    change(repo, DEPLOYMENT, '              value: "3"\n', '              value: "3"\n' + env)
+    found = results(repo)
+    assert [found[rule].status for rule in ("isolation/circuit-breaker",
+                                            "isolation/load-shedding",
+                                            "isolation/retries-bounded")] == [Status.PASS] * 3
+
+
+@pytest.mark.parametrize("source, status", [
+    ("from urllib3.util.retry import Retry\nRetry()\n", Status.FAIL),  # total=10
+    ("from urllib3.util.retry import Retry\nRetry(total=None)\n", Status.FAIL),
+    ("from urllib3.util.retry import Retry\nRetry(4)\n", Status.FAIL),
+    ("from urllib3.util.retry import Retry\nRetry(3)\n", Status.PASS),
+    ("from urllib3.util.retry import Retry\nRetry(total=2)\n", Status.PASS),
+    ("import httpx\nhttpx.HTTPTransport(retries=2)\n", Status.PASS),
+    ("import requests.adapters\nrequests.adapters.HTTPAdapter(max_retries=2)\n", Status.PASS),
+    ("import backoff\n\n@backoff.on_exception(backoff.expo, Exception, max_tries=3)\n"
+     "def f():\n    pass\n", Status.PASS),
+    ("import backoff\n\n@backoff.on_exception(backoff.expo, Exception, max_time=3)\n"
+     "def f():\n    pass\n", Status.PASS),
+    ("import tenacity\n\n@tenacity.retry(stop=tenacity.stop_after_attempt(3))\n"
+     "def f():\n    pass\n", Status.PASS),
+])
+def test_library_retries_within_the_bound_pass(repo: Path, source: str, status: Status) -> None:
+    (repo / "src/payments_api/extra.py").write_text(source)
+    assert results(repo)["isolation/retries-bounded"].status is status

@@ -99,14 +99,14 @@ def test_text_and_json_show_each_service(monorepo: Path) -> None:
     result = run_cli(["check", str(monorepo)])
     assert result.exit_code == 4
     lines = result.stdout.splitlines()
-    assert lines[0] == f"paved check {monorepo.resolve()}: score 97/100 (2 services)"
-    assert "== service services/ledger: score 94/100 (paved python-service 0.1.0)" in lines
+    assert lines[0] == f"paved check {monorepo.resolve()}: score 98/100 (2 services)"
+    assert "== service services/ledger: score 95/100 (paved python-service 0.1.0)" in lines
     assert "== service services/payments: score 100/100 (paved python-service 0.1.0)" in lines
     assert "    .github/workflows/ledger-deploy.yml:1: deploys, but no " \
            ".github/workflows/rollback.yml" in lines
     data = json.loads(run_cli(["check", str(monorepo), "--json"]).stdout)
     assert [(s["service"], s["score"]) for s in data["services"]] == [
-        ("services/ledger", 94), ("services/payments", 100)]
+        ("services/ledger", 95), ("services/payments", 100)]
 
 
 def test_sarif_of_a_monorepo_is_valid_and_names_the_service(monorepo: Path) -> None:
@@ -146,6 +146,6 @@ def test_sarif_with_rules_not_checked_and_files_not_read_is_valid(tmp_path: Path
 
 def test_markdown_shows_each_service_and_rules_not_checked(monorepo: Path) -> None:
     text = run_cli(["check", str(monorepo), "--format", "markdown"]).stdout
-    assert text.startswith("### paved check: 97/100\n\n#### services/ledger: 94/100\n")
+    assert text.startswith("### paved check: 98/100\n\n#### services/ledger: 95/100\n")
     assert "#### services/payments: 100/100" in text
     assert "| ❌ | **rollback/workflow** A one-step rollback workflow exists | high |" in text

@@ -70,7 +70,7 @@ def test_a_long_progress_deadline_makes_rollback_too_slow(repo: Path) -> None:
     result = results(repo)["rollback/worst-case-time"]
     assert result.status is Status.FAIL
     # The figure itself is delivery.rollout's (tests/delivery/test_rollout.py); here: over 300 s.
-    seconds = re.fullmatch(r"worst case (\d+) s for Deployment payments-api "
+    seconds = re.fullmatch(r"computed: worst case (\d+) s for Deployment payments-api "
                            r"\(progressDeadlineSeconds 600, .*\)", result.message)
     assert seconds is not None and int(seconds.group(1)) > 300
     assert where(result) == [(DEPLOYMENT, line(repo, DEPLOYMENT, "progressDeadlineSeconds"))]

@@ -71,7 +71,7 @@ def test_the_walk_finds_every_command() -> None:
     assert {" ".join(command) for command in _commands()} == {
         "new service", "list", "check", "update", "status", "restore", "schema", "template init",
         "template lint", "template test", "template release", "fleet status",
-        "fleet update", "fleet check"}
+        "fleet update", "fleet check", "layer add", "layer remove", "adopt", "fleet adopt"}
 
 
 @pytest.mark.parametrize("command", _commands(), ids=" ".join)
@@ -98,7 +98,7 @@ def test_list_json() -> None:
     assert data["schema_version"] == 2
     assert data["catalog"] == "bundled"
     assert data["version"] == paved.__version__
-    assert [gp["name"] for gp in data["golden_paths"]] == ["python-service"]
+    assert [gp["name"] for gp in data["golden_paths"]] == ["python-service", "node-service"]
     assert data["golden_paths"][0]["layers"] == ["base", "python-service", "ci-github",
                                                  "deploy-k8s"]
 

@@ -283,6 +283,9 @@ def _failing(tmp_path: Path) -> dict[str, list[str]]:
         "check": [nothing],
         "update": [nothing],
         "status": [nothing],
+        "layer add": ["db", nothing],
+        "adopt": [nothing],
+        "layer remove": ["db", nothing],
         "restore": [nothing],  # outside the current directory's repo
         "template init": ["x", "--catalog-dir", nothing],
         "template lint": [nothing],
@@ -291,6 +294,7 @@ def _failing(tmp_path: Path) -> dict[str, list[str]]:
         "fleet status": ["--from", nothing],
         "fleet update": ["--from", nothing],
         "fleet check": ["--from", nothing],
+        "fleet adopt": ["--from", nothing],
     }
 
 

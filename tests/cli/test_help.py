@@ -90,7 +90,7 @@ def test_arguments_are_named_in_capitals_and_a_repo_is_dir() -> None:
                  if parameter.param_type_name == "argument"}
     assert all(re.fullmatch(r"[A-Z_]+(\.\.\.)?", metavar) for _, metavar in arguments)
     assert {command for command, metavar in arguments if metavar == "DIR"} == {
-        "check", "update", "status"}
+        "check", "update", "status", "adopt", "layer add", "layer remove"}
 
 
 def test_new_service_usage_names_its_argument() -> None:
@@ -120,7 +120,7 @@ def test_completion_can_be_installed() -> None:
 
 def test_golden_paths_and_versions_are_completed_from_the_catalog(tmp_path: Path) -> None:
     catalog = evolving_catalog(tmp_path / "catalog")
-    assert complete("paved new service svc --golden-path ") == ["python-service"]
+    assert complete("paved new service svc --golden-path ") == ["node-service", "python-service"]
     assert complete(f"paved new service svc --catalog {catalog} --template s") == ["svc"]
     assert complete("paved new service svc --golden-path s",
                     {"PAVED_CATALOG": str(catalog)}) == ["svc"]
@@ -146,5 +146,24 @@ def test_completion_of_a_catalog_that_cannot_be_opened_offers_nothing(tmp_path: 
 
 def test_schema_completes_the_commands_with_json() -> None:
     assert complete("paved schema fl") == ["fleet"]
-    assert complete("paved schema ") == ["check", "fleet", "list", "new", "restore",
-                                         "status", "template", "update"]
+    assert complete("paved schema ") == ["adopt", "check", "fleet", "layer", "list", "new",
+                                         "restore", "status", "template", "update"]
+
+
+def test_optional_layers_are_completed(tmp_path: Path) -> None:
+    """`--with` offers the golden path's optional layers (after the ones typed, commas kept);
+    `layer add` those the repo lacks, `layer remove` those it has."""
+    assert complete("paved new service svc --with ") == ["monitoring", "postgres"]
+    assert complete("paved new service svc --golden-path node-service --with ") == []
+    assert complete("paved new service svc --with postgres,") == ["postgres,monitoring"]
+    assert complete("paved new service svc --with mon") == ["monitoring"]
+    repo = tmp_path / "svc"
+    created = run_cli(["new", "service", "svc", "--defaults", "--with", "postgres",
+                       "--dest", str(repo)])
+    assert created.exit_code == 0, created.stderr
+    assert complete(f"paved layer add {repo}") == []  # LAYER comes first; DIR not typed yet
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(repo)
+        assert complete("paved layer add ") == ["monitoring"]
+        assert complete("paved layer remove ") == ["postgres"]
+    assert complete("paved layer remove ") == []  # not in a generated repo: nothing

@@ -13,7 +13,8 @@ import pytest
 
 from paved.cli.schema import RESULTS, file_name, json_schema, render
 from tests.fleet.conftest import build_fleet
-from tests.helpers import ROOT, commit_all, git, run_cli
+from tests.helpers import ROOT, build_file_tree, commit_all, git, run_cli
+from tests.layers.test_layers import CATALOG as LAYERED_CATALOG
 from tests.template_catalogs import small_catalog
 
 SCHEMAS = ROOT / "docs" / "schemas"
@@ -82,6 +83,14 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[in
     run("fleet check", "--from", str(fleet.list_file))
     run("fleet update", "--from", str(fleet.list_file), "--dry-run")
     run("fleet update", "--from", str(fleet.list_file), "--push")
+    layered = build_file_tree(root / "layered", LAYERED_CATALOG)
+    commit_all(layered, "v1", tag="v1.0.0")
+    run("new service", "db-svc", "--catalog", str(layered), "--dest", str(root / "db-svc"),
+        "--defaults")
+    run("layer add", "db", str(root / "db-svc"))
+    run("layer remove", "db", str(root / "db-svc"), "--dry-run")
+    run("adopt", str(checkouts / "plain"), "--catalog", catalog)
+    run("fleet adopt", "--from", str(fleet.list_file), "--catalog", catalog, "--dry-run")
     authoring = small_catalog(root / "authoring")
     commit_all(authoring, "Start", tag="v1.0.0")
     run("template init", "extra", "--layer", "--golden-path", "svc", "--catalog-dir",

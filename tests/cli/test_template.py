@@ -10,7 +10,7 @@ from tests.check.test_monorepo import valid_sarif
 from tests.helpers import commit_all, run_cli
 from tests.template_catalogs import small_catalog
 
-pytestmark = pytest.mark.usefixtures("validators_pass")
+pytestmark = pytest.mark.usefixtures("validators_tools")
 
 
 def test_lint_the_bundled_catalog() -> None:

@@ -100,7 +100,9 @@ def test_a_table_fits_the_terminal(tmp_path: Path) -> None:
         return sorted(word for word in " ".join(lines).split() if set(word) != {"─"})
 
     wide, narrow = shown(200), shown(60)
-    assert len(wide) == 4 and len(max(wide, key=len)) > 60  # catalog, header, rule, row
+    # catalog, header, rule, a row per golden path (2); then the optional layers: heading,
+    # header, rule, a row per layer (2)
+    assert len(wide) == 10 and len(max(wide, key=len)) > 60
     assert all(len(line) <= 60 for line in narrow)
     assert words(narrow) == words(wide)  # wrapped, nothing cut
 

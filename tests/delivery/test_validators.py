@@ -161,4 +161,4 @@ def test_an_unknown_validator_is_refused(project: Path) -> None:
         "unknown validator kubeval; known: actionlint, workflow-schema, zizmor, "
         "kubernetes-validate, pod-security, kubernetes-names, hadolint, dockerfile-user, "
         "shellcheck, yamllint, "
-        "backstage, codeowners, bot-config")
+        "backstage, codeowners, bot-config, prometheus-rules, grafana-dashboards")

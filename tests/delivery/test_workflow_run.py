@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -181,3 +182,52 @@ def test_what_is_not_a_workflow_is_refused_in_one_line(tmp_path: Path, text: str
         run_workflow(repo, ".github/workflows/ci.yml")
     assert str(raised.value) == (".github/workflows/ci.yml is not a GitHub workflow: `jobs` "
                                  "must map names to jobs whose `steps` are a list of mappings")
+
+
+def test_setup_node_uses_the_node_here_and_says_when_its_major_differs(tmp_path: Path) -> None:
+    here = subprocess.run(["node", "--version"], capture_output=True, text=True,
+                          check=True).stdout.strip().removeprefix("v")
+    major = here.split(".")[0]
+    repo = project(tmp_path, f"""\
+on: pull_request
+jobs:
+  test:
+    strategy:
+      matrix:
+        node: ["{major}", "8"]
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444
+        with: {{node-version: "${{{{ matrix.node }}}}"}}
+      - run: node -e "console.log(process.versions.node)" >> versions
+""")
+    run = run_workflow(repo, ".github/workflows/ci.yml")
+    assert [(step.status, step.detail) for step in run.steps] == [
+        ("passed", f"Node.js {here}"), ("passed", "")] * 2
+    assert (repo / "versions").read_text() == f"{here}\n{here}\n"
+    assert run.notes == (f"the workflow asks for Node.js 8; ran with {here}, the one here",)
+
+
+def test_upload_artifact_finds_its_files_or_fails_as_github_would(tmp_path: Path) -> None:
+    upload = "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02"
+    repo = project(tmp_path, f"""\
+on: pull_request
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: mkdir -p out && echo '{{}}' > out/journal.json
+      - uses: {upload}
+        with: {{name: journal, path: out/journal.json, if-no-files-found: error}}
+      - uses: {upload}
+        with: {{name: logs, path: "out/*.log"}}
+      - uses: {upload}
+        with: {{name: report, path: "out/report.json\\n!out/skip", if-no-files-found: error}}
+""")
+    run = run_workflow(repo, ".github/workflows/ci.yml")
+    assert outcome(run.steps)[1:] == [
+        ("test", upload, "passed", "would upload out/journal.json"),
+        ("test", upload, "passed", "nothing to upload at out/*.log (if-no-files-found: warn)"),
+        ("test", upload, "failed",
+         "no file matches out/report.json to upload (if-no-files-found: error)"),
+    ]

@@ -102,31 +102,35 @@ def test_a_topic_needs_a_host(tmp_path: Path) -> None:
 
 def test_status_shows_each_update_pull_request_and_its_state(tmp_path: Path,
                                                              github: FakeGitHub) -> None:
-    for name in ("api", "web", "db", "old"):
+    for name in ("api", "web", "db", "old", "ok"):
         _, remote = hosted_at_v1(tmp_path / name, name=name)
         github.add_repo(f"acme/{name}", BareRepo(remote))
     assert run_cli(["fleet", "update", "--from", "github:acme", "--push", "--publish",
                     "github"]).exit_code == 0
-    api, web, db, old = (github.pull(f"acme/{name}", 1) for name in ("api", "web", "db", "old"))
+    api, web, db, old, ok = (github.pull(f"acme/{name}", 1)
+                             for name in ("api", "web", "db", "old", "ok"))
     github.check_runs[web["head"]["sha"]] = [
         {"id": 1, "name": "ci", "status": "completed", "conclusion": "failure"}]
     github.statuses[db["head"]["sha"]] = [{"state": "pending", "context": "ci"}]
+    github.check_runs[ok["head"]["sha"]] = [
+        {"id": 2, "name": "ci", "status": "completed", "conclusion": "success"}]
     old.update(state="closed", merged_at="2026-02-01T00:00:00Z")
     result = run_cli(["fleet", "status", "--from", "github:acme"])
     assert result.exit_code == 0, result.stderr
     rows = [line.split("  ")[0] + " | " + line.rstrip().rsplit("  ", 1)[-1]
-            for line in result.stdout.splitlines()[1:5]]
-    assert rows == ["api | #1 open", "db | #1 checks pending", "old | #1 merged",
-                    "web | #1 checks failing"]
+            for line in result.stdout.splitlines()[1:6]]
+    assert rows == ["api | #1 open", "db | #1 checks pending", "ok | #1 checks passing",
+                    "old | #1 merged", "web | #1 checks failing"]
     assert result.stdout.splitlines()[-1] == (
-        "Update proposals: 1 open, 1 checks pending, 1 merged, 1 checks failing.")
+        "Update proposals: 1 open, 1 checks pending, 1 checks passing, 1 merged, "
+        "1 checks failing.")
     data = json.loads(run_cli(["fleet", "status", "--from", "github:acme", "--json"]).stdout)
     assert data["repos"][0]["proposal"] == {
         "number": 1, "url": "https://github.test/acme/api/pull/1", "state": "open",
         "title": "Update svc from paved catalog v1.0.0 to v2.0.0",
         "head_sha": api["head"]["sha"]}
-    assert data["proposals"] == {"open": 1, "checks pending": 1, "merged": 1,
-                                 "checks failing": 1}
+    assert data["proposals"] == {"open": 1, "checks pending": 1, "checks passing": 1,
+                                 "merged": 1, "checks failing": 1}
     assert [call.query["state"] for call in github.requested("GET", "/repos/acme/api/pulls")
             ][-1] == ["all"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -221,6 +222,13 @@ def test_auto_merge_asks_for_a_merge_commit(tmp_path: Path, github: FakeGitHub) 
     assert github.labels[("acme/svc", 1)] == ["platform", "deps"]
 
 
+def test_teams_alone_are_asked_for_review(tmp_path: Path, github: FakeGitHub) -> None:
+    _, _, listed = fleet_of_one(tmp_path, github, {".github/CODEOWNERS": "* @acme/platform\n"})
+    github.teams["acme"] = {"platform"}
+    assert update(listed)["exit"] == 0
+    assert github.reviewers[("acme/svc", 1)] == {"users": [], "teams": ["platform"]}
+
+
 def test_what_the_host_refuses_besides_the_pull_request_is_noted(
         tmp_path: Path, github: FakeGitHub) -> None:
     _, _, listed = fleet_of_one(tmp_path, github, {"CODEOWNERS": "* @mallory\n"})
@@ -294,3 +302,13 @@ def test_a_dry_run_says_what_would_conflict_and_proposes_nothing(tmp_path: Path,
     assert (result["outcome"], result["reason"]) == (
         "conflict", "would conflict in notes.txt: run paved update in the repo and resolve them")
     assert github.calls == [] and git(remote, "branch", "--list", "paved/*") == ""
+
+
+def test_a_change_and_its_publication_are_immutable(tmp_path: Path) -> None:
+    change = publishers.Change(clone=tmp_path, location="origin", branch="paved/update",
+                               base="main", title="t", body="b")
+    published = publishers.Published("https://github.test/acme/svc/pull/1")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        change.draft = True  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        published.created = False  # type: ignore[misc]

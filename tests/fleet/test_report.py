@@ -96,6 +96,7 @@ def test_the_report_renders_in_chromium(fleet: Fleet, tmp_path: Path,
     heat = heat[:heat.index("</table>")]
     assert re.findall(r"<th>([a-z]+)</th>", heat) == [
         "repo", "isolation", "observability", "rollback", "security", "ownership", "currency",
+        "evidence",
         "overall"]
     assert heat.count("<tr>") == 7  # the header and every repo (plain is checked too)
     assert re.findall(r'style="background:hsl\((\d+),70%,82%\)"', heat)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,9 @@ import pytest
 import paved
 from paved import yaml
 from paved.delivery import kustomize
+from paved.check import run_check
+from paved.check.options import CheckOptions
+from paved.check.rule import Status
 from paved.create import create_service
 from paved.delivery.rollout import worst_case_rollback
 from paved.delivery.validators import validate_project, workflows
@@ -44,7 +49,7 @@ def test_every_validator_passes_on_the_golden_path(
     report = validate_project(project, tools_dir=TOOLS)
     assert report.missing == ()
     assert report.findings == ()
-    assert len(report.ran) == 13
+    assert len(report.ran) == 15
 
 
 LONGEST_NAME = "a" + "-b" * 31  # 63 characters, the most a DNS-1123 label holds
@@ -69,8 +74,34 @@ def test_the_drill_job_and_script_come_only_with_the_option(
     assert "rollback-drill" not in workflow(rendered_service, "ci.yml")["jobs"]
     assert not (rendered_service / "deploy" / "scripts" / "drill.sh").exists()
     drill = workflow(rendered_with_drill, "ci.yml")["jobs"]["rollback-drill"]
-    assert steps(drill)[-1]["run"] == "deploy/scripts/drill.sh"
+    assert steps(drill)[-2]["run"] == "deploy/scripts/drill.sh"
+    assert steps(drill)[-1]["with"]["path"] == "deploy/drill.json"  # the evidence it keeps
     assert (rendered_with_drill / "deploy" / "scripts" / "drill.sh").stat().st_mode & 0o111
+
+
+@pytest.mark.parametrize(("automatic", "workflow_seconds", "status"),
+                         [(97, 64, Status.PASS), (301, 64, Status.FAIL)])
+def test_the_drill_record_is_the_evidence_paved_check_reads(
+        rendered_with_drill: Path, tmp_path: Path, automatic: int, workflow_seconds: int,
+        status: Status) -> None:
+    """The drill's own code that writes its record (the part after the cluster work), run
+    with the times a drill measured, and `paved check --evidence` on what it wrote."""
+    script = (rendered_with_drill / "deploy" / "scripts" / "drill.sh").read_text()
+    start = script.index("detection=$((decided - start))")
+    record_part = script[start:script.index("\nJSON\n", start) + len("\nJSON\n")]
+    times = (f"start=1000; decided=1150; automatic_healthy={1150 + automatic}; "
+             f"workflow_decided=2000; workflow_healthy={2000 + workflow_seconds}\n")
+    subprocess.run(["bash", "-euo", "pipefail", "-c", times + record_part], check=True,
+                   env={**os.environ, "DRILL_RECORD": str(tmp_path / "drill.json")})
+    report = run_check(rendered_with_drill, CheckOptions(evidence=tmp_path))
+    (result,) = [r for r in report.results if r.id == "evidence/rollback-drill"]
+    assert result.status is status
+    if status is Status.PASS:
+        assert result.message.startswith(
+            f"measured: decision to healthy automatic {automatic} s, workflow 64 s in the drill")
+    else:
+        assert [e.message for e in result.evidence] == [
+            "automatic rollback took 301 s (at most 300)"]
 
 
 def test_rollback_workflow_builds_nothing_and_tests_nothing(rendered_service: Path) -> None:

@@ -7,6 +7,7 @@ tests/templates/test_bundled_catalog.py.
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import shutil
@@ -25,15 +26,19 @@ from pathlib import Path
 import pytest
 
 from paved import yaml
+from paved.check import run_check
+from paved.check.options import CheckOptions
+from paved.check.rule import Status
 from paved.create import create_service
 from tests.helpers import PIP_CACHE, ROOT
 
 PACKAGE = "payments_api"
 PLATFORM_MODULES = {
-    "access", "app", "breaker", "budget", "client", "deadline", "errors", "health", "instances",
-    "logs", "metrics", "middleware", "observe", "outcome", "server", "settings", "telemetry",
-    "testing", "transport", "window",
+    "access", "app", "breaker", "budget", "client", "deadline", "errors", "faults", "health",
+    "instances", "logs", "metrics", "middleware", "observe", "outcome", "server", "settings",
+    "telemetry", "testing", "transport", "window",
 }
+CHAOS_MODULES = {"__init__", "__main__", "activities", "run", "verdicts"}
 TEAM_MODULES = {"__main__", "main", "api", "settings"}
 
 
@@ -75,12 +80,14 @@ def test_platform_code_is_one_package_apart_from_the_teams_code(rendered_service
     package = rendered_service / "src" / PACKAGE
     assert {p.stem for p in (package / "platform").glob("*.py")} == PLATFORM_MODULES | {"__init__"}
     assert {p.stem for p in package.glob("*.py")} == TEAM_MODULES | {"__init__"}
+    assert {p.stem for p in (package / "platform" / "chaos").glob("*.py")} == CHAOS_MODULES
     # The platform never imports the team's modules, so updates to it cannot break on them.
-    for module in (package / "platform").glob("*.py"):
+    for module in (package / "platform").rglob("*.py"):
+        depth = len(module.relative_to(package / "platform").parts)  # 1 in platform/, 2 below
         tree = ast.parse(module.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.level:
-                assert node.level == 1, f"{module.name} imports from outside the platform package"
+                assert node.level <= depth, f"{module.name} imports from outside the platform package"
             if isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 assert not node.module.startswith(PACKAGE), module.name
 
@@ -177,9 +184,19 @@ def test_runbook_metric_names_are_the_ones_the_service_exports(rendered_service:
         assert f'"{name.removesuffix("_total")}"' in exported, name
 
 
+def test_the_runbook_names_hypotheses_the_experiment_tests(rendered_service: Path) -> None:
+    experiment = json.loads((rendered_service / "chaos" / "experiment.json").read_text())
+    tested = {activity["name"].split(":", 1)[0] for activity in experiment["method"]
+              if activity["type"] == "probe"}
+    assert tested == {"timeouts", "deadlines", "retry budget", "breaker", "shedding"}
+    runbook = (rendered_service / "docs" / "runbook.md").read_text()
+    named = set(re.findall(r"`([a-z ]+): …`", runbook))
+    assert named == tested
+
+
 def test_makefile_has_the_plain_commands(rendered_service: Path) -> None:
     makefile = (rendered_service / "Makefile").read_text()
-    for target in ("install", "test", "run", "bench"):
+    for target in ("install", "test", "run", "bench", "chaos"):
         assert re.search(rf"^{target}:", makefile, re.MULTILINE), target
     assert "-e '.[test]'" in makefile
     assert f"-m {PACKAGE}" in makefile
@@ -241,6 +258,23 @@ def test_make_run_ends_cleanly_when_the_service_is_stopped(service_venv: Path) -
             make.kill()
     assert make.returncode == 0, stderr[-2000:]
     assert "make: ***" not in stderr
+
+
+@pytest.mark.slow
+def test_make_chaos_passes_and_paved_check_reads_its_journal(service_venv: Path) -> None:
+    """The experiment as shipped, against the real service: every hypothesis passes, and the
+    journal Chaos Toolkit wrote is the evidence `paved check --evidence` reads."""
+    done = subprocess.run(["make", "chaos"], cwd=service_venv, capture_output=True, text=True,
+                          timeout=300, check=False)
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert lines[-1] == "chaos experiment passed (completed); journal: chaos/journal.json"
+    assert [line.split("  ", 1)[0] for line in lines[1:-1]] == ["PASS"] * 16  # after make's echo
+    result = {r.id: r for r in run_check(service_venv, CheckOptions(
+        evidence=service_venv / "chaos")).results}["evidence/chaos-journal"]
+    assert result.status is Status.PASS
+    assert re.fullmatch(r"measured: the chaos run of \S+ passed \(10 hypotheses under faults\)",
+                        result.message)
 
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"

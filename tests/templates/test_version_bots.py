@@ -49,11 +49,32 @@ def test_the_catalogs_bot_reads_the_pins_of_every_managed_workflow_and_hook() ->
     templates = sorted(path.relative_to(catalog).as_posix()
                        for path in (catalog / "layers").rglob("*") if path.is_file())
     workflow_files = [p for p in templates if "/.github/workflows/" in p]
-    hooks = [p for p in templates if p.endswith(".pre-commit-config.yaml")]
+    hooks = [p for p in templates if p.endswith(".pre-commit-config.yaml.jinja")]
     assert workflow_files and hooks
     for manager, files in (("github-actions", workflow_files), ("pre-commit", hooks)):
         for file in files:
             assert any(pattern.search(file) for pattern in pinned[manager]), (manager, file)
+    # The language layers' toolchain actions and hooks are pinned in their contract partials:
+    # the custom managers find every pin there, with its version.
+    custom = config["customManagers"]
+    found = []
+    for partial in sorted((catalog / "partials" / "contracts").glob("*.jinja")):
+        relative = partial.relative_to(catalog).as_posix()
+        text = partial.read_text()
+        for manager in custom:
+            assert any(re.search(p.strip("/"), relative) for p in manager["managerFilePatterns"])
+            found += [(partial.stem, match["depName"], match["currentValue"])
+                      for match in re.finditer(_python_regex(manager["matchStrings"][0]), text)]
+    assert sorted(found) == [
+        ("node-service", "actions/setup-node", "v5.0.0"),
+        ("python-service", "actions/setup-python", "v6.0.0"),
+        ("python-service", "astral-sh/ruff-pre-commit", "v0.8.4"),
+    ]
+
+
+def _python_regex(pattern: str) -> str:
+    """Renovate's named groups `(?<name>…)` in Python's spelling."""
+    return pattern.replace("(?<", "(?P<")
 
 
 def test_the_docs_describe_the_model() -> None:

@@ -3,13 +3,15 @@
 - /livez: the process answers. It checks no dependency: a slow database must
   not make Kubernetes restart every pod at once.
 - /readyz: ready for traffic; 503 from the moment shutdown starts, so the pod
-  leaves the load balancers before its listener closes.
+  leaves the load balancers before its listener closes, and while a dependency
+  the service cannot work without (its database) fails its check.
 - /metrics: Prometheus text exposition of the process-wide registry.
 - /version: the commit and image digest the deploy set, to check what runs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request, Response
@@ -25,6 +27,9 @@ class Lifecycle:
         self.draining = True
 
 
+#: A dependency's readiness check: None when it answers, else why not (one line).
+ReadinessCheck = Callable[[], Awaitable[str | None]]
+
 router = APIRouter(tags=["platform"])
 
 
@@ -35,8 +40,12 @@ async def livez() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(request: Request) -> JSONResponse:
-    if request.app.state.platform.lifecycle.draining:
+    platform = request.app.state.platform
+    if platform.lifecycle.draining:
         return JSONResponse({"status": "shutting down"}, status_code=503)
+    failing = [problem for check in platform.readiness if (problem := await check()) is not None]
+    if failing:
+        return JSONResponse({"status": "not ready", "failing": failing}, status_code=503)
     return JSONResponse({"status": "ok"})
 
 

@@ -1,0 +1,1 @@
+"""`paved adopt`: linking a repository paved did not generate to a golden path."""

@@ -1,0 +1,132 @@
+"""`paved check` reads TypeScript with the TypeScript compiler (issue 19): node-service's fresh
+render passes every rule but the evidence ones (it carries no chaos experiment yet, so its
+failure tolerance is configured, not verified), and the breakages that fail python-service
+fail it too."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from paved.check import builtin_rules, run_check
+from paved.check.rule import Status
+from paved.create import create_service
+from tests.helpers import NPM_CACHE, ROOT, build_file_tree
+
+
+@pytest.fixture(autouse=True)
+def shared_typescript(monkeypatch: pytest.MonkeyPatch) -> None:
+    """npm's typescript, installed once for every test and run (gitignored .tools/)."""
+    monkeypatch.setenv("PAVED_CACHE_DIR", str(ROOT / ".tools" / "paved-cache"))
+    monkeypatch.setenv("npm_config_cache", str(NPM_CACHE))
+
+
+@pytest.fixture(scope="module")
+def node_render(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("ts") / "payments-api"
+    create_service("payments-api", dest=dest, golden_path="node-service",
+                   data={"owner": "team-payments"}, use_git=False)
+    return dest
+
+
+#: What a fresh node-service render cannot show: no experiment (docs/golden-paths/node-service.md),
+#: so no journal either, and no drill has run.
+NO_EVIDENCE = {"evidence/chaos-experiment": "fail", "evidence/chaos-journal": "fail",
+               "evidence/rollback-drill": "fail"}
+
+
+def statuses(repo: Path) -> dict[str, str]:
+    """Each rule's status, the evidence rules (failing on every render) left out."""
+    return {result.id: result.status.value for result in run_check(repo).results
+            if result.id not in NO_EVIDENCE}
+
+
+def test_every_rule_passes_on_a_fresh_node_service_but_evidence(node_render: Path) -> None:
+    report = run_check(node_render)
+    assert {result.id: result.status.value for result in report.results} == {
+        rule.id: NO_EVIDENCE.get(rule.id, "pass") for rule in builtin_rules()}
+    routes = {result.id: result.message for result in report.results}
+    assert routes["observability/metrics-endpoint"] == "/metrics is served"
+    assert routes["isolation/safe-settings"] == "2 timeout setting(s) within safe bounds"
+
+
+BREAKAGES = {
+    "isolation/outbound-timeouts": (
+        "src/platform/client.ts",
+        "new Agent({ connect: { timeout: settings.outboundConnectTimeoutSeconds * 1000 } })",
+        "new Agent({})"),
+    "isolation/retries-bounded": (
+        "src/platform/settings.ts", '"outboundMaxAttempts", 3,', '"outboundMaxAttempts", 5,'),
+    "isolation/circuit-breaker": (
+        "src/platform/settings.ts", 'flag(env, "breakerEnabled", true)',
+        'flag(env, "breakerEnabled", false)'),
+    "isolation/load-shedding": (
+        "src/platform/settings.ts", '"maxInFlightRequests", 100,', '"maxInFlightRequests", 0,'),
+    "isolation/safe-settings": (
+        "src/platform/settings.ts", '"outboundConnectTimeoutSeconds", 0.5,',
+        '"outboundConnectTimeoutSeconds", 30,'),
+    "observability/probes": (
+        "src/platform/server.ts", "  app.get(READY_PATH,", "  app.get(`${READY_PATH}-off`,"),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(BREAKAGES))
+def test_a_breakage_fails_its_rule_and_only_it(node_render: Path, tmp_path: Path,
+                                               rule: str) -> None:
+    repo = tmp_path / "payments-api"
+    shutil.copytree(node_render, repo)
+    path, old, new = BREAKAGES[rule]
+    text = (repo / path).read_text()
+    assert text.count(old) == 1, old
+    (repo / path).write_text(text.replace(old, new))
+    assert {name: status for name, status in statuses(repo).items() if status != "pass"} == {
+        rule: "fail"}
+
+
+def test_tracing_and_json_logs_removed_are_missing(node_render: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "payments-api"
+    shutil.copytree(node_render, repo)
+    (repo / "src" / "platform" / "telemetry.ts").write_text("export const TRACER_NAME = 'x';\n")
+    (repo / "src" / "platform" / "logs.ts").write_text("export const logs = console;\n")
+    found = statuses(repo)
+    assert (found["observability/tracing"], found["observability/structured-logs"]) == (
+        "fail", "fail")
+
+
+def test_calls_resolve_through_imports_and_comments_are_not_code(tmp_path: Path) -> None:
+    build_file_tree(tmp_path, {
+        "src/a.ts": (
+            "import * as u from 'undici';\n"
+            "import { request as send } from 'undici';\n"
+            "// a circuit breaker would go here\n"
+            "export const go = () => u.request('http://x');\n"
+            "export const again = () => send('http://x', { headersTimeout: 500 });\n"
+            "export const plain = () => fetch('http://x', { signal: AbortSignal.timeout(1) });\n"),
+        "tests/a.test.ts": "import { request } from 'undici';\nrequest('http://x');\n",
+    })
+    results = {result.id: result for result in run_check(tmp_path).results}
+    timeouts = results["isolation/outbound-timeouts"]
+    assert timeouts.status is Status.FAIL
+    assert [(item.path, item.line, item.message) for item in timeouts.evidence] == [
+        ("src/a.ts", 4, "undici.request(…) without a timeout")]
+    assert results["isolation/circuit-breaker"].status is not Status.PASS
+
+
+def test_without_node_the_typescript_is_not_read_and_its_rules_not_checked(
+        node_render: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from paved.check import tscode
+    from paved.errors import MissingToolError
+
+    def missing(*args: object, **kwargs: object) -> str:
+        raise MissingToolError("node", "install Node.js to run typescript-facts")
+
+    monkeypatch.setattr(tscode.node, "run", missing)
+    report = run_check(node_render)
+    found = {result.id: result.status.value for result in report.results}
+    assert found["isolation/outbound-timeouts"] == "not checked"
+    assert found["observability/tracing"] == "not checked"
+    assert {rule for rule, status in found.items() if status == "fail"} == set(NO_EVIDENCE)
+    unread = {item.path: item.reason for item in report.skipped}
+    assert unread["src/platform/client.ts"].startswith("TypeScript not read: ")
