@@ -13,7 +13,15 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from tests.helpers import CATALOG_MANIFEST, NO_CPR, QUESTION, build_file_tree, commit_all, git
+from tests.helpers import (
+    CATALOG_MANIFEST,
+    NO_CPR,
+    QUESTION,
+    build_file_tree,
+    commit_all,
+    expect_shown,
+    git,
+)
 
 #: An SGR sequence (colour, bold, dim…); cursor movement is another kind of sequence.
 STYLE = re.compile(r"\x1b\[[0-9;]*m")
@@ -34,11 +42,6 @@ def terminal(args: list[str], cwd: Path, columns: int = 120,
     return pexpect.spawn(sys.executable, ["-m", "paved", *args], cwd=str(cwd),
                          env={**os.environ, "TERM": "xterm", "COLUMNS": str(columns), **env},
                          encoding="utf-8", timeout=90, dimensions=(24, columns))
-
-
-def expect_shown(child: pexpect.spawn, text: str) -> None:  # type: ignore[type-arg]
-    """Wait for `text` on the screen, styled or not (SGR sequences between its letters)."""
-    child.expect("(?:\x1b\\[[0-9;]*m)*".join(map(re.escape, text)))
 
 
 def finish(child: pexpect.spawn) -> str:  # type: ignore[type-arg]
