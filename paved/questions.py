@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +35,13 @@ class Question:
     secret: bool = False
     multiselect: bool = False
     labels: tuple[str, ...] = ()  # what a person sees for each choice (copier's choice names)
+    #: Why a raw answer would be refused ("" when it is accepted): set on the questions an
+    #: Asker is given, so that a prompt can refuse an answer inline, while it is typed.
+    refusal: Callable[[Any], str] | None = field(default=None, compare=False, repr=False)
 
 
 #: Asks a person for one answer: (question, rendered default, last error or "") -> raw text.
+#: An answer that is refused anyway is asked for again, with the reason as the last error.
 Asker = Callable[[Question, Any, str], Any]
 
 
@@ -178,11 +182,20 @@ def _reason(error: render.BadAnswer, *, secret: bool) -> str:
 def _prompt(pending: render.PendingQuestion, ask: Asker) -> Any:
     shown = pending.description()
     has_default, default = _default(pending)
+
+    def refusal(raw: Any) -> str:
+        try:
+            pending.accept(raw)
+        except render.BadAnswer as error:
+            return _reason(error, secret=pending.secret)
+        return ""
+
     question = Question(name=pending.name, type=shown["type"], help=str(shown["help"]).strip(),
                         default=default if has_default else None,
                         choices=tuple(value for _, value in shown["choices"]),
                         secret=shown["secret"], multiselect=shown["multiselect"],
-                        labels=tuple(str(label) for label, _ in shown["choices"]))
+                        labels=tuple(str(label) for label, _ in shown["choices"]),
+                        refusal=refusal)
     problem = ""
     while True:
         raw = ask(question, question.default, problem)

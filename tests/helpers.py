@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -11,6 +12,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -22,6 +24,19 @@ ROOT = Path(__file__).resolve().parent.parent
 # runs; gitignored), so that each package is downloaded and built once.
 PIP_CACHE = ROOT / ".tools" / "pip-cache"
 NPM_CACHE = ROOT / ".tools" / "npm-cache"
+
+
+#: For prompts driven by pexpect, which answers no cursor position request (prompt_toolkit
+#: would wait for the answer, then warn).
+NO_CPR = {"PROMPT_TOOLKIT_NO_CPR": "1"}
+#: One of the catalog's questions as questionary draws it: "? name: help", styled or not.
+QUESTION = re.compile(r"\?(?:\x1b\[[0-9;]*m)* \w+: ")
+
+
+def expect_shown(child: Any, text: str) -> None:
+    """Wait (pexpect) for `text` on the screen, styled or not (SGR sequences between its
+    letters)."""
+    child.expect("(?:\x1b\\[[0-9;]*m)*".join(map(re.escape, text)))
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,13 @@ def test_a_person_is_asked_again_after_an_invalid_answer() -> None:
     catalog = open_catalog()
     replies = iter(["80", "8081"])
     problems: list[str] = []
+    refusals: list[str] = []
 
     def ask(question: Question, default: Any, problem: str) -> Any:
         if question.name != "http_port":
             return default
+        assert question.refusal is not None
+        refusals.extend(question.refusal(raw) for raw in ("80", "x", "8081"))
         problems.append(problem)
         return next(replies)
 
@@ -26,6 +29,9 @@ def test_a_person_is_asked_again_after_an_invalid_answer() -> None:
     assert answers["http_port"] == 8081
     assert problems == ["", "invalid answer for 'http_port': must be between 1024 and 65535 "
                             "(an unprivileged port)"]
+    # what a prompt shows inline, before the answer is given
+    assert refusals[:3] == ["must be between 1024 and 65535 (an unprivileged port)",
+                            "expected an integer, got 'x'", ""]
 
 
 def test_computed_values_are_visible_but_not_recorded() -> None:

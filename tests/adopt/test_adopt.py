@@ -15,7 +15,17 @@ from paved.git import Repository
 from paved.project import read_record
 from paved.update import journal
 from paved.update.update import update_project
-from tests.helpers import ROOT, build_file_tree, commit_all, git, run_cli, snapshot, tree
+from tests.helpers import (
+    NO_CPR,
+    ROOT,
+    build_file_tree,
+    commit_all,
+    expect_shown,
+    git,
+    run_cli,
+    snapshot,
+    tree,
+)
 
 # A hand-written FastAPI service, as teams write them before any golden path.
 HAND_WRITTEN = {
@@ -285,12 +295,12 @@ def test_on_a_terminal_each_guess_is_offered_to_confirm_or_change(tmp_path: Path
     commit_all(repo, "by hand")
     terminal = pexpect.spawn(sys.executable, ["-m", "paved", "adopt", str(repo), "--catalog",
                                               str(catalog), "--apply"],
-                             env={**os.environ, "PYTHONPATH": str(ROOT)}, encoding="utf-8",
-                             timeout=60)
-    terminal.expect_exact("service_name [service_name] [billing-api]: ")
-    terminal.sendline("")  # the guess from the folder's name, confirmed
-    terminal.expect_exact("Owning team [owner] [acme/billing]: ")
-    terminal.sendline("acme/payments")  # the guess from CODEOWNERS, changed
+                             env={**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm",
+                                  **NO_CPR}, encoding="utf-8", timeout=60)
+    expect_shown(terminal, "service_name billing-api")
+    terminal.send("\r")  # the guess from the folder's name, confirmed
+    expect_shown(terminal, "owner: Owning team acme/billing")
+    terminal.send("\x15acme/payments\r")  # the guess from CODEOWNERS, changed
     terminal.expect(pexpect.EOF)
     terminal.close()
     assert terminal.exitstatus == 0, terminal.before

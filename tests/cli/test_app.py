@@ -17,7 +17,7 @@ import paved
 from paved import create
 from paved.cli import app, main
 from paved.cli.prompt import terminal_asker
-from tests.helpers import run_cli, start_paved, wait_until_reached
+from tests.helpers import NO_CPR, QUESTION, run_cli, start_paved, wait_until_reached
 
 
 def test_version() -> None:
@@ -192,16 +192,16 @@ def test_on_a_terminal_each_question_is_asked_and_a_bad_answer_asked_again(
     import pexpect
 
     child = pexpect.spawn(sys.executable, ["-m", "paved", "new", "service", "svc"],
-                          cwd=str(tmp_path), encoding="utf-8", timeout=60)
-    child.expect_exact("[description] [The svc service.]: ")
-    child.sendline("Takes payments.")
-    child.expect_exact("[owner] [team-svc]: ")
-    child.sendline("Team X")
-    child.expect_exact("invalid answer for 'owner': must be a GitHub team, org/team")
-    child.expect_exact("[owner] [team-svc]: ")
-    child.sendline("team-x")
-    while child.expect([r"\]: ", pexpect.EOF]) == 0:
-        child.sendline("")  # every other default
+                          cwd=str(tmp_path), encoding="utf-8", timeout=60,
+                          env={**os.environ, "TERM": "xterm", **NO_CPR})
+    child.expect_exact("The svc service.")  # the default, to accept or edit
+    child.send("\x15Takes payments.\r")  # Ctrl-U clears it
+    child.expect_exact("team-svc")
+    child.send("\x15Team X\r")
+    child.expect_exact("must be a GitHub team, org/team")  # inline, the prompt still open
+    child.send("\x15team-x\r")
+    while child.expect([QUESTION, pexpect.EOF]) == 0:
+        child.send("\r")  # every other default
     child.close()
     assert child.exitstatus == 0
     record = (tmp_path / "svc" / ".paved.yml").read_text()

@@ -3,6 +3,7 @@ wanted, tables that fit, and paved's own prompts (issue 17)."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -12,7 +13,15 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from tests.helpers import git
+from tests.helpers import (
+    CATALOG_MANIFEST,
+    NO_CPR,
+    QUESTION,
+    build_file_tree,
+    commit_all,
+    expect_shown,
+    git,
+)
 
 #: An SGR sequence (colour, bold, dim…); cursor movement is another kind of sequence.
 STYLE = re.compile(r"\x1b\[[0-9;]*m")
@@ -55,17 +64,16 @@ def test_a_refused_answer_is_not_red_with_no_color(tmp_path: Path) -> None:
     """The defect: NO_COLOR=1 still printed the reason an answer was refused in red."""
     for way, args in (({"NO_COLOR": "1"}, []), ({}, ["--no-color"])):
         child = terminal([*args, "new", "service", "svc", "--dest", str(tmp_path / "svc")],
-                         tmp_path, **way)
-        child.expect_exact("[description] [The svc service.]: ")
-        child.sendline("")
-        child.expect_exact("[owner] [team-svc]: ")
-        child.sendline("Team X")
-        child.expect_exact("[owner] [team-svc]: ")
-        screen = str(child.before)
+                         tmp_path, **way, **NO_CPR)
+        child.expect_exact("The svc service.")  # pre-filled
+        child.send("\r")
+        child.expect_exact("team-svc")
+        child.send("\x15Team X\r")
+        child.expect_exact("must be a GitHub team")  # inline, under the answer
         child.sendintr()
-        finish(child)
-        assert "invalid answer for 'owner': must be a GitHub team" in screen
-        assert "\x1b" not in screen
+        screen = finish(child)
+        assert child.exitstatus == 130
+        assert colours(screen) == []
 
 
 def test_the_live_bar_has_no_colour_with_no_color(tmp_path: Path) -> None:
@@ -109,8 +117,8 @@ def test_new_service_asks_for_its_name_on_a_terminal(tmp_path: Path) -> None:
     child.expect_exact("a name, not a path (--dest chooses the directory)")  # inline
     child.send("\x15")  # Ctrl-U: clear the line
     child.send("payments-api\r")
-    while child.expect([r"\]: ", pexpect.EOF]) == 0:
-        child.sendline("")  # every other question's default
+    while child.expect([QUESTION, pexpect.EOF]) == 0:
+        child.send("\r")  # every other question's default
     child.close()
     assert child.exitstatus == 0
     assert "service_name: payments-api\n" in (tmp_path / "payments-api" / ".paved.yml"
@@ -168,3 +176,86 @@ def test_names_stay_whole_while_prose_wraps_and_nothing_is_cut(
     assert max(map(len, folded)) <= 30
     assert sorted("".join(folded[2:]).replace(" ", "")) == sorted(
         "".join("".join(row) for row in rows).replace(" ", ""))
+
+
+QUESTIONS = """\
+_subdirectory: "{{ paved_layer }}"
+_templates_suffix: .jinja
+paved_layer: {type: str, default: layers/core, when: false}
+service_name: {type: str, default: svc}
+greeting: {type: str, help: First words of the README., default: "hello {{ service_name }}"}
+replicas:
+  type: int
+  default: 2
+  validator: "{% if replicas < 1 %}must be at least 1 (a service that runs){% endif %}"
+tier:
+  type: str
+  help: How critical the service is.
+  default: silver
+  choices: {"Gold (paged at night)": gold, "Silver (paged by day)": silver, "Bronze": bronze}
+regions: {type: str, multiselect: true, choices: [eu, us, ap], default: [eu]}
+public: {type: bool, help: Reachable from the internet., default: false}
+api_token: {type: str, secret: true, default: ""}
+"""
+ANSWERS = ("greeting={{ greeting }}\nreplicas={{ replicas }}\ntier={{ tier }}\n"
+           "regions={{ regions | join(',') }}\npublic={{ public }}\ntoken={{ api_token }}\n")
+
+
+def asking(tmp_path: Path, **env: str) -> pexpect.spawn:  # type: ignore[type-arg]
+    """`paved new service svc` from a small catalog asking one question of each kind."""
+    catalog = build_file_tree(tmp_path / "catalog", {
+        "copier.yml": QUESTIONS, "paved-catalog.yml": CATALOG_MANIFEST,
+        "layers/core/answers.txt.jinja": ANSWERS})
+    commit_all(catalog, "catalog", tag="v1.0.0")
+    child = terminal(["new", "service", "svc", "--catalog", str(catalog),
+                      "--dest", str(tmp_path / "svc")], tmp_path, **NO_CPR, **env)
+    child.logfile_read = io.StringIO()  # the whole screen, for what `finish` does not return
+    return child
+
+
+def test_a_default_is_pre_filled_and_a_refused_answer_is_asked_again_inline(
+        tmp_path: Path) -> None:
+    child = asking(tmp_path)
+    expect_shown(child, "greeting: First words of the README. hello svc")
+    child.send("\x7f" * 3 + "team\r")  # Backspace edits the default in place
+    expect_shown(child, "replicas 2")
+    child.send("\x15" + "0\r")
+    expect_shown(child, "must be at least 1 (a service that runs)")  # under the answer
+    child.send("\x7f" + "3\r")  # the same question, the refused answer kept to edit
+    expect_shown(child, "(Use arrow keys)")
+    child.send("\r")  # tier: the default, silver
+    expect_shown(child, "regions")
+    child.send("\r")  # the default, [eu]
+    expect_shown(child, "[y/N]")
+    child.send("\r")
+    expect_shown(child, "api_token")
+    child.send("\r")
+    screen = finish(child)
+    assert child.exitstatus == 0, screen
+    assert (tmp_path / "svc" / "answers.txt").read_text() == (
+        "greeting=hello team\nreplicas=3\ntier=silver\nregions=eu\npublic=False\ntoken=\n")
+
+
+def test_choices_by_label_with_the_arrow_keys_and_yes_no_as_a_confirm(tmp_path: Path) -> None:
+    child = asking(tmp_path, NO_COLOR="1")
+    expect_shown(child, "hello svc")
+    child.send("\r")
+    expect_shown(child, "replicas 2")
+    child.send("\r")
+    expect_shown(child, "Gold (paged at night)")  # the labels, not the values
+    child.send("\x1b[A\r")  # up from the default, silver
+    expect_shown(child, "regions")
+    child.send("\x1b[B \r")  # eu is ticked; tick us too
+    expect_shown(child, "public: Reachable from the internet. [y/N]")
+    child.send("y")  # no Enter needed
+    expect_shown(child, "api_token")
+    child.send("s3cret\r")
+    screen = finish(child)
+    assert child.exitstatus == 0, screen
+    whole = child.logfile_read.getvalue()
+    assert "s3cret" not in whole  # a secret's answer is never shown
+    assert colours(whole) == []  # no colour in a list, a checkbox or a confirm either
+    assert "Silver (paged by day)" in STYLE.sub("", whole)
+    assert (tmp_path / "svc" / "answers.txt").read_text() == (
+        "greeting=hello svc\nreplicas=2\ntier=gold\nregions=eu,us\npublic=True\n"
+        "token=s3cret\n")

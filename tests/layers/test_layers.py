@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -14,7 +15,18 @@ from paved.git import Repository
 from paved.project import read_record
 from paved.update import journal
 from paved.update.update import LayerChange, update_project
-from tests.helpers import ROOT, build_file_tree, commit_all, git, run_cli, snapshot, tree
+from tests.helpers import (
+    NO_CPR,
+    QUESTION,
+    ROOT,
+    build_file_tree,
+    commit_all,
+    expect_shown,
+    git,
+    run_cli,
+    snapshot,
+    tree,
+)
 
 COPIER = """\
 _subdirectory: "{{ paved_layer }}"
@@ -217,12 +229,15 @@ def test_on_a_terminal_only_the_layers_questions_are_asked(project: Path) -> Non
     import pexpect
 
     terminal = pexpect.spawn(sys.executable, ["-m", "paved", "layer", "add", "db", str(project)],
-                             env={**os.environ, "PYTHONPATH": str(ROOT)}, encoding="utf-8",
-                             timeout=60)
-    terminal.expect_exact("Database name [db_name] [demo_db]: ")
-    terminal.sendline("ledger")
+                             env={**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm",
+                                  **NO_CPR}, encoding="utf-8", timeout=60)
+    terminal.logfile_read = io.StringIO()
+    expect_shown(terminal, "db_name: Database name demo_db")  # the default, to edit
+    terminal.send("\x15ledger\r")
     terminal.expect(pexpect.EOF)
     terminal.close()
     assert terminal.exitstatus == 0, terminal.before
-    assert "[service_name]" not in terminal.before
+    asked = {found.group().split()[-1] for found in
+             QUESTION.finditer(terminal.logfile_read.getvalue())}
+    assert asked == {"db_name:"}
     assert read_record(project).answers == {"service_name": "demo", "db_name": "ledger"}
