@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from paved import git, render
+from paved import git
 from paved.adopt.adopt import ADD, TAKE, YOURS, AdoptResult, adopt_project
 from paved.errors import ExitCode, PavedError
 from paved.fleet import proposal, publishers, runner, workspace
@@ -86,19 +86,11 @@ class FleetAdopt:
 
 def fleet_adopt(refs: Sequence[RepoRef], options: AdoptOptions, *, jobs: int = 1,
                 done: Callable[[RepoAdopt], None] = lambda repo: None) -> FleetAdopt:
-    if options.publisher not in publishers.PUBLISHERS:
-        raise publishers.PublishError(f"no publisher {options.publisher!r}; choose one of "
-                                      f"{', '.join(publishers.PUBLISHERS)}")
-    start = time.monotonic()
-    if jobs > 1:
-        render.import_copier()
-    run = runner.run_each(partial(adopt_repo, options=options), refs, jobs=jobs, done=done)
-    finished = {repo.name for repo in run.results}
+    publishers.publisher(options.publisher)
+    run = runner.run_repos(partial(adopt_repo, options=options), refs, jobs=jobs, done=done)
     return FleetAdopt(repos=run.results, dry_run=options.dry_run,
                       pushed=options.push and not options.dry_run, jobs=jobs,
-                      seconds=round(time.monotonic() - start, 3),
-                      not_done=tuple(ref.name for ref in refs if ref.name not in finished)
-                      if run.interrupted else ())
+                      seconds=run.seconds, not_done=run.not_done)
 
 
 def adopt_repo(ref: RepoRef, options: AdoptOptions) -> RepoAdopt:
@@ -140,7 +132,7 @@ def _adopt_clone(ref: RepoRef, clone: workspace.Clone, options: AdoptOptions) ->
         return result(Outcome.ADOPTED, f"committed on {BRANCH} in {clone.path} (not pushed)",
                       branch=BRANCH)
     title, body = describe(adopted, clone.branch)
-    publisher = publishers.PUBLISHERS[options.publisher]
+    publisher = publishers.publisher(options.publisher)
     published = publisher.publish(publishers.Change(
         clone=clone.path, location=ref.location, slug=ref.slug, branch=BRANCH,
         base=clone.branch, title=title, body=body, labels=options.labels,

@@ -83,3 +83,10 @@ class HostedProposal:
 PUBLISHERS: dict[str, Publisher] = {
     publisher.name: publisher
     for publisher in (BranchOnly(), HostedProposal("github"), HostedProposal("gitlab"))}
+
+
+def publisher(name: str) -> Publisher:
+    """The publisher `name` (`--publisher`), or `PublishError` naming the ones there are."""
+    if name not in PUBLISHERS:
+        raise PublishError(f"no publisher {name!r}; choose one of {', '.join(PUBLISHERS)}")
+    return PUBLISHERS[name]

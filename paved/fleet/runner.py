@@ -15,21 +15,54 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from paved import catalog
+from paved import catalog, render
+
+if TYPE_CHECKING:
+    from paved.fleet.sources import RepoRef
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+
+
+class Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+RepoResult = TypeVar("RepoResult", bound=Named)
 
 
 @dataclass(frozen=True)
 class Run(Generic[Result]):
     results: tuple[Result, ...]  # of the items done, in input order
     interrupted: bool = False
+
+
+@dataclass(frozen=True)
+class FleetRun(Generic[RepoResult]):
+    """One function run over a fleet's repos: each repo's result, in fleet order, the repos
+    not done when interrupted (Ctrl-C), and the run's wall time."""
+    results: tuple[RepoResult, ...]
+    not_done: tuple[str, ...]
+    seconds: float
+
+
+def run_repos(work: Callable[[RepoRef], RepoResult], refs: Sequence[RepoRef], *, jobs: int,
+              done: Callable[[RepoResult], None]) -> FleetRun[RepoResult]:
+    """`run_each` over a fleet's repos (`paved fleet update`, `paved fleet adopt`)."""
+    start = time.monotonic()
+    if jobs > 1:
+        render.import_copier()  # once, before the workers fork, rather than once in each
+    run = run_each(work, refs, jobs=jobs, done=done)
+    finished = {result.name for result in run.results}
+    return FleetRun(run.results, tuple(ref.name for ref in refs if ref.name not in finished)
+                    if run.interrupted else (), round(time.monotonic() - start, 3))
 
 
 def run_each(work: Callable[[Item], Result], items: Sequence[Item], *, jobs: int,

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
-from paved import git, render, yaml
+from paved import git, yaml
 from paved.catalog import changelog_between, is_older, open_catalog
 from paved.errors import ExitCode, PavedError
 from paved.fleet import hosting, hosts, proposal, publishers, runner, workspace
@@ -99,19 +99,11 @@ class FleetUpdate:
 
 def fleet_update(refs: Sequence[RepoRef], options: UpdateOptions, *, jobs: int = 1,
                  done: Callable[[RepoUpdate], None] = lambda repo: None) -> FleetUpdate:
-    if options.publisher not in publishers.PUBLISHERS:
-        raise publishers.PublishError(f"no publisher {options.publisher!r}; choose one of "
-                                      f"{', '.join(publishers.PUBLISHERS)}")
-    start = time.monotonic()
-    if jobs > 1:
-        render.import_copier()  # once, before the workers fork, rather than once in each
-    run = runner.run_each(partial(update_repo, options=options), refs, jobs=jobs, done=done)
+    publishers.publisher(options.publisher)
+    run = runner.run_repos(partial(update_repo, options=options), refs, jobs=jobs, done=done)
     return FleetUpdate(repos=run.results, dry_run=options.dry_run,
                        pushed=options.push and not options.dry_run, jobs=jobs,
-                       seconds=round(time.monotonic() - start, 3),
-                       not_done=tuple(ref.name for ref in refs
-                                      if ref.name not in {repo.name for repo in run.results})
-                       if run.interrupted else ())
+                       seconds=run.seconds, not_done=run.not_done)
 
 
 def update_repo(ref: RepoRef, options: UpdateOptions) -> RepoUpdate:
@@ -146,7 +138,7 @@ def _update_clone(ref: RepoRef, clone: workspace.Clone, options: UpdateOptions) 
     if git.remote_branch_exists(clone.path, legacy):
         return result(Outcome.PROPOSED, f"branch {legacy} is already on the remote",
                       branch=legacy)
-    publisher = publishers.PUBLISHERS[options.publisher]
+    publisher = publishers.publisher(options.publisher)
     waiting = _proposed(ref, clone, target, options, publisher)
     if waiting is not None:
         return result(Outcome.PROPOSED, waiting, branch=BRANCH)
