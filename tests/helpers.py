@@ -94,7 +94,8 @@ def tree(root: Path) -> dict[str, str]:
 
 # --- an evolving test catalog and a repo generated from it (paved update / status) ---
 
-CATALOG_COPIER = """\
+# A one-layer catalog: golden path `svc` of layer `core` (its files in layers/core/).
+CORE_COPIER = """\
 _subdirectory: "{{ paved_layer }}"
 _templates_suffix: .jinja
 paved_layer:
@@ -104,6 +105,19 @@ paved_layer:
 service_name:
   type: str
   default: svc
+"""
+CORE_MANIFEST = """\
+golden_paths:
+  svc:
+    description: a small service
+    layers: [core]
+layers:
+  core:
+    description: everything
+    path: layers/core
+"""
+
+CATALOG_COPIER = CORE_COPIER + """\
 greeting:
   type: str
   default: %(greeting)s

@@ -12,29 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from tests.helpers import build_file_tree, commit_all
+from tests.helpers import CORE_COPIER, CORE_MANIFEST, build_file_tree, commit_all
 
-COPIER = """\
-_subdirectory: "{{ paved_layer }}"
-_templates_suffix: .jinja
-paved_layer:
-  type: str
-  default: layers/core
-  when: false
-service_name:
-  type: str
-  default: svc
-"""
-MANIFEST = """\
-golden_paths:
-  svc:
-    description: a small service
-    layers: [core]
-layers:
-  core:
-    description: everything
-    path: layers/core
-"""
+COPIER = CORE_COPIER
+MANIFEST = CORE_MANIFEST
 BASE = {
     "copier.yml": COPIER,
     "paved-catalog.yml": MANIFEST,

@@ -16,6 +16,8 @@ from paved.project import read_record
 from paved.update import journal
 from paved.update.update import update_project
 from tests.helpers import (
+    CORE_COPIER,
+    CORE_MANIFEST,
     NO_CPR,
     ROOT,
     build_file_tree,
@@ -120,32 +122,11 @@ def test_apply_adds_what_is_missing_keeps_yours_and_records_the_pristine_base(
         path for path in OWN if path != "Dockerfile")
 
 
-COPIER = """\
-_subdirectory: "{{ paved_layer }}"
-_templates_suffix: .jinja
-paved_layer:
-  type: str
-  default: layers/core
-  when: false
-service_name:
-  type: str
-  default: svc
-"""
-MANIFEST = """\
-golden_paths:
-  svc:
-    description: a service
-    layers: [core]
-layers:
-  core:
-    description: the service
-    path: layers/core
-"""
 
 
 def test_a_later_update_merges_only_what_the_template_changes(tmp_path: Path) -> None:
     catalog = build_file_tree(tmp_path / "catalog", {
-        "copier.yml": COPIER, "paved-catalog.yml": MANIFEST,
+        "copier.yml": CORE_COPIER, "paved-catalog.yml": CORE_MANIFEST,
         "layers/core/Makefile": "test:\n\tpytest\n",
         "layers/core/README.md.jinja": "# {{ service_name }}\n\nrun: make test\n\nsee docs/\n",
         "layers/core/ci.yml": "ci: 1\n",
@@ -181,7 +162,8 @@ def test_a_later_update_merges_only_what_the_template_changes(tmp_path: Path) ->
 
 def test_branch_leaves_the_current_branch_as_it_was(tmp_path: Path) -> None:
     catalog = build_file_tree(tmp_path / "catalog", {
-        "copier.yml": COPIER, "paved-catalog.yml": MANIFEST, "layers/core/ci.yml": "ci: 1\n"})
+        "copier.yml": CORE_COPIER, "paved-catalog.yml": CORE_MANIFEST,
+        "layers/core/ci.yml": "ci: 1\n"})
     commit_all(catalog, "v1", tag="v1.0.0")
     repo = build_file_tree(tmp_path / "svc", {"app.py": "x = 1\n"})
     commit_all(repo, "by hand")
@@ -223,7 +205,7 @@ def test_refusals(hand_written: Path, tmp_path: Path) -> None:
 
 def test_killed_at_any_point_adoption_is_rolled_back(tmp_path: Path) -> None:
     catalog = build_file_tree(tmp_path / "catalog", {
-        "copier.yml": COPIER, "paved-catalog.yml": MANIFEST,
+        "copier.yml": CORE_COPIER, "paved-catalog.yml": CORE_MANIFEST,
         "layers/core/README.md": "# svc\n", "layers/core/ci.yml": "ci: 1\n",
         "layers/core/docs/runbook.md": "runbook\n", "layers/core/Makefile": "test:\n"})
     commit_all(catalog, "v1", tag="v1.0.0")
@@ -288,8 +270,8 @@ def test_on_a_terminal_each_guess_is_offered_to_confirm_or_change(tmp_path: Path
     import pexpect
 
     catalog = build_file_tree(tmp_path / "catalog", {
-        "copier.yml": COPIER + "owner:\n  type: str\n  help: Owning team\n  default: nobody\n",
-        "paved-catalog.yml": MANIFEST, "layers/core/README.md.jinja": "# {{ owner }}\n"})
+        "copier.yml": CORE_COPIER + "owner:\n  type: str\n  help: Owning team\n  default: nobody\n",
+        "paved-catalog.yml": CORE_MANIFEST, "layers/core/README.md.jinja": "# {{ owner }}\n"})
     commit_all(catalog, "v1", tag="v1.0.0")
     repo = build_file_tree(tmp_path / "Billing_API", {"CODEOWNERS": "* @acme/billing\n"})
     commit_all(repo, "by hand")

@@ -8,35 +8,13 @@ from pathlib import Path
 from tests.fleet.conftest import publish
 from tests.fleet.fake_api import BareRepo
 from tests.fleet.fake_github import FakeGitHub
-from tests.helpers import build_file_tree, commit_all, git, run_cli
-
-COPIER = """\
-_subdirectory: "{{ paved_layer }}"
-_templates_suffix: .jinja
-paved_layer:
-  type: str
-  default: layers/core
-  when: false
-service_name:
-  type: str
-  default: svc
-"""
-MANIFEST = """\
-golden_paths:
-  svc:
-    description: a service
-    layers: [core]
-layers:
-  core:
-    description: the service
-    path: layers/core
-"""
+from tests.helpers import CORE_COPIER, CORE_MANIFEST, build_file_tree, commit_all, git, run_cli
 
 
 def fleet(root: Path) -> tuple[Path, Path]:
     """A catalog, and a list of three remotes: two hand-written repos and one paved already."""
     catalog = build_file_tree(root / "catalog", {
-        "copier.yml": COPIER, "paved-catalog.yml": MANIFEST,
+        "copier.yml": CORE_COPIER, "paved-catalog.yml": CORE_MANIFEST,
         "layers/core/README.md.jinja": "# {{ service_name }}\n",
         "layers/core/docs/runbook.md": "# Runbook\n"})
     commit_all(catalog, "v1", tag="v1.0.0")

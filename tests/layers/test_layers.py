@@ -16,6 +16,7 @@ from paved.project import read_record
 from paved.update import journal
 from paved.update.update import LayerChange, update_project
 from tests.helpers import (
+    CORE_COPIER,
     NO_CPR,
     QUESTION,
     ROOT,
@@ -28,16 +29,7 @@ from tests.helpers import (
     tree,
 )
 
-COPIER = """\
-_subdirectory: "{{ paved_layer }}"
-_templates_suffix: .jinja
-paved_layer:
-  type: str
-  default: layers/core
-  when: false
-service_name:
-  type: str
-  default: svc
+COPIER = CORE_COPIER + """\
 db_name:
   type: str
   help: Database name
