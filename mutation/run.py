@@ -53,7 +53,7 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "paved/check/security.py": ("tests/check/test_security.py",),
     "paved/check/currency.py": ("tests/check/test_currency.py",),
     "paved/fleet/publishers.py": ("tests/fleet/test_publishers.py", "tests/fleet/test_update.py"),
-    "paved/fleet/proposal.py": ("tests/fleet/test_publishers.py",),
+    "paved/fleet/proposal.py": ("tests/fleet/test_proposal.py", "tests/fleet/test_publishers.py"),
     "paved/fleet/github.py": ("tests/fleet/test_publishers.py", "tests/fleet/test_hosted.py"),
     "paved/fleet/gitlab.py": ("tests/fleet/test_gitlab.py", "tests/fleet/test_hosted.py"),
 }
