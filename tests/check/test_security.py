@@ -119,3 +119,70 @@ def test_without_zizmor_a_job_without_permissions_fails(
     change(repo, CI, "permissions:\n  contents: read\n", "")
     result = results(repo)["security/workflow-permissions"]
     assert where(result) == [(CI, line(repo, CI, "  test:"))]
+
+
+def test_pod_security_violations_are_each_named_where_they_are(repo: Path) -> None:
+    change(repo, DEPLOYMENT, "            allowPrivilegeEscalation: false\n", "")
+    change(repo, DEPLOYMENT, "      securityContext:\n        runAsNonRoot: true\n",
+           "      hostNetwork: true\n      securityContext:\n        runAsNonRoot: true\n")
+    result = results(repo)["security/pod-security-restricted"]
+    assert (result.status, result.message) == (Status.FAIL, "2 Pod Security violation(s)")
+    assert [(e.path, e.line, e.message) for e in result.evidence] == [
+        (DEPLOYMENT, line(repo, DEPLOYMENT, "hostNetwork"), "Deployment/payments-api "
+         "hostNetwork must not be true (baseline: Host Namespaces)"),
+        (DEPLOYMENT, line(repo, DEPLOYMENT, " " * 10 + "securityContext:"),
+         "Deployment/payments-api container app: allowPrivilegeEscalation must be false "
+         "(restricted: Privilege Escalation)")]
+
+
+def test_a_container_without_a_security_context_fails_at_the_container(repo: Path) -> None:
+    change(repo, DEPLOYMENT, "          securityContext:\n            allowPrivilegeEscalation: "
+                             "false\n            readOnlyRootFilesystem: true\n            "
+                             "capabilities:\n              drop: [ALL]\n", "")
+    result = results(repo)["security/pod-security-restricted"]
+    app = line(repo, DEPLOYMENT, "- name: app")
+    assert [(e.line, e.message) for e in result.evidence] == [
+        (app, "Deployment/payments-api container app: capabilities must drop ALL (restricted: "
+              "Capabilities)"),
+        (app, "Deployment/payments-api container app: allowPrivilegeEscalation must be false "
+              "(restricted: Privilege Escalation)"),
+        (app, "Deployment/payments-api container app: readOnlyRootFilesystem must be true "
+              "(mount an emptyDir where it writes) (golden-path: Read-only root filesystem)")]
+
+
+def test_without_workloads_pod_security_does_not_apply(repo: Path) -> None:
+    for name in ("deployment.yaml", "hpa.yaml", "kustomization.yaml"):
+        (repo / "deploy/base" / name).unlink()
+    result = results(repo)["security/pod-security-restricted"]
+    assert (result.status, result.message) == (Status.NOT_APPLICABLE, "no workload manifests")
+
+
+def test_instructions_after_user_and_a_bare_user_keep_the_user(repo: Path) -> None:
+    change(repo, "Dockerfile", "USER 10001:10001\n", "USER 10001:10001\nWORKDIR /app\nUSER\n")
+    result = results(repo)["security/non-root-image"]
+    assert (result.status, result.message) == (
+        Status.PASS, "every image runs as a numeric non-root user")
+
+
+@pytest.mark.parametrize(("permissions", "shown"), [
+    ("permissions: write-all\n", "write-all"),
+    ("permissions:\n  contents: read\n  packages: write\n", "contents: read, packages: write"),
+])
+def test_without_zizmor_workflow_wide_writes_fail(
+        repo: Path, monkeypatch: pytest.MonkeyPatch, permissions: str, shown: str) -> None:
+    zizmor_absent(monkeypatch)
+    change(repo, CI, "permissions:\n  contents: read\n", permissions)
+    result = results(repo)["security/workflow-permissions"]
+    assert result.message.startswith("1 workflow permission problem(s) (paved's built-in")
+    assert [(e.line, e.message) for e in result.evidence] == [
+        (line(repo, CI, "permissions:"), f"workflow-wide permissions grant write: {shown}")]
+
+
+def test_without_zizmor_read_permissions_pass(repo: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    zizmor_absent(monkeypatch)
+    change(repo, CI, "permissions:\n  contents: read\n", "permissions: read-all\n")
+    assert results(repo)["security/workflow-permissions"].status is Status.PASS
+    change(repo, CI, "permissions: read-all\n", "permissions:\n  contents: read\n"
+                                                 "  id-token: none\n")
+    assert results(repo)["security/workflow-permissions"].status is Status.PASS
