@@ -13,6 +13,7 @@ annotations`) and all but one replacement per binary operator.
     python mutation/run.py --service             # the generated service (mutation/service.py)
     python mutation/run.py --service src/payments_api/platform/budget.py
     python mutation/run.py --sample 5 --seed 1 paved/update/merge.py
+    python mutation/run.py --recheck mutation/results/paved_locks.py.before.json --label after
 
 Results: mutation/results/<module>.json (counts and every survivor's diff) and a
 summary table on stdout (docs/testing.md quotes it).
@@ -138,12 +139,18 @@ def main(argv: list[str] | None = None) -> int:
                                                     "<module>.<label>.json")
     parser.add_argument("--render", type=Path,
                         help="with --service: a render prepared before (its .venv in it)")
+    parser.add_argument("--recheck", type=Path, metavar="RESULTS",
+                        help="run only the survivors of a saved (paved) run again, against the "
+                             "working tree's tests: its mutants the tests killed then stay "
+                             "killed when only tests were added since")
     parser.add_argument("--report", action="store_true",
                         help="run nothing: the saved results, with survivors since found "
                              "equivalent moved over, as the table docs/testing.md quotes")
     args = parser.parse_args(argv)
     if args.report:
         return report()
+    if args.recheck:
+        return recheck(args.recheck, args.label)
 
     # What was mutated, for the results: a commit, or the working tree on top of one.
     made_from = None
@@ -202,6 +209,44 @@ def main(argv: list[str] | None = None) -> int:
     print(filters.table(summaries))
     failed = [s for s in summaries if args.sample is not None and s["survived"]]
     return 1 if failed else 0
+
+
+def recheck(saved: Path, label: str) -> int:
+    """The survivors of the run saved in `saved`, each put into a copy of the working tree
+    in turn and tested by its module's tests (as they are now); killed when pytest fails."""
+    before = json.loads(saved.read_text())
+    module, tests = before["module"], SCOPES[before["module"]]
+    workdir = Path(tempfile.mkdtemp(prefix="paved-recheck-"))
+    copy_tree(ROOT, workdir)
+    command = ["sh", "-c", test_command(tests)]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    if subprocess.run(command, cwd=workdir, capture_output=True, env=env).returncode != 0:
+        raise SystemExit(f"{module}: its tests fail unmutated")
+    killed, survivors = [], []
+    for entry in before["survivors"]:
+        patch = entry["diff"].split("\n", 1)[1] + "\n"  # after "--- mutation diff ---"
+        subprocess.run(["git", "apply", "-"], cwd=workdir, input=patch.encode(), check=True)
+        try:
+            done = subprocess.run(command, cwd=workdir, capture_output=True, env=env,
+                                  timeout=TIMEOUT)
+            (killed if done.returncode == 1 else survivors).append(entry)
+        except subprocess.TimeoutExpired:
+            killed.append(entry)  # a hang counts as killed, as in cosmic-ray
+        finally:
+            subprocess.run(["git", "apply", "-R", "-"], cwd=workdir, input=patch.encode(),
+                           check=True)
+    shutil.rmtree(workdir, ignore_errors=True)
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout.strip()
+    summary = filters.reclassify({
+        **before, "tests": list(tests), "killed": int(before["killed"]) + len(killed),
+        "survivors": survivors, "label": label, "rev": head,
+        "note": f"the {len(before['survivors'])} survivors of the run at {before['rev']} "
+                f"run again at {head}: {len(killed)} killed"})
+    name = module.replace("/", "_") + (f".{label}" if label else ".recheck")
+    (RESULTS / f"{name}.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(filters.table([summary]))
+    return 0
 
 
 def report() -> int:
