@@ -28,9 +28,31 @@ def test_a_final_stage_without_user_fails_at_its_from(repo: Path) -> None:
     assert where(result) == [("Dockerfile", 5)]
 
 
-def test_a_named_user_fails(repo: Path) -> None:
-    change(repo, "Dockerfile", "USER 10001:10001", "USER app")
-    assert results(repo)["security/non-root-image"].status is Status.FAIL
+@pytest.mark.parametrize(("user", "problem"), [
+    ("app", "USER app is a name: Kubernetes runAsNonRoot can only verify a numeric uid"),
+    ("app:10001", "USER app:10001 is a name: Kubernetes runAsNonRoot can only verify a numeric "
+                  "uid"),
+    ("0:10001", "USER 0:10001 is root"),
+    ("ROOT", "USER ROOT is root"),
+    ("10001:app", None),  # a numeric uid in a named group
+    ("10001:0", None),  # a numeric uid in the root group
+])
+def test_the_final_user_must_be_a_numeric_uid_other_than_root(repo: Path, user: str,
+                                                              problem: str | None) -> None:
+    change(repo, "Dockerfile", "USER 10001:10001", f"USER {user}")
+    result = results(repo)["security/non-root-image"]
+    if problem is None:
+        assert result.status is Status.PASS
+    else:
+        assert [(e.path, e.line, e.message) for e in result.evidence] == [
+            ("Dockerfile", line(repo, "Dockerfile", f"USER {user}"), problem)]
+
+
+def test_a_dockerfile_without_from_is_pointed_at_its_first_line(repo: Path) -> None:
+    (repo / "Dockerfile").write_text("# built elsewhere\nRUN make\n")
+    result = results(repo)["security/non-root-image"]
+    assert [(e.path, e.line, e.message) for e in result.evidence] == [
+        ("Dockerfile", 1, "the final stage has no USER: the container runs as root")]
 
 
 def zizmor_absent(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -186,3 +208,30 @@ def test_without_zizmor_read_permissions_pass(repo: Path,
     change(repo, CI, "permissions: read-all\n", "permissions:\n  contents: read\n"
                                                  "  id-token: none\n")
     assert results(repo)["security/workflow-permissions"].status is Status.PASS
+
+
+def test_without_zizmor_reusable_workflows_local_actions_and_images_are_checked(
+        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    zizmor_absent(monkeypatch)
+    change(repo, CI, "jobs:\n", "jobs:\n  shared:\n    uses: acme/flows/.github/workflows/"
+                                "build.yml@main\n  pinned:\n    uses: acme/flows/.github/"
+                                f"workflows/build.yml@{SHA}\n")
+    change(repo, CI, "    steps:\n", "    steps:\n      - uses: ./.github/actions/setup\n"
+                                    "      - uses: docker://alpine@sha256:" + "b" * 64 + "\n"
+                                    "      - uses: docker://alpine:3.20\n")
+    result = results(repo)["security/actions-pinned"]
+    assert [(e.line, e.message) for e in result.evidence] == [
+        (line(repo, CI, "build.yml@main"),
+         "job shared uses acme/flows/.github/workflows/build.yml@main by tag or branch"),
+        (line(repo, CI, "alpine:3.20"), "docker://alpine:3.20 is not pinned by commit SHA")]
+
+
+@pytest.mark.parametrize("length", [120, 121])
+def test_zizmor_shows_what_it_found_up_to_120_characters(repo: Path, length: int) -> None:
+    uses = "acme/tools/" + "x" * (length - len("acme/tools/@v1")) + "@v1"
+    assert len(uses) == length
+    change(repo, CI, "    steps:\n", f"    steps:\n      - uses: {uses}\n")
+    [evidence] = results(repo)["security/actions-pinned"].evidence
+    shown = f"{uses}: " if length <= 120 else ""
+    assert evidence.message == (f"{shown}action is not pinned to a hash (required by blanket "
+                                "policy) [zizmor unpinned-uses]")
