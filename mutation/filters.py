@@ -66,6 +66,13 @@ def _reserve(old: str, new: str) -> str:
 
 
 _PASSED = "the one caller (paved/fleet/update.py) always passes it: the default is never used"
+_FROZEN = ("no code assigns to its fields or hashes one: `frozen` only guards against a "
+           "programming error")
+_KEYWORD = "`*` -> `/`: every caller passes the parameters after it by keyword, as before"
+_UNREAD_STATE = ("the state `propose` returns is never read: `publishers.py` takes the "
+                 "proposal's URL, whether it was created and the notes; `paved fleet status` "
+                 "asks `latest`")
+_PAGE = "the host serves at most 100 items a page whatever `per_page` asks (as the fakes do)"
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
     "paved/update/merge.py": {
         ("core/ReplaceBinaryOperator_Mul_Div",
@@ -156,7 +163,35 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
          'if prefix and trusted[:-1].endswith("/") and listed is not "/":'):
             "CPython shares one-character strings: the root `/` is always the same object",
     },
+    "paved/locks.py": {
+        ("core/ReplaceTrueWithFalse", "@dataclass(frozen=False)"): _FROZEN,
+        ("core/ReplaceBinaryOperator_Mul_Div",
+         "def held(path: Path, /, block: bool = False) -> Iterator[Lock]:"): _KEYWORD,
+    },
+    "paved/check/security.py": {
+        ("core/ReplaceBinaryOperator_Mul_Div",
+         "def _zizmor(repo: Repo, audits: frozenset[str], /, ok: str, bad: str) -> Outcome | "
+         "None:"): _KEYWORD,
+    },
+    "paved/check/observability.py": {
+        ("core/NumberReplacer",
+         'message = "found" if lines else f"{calls[ -1].name}() application"'):
+            "`_where`'s message is never shown: both callers keep only its path and line",
+        ("core/ReplaceComparisonOperator_Eq_Is",
+         "if path is None or any(path is route or path.endswith(route) for route in served):"):
+            "`path.endswith(route)` holds whenever `path == route`",
+    },
+    "paved/fleet/gitlab.py": {
+        ("core/AddNot", "return Proposed(_proposal(found, State.DRAFT if not request.draft "
+                        "else State.OPEN),"): _UNREAD_STATE,
+        ("core/NumberReplacer", "self.client = gitlab.Gitlab(url, private_token=token, "
+                                "timeout=30, per_page= 101,"): _PAGE,
+    },
     "paved/fleet/github.py": {
+        ("core/AddNot", "return Proposed(_proposal(pull, State.DRAFT if not pull.draft else "
+                        "State.OPEN),"): _UNREAD_STATE,
+        ("core/NumberReplacer", "timeout=30, per_page= 101, seconds_between_requests=PACING[0],"):
+            _PAGE,
         ("core/NumberReplacer", "inner = error.args[ -1] if error.args else None"):
             "requests raises its ConnectionError with one argument, urllib3's error "
             "(`ConnectionError(e, request=request)`): the first is the last",
@@ -197,6 +232,7 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "float rounding",
     },
     "paved/update/journal.py": {
+        ("core/ReplaceTrueWithFalse", "@dataclass(frozen=False)"): _FROZEN,
         ("core/NumberReplacer",
          "_write_atomically(folder / JOURNAL, json.dumps(journal, indent= 0).encode())"):
             "only paved reads the journal back (json.loads): its indentation means nothing",
@@ -366,4 +402,17 @@ def table(summaries: Iterable[dict[str, object]], *, runs: bool = False) -> str:
             note = f" ({s['note']})" if s.get("note") else ""
             row += f" {sample}, at {s.get('rev') or 'the working tree'}{note} |"
         rows.append(row)
+    return "\n".join(rows)
+
+
+def equivalents_table() -> str:
+    """Markdown rows of `EQUIVALENT` (docs/testing.md's "Equivalent mutants")."""
+    rows = ["| module | operator | mutated line | why it cannot change behaviour |",
+            "|---|---|---|---|"]
+    for module, entries in EQUIVALENT.items():
+        for (operator, line), reason in entries.items():
+            shown = operator.removeprefix("core/").removeprefix("ReplaceComparisonOperator_")
+            shown = shown.removeprefix("ReplaceBinaryOperator_")
+            rows.append(f"| `{module}` | {shown} | `{line.replace('|', chr(92) + '|')}` "
+                        f"| {reason} |")
     return "\n".join(rows)

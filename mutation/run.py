@@ -256,6 +256,8 @@ def report() -> int:
         path.write_text(json.dumps(summary, indent=2) + "\n")
         summaries.append(summary)
     print(filters.table(summaries, runs=True))
+    print()
+    print(filters.equivalents_table())
     return 0
 
 
