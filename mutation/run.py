@@ -224,8 +224,14 @@ def recheck(saved: Path, label: str) -> int:
         raise SystemExit(f"{module}: its tests fail unmutated")
     killed, survivors = [], []
     for entry in before["survivors"]:
-        patch = entry["diff"].split("\n", 1)[1] + "\n"  # after "--- mutation diff ---"
-        subprocess.run(["git", "apply", "-"], cwd=workdir, input=patch.encode(), check=True)
+        # After "--- mutation diff ---"; cosmic-ray's diff ends with a context line for the
+        # "" after the file's last newline, which is no line: left out (hence --recount).
+        lines = entry["diff"].split("\n")[1:]
+        while lines and lines[-1].strip() == "":
+            lines.pop()
+        patch = "\n".join(lines) + "\n"
+        subprocess.run(["git", "apply", "--recount", "-"], cwd=workdir, input=patch.encode(),
+                       check=True)
         try:
             done = subprocess.run(command, cwd=workdir, capture_output=True, env=env,
                                   timeout=TIMEOUT)
@@ -233,8 +239,8 @@ def recheck(saved: Path, label: str) -> int:
         except subprocess.TimeoutExpired:
             killed.append(entry)  # a hang counts as killed, as in cosmic-ray
         finally:
-            subprocess.run(["git", "apply", "-R", "-"], cwd=workdir, input=patch.encode(),
-                           check=True)
+            subprocess.run(["git", "apply", "--recount", "-R", "-"], cwd=workdir,
+                           input=patch.encode(), check=True)
     shutil.rmtree(workdir, ignore_errors=True)
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
                           capture_output=True, text=True).stdout.strip()
