@@ -143,12 +143,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="run only the survivors of a saved (paved) run again, against the "
                              "working tree's tests: its mutants the tests killed then stay "
                              "killed when only tests were added since")
+    parser.add_argument("--timeout", type=float, default=TIMEOUT,
+                        help=f"seconds a mutant's tests may take before it counts as killed "
+                             f"(a hang; default {TIMEOUT:.0f})")
     parser.add_argument("--report", action="store_true",
                         help="run nothing: the saved results, with survivors since found "
                              "equivalent moved over, as the table docs/testing.md quotes")
     args = parser.parse_args(argv)
     if args.report:
         return report()
+    globals()["TIMEOUT"] = args.timeout  # read by mutate() and recheck()
     if args.recheck:
         return recheck(args.recheck, args.label)
 
