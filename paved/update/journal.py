@@ -212,7 +212,7 @@ def _roll_back(repo: Repository, journal: Mapping[str, Any]) -> list[str]:
             changed.append(name)
             continue
         try:
-            worktree.put(repo, name, old)
+            worktree.put(repo, name, old, prune=False)  # a folder that was there stays
         except (OSError, ProjectError) as error:
             left.append(f"{name} could not be restored ({_first_line(error)})")
     if changed:

@@ -412,3 +412,14 @@ def test_a_stale_lock_is_broken_by_one_process_only(project: Path, tmp_path: Pat
     assert git(project, "log", "-1", "--format=%s").startswith("Update svc")
     assert git(project, "status", "--porcelain") == ""
     assert not (project / ".git/paved").exists()
+
+
+def test_a_folder_the_user_had_is_kept_by_a_rollback(small: Path) -> None:
+    (small / "new").mkdir()  # the user's empty folder, where the update adds new/deep/c.txt
+    spec = prepared(small)
+    before = snapshot(small)
+    assert apply_in_a_process(small, spec, kill_at=11) == -9  # every file written
+    with journal.locked(Repository(small)):
+        pass
+    assert snapshot(small) == before
+    assert (small / "new").is_dir()
