@@ -233,6 +233,11 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
     },
     "paved/update/journal.py": {
         ("core/ReplaceTrueWithFalse", "@dataclass(frozen=False)"): _FROZEN,
+        ("core/ReplaceComparisonOperator_Eq_GtE",
+         "if before != after and repo.index_digest(index) >= after:"):
+            "when a rollback runs the index holds what it held before or after the update "
+            "(`_built_on` refuses otherwise; during the step paved holds index.lock), and the "
+            "backup restored over an index that holds `before` holds `before` too",
         ("core/NumberReplacer",
          "_write_atomically(folder / JOURNAL, json.dumps(journal, indent= 0).encode())"):
             "only paved reads the journal back (json.loads): its indentation means nothing",
