@@ -237,7 +237,9 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
          "if before != after and repo.index_digest(index) >= after:"):
             "when a rollback runs the index holds what it held before or after the update "
             "(`_built_on` refuses otherwise; during the step paved holds index.lock), and the "
-            "backup restored over an index that holds `before` holds `before` too",
+            "backup restored over an index that holds `before` holds `before` too (`before` "
+            "is None only in a repo without an index, where git lists every file as deleted "
+            "and paved refuses to start)",
         ("core/NumberReplacer",
          "_write_atomically(folder / JOURNAL, json.dumps(journal, indent= 0).encode())"):
             "only paved reads the journal back (json.loads): its indentation means nothing",
