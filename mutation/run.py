@@ -226,7 +226,7 @@ def recheck(saved: Path, label: str) -> int:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     if subprocess.run(command, cwd=workdir, capture_output=True, env=env).returncode != 0:
         raise SystemExit(f"{module}: its tests fail unmutated")
-    killed, survivors = [], []
+    killed, survivors, stale = [], [], []
     for entry in before["survivors"]:
         # After "--- mutation diff ---"; cosmic-ray's diff ends with a context line for the
         # "" after the file's last newline, which is no line: left out (hence --recount).
@@ -234,8 +234,11 @@ def recheck(saved: Path, label: str) -> int:
         while lines and lines[-1].strip() == "":
             lines.pop()
         patch = "\n".join(lines) + "\n"
-        subprocess.run(["git", "apply", "--recount", "-"], cwd=workdir, input=patch.encode(),
-                       check=True)
+        if subprocess.run(["git", "apply", "--recount", "-"], cwd=workdir,
+                          input=patch.encode(), capture_output=True).returncode != 0:
+            stale.append(entry)  # the line changed since: still counted as a survivor
+            survivors.append(entry)
+            continue
         try:
             done = subprocess.run(command, cwd=workdir, capture_output=True, env=env,
                                   timeout=TIMEOUT)
@@ -252,7 +255,8 @@ def recheck(saved: Path, label: str) -> int:
         **before, "tests": list(tests), "killed": int(before["killed"]) + len(killed),
         "survivors": survivors, "label": label, "rev": head,
         "note": f"the {len(before['survivors'])} survivors of the run at {before['rev']} "
-                f"run again at {head}: {len(killed)} killed"})
+                f"run again at {head}: {len(killed)} killed"
+                + (f", {len(stale)} not run (their line has changed)" if stale else "")})
     name = module.replace("/", "_") + (f".{label}" if label else ".recheck")
     (RESULTS / f"{name}.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(filters.table([summary]))
