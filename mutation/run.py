@@ -26,6 +26,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -239,11 +240,14 @@ def recheck(saved: Path, label: str) -> int:
             stale.append(entry)  # the line changed since: still counted as a survivor
             survivors.append(entry)
             continue
+        # A session of its own: a hung run is ended with everything it started.
+        tests_run = subprocess.Popen(command, cwd=workdir, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, env=env, start_new_session=True)
         try:
-            done = subprocess.run(command, cwd=workdir, capture_output=True, env=env,
-                                  timeout=TIMEOUT)
-            (killed if done.returncode == 1 else survivors).append(entry)
+            (killed if tests_run.wait(timeout=TIMEOUT) == 1 else survivors).append(entry)
         except subprocess.TimeoutExpired:
+            os.killpg(tests_run.pid, signal.SIGKILL)
+            tests_run.wait()
             killed.append(entry)  # a hang counts as killed, as in cosmic-ray
         finally:
             subprocess.run(["git", "apply", "--recount", "-R", "-"], cwd=workdir,
