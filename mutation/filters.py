@@ -169,6 +169,16 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
          "def held(path: Path, /, block: bool = False) -> Iterator[Lock]:"): _KEYWORD,
     },
     "paved/check/security.py": {
+        ("core/ReplaceComparisonOperator_Gt_NotEq",
+         'elif words[0].upper() == "USER" and len(words) != 1:'):
+            "blank lines are skipped before: `words` is never empty, so `!= 1` and `> 1` agree",
+        ("core/ReplaceComparisonOperator_Eq_GtE", 'return permissions >= "write-all"'):
+            "GitHub accepts only `read-all` and `write-all` as a permissions string (it refuses "
+            "the workflow otherwise), and `read-all` sorts below `write-all`",
+        ("core/ReplaceComparisonOperator_Eq_GtE",
+         'str(value) >= "write" for value in permissions.values())'):
+            "GitHub accepts only `read`, `write` and `none` as a permission's value, and only "
+            "`write` sorts at or above `write`",
         ("core/ReplaceBinaryOperator_Mul_Div",
          "def _zizmor(repo: Repo, audits: frozenset[str], /, ok: str, bad: str) -> Outcome | "
          "None:"): _KEYWORD,
