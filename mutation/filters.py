@@ -72,6 +72,7 @@ _KEYWORD = "`*` -> `/`: every caller passes the parameters after it by keyword, 
 _UNREAD_STATE = ("the state `propose` returns is never read: `publishers.py` takes the "
                  "proposal's URL, whether it was created and the notes; `paved fleet status` "
                  "asks `latest`")
+_FIRST_PART = "only the first part is kept: how often the rest is split does not change it"
 _PAGE = "the host serves at most 100 items a page whatever `per_page` asks (as the fakes do)"
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
     "paved/update/merge.py": {
@@ -167,6 +168,15 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("core/ReplaceTrueWithFalse", "@dataclass(frozen=False)"): _FROZEN,
         ("core/ReplaceBinaryOperator_Mul_Div",
          "def held(path: Path, /, block: bool = False) -> Iterator[Lock]:"): _KEYWORD,
+    },
+    "paved/check/rollback.py": {
+        ("core/ReplaceUnaryOperator_USub_UAdd",
+         'stem = workflow.path.rsplit("/", 1)[+1].rsplit(".", 1)[0]'):
+            "a workflow's path always has a folder (.github/workflows/): `rsplit('/', 1)` "
+            "gives two parts, so [1] is [-1]",
+        ("core/NumberReplacer", 'name = image.split("@", 2)[0]'): _FIRST_PART,
+        ("core/NumberReplacer",
+         'return name[: len(name) - len(last)] + last.split(":", 2)[0]'): _FIRST_PART,
     },
     "paved/check/security.py": {
         ("core/ReplaceComparisonOperator_Gt_NotEq",

@@ -117,6 +117,15 @@ def test_a_deploy_workflow_named_for_rollback_is_the_rollback_workflow(repo: Pat
     found = results(repo)
     assert where(found["rollback/workflow"]) == [(".github/workflows/deploy-rollback.yml", 1)]
     assert found["rollback/automatic"].status is Status.PASS  # deploy.yml alone is the deploy
+    (repo / DEPLOY).unlink()
+    assert results(repo)["rollback/automatic"].status is Status.NOT_APPLICABLE
+
+
+def test_a_rollback_workflow_is_known_by_its_file_name_or_its_name(repo: Path) -> None:
+    change(repo, ROLLBACK, "name: rollback\n", "name: Restore the previous release\n")
+    assert results(repo)["rollback/workflow"].status is Status.PASS
+    (repo / ROLLBACK).rename(repo / ".github/workflows/restore.yml")
+    assert results(repo)["rollback/workflow"].status is Status.FAIL
 
 
 def test_without_workflows_or_manifests_nothing_is_deployed(tmp_path: Path) -> None:
@@ -191,3 +200,19 @@ def test_an_image_pinned_through_kustomize_by_its_full_name_is_pinned(repo: Path
     change(repo, DEPLOYMENT, "image: registry.test:5000/acme/api:1.2", "imagePullPolicy: Always")
     result = results(repo)["rollback/image-digest"]
     assert [e.message for e in result.evidence] == ["image (none) is not pinned by digest"]
+
+
+def test_a_deploy_workflow_without_jobs_is_pointed_at_its_first_line(repo: Path) -> None:
+    (repo / DEPLOY).write_text("name: deploy\non: push\n")
+    result = results(repo)["rollback/automatic"]
+    assert [(e.path, e.line) for e in result.evidence] == [(DEPLOY, 1)]
+
+
+def test_only_the_slow_deployment_is_pointed_at(repo: Path) -> None:
+    (repo / "deploy/base/a-worker.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a-worker\nspec:\n"
+        "  progressDeadlineSeconds: 60\n  template:\n    spec:\n      containers:\n"
+        "        - name: worker\n          image: worker\n")
+    change(repo, DEPLOYMENT, "progressDeadlineSeconds: 120", "progressDeadlineSeconds: 600")
+    result = results(repo)["rollback/worst-case-time"]
+    assert where(result) == [(DEPLOYMENT, line(repo, DEPLOYMENT, "progressDeadlineSeconds"))]
