@@ -222,7 +222,9 @@ def recheck(saved: Path, label: str) -> int:
     before = json.loads(saved.read_text())
     module, tests = before["module"], SCOPES[before["module"]]
     workdir = Path(tempfile.mkdtemp(prefix="paved-recheck-"))
-    copy_tree(ROOT, workdir)
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout.strip()
+    copy_tree(ROOT, workdir)  # the commit `head`, with any uncommitted change
     command = ["sh", "-c", test_command(tests)]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     if subprocess.run(command, cwd=workdir, capture_output=True, env=env).returncode != 0:
@@ -253,8 +255,6 @@ def recheck(saved: Path, label: str) -> int:
             subprocess.run(["git", "apply", "--recount", "-R", "-"], cwd=workdir,
                            input=patch.encode(), check=True)
     shutil.rmtree(workdir, ignore_errors=True)
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
-                          capture_output=True, text=True).stdout.strip()
     summary = filters.reclassify({
         **before, "tests": list(tests), "killed": int(before["killed"]) + len(killed),
         "survivors": survivors, "label": label, "rev": head,
