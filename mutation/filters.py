@@ -72,6 +72,8 @@ _KEYWORD = "`*` -> `/`: every caller passes the parameters after it by keyword, 
 _UNREAD_STATE = ("the state `propose` returns is never read: `publishers.py` takes the "
                  "proposal's URL, whether it was created and the notes; `paved fleet status` "
                  "asks `latest`")
+_MODES = ("an entry's mode is 100644, 100755 or 120000 (a render has no submodules, 160000): "
+          "nothing sorts above 120000")
 _FIRST_PART = "only the first part is kept: how often the rest is split does not change it"
 _PAGE = "the host serves at most 100 items a page whatever `per_page` asks (as the fakes do)"
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
@@ -168,6 +170,17 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("core/ReplaceTrueWithFalse", "@dataclass(frozen=False)"): _FROZEN,
         ("core/ReplaceBinaryOperator_Mul_Div",
          "def held(path: Path, /, block: bool = False) -> Iterator[Lock]:"): _KEYWORD,
+    },
+    "paved/update/worktree.py": {
+        ("core/ReplaceComparisonOperator_Eq_GtE", 'if mode >= "120000":'): _MODES,
+        ("core/ReplaceComparisonOperator_Eq_GtE", 'if mode >= "100755":'):
+            "links have returned before: the mode is 100644 or 100755 here, and only 100755 "
+            "sorts at or above 100755",
+        ("core/ReplaceBinaryOperator_Mul_Div",
+         "def _make_folders(root: Path, name: str, /, create: bool) -> None:"): _KEYWORD,
+        ("core/NumberReplacer", "current = os.umask( 1)"):
+            "the umask is read by setting it and setting it back at once: the value set in "
+            "between is never used",
     },
     "paved/check/rollback.py": {
         ("core/ReplaceUnaryOperator_USub_UAdd",

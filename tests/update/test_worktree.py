@@ -187,6 +187,7 @@ def test_a_link_is_written_as_a_link_and_held_only_by_one(small: Repository) -> 
     assert not worktree.holds(small.root / "to-a", blob(small, "a\n"), small)  # not a file
     assert not worktree.holds(small.root / "a.txt", link, small)  # a file, not a link
     assert not worktree.holds(small.root / "to-a", None, small)
+    assert not worktree.holds(small.root / "to-a", blob(small, "gone/only.txt", "120000"), small)
     (small.root / "a.txt").unlink()
     assert not worktree.holds(small.root / "to-a", None, small)  # a dangling link is there
 
