@@ -183,6 +183,10 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "between is never used",
     },
     "paved/check/rollback.py": {
+        ("core/NumberReplacer",
+         'Evidence(workflow.path, yaml.line_of(workflow.data, "jobs") or 2,'):
+            "a workflow is read from text, so `line_of` always answers (a missing key gives "
+            "the mapping's own line, 1): the fallback is never used",
         ("core/ReplaceUnaryOperator_USub_UAdd",
          'stem = workflow.path.rsplit("/", 1)[+1].rsplit(".", 1)[0]'):
             "a workflow's path always has a folder (.github/workflows/): `rsplit('/', 1)` "

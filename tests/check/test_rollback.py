@@ -216,3 +216,10 @@ def test_only_the_slow_deployment_is_pointed_at(repo: Path) -> None:
     change(repo, DEPLOYMENT, "progressDeadlineSeconds: 120", "progressDeadlineSeconds: 600")
     result = results(repo)["rollback/worst-case-time"]
     assert where(result) == [(DEPLOYMENT, line(repo, DEPLOYMENT, "progressDeadlineSeconds"))]
+
+
+def test_a_deployment_without_metadata_cannot_be_estimated(repo: Path) -> None:
+    change(repo, DEPLOYMENT, "metadata:\n  name: payments-api\n", "")
+    result = results(repo)["rollback/worst-case-time"]
+    assert (result.status, result.message) == (
+        Status.NOT_APPLICABLE, "cannot estimate a rollback: ?: 'metadata'")
