@@ -211,3 +211,14 @@ def test_a_file_already_as_wanted_is_left_untouched(small: Repository) -> None:
     after = (small.root / "a.txt").stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert sorted(p.name for p in small.root.iterdir()) == [".git", "a.txt", "gone"]
+
+
+def test_a_committed_executable_is_held_as_git_lists_it(small: Repository) -> None:
+    script = small.root / "tool.sh"
+    script.write_text("echo tool\n")
+    script.chmod(0o755)
+    commit_all(small.root, "a tool")
+    committed = small.entries("HEAD")["tool.sh"]  # as git lists it, not a literal
+    assert worktree.holds(script, committed, small)
+    script.chmod(0o644)
+    assert not worktree.holds(script, committed, small)
