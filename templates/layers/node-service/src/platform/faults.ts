@@ -88,7 +88,7 @@ export class FaultProxy {
   url = ""; // set once listening
   controlUrl = "";
   private readonly upstream: string;
-  private readonly agent = new Agent();
+  private readonly agent = new Agent({ connectTimeout: 5_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
   private readonly servers: Server[] = [];
 
   constructor(upstream: string) {
@@ -192,6 +192,8 @@ export class FaultProxy {
         headers,
         body: body.length ? body : null,
         dispatcher: this.agent,
+        headersTimeout: 30_000,
+        bodyTimeout: 30_000,
       });
       const content = Buffer.from(await answer.body.arrayBuffer());
       const kept: Record<string, string | string[]> = {};

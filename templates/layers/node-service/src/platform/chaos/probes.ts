@@ -18,7 +18,7 @@ import { parseAllDocuments } from "yaml";
 import type { ProxyState } from "../faults.js";
 
 const DURATION = "http_server_request_duration_seconds";
-const agent = new Agent({ connections: null, keepAliveTimeout: 1000 });
+const agent = new Agent({ keepAliveTimeout: 1000, connectTimeout: 5_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
 
 export interface Answer {
   status: number;

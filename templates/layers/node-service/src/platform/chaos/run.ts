@@ -46,6 +46,7 @@ export async function runExperiment(
   const declared = JSON.parse(readFileSync(experiment, "utf8"));
   mkdirSync(dirname(journal), { recursive: true });
   rmSync(journal, { force: true });
+  const stem = journal.replace(/\.json$/, "");
   const dependency = await standIn();
   const proxy = await FaultProxy.start(dependency.url);
   let output = "";
@@ -55,12 +56,12 @@ export async function runExperiment(
       ...overrides,
       EXAMPLE_DOWNSTREAM_URL: `${proxy.url}/example`,
     };
-    const service = await startService(environment, journal.replace(/\.json$/, "") + ".service.log");
+    const service = await startService(environment, `${stem}.service.log`);
     try {
       const chaos = process.env.CHAOS || ".venv/bin/chaos";
       const args = [
         "--no-version-check",
-        "--log-file", journal.replace(/\.json$/, "") + ".chaostoolkit.log",
+        "--log-file", `${stem}.chaostoolkit.log`,
         "--settings", devNull,
         "run", experiment, "--journal-path", journal,
         "--var", `service_url=${service.url}`, "--var", `fault_proxy=${proxy.controlUrl}`,
