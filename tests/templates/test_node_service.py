@@ -16,8 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from paved.check import run_check
+from paved.check.options import CheckOptions
+from paved.check.rule import Status
 from paved.create import create_service
-from tests.helpers import NPM_CACHE, ROOT
+from tests.helpers import NPM_CACHE, PIP_CACHE, ROOT
 from tests.templates.test_python_service import _documented_defaults, free_port, wait_until_up
 
 # Settings of python-service that node-service does not read (docs/golden-paths/node-service.md,
@@ -55,14 +58,77 @@ def test_the_shared_layers_render_from_the_node_contract(node_service: Path) -> 
     ci = (node_service / ".github" / "workflows" / "ci.yml").read_text()
     assert "actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444  # v5.0.0" in ci
     assert 'node-version: "20"' in ci
-    assert "python" not in ci.lower()
+    # Python only for Chaos Toolkit (`make install` puts it into .venv), which runs the chaos
+    # experiment in `make test` and in the chaos job, each set up by the contract's toolchain.
+    toolchain = ('      - uses: actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444  # v5.0.0\n'
+                 '        with:\n          node-version: "20"\n'
+                 '      - uses: actions/setup-python@e797f83bcb11b83ae66e0230d6156d7c80228e7c  # v6.0.0\n'
+                 '        with:\n          python-version: "3.12"\n'
+                 '      - name: Install\n        run: make install\n')
+    assert ci.count(toolchain) == 2
+    assert "        run: make chaos\n" in ci
     assert "    - typescript\n" in (node_service / "catalog-info.yaml").read_text()
     assert "package-ecosystem: npm" in (node_service / ".github" / "dependabot.yml").read_text()
     assert "node_modules/" in (node_service / ".gitignore").read_text().splitlines()
     deployment = (node_service / "deploy" / "base" / "deployment.yaml").read_text()
     assert "path: /livez" in deployment and "path: /readyz" in deployment
     readme = (node_service / "README.md").read_text()
-    assert "make install   # installs the locked dependencies (npm ci) into node_modules" in readme
+    assert ("make install   # installs the locked dependencies (npm ci) into node_modules and "
+            "Chaos Toolkit into .venv") in readme
+
+
+def test_the_chaos_experiment_is_the_python_services(node_service: Path,
+                                                     tmp_path_factory: pytest.TempPathFactory
+                                                     ) -> None:
+    """Same hypotheses, same faults, same service settings: one experiment for a platform team
+    to read; only the providers differ (node probes run by Chaos Toolkit's process provider)."""
+    python = tmp_path_factory.mktemp("python") / "payments-api"
+    create_service("payments-api", dest=python, data={"owner": "team-payments"}, use_git=False)
+
+    def shape(path: Path) -> list[tuple[str, str, object]]:
+        data = json.loads(path.read_text())
+        activities = [*data["steady-state-hypothesis"]["probes"], *data["method"],
+                      *data["rollbacks"]]
+        return [(activity["type"], activity["name"], activity["provider"].get("arguments"))
+                for activity in activities if activity["provider"]["type"] == "http"
+                or activity["type"] == "probe"]
+
+    node_shape, python_shape = (shape(root / "chaos" / "experiment.json")
+                                for root in (node_service, python))
+    assert [(kind, name) for kind, name, _ in node_shape] == [
+        (kind, name) for kind, name, _ in python_shape]
+    assert [arguments for kind, _, arguments in node_shape if kind == "action"] == [
+        arguments for kind, _, arguments in python_shape if kind == "action"]
+    node, python_data = (json.loads((root / "chaos" / "experiment.json").read_text())
+                         for root in (node_service, python))
+    assert node["title"] == python_data["title"]
+    assert node["extensions"][0]["environment"] == {
+        **python_data["extensions"][0]["environment"], "LOG_LEVEL": "warn"}
+    runbook = (node_service / "docs" / "runbook.md").read_text()
+    assert runbook.count("**Tested by** the chaos experiment (`make chaos`") == 3
+    assert "/chaos/journal.*" in (node_service / ".gitignore").read_text().splitlines()
+
+
+@pytest.mark.slow
+def test_make_chaos_passes_and_paved_check_reads_its_journal(built_service: Path) -> None:
+    """The experiment as shipped, run as a developer runs it (`make install`, `make chaos`)
+    against the real service and fault proxy: every hypothesis passes, and the journal Chaos
+    Toolkit wrote is the evidence `paved check --evidence` reads, as python-service's."""
+    env = {**os.environ, "npm_config_cache": str(NPM_CACHE), "PIP_CACHE_DIR": str(PIP_CACHE)}
+    subprocess.run(["make", "install"], cwd=built_service, check=True, capture_output=True,
+                   text=True, timeout=900, env=env)
+    done = subprocess.run(["make", "chaos"], cwd=built_service, capture_output=True, text=True,
+                          timeout=300, check=False, env=env)
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert lines[-1] == "chaos experiment passed (completed); journal: chaos/journal.json"
+    verdicts = [line for line in lines if line.startswith(("PASS", "FAIL"))]
+    assert [line.split("  ", 1)[0] for line in verdicts] == ["PASS"] * 16
+    result = {r.id: r for r in run_check(built_service, CheckOptions(
+        evidence=built_service / "chaos")).results}["evidence/chaos-journal"]
+    assert result.status is Status.PASS
+    assert re.fullmatch(r"measured: the chaos run of \S+ passed \(10 hypotheses under faults\)",
+                        result.message)
 
 
 def test_the_lock_file_is_the_packages(node_service: Path) -> None:
