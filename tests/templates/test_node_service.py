@@ -20,7 +20,7 @@ from paved.check import run_check
 from paved.check.options import CheckOptions
 from paved.check.rule import Status
 from paved.create import create_service
-from tests.helpers import NPM_CACHE, PIP_CACHE, ROOT
+from tests.helpers import NPM_CACHE, PIP_CACHE, ROOT, run_cli
 from tests.templates.test_python_service import _documented_defaults, free_port, wait_until_up
 
 # Settings of python-service that node-service does not read (docs/golden-paths/node-service.md,
@@ -102,7 +102,8 @@ def test_the_chaos_experiment_tests_the_python_services_hypotheses(
 
 
 @pytest.mark.slow
-def test_make_chaos_passes_and_paved_check_reads_its_journal(built_service: Path) -> None:
+def test_make_chaos_passes_and_paved_check_reads_its_journal(built_service: Path,
+                                                            tmp_path: Path) -> None:
     """The experiment as shipped, run as a developer runs it (`make install`, `make chaos`)
     against the real service and fault proxy: every hypothesis passes, and the journal Chaos
     Toolkit wrote is the evidence `paved check --evidence` reads, as python-service's."""
@@ -121,6 +122,17 @@ def test_make_chaos_passes_and_paved_check_reads_its_journal(built_service: Path
     assert result.status is Status.PASS
     assert re.fullmatch(r"measured: the chaos run of \S+ passed \(10 hypotheses under faults\)",
                         result.message)
+    # `paved fleet check` reads it as python-service's: failure isolation verified.
+    fleet = tmp_path / "fleet"
+    fleet.mkdir()
+    create_service("payments-api", dest=fleet / "payments-api", golden_path="node-service",
+                   data={"owner": "team-payments"})
+    (tmp_path / "artifacts" / "payments-api").mkdir(parents=True)
+    shutil.copy(built_service / "chaos" / "journal.json", tmp_path / "artifacts" / "payments-api")
+    checked = run_cli(["fleet", "check", "--from", str(fleet), "--json",
+                       "--evidence", str(tmp_path / "artifacts")])
+    (repo,) = json.loads(checked.stdout)["repos"]
+    assert repo["foundations"]["failure isolation"] == "verified"
 
 
 def test_the_lock_file_is_the_packages(node_service: Path) -> None:
