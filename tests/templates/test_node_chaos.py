@@ -53,6 +53,8 @@ def test_the_chaos_experiment_tests_the_python_services_hypotheses(
     runbook = (node_service / "docs" / "runbook.md").read_text()
     assert runbook.count("**Tested by** the chaos experiment (`make chaos`") == 3
     assert "/chaos/journal.*" in (node_service / ".gitignore").read_text().splitlines()
+    assert ("make install   # installs the locked dependencies (npm ci) into node_modules and "
+            "Chaos Toolkit into .venv\n") in (node_service / "README.md").read_text()
 
 
 @pytest.mark.slow

@@ -70,8 +70,7 @@ def test_the_shared_layers_render_from_the_node_contract(node_service: Path) -> 
     deployment = (node_service / "deploy" / "base" / "deployment.yaml").read_text()
     assert "path: /livez" in deployment and "path: /readyz" in deployment
     readme = (node_service / "README.md").read_text()
-    assert ("make install   # installs the locked dependencies (npm ci) into node_modules and "
-            "Chaos Toolkit into .venv") in readme
+    assert "make install   # installs the locked dependencies (npm ci) into node_modules" in readme
 
 
 @pytest.mark.slow
