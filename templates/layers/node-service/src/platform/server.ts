@@ -123,7 +123,9 @@ export function createPlatform(
           answer(res, 503, { error: "overloaded: retry later" }, { "retry-after": retryAfter(settings, random) });
           return;
         }
-        const timeout = timeoutFromHeaders(req.headers) ?? settings.requestTimeoutDefaultMs;
+        // DEADLINE_HEADERS_ENABLED off (tests only): every request gets the default deadline.
+        const given = settings.deadlineHeadersEnabled ? timeoutFromHeaders(req.headers) : undefined;
+        const timeout = given ?? settings.requestTimeoutDefaultMs;
         if (timeout <= 0 && !probe) {
           metrics.deadlineExceeded.inc({ where: "inbound" });
           answer(res, 504, { error: "deadline exceeded before the request was served" });
