@@ -20,15 +20,10 @@ from paved.create import create_service
 from tests.helpers import NPM_CACHE, ROOT
 from tests.templates.test_python_service import _documented_defaults, free_port, wait_until_up
 
-# Settings of python-service that node-service does not read (docs/golden-paths/node-service.md,
-# "Not (yet) ported"): per-instance balancing and idle-host expiry.
-NOT_PORTED = {"OUTBOUND_RESOLVE_INSTANCES", "OUTBOUND_RESOLVE_TTL_SECONDS",
-              "OUTBOUND_OUTLIER_CONSECUTIVE_FAILURES", "OUTBOUND_OUTLIER_EJECTION_SECONDS",
-              "OUTBOUND_OUTLIER_MAX_EJECTION_SECONDS", "OUTBOUND_OUTLIER_MAX_EJECTION_PERCENT",
-              "OUTBOUND_HOST_IDLE_SECONDS",
-              # python's OpenTelemetry instrumentations need it; node-service's spans and
-              # metrics are the platform's own, with the stable names already.
-              "OTEL_SEMCONV_STABILITY_OPT_IN"}
+# Settings of python-service that node-service does not read: python's OpenTelemetry
+# instrumentations need it; node-service's spans and metrics are the platform's own, with
+# the stable names already.
+NOT_PORTED = {"OTEL_SEMCONV_STABILITY_OPT_IN"}
 
 
 @pytest.fixture(scope="module")

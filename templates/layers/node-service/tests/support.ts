@@ -1,10 +1,12 @@
-/** Test helpers: servers on 127.0.0.1 only, settings with test values, a log capture. */
+/** Test helpers: servers on loopback only, settings with test values, a log capture, a clock. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { createLogger } from "../src/platform/logs.js";
 import { Metrics } from "../src/platform/metrics.js";
+import { type ClientOptions, OutboundClient } from "../src/platform/client.js";
+import type { Resolve } from "../src/platform/instances.js";
 import { createPlatform, type Platform } from "../src/platform/server.js";
 import { loadSettings, type PlatformSettings } from "../src/platform/settings.js";
 import { startTelemetry } from "../src/platform/telemetry.js";
@@ -88,4 +90,83 @@ export function status(code: number, headers: Record<string, string> = {}) {
     res.writeHead(code, headers);
     res.end(String(code));
   };
+}
+
+/** A clock the test moves by hand (milliseconds), for the breaker, the budget and ejections. */
+export class ManualClock {
+  now = 1_000_000;
+  readonly read = (): number => this.now;
+}
+
+/** An outbound client of its own, with random() 0 (no backoff) unless given; metrics in `metrics`. */
+export function testClient(
+  overrides: Partial<PlatformSettings> = {},
+  options: ClientOptions = {},
+): { client: OutboundClient; metrics: Metrics } {
+  const metrics = new Metrics({ processMetrics: false });
+  return { client: new OutboundClient(testSettings(overrides), metrics, { random: () => 0, ...options }), metrics };
+}
+
+/** A resolver answering from `table` (what a headless Service's DNS would say); unknown names fail. */
+export function staticResolver(table: Record<string, string[]>): Resolve {
+  return async (host) => {
+    const addresses = table[host];
+    if (addresses === undefined) throw Object.assign(new Error(`${host}: name not known`), { code: "ENOTFOUND" });
+    return [...addresses];
+  };
+}
+
+export interface InstanceServers {
+  port: number;
+  /** The address (127.0.0.N) that answered each request, in order. */
+  seen: string[];
+  requests: IncomingMessage[];
+  close(): Promise<void>;
+}
+
+/**
+ * One server on each of `addresses` (127.0.0.1, 127.0.0.2 …: Linux routes all of 127/8 to
+ * loopback), on one port: the instances a headless Service's name resolves to.
+ */
+export async function instanceServers(
+  addresses: string[],
+  handle: (address: string, req: IncomingMessage, res: ServerResponse) => void,
+): Promise<InstanceServers> {
+  const seen: string[] = [];
+  const requests: IncomingMessage[] = [];
+  for (let round = 0; ; round += 1) {
+    const servers: Server[] = [];
+    let port = 0;
+    try {
+      for (const address of addresses) {
+        const server = createServer((req, res) => {
+          seen.push(address);
+          requests.push(req);
+          handle(address, req, res);
+        });
+        servers.push(server);
+        await new Promise<void>((resolve, reject) => {
+          server.once("error", reject);
+          server.listen(port, address, resolve);
+        });
+        port = (server.address() as AddressInfo).port;
+      }
+    } catch (error) {
+      for (const server of servers) server.close();
+      if (round < 5 && (error as { code?: string }).code === "EADDRINUSE") continue;
+      throw error;
+    }
+    const close = async () => {
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.closeAllConnections();
+              server.close(() => resolve());
+            }),
+        ),
+      );
+    };
+    return { port, seen, requests, close };
+  }
 }
