@@ -26,7 +26,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { context, propagation, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { Agent } from "undici";
 import { CircuitBreaker, type Outcome, type Permit, State } from "./breaker.js";
-import { RetryBudget, type Spend } from "./budget.js";
+import { type Budget, RetryBudget, type Spend } from "./budget.js";
 import { currentScope, TIMEOUT_HEADER } from "./deadline.js";
 import { CircuitOpen, ConcurrencyLimited, DeadlineExceeded, DownstreamError } from "./errors.js";
 import { Instances, isAddress, type Resolve, systemResolve } from "./instances.js";
@@ -59,11 +59,12 @@ export interface CallOptions {
   route?: string;
 }
 
-/** What tests and benchmarks replace: the jitter, the clock and the resolver. */
+/** What tests and benchmarks replace: the jitter, the clock, the resolver and the budget. */
 export interface ClientOptions {
   random?: () => number;
   clock?: Clock;
   resolve?: Resolve;
+  budget?: Budget;
 }
 
 export interface OutboundResponse {
@@ -93,7 +94,7 @@ function isFailure(result: Result): result is Failure {
 
 export class OutboundClient {
   private readonly agent: Agent;
-  private readonly budget: RetryBudget;
+  private readonly budget: Budget;
   private readonly hosts = new Map<string, Host>();
 
   private readonly random: () => number;
@@ -109,12 +110,14 @@ export class OutboundClient {
     this.clock = options.clock ?? monotonic;
     this.resolve = options.resolve ?? systemResolve;
     this.agent = new Agent({ connect: { timeout: settings.outboundConnectTimeoutSeconds * 1000 } });
-    this.budget = new RetryBudget({
-      ratio: settings.retryBudgetRatio,
-      reserve: settings.retryBudgetReserve,
-      windowMs: settings.retryBudgetWindowSeconds * 1000,
-      clock: this.clock,
-    });
+    this.budget =
+      options.budget ??
+      new RetryBudget({
+        ratio: settings.retryBudgetRatio,
+        reserve: settings.retryBudgetReserve,
+        windowMs: settings.retryBudgetWindowSeconds * 1000,
+        clock: this.clock,
+      });
   }
 
   get(url: string, options: Omit<CallOptions, "method"> = {}): Promise<OutboundResponse> {

@@ -66,7 +66,7 @@ export function createPlatform(
   const logger = options.logger ?? createLogger({ serviceName: settings.serviceName, level: settings.logLevel });
   const metrics = options.metrics ?? new Metrics();
   const random = options.random ?? Math.random;
-  const client = new OutboundClient(settings, metrics, { random, clock: options.clock, resolve: options.resolve });
+  const client = new OutboundClient(settings, metrics, { ...options, random });
   let guarded = 0;
   let all = 0;
   let draining = false;
