@@ -299,3 +299,22 @@ test("a route with its own breaker fails alone, and routes per host are bounded"
     await down.close();
   }
 });
+
+test("behind one address, the retry and later calls avoid the connection that failed", async () => {
+  const ports: number[] = [];
+  const down = await downstream((req, res, count) => {
+    ports.push(req.socket.remotePort ?? 0);
+    status(count === 1 ? 503 : 200)(req, res);
+  });
+  const { client } = testClient();
+  try {
+    for (let i = 0; i < 3; i += 1) assert.equal((await client.get(`${down.url}/x`)).status, 200);
+  } finally {
+    await client.close();
+    await down.close();
+  }
+  const [failed, retry, second, third] = ports;
+  assert.equal(ports.length, 4);
+  assert.notEqual(retry, failed); // a new connection: a VIP may balance it to another instance
+  assert.deepEqual([second, third], [retry, retry]); // the one that succeeded is kept alive
+});

@@ -18,13 +18,14 @@
  *    (budget.ts), and the wait (full jitter, or Retry-After when longer) still leaves
  *    OUTBOUND_RETRY_MIN_REMAINING_MS before the deadline.
  * The breaker judges the call after its retries; outlier ejection judges each attempt's
- * instance. An answer, even an error status, is returned; a call that got no answer throws
+ * instance. A connection whose answer failed is closed instead of reused (transport.ts), so
+ * behind a single address (a ClusterIP's virtual IP) the retry travels over another
+ * connection. An answer, even an error status, is returned; a call that got no answer throws
  * DownstreamError. Per-host state is bounded: OUTBOUND_MAX_HOSTS hosts at most, and a host
  * not called for OUTBOUND_HOST_IDLE_SECONDS is forgotten with its metric series.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { context, propagation, SpanKind, SpanStatusCode } from "@opentelemetry/api";
-import { Agent } from "undici";
 import { CircuitBreaker, type Outcome, type Permit, State } from "./breaker.js";
 import { type Budget, RetryBudget, type Spend } from "./budget.js";
 import { currentScope, TIMEOUT_HEADER } from "./deadline.js";
@@ -34,6 +35,7 @@ import type { Metrics } from "./metrics.js";
 import { type Headers, instanceFailed, retryAfterMs, retryable, serviceOutcome } from "./outcome.js";
 import type { PlatformSettings } from "./settings.js";
 import { tracer } from "./telemetry.js";
+import { Connections } from "./transport.js";
 import { type Clock, monotonic } from "./window.js";
 
 export const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
@@ -81,6 +83,8 @@ interface Failure {
 
 interface Host {
   instances: Instances;
+  /** The origins its attempts went to (its name's, its instances'): their connections. */
+  origins: Set<string>;
   breakers: Map<string, CircuitBreaker>;
   inFlight: number;
   lastUsed: number;
@@ -93,7 +97,7 @@ function isFailure(result: Result): result is Failure {
 }
 
 export class OutboundClient {
-  private readonly agent: Agent;
+  private readonly connections: Connections;
   private readonly budget: Budget;
   private readonly hosts = new Map<string, Host>();
 
@@ -109,7 +113,8 @@ export class OutboundClient {
     this.random = options.random ?? Math.random;
     this.clock = options.clock ?? monotonic;
     this.resolve = options.resolve ?? systemResolve;
-    this.agent = new Agent({ connect: { timeout: settings.outboundConnectTimeoutSeconds * 1000 } });
+    // Our own per-host limit fails fast; the connections never queue (transport.ts).
+    this.connections = new Connections(settings.outboundConnectTimeoutSeconds * 1000);
     this.budget =
       options.budget ??
       new RetryBudget({
@@ -129,7 +134,7 @@ export class OutboundClient {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.connections.close();
   }
 
   async request(url: string, options: CallOptions = {}): Promise<OutboundResponse> {
@@ -187,7 +192,7 @@ export class OutboundClient {
         return { error: new DeadlineExceeded(`no time left to call ${name}`), retryable: false, outcome: "neutral" };
       }
       const full = this.settings.outboundTimeoutSeconds * 1000;
-      const result = await this.attempt(target, address, method, headers, options.body, Math.min(full, room), room < full);
+      const result = await this.attempt(host, target, address, method, headers, options.body, Math.min(full, room), room < full);
       const ok = isFailure(result) ? false : serviceOutcome(result.status, result.headers) === "success";
       this.budget.recordAnswer(name, ok, spent);
       if (spent !== undefined) this.metrics.retries.inc({ host: name, outcome: ok ? "success" : "failure" });
@@ -240,6 +245,7 @@ export class OutboundClient {
   }
 
   private async attempt(
+    host: Host,
     target: URL,
     address: string | undefined,
     method: string,
@@ -266,9 +272,11 @@ export class OutboundClient {
     const scope = currentScope();
     const signals = [AbortSignal.timeout(Math.max(1, Math.ceil(timeoutMs))), ...(scope === undefined ? [] : [scope.signal])];
     let status = "";
+    host.origins.add(origin);
+    const connection = this.connections.acquire(origin);
+    let reuse = false;
     try {
-      const answer = await this.agent.request({
-        origin,
+      const answer = await connection.request({
         path: target.pathname + target.search,
         method: method as "GET",
         headers,
@@ -276,6 +284,8 @@ export class OutboundClient {
         signal: AbortSignal.any(signals),
       });
       const text = await answer.body.text();
+      // A connection whose answer counted against the instance is closed, not reused.
+      reuse = !instanceFailed(answer.statusCode, answer.headers);
       status = String(answer.statusCode);
       span.setAttribute("http.response.status_code", answer.statusCode);
       if (answer.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
@@ -298,6 +308,7 @@ export class OutboundClient {
         outcome: "failure",
       };
     } finally {
+      this.connections.release(origin, connection, reuse);
       this.metrics.clientDuration.observe(
         { http_request_method: method, server_address: target.host, http_response_status_code: status },
         (performance.now() - started) / 1000,
@@ -327,6 +338,7 @@ export class OutboundClient {
       };
       host = {
         instances: new Instances(policy, s.outboundResolveTtlSeconds * 1000, this.clock),
+        origins: new Set(),
         breakers: new Map(),
         inFlight: 0,
         lastUsed: now,
@@ -349,6 +361,7 @@ export class OutboundClient {
       this.hosts.delete(name);
       this.budget.forget(name);
       this.metrics.forgetHost(name, host.breakers.keys());
+      this.connections.forget(host.origins);
     }
   }
 
