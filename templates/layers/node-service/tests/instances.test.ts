@@ -7,9 +7,10 @@ import type { Metrics } from "../src/platform/metrics.js";
 import { instanceFailed, retryable, serviceOutcome } from "../src/platform/outcome.js";
 import { closedPort, downstream, instanceServers, ManualClock, staticResolver, status, testClient } from "./support.js";
 
-const A = "127.0.0.1";
-const B = "127.0.0.2";
-const C = "127.0.0.3";
+// Instance addresses: each is dialled to its own server on 127.0.0.1 (support.ts).
+const A = "10.0.0.1";
+const B = "10.0.0.2";
+const C = "10.0.0.3";
 
 function answerWith(code: (address: string) => number) {
   return (address: string, _req: IncomingMessage, res: ServerResponse) => {
@@ -24,12 +25,12 @@ async function metricLines(metrics: Metrics, name: string): Promise<string[]> {
 
 test("attempts are spread over the instances and keep the host name", async () => {
   const servers = await instanceServers([A, B], answerWith(() => 200));
-  const { client } = testClient({}, { resolve: staticResolver({ "spread.test": [A, B] }) });
+  const { client } = testClient({}, { dial: servers.dial, resolve: staticResolver({ "spread.test": [A, B] }) });
   try {
-    for (let i = 0; i < 4; i += 1) assert.equal((await client.get(`http://spread.test:${servers.port}/x`)).status, 200);
+    for (let i = 0; i < 4; i += 1) assert.equal((await client.get(`http://spread.test/x`)).status, 200);
     assert.deepEqual(servers.seen, [A, B, A, B]);
     // The Host header (and so TLS's server name) is the name, never the address.
-    for (const request of servers.requests) assert.equal(request.headers.host, `spread.test:${servers.port}`);
+    for (const request of servers.requests) assert.equal(request.headers.host, "spread.test");
   } finally {
     await client.close();
     await servers.close();
@@ -38,9 +39,9 @@ test("attempts are spread over the instances and keep the host name", async () =
 
 test("a retry goes to an instance the call has not tried", async () => {
   const servers = await instanceServers([A, B], answerWith((address) => (address === A ? 503 : 200)));
-  const { client } = testClient({}, { resolve: staticResolver({ "retry.test": [A, B] }) });
+  const { client } = testClient({}, { dial: servers.dial, resolve: staticResolver({ "retry.test": [A, B] }) });
   try {
-    assert.equal((await client.get(`http://retry.test:${servers.port}/x`)).status, 200);
+    assert.equal((await client.get(`http://retry.test/x`)).status, 200);
     assert.deepEqual(servers.seen, [A, B]);
   } finally {
     await client.close();
@@ -60,9 +61,9 @@ test("a retry skips the instance that failed even when it is next in turn", asyn
     held.push(reply);
     if (held.length === 2) for (const release of held) release();
   });
-  const { client } = testClient({}, { resolve: staticResolver({ "turn.test": [A, B] }) });
+  const { client } = testClient({}, { dial: servers.dial, resolve: staticResolver({ "turn.test": [A, B] }) });
   try {
-    const url = `http://turn.test:${servers.port}/x`;
+    const url = `http://turn.test/x`;
     const answers = await Promise.all([client.get(url), client.get(url)]);
     assert.deepEqual(answers.map((answer) => answer.status), [200, 200]);
     assert.deepEqual(servers.seen, [A, B, B]);
@@ -73,10 +74,10 @@ test("a retry skips the instance that failed even when it is next in turn", asyn
 });
 
 test("a refused instance is retried on the other", async () => {
-  const servers = await instanceServers([B], answerWith(() => 200)); // nothing listens on C
-  const { client } = testClient({}, { resolve: staticResolver({ "refused.test": [C, B] }) });
+  const servers = await instanceServers([B], answerWith(() => 200), [C]); // nothing listens on C
+  const { client } = testClient({}, { dial: servers.dial, resolve: staticResolver({ "refused.test": [C, B] }) });
   try {
-    for (let i = 0; i < 2; i += 1) assert.equal((await client.get(`http://refused.test:${servers.port}/x`)).status, 200);
+    for (let i = 0; i < 2; i += 1) assert.equal((await client.get(`http://refused.test/x`)).status, 200);
     assert.deepEqual(servers.seen, [B, B]);
   } finally {
     await client.close();
@@ -87,7 +88,7 @@ test("a refused instance is retried on the other", async () => {
 test("five failures in a row eject an instance for thirty seconds, then sixty", async () => {
   const clock = new ManualClock();
   const servers = await instanceServers([A, B], answerWith((address) => (address === A ? 503 : 200)));
-  const { client, metrics } = testClient({}, { clock: clock.read, resolve: staticResolver({ "eject.test": [A, B] }) });
+  const { client, metrics } = testClient({}, { clock: clock.read, dial: servers.dial, resolve: staticResolver({ "eject.test": [A, B] }) });
   const seen: string[][] = [];
   try {
     for (const [advance, count] of [
@@ -101,7 +102,7 @@ test("five failures in a row eject an instance for thirty seconds, then sixty", 
       servers.seen.length = 0;
       for (let i = 0; i < count; i += 1) {
         // Every call succeeds: its retry reaches B.
-        assert.equal((await client.get(`http://eject.test:${servers.port}/x`)).status, 200);
+        assert.equal((await client.get(`http://eject.test/x`)).status, 200);
       }
       seen.push([...servers.seen]);
     }
@@ -115,7 +116,7 @@ test("five failures in a row eject an instance for thirty seconds, then sixty", 
   assert.deepEqual(seen[3], [B, B]); // the second ejection lasts 60 s
   assert.deepEqual(seen[4], [A, B]);
   assert.deepEqual(await metricLines(metrics, "outbound_instance_ejections_total"), [
-    `outbound_instance_ejections_total{host="eject.test:${servers.port}"} 2`,
+    'outbound_instance_ejections_total{host="eject.test"} 2',
   ]);
 });
 
@@ -123,16 +124,16 @@ test("at most one of two instances is ejected", async () => {
   const servers = await instanceServers([A, B], answerWith(() => 503));
   const { client, metrics } = testClient(
     { retryBudgetRatio: 1, breakerEnabled: false },
-    { resolve: staticResolver({ "both.test": [A, B] }) },
+    { dial: servers.dial, resolve: staticResolver({ "both.test": [A, B] }) },
   );
   try {
-    for (let i = 0; i < 10; i += 1) await client.get(`http://both.test:${servers.port}/x`);
+    for (let i = 0; i < 10; i += 1) await client.get(`http://both.test/x`);
   } finally {
     await client.close();
     await servers.close();
   }
   assert.deepEqual(await metricLines(metrics, "outbound_instance_ejections_total"), [
-    `outbound_instance_ejections_total{host="both.test:${servers.port}"} 1`,
+    'outbound_instance_ejections_total{host="both.test"} 1',
   ]);
   assert.ok(servers.seen.filter((address) => address === A).length >= 5, servers.seen.join(" "));
   assert.ok(servers.seen.filter((address) => address === B).length >= 5, servers.seen.join(" "));
@@ -171,10 +172,10 @@ test("relayed failures and 429 do not eject an instance", async () => {
   });
   const { client, metrics } = testClient(
     { outboundMaxAttempts: 1 },
-    { resolve: staticResolver({ "relay.test": [A, B] }) },
+    { dial: servers.dial, resolve: staticResolver({ "relay.test": [A, B] }) },
   );
   try {
-    for (let i = 0; i < 20; i += 1) await client.get(`http://relay.test:${servers.port}/x`);
+    for (let i = 0; i < 20; i += 1) await client.get(`http://relay.test/x`);
   } finally {
     await client.close();
     await servers.close();
@@ -213,13 +214,13 @@ test("addresses are looked up again after five seconds, and a failed lookup keep
     return answer;
   };
   const servers = await instanceServers([A, B, C], answerWith(() => 200));
-  const { client } = testClient({}, { clock: clock.read, resolve });
+  const { client } = testClient({}, { clock: clock.read, dial: servers.dial, resolve });
   const seen: number[] = [];
   try {
     for (const advance of [0, 5000 - 1, 1, 5000]) {
       clock.now += advance;
-      await client.get(`http://dns.test:${servers.port}/x`);
-      await client.get(`http://dns.test:${servers.port}/x`);
+      await client.get(`http://dns.test/x`);
+      await client.get(`http://dns.test/x`);
       seen.push(lookups);
     }
   } finally {
@@ -254,9 +255,10 @@ test("addresses and OUTBOUND_RESOLVE_INSTANCES=false skip resolution", async () 
 
 test("state is kept for at most OUTBOUND_MAX_HOSTS hosts, and idle hosts are forgotten", async () => {
   const clock = new ManualClock();
-  const port = new URL(await closedPort()).port;
-  const hosts = Array.from({ length: 10 }, (_, n) => `127.0.0.${n + 1}:${port}`);
-  const { client, metrics } = testClient({ outboundMaxHosts: 3 }, { clock: clock.read });
+  const refused = await closedPort();
+  const hosts = Array.from({ length: 10 }, (_, n) => `h${n}.bounded.test`);
+  const resolve = staticResolver(Object.fromEntries(hosts.map((host) => [host, [A]])));
+  const { client, metrics } = testClient({ outboundMaxHosts: 3 }, { clock: clock.read, resolve, dial: () => refused });
   const tracked = async () =>
     new Set(
       (await metricLines(metrics, "outbound_circuit_breaker_state")).map((line) => /host="([^"]+)"/.exec(line)?.[1]),

@@ -117,46 +117,44 @@ export function staticResolver(table: Record<string, string[]>): Resolve {
 }
 
 export interface InstanceServers {
-  port: number;
-  /** The address (127.0.0.N) that answered each request, in order. */
+  /** The instance address that answered each request, in order. */
   seen: string[];
   requests: IncomingMessage[];
+  /** For ClientOptions.dial: each instance address's origin to its server on 127.0.0.1. */
+  dial(origin: string): string;
   close(): Promise<void>;
 }
 
 /**
- * One server on each of `addresses` (127.0.0.1, 127.0.0.2 …: Linux routes all of 127/8 to
- * loopback), on one port: the instances a headless Service's name resolves to.
+ * The instances a headless Service's name resolves to: one server on 127.0.0.1 for each
+ * of `addresses` (the client dials an instance's address through `dial`), and the
+ * `refused` addresses, where nothing listens.
  */
 export async function instanceServers(
   addresses: string[],
   handle: (address: string, req: IncomingMessage, res: ServerResponse) => void,
+  refused: string[] = [],
 ): Promise<InstanceServers> {
   const seen: string[] = [];
   const requests: IncomingMessage[] = [];
-  for (let round = 0; ; round += 1) {
-    const servers: Server[] = [];
-    let port = 0;
-    try {
-      for (const address of addresses) {
-        const server = createServer((req, res) => {
-          seen.push(address);
-          requests.push(req);
-          handle(address, req, res);
-        });
-        servers.push(server);
-        await new Promise<void>((resolve, reject) => {
-          server.once("error", reject);
-          server.listen(port, address, resolve);
-        });
-        port = (server.address() as AddressInfo).port;
-      }
-    } catch (error) {
-      for (const server of servers) server.close();
-      if (round < 5 && (error as { code?: string }).code === "EADDRINUSE") continue;
-      throw error;
-    }
-    const close = async () => {
+  const servers: Server[] = [];
+  const origins = new Map<string, string>();
+  for (const address of addresses) {
+    const server = createServer((req, res) => {
+      seen.push(address);
+      requests.push(req);
+      handle(address, req, res);
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    origins.set(address, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  }
+  for (const address of refused) origins.set(address, await closedPort());
+  return {
+    seen,
+    requests,
+    dial: (origin) => origins.get(new URL(origin).hostname) ?? origin,
+    close: async () => {
       await Promise.all(
         servers.map(
           (server) =>
@@ -166,7 +164,6 @@ export async function instanceServers(
             }),
         ),
       );
-    };
-    return { port, seen, requests, close };
-  }
+    },
+  };
 }

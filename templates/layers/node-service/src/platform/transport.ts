@@ -22,7 +22,11 @@ export class Connections {
   private readonly idle = new Map<string, Client[]>();
   private readonly open = new Set<Client>();
 
-  constructor(private readonly connectTimeoutMs: number) {}
+  /** `dial` says where an origin's connections go: itself, but for tests (instances on 127.0.0.1). */
+  constructor(
+    private readonly connectTimeoutMs: number,
+    private readonly dial: (origin: string) => string = (origin) => origin,
+  ) {}
 
   /** An idle connection to `origin`, or a new one (never more than one request on it at a time). */
   acquire(origin: string): Client {
@@ -32,7 +36,7 @@ export class Connections {
       if (!connection.closed && !connection.destroyed) return connection;
       this.open.delete(connection);
     }
-    const connection = new Client(origin, { connect: { timeout: this.connectTimeoutMs }, pipelining: 1 });
+    const connection = new Client(this.dial(origin), { connect: { timeout: this.connectTimeoutMs }, pipelining: 1 });
     this.open.add(connection);
     return connection;
   }
