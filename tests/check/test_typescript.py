@@ -55,7 +55,8 @@ def test_every_rule_passes_on_a_fresh_node_service_but_evidence(node_render: Pat
 BREAKAGES = {
     "isolation/outbound-timeouts": (
         "src/platform/transport.ts",
-        "new Client(this.dial(origin), { connect: { timeout: this.connectTimeoutMs }, pipelining: 1 })",
+        "new Client(this.dial(origin), { connect: { timeout: this.connectTimeoutMs }, "
+        "pipelining: 1 })",
         "new Client(this.dial(origin), { pipelining: 1 })"),
     "isolation/retries-bounded": (
         "src/platform/settings.ts", '"outboundMaxAttempts", 3,', '"outboundMaxAttempts", 5,'),
