@@ -36,6 +36,7 @@ import { Metrics } from "../src/platform/metrics.js";
 import { createPlatform, type Platform } from "../src/platform/server.js";
 import { loadSettings, type PlatformSettings } from "../src/platform/settings.js";
 import { startTelemetry } from "../src/platform/telemetry.js";
+import { Connections } from "../src/platform/transport.js";
 
 const scale = process.argv.includes("--quick") ? 0.2 : 1;
 const WARM_SECONDS = 10;
@@ -133,6 +134,14 @@ interface Candidate {
   name: string;
   budget?: () => Budget; // unset: the shipped one
   breaker: boolean;
+  connections?: () => Connections; // unset: the shipped ones
+}
+
+/** The control: a connection whose answer failed goes back to the pool (the retry may reuse it). */
+class FailedConnectionsReused extends Connections {
+  override release(origin: string, connection: Parameters<Connections["release"]>[1]): void {
+    super.release(origin, connection, true);
+  }
 }
 
 const CANDIDATES: Candidate[] = [
@@ -163,6 +172,7 @@ async function caller(candidate: Candidate, targets: string[], rotate: boolean, 
     metrics: new Metrics({ processMetrics: false }),
     ...(candidate.budget === undefined ? {} : { budget: candidate.budget() }),
     ...(resolve === undefined ? {} : { resolve }),
+    ...(candidate.connections === undefined ? {} : { connections: candidate.connections() }),
   });
   let offered = 0;
   let turn = 0;
@@ -255,7 +265,12 @@ async function virtualIp(ports: number[]): Promise<Listening> {
  * (a burst of 20 requests at once fills the pools with connections to both), then one fails
  * for the rest of `seconds`.
  */
-async function oneInstanceDown(sharedAddress: boolean, rate: number, seconds: number): Promise<number[]> {
+async function oneInstanceDown(
+  candidates: Candidate[],
+  sharedAddress: boolean,
+  rate: number,
+  seconds: number,
+): Promise<number[]> {
   let failing = false;
   const good = await listen((_req, res) => {
     res.writeHead(200);
@@ -269,7 +284,7 @@ async function oneInstanceDown(sharedAddress: boolean, rate: number, seconds: nu
   const vip = sharedAddress ? await virtualIp([good.port, bad.port]) : undefined;
   const resolve: Resolve = async () => ["127.0.0.1", "127.0.0.2"];
   const target = vip !== undefined ? `${vip.url}/x` : `http://orders.bench:${good.port}/x`;
-  const callers = await Promise.all(CANDIDATES.map((candidate) => caller(candidate, [target], false, resolve)));
+  const callers = await Promise.all(candidates.map((candidate) => caller(candidate, [target], false, resolve)));
   try {
     await Promise.all(callers.map((service) => paced(service.url, 20 / 0.05, 0.05))); // 20 at once
     await Promise.all(callers.map((service) => paced(service.url, rate, 3)));
@@ -522,18 +537,26 @@ async function main(): Promise<void> {
   );
   const rounds = 4;
   const roundSeconds = Math.max(5, 10 * scale);
-  const own = await oneInstanceDown(false, 50, FAIL_SECONDS * scale + 3);
+  const control: Candidate = {
+    name: "control: failed connection reused",
+    breaker: false,
+    connections: () => new FailedConnectionsReused(loadSettings({}).outboundConnectTimeoutSeconds * 1000),
+  };
+  const own = await oneInstanceDown(CANDIDATES, false, 50, FAIL_SECONDS * scale + 3);
   const shared: number[][] = [];
-  for (let round = 0; round < rounds; round += 1) shared.push(await oneInstanceDown(true, 50, roundSeconds));
+  for (let round = 0; round < rounds; round += 1) {
+    shared.push(await oneInstanceDown([...CANDIDATES, control], true, 50, roundSeconds));
+  }
   const percent = (share: number, digits: number) => `${(share * 100).toFixed(digits)}%`;
   process.stdout.write(
     `${"budget".padEnd(40)}${"own addresses".padStart(16)}${`one address, ${rounds} runs`.padStart(26)}${"worst run".padStart(12)}\n`,
   );
-  CANDIDATES.forEach((candidate, index) => {
+  [...CANDIDATES, control].forEach((candidate, index) => {
     const runs = shared.map((round) => round[index] ?? 0);
     const mean = runs.reduce((a, b) => a + b, 0) / runs.length;
+    const ownShare = index < CANDIDATES.length ? percent(own[index] ?? 0, 2) : "-";
     process.stdout.write(
-      `${candidate.name.padEnd(40)}${percent(own[index] ?? 0, 2).padStart(16)}` +
+      `${candidate.name.padEnd(40)}${ownShare.padStart(16)}` +
         `${percent(mean, 2).padStart(26)}${percent(Math.min(...runs), 1).padStart(12)}\n`,
     );
   });

@@ -3,13 +3,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { createLogger } from "../src/platform/logs.js";
-import { Metrics } from "../src/platform/metrics.js";
 import { type ClientOptions, OutboundClient } from "../src/platform/client.js";
 import type { Resolve } from "../src/platform/instances.js";
+import { createLogger } from "../src/platform/logs.js";
+import { Metrics } from "../src/platform/metrics.js";
 import { createPlatform, type Platform } from "../src/platform/server.js";
 import { loadSettings, type PlatformSettings } from "../src/platform/settings.js";
 import { startTelemetry } from "../src/platform/telemetry.js";
+import { Connections } from "../src/platform/transport.js";
 
 export const spans = new InMemorySpanExporter();
 startTelemetry({ serviceName: "test", version: "test", exporter: "none" }, [new SimpleSpanProcessor(spans)], {});
@@ -98,13 +99,19 @@ export class ManualClock {
   readonly read = (): number => this.now;
 }
 
-/** An outbound client of its own, with random() 0 (no backoff) unless given; metrics in `metrics`. */
+/**
+ * An outbound client of its own, with random() 0 (no backoff) unless given; metrics in
+ * `metrics`; `dial` says where an origin's connections go (instanceServers' dial).
+ */
 export function testClient(
   overrides: Partial<PlatformSettings> = {},
-  options: ClientOptions = {},
+  options: ClientOptions & { dial?: (origin: string) => string } = {},
 ): { client: OutboundClient; metrics: Metrics } {
   const metrics = new Metrics({ processMetrics: false });
-  return { client: new OutboundClient(testSettings(overrides), metrics, { random: () => 0, ...options }), metrics };
+  const settings = testSettings(overrides);
+  const { dial, ...rest } = options;
+  const connections = new Connections(settings.outboundConnectTimeoutSeconds * 1000, dial);
+  return { client: new OutboundClient(settings, metrics, { random: () => 0, connections, ...rest }), metrics };
 }
 
 /** A resolver answering from `table` (what a headless Service's DNS would say); unknown names fail. */

@@ -61,14 +61,14 @@ export interface CallOptions {
   route?: string;
 }
 
-/** What tests and benchmarks replace: the jitter, the clock, the resolver, the budget, the dialing. */
+/** What tests and benchmarks replace: the jitter, the clock, the resolver, the budget, the connections. */
 export interface ClientOptions {
   random?: () => number;
   clock?: Clock;
   resolve?: Resolve;
   budget?: Budget;
-  /** Where an origin's connections go (tests: each instance address to a server on 127.0.0.1). */
-  dial?: (origin: string) => string;
+  /** Tests dial each instance address to a server on 127.0.0.1 (transport.ts). */
+  connections?: Connections;
 }
 
 export interface OutboundResponse {
@@ -116,7 +116,7 @@ export class OutboundClient {
     this.clock = options.clock ?? monotonic;
     this.resolve = options.resolve ?? systemResolve;
     // Our own per-host limit fails fast; the connections never queue (transport.ts).
-    this.connections = new Connections(settings.outboundConnectTimeoutSeconds * 1000, options.dial);
+    this.connections = options.connections ?? new Connections(settings.outboundConnectTimeoutSeconds * 1000);
     this.budget =
       options.budget ??
       new RetryBudget({
