@@ -51,11 +51,11 @@ def built_service(node_service: Path, tmp_path_factory: pytest.TempPathFactory) 
 def test_the_shared_layers_render_from_the_node_contract(node_service: Path) -> None:
     ci = (node_service / ".github" / "workflows" / "ci.yml").read_text()
     assert "actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444  # v5.0.0" in ci
-    assert 'node-version: "20"' in ci
+    assert 'node-version: "24"' in ci
     # Python only for Chaos Toolkit (`make install` puts it into .venv), which runs the chaos
     # experiment in `make test` and in the chaos job, each set up by the contract's toolchain.
     toolchain = ('      - uses: actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444  # v5.0.0\n'
-                 '        with:\n          node-version: "20"\n'
+                 '        with:\n          node-version: "24"\n'
                  '      - uses: actions/setup-python@e797f83bcb11b83ae66e0230d6156d7c80228e7c  # v6.0.0\n'
                  '        with:\n          python-version: "3.12"\n'
                  '      - name: Install\n        run: make install\n')
@@ -85,8 +85,8 @@ def test_the_lock_file_is_the_packages(node_service: Path) -> None:
 def test_the_image_is_multi_stage_npm_ci_and_a_numeric_non_root_user(node_service: Path) -> None:
     dockerfile = (node_service / "Dockerfile").read_text()
     stages = re.findall(r"^FROM (\S+) AS (\w+)$", dockerfile, re.MULTILINE)
-    assert stages == [("node:20.20.2-trixie-slim", "build"),
-                      ("gcr.io/distroless/nodejs20-debian13:nonroot", "runtime")]
+    assert stages == [("node:24.19.0-trixie-slim", "build"),
+                      ("gcr.io/distroless/nodejs24-debian13:nonroot", "runtime")]
     assert "RUN npm ci --no-audit --no-fund" in dockerfile
     assert re.search(r"^USER 65532:65532$", dockerfile, re.MULTILINE)
     assert "EXPOSE 8080" in dockerfile
@@ -135,7 +135,7 @@ def test_each_language_version_is_recorded_only_for_its_golden_path(
         node_service: Path, rendered_service: Path) -> None:
     node = read_record(node_service).answers
     python = read_record(rendered_service).answers
-    assert (node.get("node_version"), "python_version" in node) == ("20", False)
+    assert (node.get("node_version"), "python_version" in node) == ("24", False)
     assert (python.get("python_version"), "node_version" in python) == ("3.12", False)
 
 
