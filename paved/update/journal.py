@@ -58,6 +58,9 @@ class Change:
     refs: Mapping[str, tuple[str | None, str | None]]  # ref -> (new, current)
     head: str | None = None  # new HEAD (`ref: refs/heads/x`), or None to leave it
     git_files: Mapping[str, str] = field(default_factory=dict)  # MERGE_HEAD, MERGE_MSG…
+    # The bytes to write for files whose blob is stored converted (`.gitattributes`);
+    # a rollback puts back the blob (git sees the same file).
+    contents: Mapping[str, bytes] = field(default_factory=dict)
 
 
 def work_dir(repo: Repository) -> Path:
@@ -104,7 +107,7 @@ def apply(repo: Repository, change: Change) -> None:
         for path, entry in _removals_first(change.files):
             if not worktree.holds(repo.root / path, change.before.get(path), repo):
                 raise ProjectError(f"{path} changed while paved update ran")
-            worktree.put(repo, path, entry)
+            worktree.put(repo, path, entry, change.contents.get(path))
             checkpoint()
         repo.refresh_index(change.index)  # so git sees the files just written as unchanged
         checkpoint()
