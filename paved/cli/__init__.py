@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import traceback
+import warnings
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -34,7 +35,12 @@ class PavedGroup(TyperGroup):
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         as_json = bool(ctx.meta.get(_JSON_ERRORS))
         try:
-            result = super().invoke(ctx)
+            with warnings.catch_warnings():
+                # copier's warnings (a missing `_external_data` file…) are each shown,
+                # every time, as paved's one-line warnings instead of Python's two lines.
+                warnings.filterwarnings("always", module=r"copier(\.|$)")
+                warnings.showwarning = _show_warning
+                result = super().invoke(ctx)
         except PavedError as error:
             output.error(str(error), code=error.code, as_json=as_json)
             raise typer.Exit(error.exit_code) from error
@@ -71,6 +77,11 @@ class PavedGroup(TyperGroup):
 
 
 _JSON_ERRORS = "paved.json_errors"
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str,
+                  lineno: int, file: Any = None, line: str | None = None) -> None:
+    output.warning(f"{message} ({category.__name__})")
 
 
 def _write_crash_log() -> str:

@@ -339,3 +339,18 @@ def test_tasks_run_once_in_the_project_during_an_update(tmp_path: Path) -> None:
     assert "Initialized" not in done.stdout + done.stderr
     assert (project / "where.txt").read_text() == f"{project}\n{project}\n"
     assert (project / "README.md").read_text() == "v2\n"
+
+
+def test_copiers_warnings_are_one_line_warnings_of_paved(tmp_path: Path) -> None:
+    """copier warns of a missing `_external_data` file (`MissingFileWarning`); paved says
+    so in one line of its own, not as Python's two-line warning with copier's source."""
+    template = fixtures.build(fixtures.FILES, tmp_path / "template")
+    done = paved_new(template, tmp_path / "paved", "v1.0.0", {"project": "shop"}, trust=False)
+    assert done.exit_code == 0, done.stderr
+    assert done.stderr == ("paved: warning: File not found; returning empty dict: "
+                           ".parent-answers.yml (MissingFileWarning)\n")
+    project = tmp_path / "paved" / PROJECT
+    done = paved_update(project, "v2.0.0", trust=False)
+    assert done.exit_code == 0, done.stderr
+    assert done.stderr == ("paved: warning: File not found; returning empty dict: "
+                           ".parent-answers.yml (MissingFileWarning)\n")
