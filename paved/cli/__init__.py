@@ -7,12 +7,14 @@ exit codes (see `paved.errors.ExitCode` and docs/commands.md).
 from __future__ import annotations
 
 import datetime
+import functools
 import gc
 import os
 import signal
 import sys
 import traceback
 import warnings
+from collections.abc import Callable
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -39,7 +41,7 @@ class PavedGroup(TyperGroup):
                 # copier's warnings (a missing `_external_data` file…) are each shown,
                 # every time, as paved's one-line warnings instead of Python's two lines.
                 warnings.filterwarnings("always", module=r"copier(\.|$)")
-                warnings.showwarning = _show_warning
+                warnings.showwarning = functools.partial(_show_warning, warnings.showwarning)
                 result = super().invoke(ctx)
         except PavedError as error:
             output.error(str(error), code=error.code, as_json=as_json)
@@ -79,8 +81,13 @@ class PavedGroup(TyperGroup):
 _JSON_ERRORS = "paved.json_errors"
 
 
-def _show_warning(message: Warning | str, category: type[Warning], filename: str,
-                  lineno: int, file: Any = None, line: str | None = None) -> None:
+def _show_warning(others: Callable[..., None], message: Warning | str,
+                  category: type[Warning], filename: str, lineno: int, file: Any = None,
+                  line: str | None = None) -> None:
+    """copier's warnings through paved's output; any other as Python shows it."""
+    if category.__module__.partition(".")[0] != "copier":
+        others(message, category, filename, lineno, file, line)
+        return
     output.warning(f"{message} ({category.__name__})")
 
 
