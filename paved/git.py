@@ -93,7 +93,8 @@ def init_and_commit(path: Path, message: str) -> str:
         repo = git.Repo.init(path, initial_branch=default_branch())
         repo.git.add("--all", "--force")
         repo.git.commit("--no-verify", "--quiet", "-m", message, env=_identity_env(repo))
-        return str(repo.head.commit.hexsha)
+        # Read from the ref files: `repo.head.commit` would start a `git cat-file`.
+        return str(git.SymbolicReference.dereference_recursive(repo, "HEAD"))
 
 
 def _identity_env(repo: git.Repo) -> dict[str, str]:
@@ -116,7 +117,8 @@ def tags(path: Path) -> list[str]:
 def resolve(path: Path, ref: str) -> str:
     """The commit sha that `ref` names in the repository at `path`."""
     with _translated(f"resolving {ref} in {path}"):
-        return str(git.Repo(path).commit(ref).hexsha)
+        # One `rev-parse`: gitpython's `commit(ref)` starts two `cat-file` processes.
+        return str(git.Repo(path).git.rev_parse("--verify", f"{ref}^{{commit}}")).strip()
 
 
 def describe(path: Path, commit: str) -> str:
@@ -126,9 +128,9 @@ def describe(path: Path, commit: str) -> str:
         return str(git.Repo(path).git.describe("--tags", "--always", commit))
 
 
-def export_tree(path: Path, ref: str, dest: Path, *, max_files: int, max_bytes: int) -> None:
-    """Write the files of `ref` into `dest` (no .git) as a checkout of `ref` holds them,
-    as copier's clone does; links may not leave `dest`.
+def export_tree(path: Path, commit: str, dest: Path, *, max_files: int, max_bytes: int) -> None:
+    """Write the files of `commit` (a sha) into `dest` (no .git) as a checkout of it
+    holds them, as copier's clone does; links may not leave `dest`.
 
     Streamed from `git archive`, and refused past `max_files` files or `max_bytes`
     bytes: a catalog's tag is someone else's, and may hold anything. The archive is
@@ -137,14 +139,12 @@ def export_tree(path: Path, ref: str, dest: Path, *, max_files: int, max_bytes: 
     ignores; the checkout conversions (`eol`, `ident`, ...) apply as in a clone.
     """
     with tempfile.TemporaryDirectory(prefix="export-") as folder:
-        with _translated(f"reading {ref} from {path}"):
-            source = git.Repo(path)
-            commit = str(source.commit(ref).hexsha)
-            shadow = _borrowing_repository(Path(source.common_dir) / "objects",
+        with _translated(f"reading {commit[:12]} from {path}"):
+            shadow = _borrowing_repository(Path(git.Repo(path).common_dir) / "objects",
                                            Path(folder))
             # gitpython kills the process when this handle is collected: keep it to the end.
             handle = git.Repo(shadow).git.archive("--format=tar", commit, as_process=True)
-        _extract(handle.proc, f"{ref} of {path}", dest, max_files=max_files,
+        _extract(handle.proc, f"{commit} of {path}", dest, max_files=max_files,
                  max_bytes=max_bytes)
 
 
