@@ -40,7 +40,7 @@ class PavedGroup(TyperGroup):
             with warnings.catch_warnings():
                 # copier's warnings (a missing `_external_data` file…) are each shown,
                 # every time, as paved's one-line warnings instead of Python's two lines.
-                warnings.filterwarnings("always", module=r"copier(\.|$)")
+                warnings.filterwarnings("always", category=UserWarning, module=r"copier(\.|$)")
                 warnings.showwarning = functools.partial(_show_warning, warnings.showwarning)
                 result = super().invoke(ctx)
         except PavedError as error:
