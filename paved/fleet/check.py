@@ -3,7 +3,9 @@ and the foundations assessment: for each foundation of safe deployment autonomy
 (failure isolation, incident observability, rollback under five minutes, on-call
 and runbooks, postmortems), which repos have it *verified* (the evidence rules
 pass: a passed chaos run, a measured rollback drill), which only *configured*
-(its rules pass, no evidence), and which *missing* (one of its rules fails).
+(its rules pass, its evidence is unverified: not found), and which *missing*
+(one of its rules fails, an evidence rule included: a failed chaos run or a
+drill over five minutes shows the foundation does not hold).
 """
 
 from __future__ import annotations
@@ -139,6 +141,8 @@ def assess(foundation: Foundation, results: Sequence[RuleResult]) -> str:
     if not configured:
         return NOT_APPLICABLE
     verified = of(foundation.verified_by)
+    if any(r.status in (Status.FAIL, Status.ERROR) for r in verified):
+        return MISSING
     if verified and all(r.status is Status.PASS for r in verified):
         return VERIFIED
     return CONFIGURED

@@ -33,8 +33,8 @@ def node_render(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 #: What a fresh node-service render cannot show: no experiment (docs/golden-paths/node-service.md),
 #: so no journal either, and no drill has run.
-NO_EVIDENCE = {"evidence/chaos-experiment": "fail", "evidence/chaos-journal": "fail",
-               "evidence/rollback-drill": "fail"}
+NO_EVIDENCE = {"evidence/chaos-experiment": "fail", "evidence/chaos-journal": "unverified",
+               "evidence/rollback-drill": "unverified"}
 
 
 def statuses(repo: Path) -> dict[str, str]:
