@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Any
 from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededExceedsMaxWait
 from requests.exceptions import RequestException
 
-from paved.fleet.hosting import HostedRepo, HostError, Proposal, Proposed, Request, State
+from paved.fleet.hosting import (
+    HostedRepo,
+    HostError,
+    Proposal,
+    Proposed,
+    Request,
+    State,
+    capped,
+)
 from paved.project import RECORD_FILE
 
 if TYPE_CHECKING:
@@ -100,6 +108,36 @@ class GitHub:
                 notes += _auto_merge(pull)
             return Proposed(_proposal(pull, State.DRAFT if pull.draft else State.OPEN),
                             created, tuple(notes))
+
+
+    def artifact(self, slug: str, name: str, limit: int) -> bytes | None:
+        """The newest unexpired Actions artifact `name` of a run on the default branch."""
+        with _translated(f"the artifact {name} of {slug}"):
+            repo = self.client.get_repo(slug)
+            branch = repo.default_branch
+            for found in repo.get_artifacts(name):
+                run = found.workflow_run
+                if found.name != name or found.expired or run is None or run.head_branch != branch:
+                    continue
+                if found.size_in_bytes > limit:
+                    raise HostError(f"the artifact {name} of {slug} is larger than {limit} "
+                                    "bytes: not downloaded")
+                return self._download(found.archive_download_url, f"the artifact {name} of {slug}",
+                                      limit)
+            return None
+
+    def _download(self, url: str, what: str, limit: int) -> bytes:
+        # GitHub answers 302 to a signed storage URL on another host; requests drops the
+        # Authorization header when a redirect leaves the host, so the token stays with GitHub.
+        import requests
+
+        token = os.environ.get(TOKEN_ENV, "")
+        with requests.get(url, headers={"Authorization": f"Bearer {token}",
+                                        "Accept": "application/vnd.github+json"},
+                          stream=True, timeout=30) as answer:
+            if answer.status_code != 200:
+                raise HostError(f"GitHub refused {what}: {answer.status_code}")
+            return capped(answer.iter_content(65536), limit, what)
 
 
 def _head(slug: str, branch: str) -> str:
