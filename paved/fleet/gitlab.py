@@ -100,7 +100,7 @@ class GitLab:
     def artifact(self, slug: str, name: str, limit: int) -> bytes | None:
         """The artifacts of job `name` in the newest successful pipeline of the default
         branch (GitLab's "download the artifacts archive" by ref and job)."""
-        what = f"the artifacts of job {name} in {slug}"
+        what = f"the artifacts archive of job {name} in {slug}"
         with _translated(what):
             project = self.client.projects.get(slug)
             chunks: list[bytes] = []

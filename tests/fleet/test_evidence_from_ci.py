@@ -112,6 +112,17 @@ def test_an_artifact_over_the_size_limit_is_not_downloaded(
     assert github.requested("GET", "/repos/acme/ledger/actions/artifacts/1/zip") == []
 
 
+def test_a_gitlab_archive_over_the_size_limit_is_cut_while_downloading(
+        tmp_path: Path, gitlab: FakeGitLab, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(evidence, "MAX_ARCHIVE_BYTES", 100_000)
+    gitlab.add_project("platform/ledger", BareRepo(hosted(tmp_path, "ledger"), topics=["paved"]))
+    gitlab.artifacts[("platform/ledger", "main", "chaos")] = b"\0" * 300_000
+    (repo,) = fleet_check("gitlab:platform")["repos"]  # type: ignore[misc]
+    assert repo["evidence_notes"][0] == (
+        "chaos: the artifacts archive of job chaos in platform/ledger is larger than 100000 "
+        "bytes: not downloaded")
+
+
 def test_a_repo_not_listed_from_a_host_is_checked_without_ci_evidence(tmp_path: Path) -> None:
     hosted(tmp_path, "ledger")
     listed = tmp_path / "repos.txt"
