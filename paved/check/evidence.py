@@ -94,7 +94,7 @@ def _documents(repo: Repo) -> Iterator[Found]:
 def _parse(text: str | None) -> Mapping[str, Any] | None:
     try:
         data = json.loads(text) if text else None
-    except ValueError:
+    except (ValueError, RecursionError):  # a downloaded artifact is hostile: `[[[[…`
         return None
     return data if isinstance(data, Mapping) else None
 

@@ -160,3 +160,19 @@ def test_require_evidence_fails_unverified_evidence_and_the_exit_code_follows(
     (repo / JOURNAL).write_text(journal())
     assert run_cli(["check", str(repo), "--fail-on", "medium",
                     "--require-evidence"]).exit_code == 0
+
+
+def test_hostile_json_in_the_evidence_folder_is_no_evidence(repo: Path, tmp_path: Path) -> None:
+    """Artifacts are someone else's files: nesting past the parser's depth, not JSON, a
+    link out of the folder; none crashes a rule, none counts."""
+    (repo / JOURNAL).unlink()
+    folder = tmp_path / "artifacts"
+    folder.mkdir()
+    (folder / "journal.json").write_text("[" * 200_000)
+    (folder / "drill.json").write_bytes(b"\xff\xfe{")
+    (tmp_path / "outside.json").write_text(drill())
+    (folder / "linked.json").symlink_to(tmp_path / "outside.json")
+    (repo / DRILL).unlink()
+    found = results(repo, evidence=folder)
+    assert [found[f"evidence/{rule}"].status for rule in ("chaos-journal", "rollback-drill")] \
+        == [Status.UNVERIFIED, Status.UNVERIFIED]
