@@ -107,11 +107,6 @@ class CheckReport:
                      if result.status in (Status.FAIL, Status.ERROR)
                      and result.severity.rank >= at_least.rank)
 
-    def unverified(self) -> tuple[RuleResult, ...]:
-        """Rules whose evidence was not found, in every service."""
-        return tuple(result for result in self.all_results()
-                     if result.status is Status.UNVERIFIED)
-
 
 def builtin_rules() -> tuple[Rule, ...]:
     return (*isolation.RULES, *observability.RULES, *rollback.RULES, *security.RULES,

@@ -21,7 +21,7 @@ MARKS = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.NOT_APPLICABLE: "n/a",
          Status.ERROR: "ERROR", Status.NOT_CHECKED: "NOT CHECKED", Status.UNVERIFIED: "UNVERIFIED"}
 ICONS = {Status.PASS: "✅", Status.FAIL: "❌", Status.NOT_APPLICABLE: "⚪", Status.ERROR: "💥",
          Status.NOT_CHECKED: "❔", Status.UNVERIFIED: "🔍"}
-#: Heads the unverified evidence in text and Markdown.
+#: Heads the unverified evidence in the text report.
 TO_VERIFY = "To verify (evidence not found; not scored, a failure with --require-evidence):"
 SHOWN = 10  # skipped files and exclusions listed by name; the rest are counted
 #: GitHub's `security-severity` (0.0-10.0; above 9 critical, 7-8.9 high, 4-6.9 medium).
@@ -161,8 +161,7 @@ def sarif(report: CheckReport) -> dict[str, Any]:
     `helpUri`, `security-severity`), one result per place a failed rule found a problem
     (per service), each with a fingerprint that survives edits elsewhere in the file;
     rules that were not checked, evidence not found ("unverified") and files that were
-    not read as tool notifications, the
-    limits and exclusions in the run's properties."""
+    not read as tool notifications, the limits and exclusions in the run's properties."""
     from paved import sarif as sarif_format
 
     builtin = {rule.id for rule in builtin_rules()}

@@ -8,6 +8,7 @@ for `Retry-After` or the primary limit's `X-RateLimit-Reset` (at most
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +41,7 @@ MAX_WAIT = 900.0  # the longest wait for a rate limit to reset before the repo f
 # PyGithub's pacing (seconds between requests, between writes), as GitHub asks of
 # integrations to stay clear of its secondary rate limits.
 PACING: tuple[float | None, float | None] = (0.25, 1.0)
+ARTIFACTS_SEEN = 100  # artifacts of a name looked at for one of the default branch
 FAILED_CHECKS = {"failure", "timed_out", "cancelled", "action_required", "startup_failure"}
 
 
@@ -109,13 +111,13 @@ class GitHub:
             return Proposed(_proposal(pull, State.DRAFT if pull.draft else State.OPEN),
                             created, tuple(notes))
 
-
     def artifact(self, slug: str, name: str, limit: int) -> bytes | None:
         """The newest unexpired Actions artifact `name` of a run on the default branch."""
         with _translated(f"the artifact {name} of {slug}"):
             repo = self.client.get_repo(slug)
             branch = repo.default_branch
-            for found in repo.get_artifacts(name):
+            # Newest first; a name used on many branches is not paged through for ever.
+            for found in itertools.islice(repo.get_artifacts(name), ARTIFACTS_SEEN):
                 run = found.workflow_run
                 if found.name != name or found.expired or run is None or run.head_branch != branch:
                     continue
