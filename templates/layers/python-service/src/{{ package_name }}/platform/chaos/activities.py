@@ -26,6 +26,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 DURATION = "http_server_request_duration_seconds"
+SETTLE_SECONDS = 10.0  # the longest wait for the proxy's calls to end before counting them
 
 
 class HypothesisRejected(Exception):
@@ -178,8 +179,16 @@ def within(value: Mapping[str, Any] | None = None) -> bool:
 
 def _downstream(fault_proxy: str, before: Mapping[str, Any]) -> tuple[int, int, list[int | None]]:
     """Since `before` (the proxy's state): requests that reached the dependency, those the
-    service abandoned before the answer was complete, and the deadline headers they carried."""
+    service abandoned before the answer was complete, and the deadline headers they carried.
+
+    Read once every call the proxy holds has ended (the proxy sees a hang-up a moment after
+    the service's answer left), at most SETTLE_SECONDS later."""
     after = _proxy(fault_proxy)
+    waited = 0.0
+    while after["in_flight"] and waited < SETTLE_SECONDS:
+        time.sleep(0.05)
+        waited += 0.05
+        after = _proxy(fault_proxy)
     reached = after["requests"] - before["requests"]
     deadlines = after["deadlines_ms"][max(0, len(after["deadlines_ms"]) - reached) :] if reached else []
     return reached, after["abandoned"] - before["abandoned"], deadlines
