@@ -1,18 +1,21 @@
 """`paved check` reads TypeScript with the TypeScript compiler (issue 19): node-service's fresh
-render passes every rule but the evidence ones (it carries no chaos experiment yet, so its
-failure tolerance is configured, not verified), and the breakages that fail python-service
-fail it too."""
+render passes every rule but the evidence it cannot have yet (no chaos run, no rollback drill:
+its failure tolerance is configured, not verified), scores 100 with that evidence, and the
+breakages that fail python-service fail it too."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
 from paved.check import builtin_rules, run_check
+from paved.check.options import CheckOptions
 from paved.check.rule import Status
 from paved.create import create_service
+from tests.check.fixture_repo import drill, journal
 from tests.helpers import NPM_CACHE, ROOT, build_file_tree
 
 
@@ -31,10 +34,9 @@ def node_render(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return dest
 
 
-#: What a fresh node-service render cannot show: no experiment (docs/golden-paths/node-service.md),
-#: so no journal either, and no drill has run.
-NO_EVIDENCE = {"evidence/chaos-experiment": "fail", "evidence/chaos-journal": "unverified",
-               "evidence/rollback-drill": "unverified"}
+#: What a fresh node-service render cannot show yet: its chaos experiment has not run (no
+#: journal) and no rollback drill has either: unverified, listed, not scored.
+NO_EVIDENCE = {"evidence/chaos-journal": "unverified", "evidence/rollback-drill": "unverified"}
 
 
 def statuses(repo: Path) -> dict[str, str]:
@@ -47,9 +49,28 @@ def test_every_rule_passes_on_a_fresh_node_service_but_evidence(node_render: Pat
     report = run_check(node_render)
     assert {result.id: result.status.value for result in report.results} == {
         rule.id: NO_EVIDENCE.get(rule.id, "pass") for rule in builtin_rules()}
+    assert report.score == 100  # the unverified evidence is listed, not scored
     routes = {result.id: result.message for result in report.results}
     assert routes["observability/metrics-endpoint"] == "/metrics is served"
     assert routes["isolation/safe-settings"] == "2 timeout setting(s) within safe bounds"
+    assert routes["evidence/chaos-experiment"] == (
+        "the chaos experiment covers timeouts, retry budget, breaker, shedding, deadlines "
+        "(10 hypotheses)")
+
+
+def test_a_fresh_node_service_with_its_evidence_scores_100(node_render: Path,
+                                                           tmp_path: Path) -> None:
+    """The journal of its own experiment (a real run: tests/templates/test_node_service.py) and a
+    drill record, given with --evidence, are what the evidence rules read."""
+    experiment = json.loads((node_render / "chaos" / "experiment.json").read_text())
+    (tmp_path / "journal.json").write_text(journal(experiment=experiment))
+    (tmp_path / "drill.json").write_text(drill())
+    report = run_check(node_render, CheckOptions(evidence=tmp_path))
+    assert {result.id: result.status.value for result in report.results
+            if result.id.startswith("evidence/")} == {
+        "evidence/chaos-experiment": "pass", "evidence/chaos-journal": "pass",
+        "evidence/rollback-drill": "pass"}
+    assert report.score == 100
 
 
 BREAKAGES = {
