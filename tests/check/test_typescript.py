@@ -75,9 +75,10 @@ def test_a_fresh_node_service_with_its_evidence_scores_100(node_render: Path,
 
 BREAKAGES = {
     "isolation/outbound-timeouts": (
-        "src/platform/client.ts",
-        "new Agent({ connect: { timeout: settings.outboundConnectTimeoutSeconds * 1000 } })",
-        "new Agent({})"),
+        "src/platform/transport.ts",
+        "new Client(this.dial(origin), { connect: { timeout: this.connectTimeoutMs }, "
+        "pipelining: 1 })",
+        "new Client(this.dial(origin), { pipelining: 1 })"),
     "isolation/retries-bounded": (
         "src/platform/settings.ts", '"outboundMaxAttempts", 3,', '"outboundMaxAttempts", 5,'),
     "isolation/circuit-breaker": (

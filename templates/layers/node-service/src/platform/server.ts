@@ -15,7 +15,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { OutboundClient } from "./client.js";
+import { type ClientOptions, OutboundClient } from "./client.js";
 import { Deadline, timeoutFromHeaders, withScope } from "./deadline.js";
 import { PlatformError } from "./errors.js";
 import { createLogger } from "./logs.js";
@@ -61,12 +61,12 @@ function answer(res: ServerResponse, status: number, body: object, headers: Reco
 
 export function createPlatform(
   settings: PlatformSettings,
-  options: { logger?: Logger; metrics?: Metrics; random?: () => number } = {},
+  options: { logger?: Logger; metrics?: Metrics } & ClientOptions = {},
 ): Platform {
   const logger = options.logger ?? createLogger({ serviceName: settings.serviceName, level: settings.logLevel });
   const metrics = options.metrics ?? new Metrics();
   const random = options.random ?? Math.random;
-  const client = new OutboundClient(settings, metrics, random);
+  const client = new OutboundClient(settings, metrics, { ...options, random });
   let guarded = 0;
   let all = 0;
   let draining = false;
