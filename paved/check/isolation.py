@@ -94,6 +94,9 @@ BOUNDS = (
     # is the caller's budget, not ours to bound.
     Bound("safe-settings", r"(total|call|read|outbound|client)_timeout",
           lambda v: 0 < v <= 5.0, "a per-call timeout above 0 and at most 5 s"),
+    # The callers' deadline headers read: off, every request waits the default deadline.
+    Bound("safe-settings", r"deadline.*enabled$", _switched_on,
+          "the callers' deadline headers read (switched on)"),
 )
 
 
@@ -320,7 +323,8 @@ RULES = (
     Rule("isolation/safe-settings", AREA, "Timeout settings within safe bounds",
          "Raising timeouts to 'ride out' an outage turns a dependency's outage into ours.",
          Severity.HIGH,
-         "Keep the connect timeout ≤ 1 s and per-call timeouts ≤ 5 s, in the settings "
-         f"defaults and in environment overrides in the manifests. {RESTORE}",
+         "Keep the connect timeout ≤ 1 s, per-call timeouts ≤ 5 s and the callers' "
+         "deadline headers read (DEADLINE_HEADERS_ENABLED), in the settings defaults and in "
+         f"environment overrides in the manifests. {RESTORE}",
          check_settings),
 )

@@ -245,6 +245,8 @@ def test_a_configmap_override_within_bounds_passes(repo: Path) -> None:
     ("BREAKER_ENABLED", "off", "isolation/circuit-breaker", "the circuit breaker switched on"),
     ("SHEDDING_ENABLED", "no", "isolation/load-shedding", "load shedding switched on"),
     ("BREAKER_ENABLED", "0", "isolation/circuit-breaker", "the circuit breaker switched on"),
+    ("DEADLINE_HEADERS_ENABLED", "false", "isolation/safe-settings",
+     "the callers' deadline headers read (switched on)"),
     # pydantic refuses "2" for a boolean: it switches nothing on.
     ("SHEDDING_ENABLED", "2", "isolation/load-shedding", "load shedding switched on"),
     ("OUTBOUND_MAX_RETRIES", "5", "isolation/retries-bounded", "at most 2 retries"),
