@@ -215,6 +215,8 @@ def test_each_bound_holds_at_its_limit_and_fails_just_past_it(
     ("OUTBOUND_TIMEOUT_SECONDS", "30", "a per-call timeout above 0 and at most 5 s"),
     ("OUTBOUND_TIMEOUT_MS", "5500", "a per-call timeout above 0 and at most 5 s"),
     ("OUTBOUND_CONNECT_TIMEOUT_SECONDS", "2", "a connect timeout above 0 and at most 1 s"),
+    ("DATABASE_CONNECT_TIMEOUT_SECONDS", "30",
+     "a database connect timeout above 0 and at most 5 s"),
     ("OUTBOUND_TIMEOUT_SECONDS", "none", "a per-call timeout above 0 and at most 5 s"),
 ])
 def test_a_configmap_override_of_a_timeout_is_checked_at_its_line(
@@ -229,9 +231,10 @@ def test_a_configmap_override_of_a_timeout_is_checked_at_its_line(
 
 def test_a_configmap_override_within_bounds_passes(repo: Path) -> None:
     configmap(repo, {"OUTBOUND_TIMEOUT_MS": "5000", "OUTBOUND_CONNECT_TIMEOUT_SECONDS": "1",
-                     "RETRY_BUDGET_RATIO": "0.2", "BREAKER_ENABLED": "true"})
+                     "RETRY_BUDGET_RATIO": "0.2", "BREAKER_ENABLED": "true",
+                     "DATABASE_CONNECT_TIMEOUT_SECONDS": "5"})
     assert results(repo)["isolation/safe-settings"].message \
-        == "4 timeout setting(s) within safe bounds"
+        == "5 timeout setting(s) within safe bounds"
     assert results(repo)["isolation/retries-bounded"].status is Status.PASS
 
 
