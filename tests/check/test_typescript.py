@@ -34,9 +34,9 @@ def node_render(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return dest
 
 
-#: What a fresh node-service render cannot show: its chaos experiment has not run (no journal)
-#: and no rollback drill has either.
-NO_EVIDENCE = {"evidence/chaos-journal": "fail", "evidence/rollback-drill": "fail"}
+#: What a fresh node-service render cannot show yet: its chaos experiment has not run (no
+#: journal) and no rollback drill has either: unverified, listed, not scored.
+NO_EVIDENCE = {"evidence/chaos-journal": "unverified", "evidence/rollback-drill": "unverified"}
 
 
 def statuses(repo: Path) -> dict[str, str]:
@@ -49,6 +49,7 @@ def test_every_rule_passes_on_a_fresh_node_service_but_evidence(node_render: Pat
     report = run_check(node_render)
     assert {result.id: result.status.value for result in report.results} == {
         rule.id: NO_EVIDENCE.get(rule.id, "pass") for rule in builtin_rules()}
+    assert report.score == 100  # the unverified evidence is listed, not scored
     routes = {result.id: result.message for result in report.results}
     assert routes["observability/metrics-endpoint"] == "/metrics is served"
     assert routes["isolation/safe-settings"] == "2 timeout setting(s) within safe bounds"

@@ -122,17 +122,9 @@ def test_the_makefile_has_every_contract_target(node_service: Path) -> None:
     assert "$(NPM) ci --no-audit --no-fund" in makefile
 
 
-def _python_documented() -> dict[str, object]:
-    """python-service.md's settings table, with python-service's DEADLINE_HEADERS_ENABLED
-    (default `true`) until its row is there (branch evidence2 adds it); the row wins then."""
-    documented = _documented_defaults("python-service")
-    documented.setdefault("DEADLINE_HEADERS_ENABLED", True)
-    return documented
-
-
 def test_the_settings_table_is_python_services() -> None:
     """docs/golden-paths/node-service.md documents python-service's variables with its defaults."""
-    python = _python_documented()
+    python = _documented_defaults("python-service")
     node = _documented_defaults("node-service")
     for name in NOT_PORTED:
         del python[name]
@@ -160,7 +152,7 @@ def test_the_defaults_are_python_services(built_service: Path) -> None:
         cwd=built_service, capture_output=True, text=True, check=True)
     settings = json.loads(done.stdout)
     rendered = {re.sub(r"([A-Z])", r"_\1", key).upper(): value for key, value in settings.items()}
-    documented = _python_documented()
+    documented = _documented_defaults()
     # Unset in python-service means "the inbound limit": node-service spells that out.
     documented["OUTBOUND_MAX_IN_FLIGHT_PER_HOST"] = documented["MAX_IN_FLIGHT_REQUESTS"]
     documented["LOG_LEVEL"] = str(documented["LOG_LEVEL"]).lower()
