@@ -52,7 +52,8 @@ def test_every_rule_passes_on_a_fresh_node_service_but_evidence(node_render: Pat
     assert report.score == 100  # the unverified evidence is listed, not scored
     routes = {result.id: result.message for result in report.results}
     assert routes["observability/metrics-endpoint"] == "/metrics is served"
-    assert routes["isolation/safe-settings"] == "2 timeout setting(s) within safe bounds"
+    # DEADLINE_HEADERS_ENABLED (python-service's setting, ported) is the third
+    assert routes["isolation/safe-settings"] == "3 timeout setting(s) within safe bounds"
     assert routes["evidence/chaos-experiment"] == (
         "the chaos experiment covers timeouts, retry budget, breaker, shedding, deadlines "
         "(10 hypotheses)")
@@ -105,6 +106,19 @@ def test_a_breakage_fails_its_rule_and_only_it(node_render: Path, tmp_path: Path
     (repo / path).write_text(text.replace(old, new))
     assert {name: status for name, status in statuses(repo).items() if status != "pass"} == {
         rule: "fail"}
+
+
+def test_deadline_headers_switched_off_in_the_settings_fail_safe_settings(
+        node_render: Path, tmp_path: Path) -> None:
+    """python-service's DEADLINE_HEADERS_ENABLED, ported: shipped off, it fails the rule."""
+    repo = tmp_path / "payments-api"
+    shutil.copytree(node_render, repo)
+    settings = repo / "src" / "platform" / "settings.ts"
+    old = 'flag(env, "deadlineHeadersEnabled", true)'
+    assert settings.read_text().count(old) == 1
+    settings.write_text(settings.read_text().replace(old, old.replace("true", "false")))
+    assert {name: status for name, status in statuses(repo).items() if status != "pass"} == {
+        "isolation/safe-settings": "fail"}
 
 
 def test_tracing_and_json_logs_removed_are_missing(node_render: Path, tmp_path: Path) -> None:

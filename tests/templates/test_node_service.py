@@ -54,9 +54,11 @@ def test_the_shared_layers_render_from_the_node_contract(node_service: Path) -> 
     assert 'node-version: "24"' in ci
     # Python only for Chaos Toolkit (`make install` puts it into .venv), which runs the chaos
     # experiment in `make test` and in the chaos job, each set up by the contract's toolchain.
-    toolchain = ('      - uses: actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444  # v5.0.0\n'
+    toolchain = ('      - uses: actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444'
+                 '  # v5.0.0\n'
                  '        with:\n          node-version: "24"\n'
-                 '      - uses: actions/setup-python@e797f83bcb11b83ae66e0230d6156d7c80228e7c  # v6.0.0\n'
+                 '      - uses: actions/setup-python@e797f83bcb11b83ae66e0230d6156d7c80228e7c'
+                 '  # v6.0.0\n'
                  '        with:\n          python-version: "3.12"\n'
                  '      - name: Install\n        run: make install\n')
     assert ci.count(toolchain) == 2

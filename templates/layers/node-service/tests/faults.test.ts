@@ -44,6 +44,8 @@ test("without a fault it forwards and counts", async () => {
     requests: 3,
     forwarded: 3,
     peak_in_flight: 1,
+    abandoned: 0,
+    deadlines_ms: [null, null, null],
   });
 });
 
@@ -87,6 +89,29 @@ test("a client that gives up under latency is no longer counted in flight", asyn
   for (let waited = 0; proxy.inFlight > 0 && waited < 100; waited += 1) await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual([proxy.inFlight, proxy.forwarded, dependency.requests.length], [0, 0, 0]);
 });
+
+/** Poll `check` (the proxy sees a client leave when its read ends): true once it holds. */
+async function eventually(check: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 200 && !check(); i += 1) await new Promise((r) => setTimeout(r, 50));
+  return check();
+}
+
+for (const kind of ["latency", "trickle"] as const) {
+  test(`a client that hangs up before the answer is counted abandoned (${kind})`, async () => {
+    // What the chaos experiment's timeout hypotheses count: the service cut the call before
+    // the dependency's answer was complete.
+    proxy.inject({ kind, seconds: 30, status: 503 });
+    const options = { headers: { "x-request-timeout-ms": "180" }, headersTimeout: 200, bodyTimeout: 200 };
+    await assert.rejects(async () => (await request(`${proxy.url}/example`, options)).body.text());
+    assert.ok(await eventually(() => proxy.abandoned === 1));
+    assert.deepEqual(proxy.state().deadlines_ms, [180]);
+    proxy.inject({ kind: "none", seconds: 0, status: 503 });
+    const answer = await request(`${proxy.url}/example`, { headers: { "x-request-timeout-ms": "bad" } });
+    await answer.body.dump();
+    assert.equal(answer.statusCode, 200);
+    assert.deepEqual([proxy.abandoned, proxy.state().deadlines_ms], [1, [180, null]]);
+  });
+}
 
 test("the control API refuses an unknown fault and clears with DELETE", async () => {
   assert.deepEqual(await control("PUT", { kind: "latency", seconds: "soon" }), [

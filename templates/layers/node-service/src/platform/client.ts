@@ -305,7 +305,7 @@ export class OutboundClient {
       }
       const what = timedOut ? `no answer within ${Math.round(timeoutMs)} ms` : code || String(error);
       return {
-        error: new DownstreamError(`${method} ${target.host}: ${what}`),
+        error: new DownstreamError(`${method} ${target.host}: ${what}`, timedOut || code === "UND_ERR_CONNECT_TIMEOUT"),
         retryable: CONNECT_ERRORS.has(code),
         outcome: "failure",
       };

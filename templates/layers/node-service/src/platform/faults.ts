@@ -16,14 +16,20 @@
  * The fault changes while it runs: `proxy.inject(fault)` in-process, or over HTTP on
  * `controlUrl` (what chaos/experiment.json does): `PUT /fault` with the fault as JSON,
  * `DELETE /fault`, `GET /fault` for the fault and the counts (requests seen, forwarded,
- * in flight, and the most in flight at once since the fault was set). The same proxy and
- * control API as paved's python-service (platform/faults.py).
+ * in flight, the most in flight at once since the fault was set, and abandoned: the client
+ * hung up while the latency or the trickle ran, before the answer was complete), and the
+ * deadline header (`x-request-timeout-ms`) of the latest requests, as the service propagated
+ * it. These are counts and orderings, not clock readings, so an experiment can judge them on
+ * a busy machine. The same proxy and control API as paved's python-service
+ * (platform/faults.py).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { Agent, request } from "undici";
 
 export const KINDS = ["none", "latency", "status", "reset", "trickle"] as const;
+const DEADLINE_HEADER = "x-request-timeout-ms";
+const RECENT = 256; // requests whose deadline header is kept
 export type FaultKind = (typeof KINDS)[number];
 
 export interface Fault {
@@ -76,6 +82,8 @@ export interface ProxyState {
   forwarded: number;
   in_flight: number;
   peak_in_flight: number;
+  abandoned: number;
+  deadlines_ms: (number | null)[];
 }
 
 /** Forwards HTTP/1.1 requests to `upstream` (a base URL), applying the fault in force. */
@@ -85,6 +93,9 @@ export class FaultProxy {
   forwarded = 0; // requests sent on to the dependency
   inFlight = 0;
   peakInFlight = 0;
+  abandoned = 0; // the client hung up before the answer was complete
+  /** `x-request-timeout-ms` of the latest requests (null: not sent), oldest first. */
+  deadlinesMs: (number | null)[] = [];
   url = ""; // set once listening
   controlUrl = "";
   private readonly upstream: string;
@@ -115,6 +126,8 @@ export class FaultProxy {
       forwarded: this.forwarded,
       in_flight: this.inFlight,
       peak_in_flight: this.peakInFlight,
+      abandoned: this.abandoned,
+      deadlines_ms: [...this.deadlinesMs],
     };
   }
 
@@ -141,6 +154,8 @@ export class FaultProxy {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.requests += 1;
+    this.deadlinesMs.push(deadlineMs(req));
+    if (this.deadlinesMs.length > RECENT) this.deadlinesMs.shift();
     this.inFlight += 1;
     this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
     try {
@@ -151,7 +166,10 @@ export class FaultProxy {
         return;
       }
       const body = await readAll(req);
-      if (fault.kind === "latency" && (await clientLeft(req.socket, fault.seconds))) return;
+      if (fault.kind === "latency" && (await clientLeft(req.socket, fault.seconds))) {
+        this.abandoned += 1;
+        return;
+      }
       let status: number;
       let headers: Record<string, string | string[]>;
       let content: Buffer;
@@ -166,7 +184,10 @@ export class FaultProxy {
       if (fault.kind === "trickle") {
         res.flushHeaders();
         for (const byte of content) {
-          if (await clientLeft(req.socket, fault.seconds)) return;
+          if (await clientLeft(req.socket, fault.seconds)) {
+            this.abandoned += 1;
+            return;
+          }
           res.write(Buffer.of(byte));
         }
         res.end();
@@ -226,6 +247,12 @@ export class FaultProxy {
     }
     send(200, this.state());
   }
+}
+
+function deadlineMs(req: IncomingMessage): number | null {
+  const value = req.headers[DEADLINE_HEADER];
+  const text = Array.isArray(value) ? value[0] : value;
+  return text !== undefined && /^[0-9]+$/.test(text.trim()) ? Number(text.trim()) : null;
 }
 
 async function readAll(req: IncomingMessage): Promise<Buffer> {
