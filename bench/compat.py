@@ -24,6 +24,7 @@ import argparse
 import itertools
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -104,15 +105,32 @@ def _compare_answers(name: str, copier_side: tuple[str, bytes] | None,
 # --- the script: public templates, tag pairs, times ---
 
 @dataclass(frozen=True)
+class Timing:
+    """Seconds of one command: wall clock, and CPU (user + system, children included):
+    on a busy machine the wall clock counts the waits of each process started."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+
+    def __str__(self) -> str:
+        return f"{self.wall:.2f} ({self.cpu:.2f})"
+
+
+def _median(timings: Sequence[Timing]) -> Timing:
+    return Timing(statistics.median(t.wall for t in timings),
+                  statistics.median(t.cpu for t in timings))
+
+
+@dataclass(frozen=True)
 class Row:
     template: str
     tags: str
     new_identical: str
     update_identical: str
-    paved_new: float
-    copier_new: float
-    paved_update: float
-    copier_update: float
+    paved_new: Timing
+    copier_new: Timing
+    paved_update: Timing
+    copier_update: Timing
     notes: str = ""
 
 
@@ -155,10 +173,10 @@ def _median_row(runs: Sequence[Row]) -> Row:
     return Row(template=runs[0].template, tags=runs[0].tags,
                new_identical=same([run.new_identical for run in runs]),
                update_identical=same([run.update_identical for run in runs]),
-               paved_new=statistics.median(run.paved_new for run in runs),
-               copier_new=statistics.median(run.copier_new for run in runs),
-               paved_update=statistics.median(run.paved_update for run in runs),
-               copier_update=statistics.median(run.copier_update for run in runs),
+               paved_new=_median([run.paved_new for run in runs]),
+               copier_new=_median([run.copier_new for run in runs]),
+               paved_update=_median([run.paved_update for run in runs]),
+               copier_update=_median([run.copier_update for run in runs]),
                notes="; ".join(dict.fromkeys(run.notes for run in runs if run.notes)))
 
 
@@ -173,7 +191,7 @@ def _compare_pair(clone: Path, answers: Mapping[str, Any], old: str, new: str,
     for project in projects.values():
         project.parent.mkdir()
     source = str(clone)
-    times: dict[str, float] = {}
+    times: dict[str, Timing] = {}
     notes = []
     copier_bin = Path(sys.executable).with_name("copier")
     paved_bin = Path(sys.executable).with_name("paved")
@@ -211,10 +229,10 @@ def _compare_pair(clone: Path, answers: Mapping[str, Any], old: str, new: str,
         else:
             notes.append("copier update failed" if not copier_ok else "paved update failed")
     return Row(template=clone.name, tags=f"{old} → {new}", new_identical=new_same,
-               update_identical=update_same, paved_new=times.get("paved new", 0.0),
-               copier_new=times.get("copier new", 0.0),
-               paved_update=times.get("paved update", 0.0),
-               copier_update=times.get("copier update", 0.0), notes="; ".join(notes))
+               update_identical=update_same, paved_new=times.get("paved new", Timing()),
+               copier_new=times.get("copier new", Timing()),
+               paved_update=times.get("paved update", Timing()),
+               copier_update=times.get("copier update", Timing()), notes="; ".join(notes))
 
 
 def answers_file_in(project: Path) -> str:
@@ -254,11 +272,15 @@ def _git(cwd: Path, *args: str) -> str:
 
 
 def _timed(command: Sequence[str | Path], cwd: Path | None = None,
-           codes: tuple[int, ...] = (0,)) -> tuple[float, bool]:
+           codes: tuple[int, ...] = (0,)) -> tuple[Timing, bool]:
+    """The command's wall time and CPU time (user + system, its child processes too)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([str(part) for part in command], cwd=cwd, capture_output=True,
                           text=True, stdin=subprocess.DEVNULL)
-    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    elapsed = Timing(time.perf_counter() - started,
+                     after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     if done.returncode not in codes:
         last = (done.stderr.strip().splitlines() or [""])[-1]
         print(f"  {Path(str(command[0])).name} {command[1]} exited {done.returncode}: {last}",
@@ -272,8 +294,8 @@ def table(rows: Sequence[Row]) -> str:
              "|---|---|---|---|---|---|---|---|"]
     for row in rows:
         lines.append(f"| {row.template} | {row.tags} | {row.new_identical} | "
-                     f"{row.update_identical} | {row.paved_new:.2f} | {row.copier_new:.2f} | "
-                     f"{row.paved_update:.2f} | {row.copier_update:.2f} |")
+                     f"{row.update_identical} | {row.paved_new} | {row.copier_new} | "
+                     f"{row.paved_update} | {row.copier_update} |")
     return "\n".join(lines)
 
 
@@ -324,8 +346,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         command = " ".join(["python bench/compat.py", "--answers bench/compat-answers.yml",
                             f"--pairs {options.pairs}", f"--repeat {options.repeat}",
                             *(clone.resolve().name for clone in options.clones)])
-        intro = (f"Measured with `{command}` on clones of the public repositories; seconds "
-                 f"are medians of {options.repeat} runs, each from an empty paved cache.\n\n")
+        from importlib.metadata import version
+
+        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+        intro = (f"Measured with `{command}` on clones of the public repositories, with "
+                 f"copier {version('copier')}; seconds are medians of {options.repeat} runs, "
+                 f"each from an empty paved cache: wall clock, and in brackets CPU time "
+                 f"(user + system, child processes included), which the machine's load "
+                 f"(here {load} at the end) changes less.\n\n")
         doc.write_text(f"{before}{_BEGIN}\n{intro}{table(rows)}\n{notes}\n{_END}{after}",
                        encoding="utf-8")
 

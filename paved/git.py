@@ -93,7 +93,8 @@ def init_and_commit(path: Path, message: str) -> str:
         repo = git.Repo.init(path, initial_branch=default_branch())
         repo.git.add("--all", "--force")
         repo.git.commit("--no-verify", "--quiet", "-m", message, env=_identity_env(repo))
-        return str(repo.head.commit.hexsha)
+        # Read from the ref files: `repo.head.commit` would start a `git cat-file`.
+        return str(git.SymbolicReference.dereference_recursive(repo, "HEAD"))
 
 
 def _identity_env(repo: git.Repo) -> dict[str, str]:
@@ -116,7 +117,8 @@ def tags(path: Path) -> list[str]:
 def resolve(path: Path, ref: str) -> str:
     """The commit sha that `ref` names in the repository at `path`."""
     with _translated(f"resolving {ref} in {path}"):
-        return str(git.Repo(path).commit(ref).hexsha)
+        # One `rev-parse`: gitpython's `commit(ref)` starts two `cat-file` processes.
+        return str(git.Repo(path).git.rev_parse("--verify", f"{ref}^{{commit}}")).strip()
 
 
 def describe(path: Path, commit: str) -> str:
@@ -126,9 +128,9 @@ def describe(path: Path, commit: str) -> str:
         return str(git.Repo(path).git.describe("--tags", "--always", commit))
 
 
-def export_tree(path: Path, ref: str, dest: Path, *, max_files: int, max_bytes: int) -> None:
-    """Write the files of `ref` into `dest` (no .git) as a checkout of `ref` holds them,
-    as copier's clone does; links may not leave `dest`.
+def export_tree(path: Path, commit: str, dest: Path, *, max_files: int, max_bytes: int) -> None:
+    """Write the files of `commit` (a sha) into `dest` (no .git) as a checkout of it
+    holds them, as copier's clone does; links may not leave `dest`.
 
     Streamed from `git archive`, and refused past `max_files` files or `max_bytes`
     bytes: a catalog's tag is someone else's, and may hold anything. The archive is
@@ -137,14 +139,12 @@ def export_tree(path: Path, ref: str, dest: Path, *, max_files: int, max_bytes: 
     ignores; the checkout conversions (`eol`, `ident`, ...) apply as in a clone.
     """
     with tempfile.TemporaryDirectory(prefix="export-") as folder:
-        with _translated(f"reading {ref} from {path}"):
-            source = git.Repo(path)
-            commit = str(source.commit(ref).hexsha)
-            shadow = _borrowing_repository(Path(source.common_dir) / "objects",
+        with _translated(f"reading {commit[:12]} from {path}"):
+            shadow = _borrowing_repository(Path(git.Repo(path).common_dir) / "objects",
                                            Path(folder))
             # gitpython kills the process when this handle is collected: keep it to the end.
             handle = git.Repo(shadow).git.archive("--format=tar", commit, as_process=True)
-        _extract(handle.proc, f"{ref} of {path}", dest, max_files=max_files,
+        _extract(handle.proc, f"{commit} of {path}", dest, max_files=max_files,
                  max_bytes=max_bytes)
 
 
@@ -314,6 +314,14 @@ def blob_sha(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
+def _stdin_path(path: str) -> str:
+    """`path` as `--stdin-paths` reads it: C-quoted when git would unquote it."""
+    if not path.startswith('"') and "\n" not in path:
+        return path
+    escaped = path.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
 class Repository:
     """A generated project's repository. Every method is one git operation (or none)."""
 
@@ -389,6 +397,77 @@ class Repository:
         """Write `data` as a blob into the object store (no subprocess); return its sha."""
         stream = self._objects.store(IStream(b"blob", len(data), io.BytesIO(data)))
         return bytes(stream.binsha).hex()
+
+    def stored_shas(self, root: Path, paths: Sequence[str], *, write: bool = False) -> list[str]:
+        """The blob sha `git add` would store for each regular file `paths` (relative) of
+        folder `root`, as if `root` were this repo's work tree: the checkout conversions its
+        `.gitattributes`, this repo's attributes and config call for (`text`, `eol`, `ident`,
+        filters, `core.autocrlf`) applied. With `write`, the blobs are stored too.
+
+        One `git hash-object --stdin-paths` for them all; an index of no file, so only
+        what is in `root` says which attributes apply (git reads them from the work tree
+        first when it stores a file).
+        """
+        if not paths:
+            return []
+        stdin = b"".join(os.fsencode(_stdin_path(path)) + b"\n" for path in paths)
+        with tempfile.TemporaryDirectory(prefix="hash-") as folder:
+            env = {**os.environ, "GIT_INDEX_FILE": str(Path(folder) / "index")}
+            args = ["git", "--no-optional-locks", "-c", "core.safecrlf=false",
+                    f"--git-dir={self.git_dir}", f"--work-tree={root}", "hash-object",
+                    *(["-w"] if write else []), "--stdin-paths"]
+            try:
+                done = subprocess.run(args, cwd=root, input=stdin, capture_output=True,
+                                      env=env, check=False)
+            except OSError as error:
+                raise GitError(f"git hash-object failed: {error}") from error
+        shas = done.stdout.decode().split()
+        if done.returncode != 0 or len(shas) != len(paths):
+            said = " ".join(done.stderr.decode(errors="replace").split())
+            raise GitError(f"hashing the files of {root} failed: {said or done.returncode}")
+        return shas
+
+    def stored_sha(self, file: Path, name: str) -> str:
+        """The blob sha `git add` would store for `file` at work-tree path `name` (its
+        conversions applied, as `stored_shas`); nothing is written."""
+        with tempfile.TemporaryDirectory(prefix="hash-") as folder:
+            return self._git("-c", "core.safecrlf=false", "hash-object", f"--path={name}",
+                             "--", str(file), env={"GIT_INDEX_FILE": str(Path(folder) / "i")},
+                             action=f"hashing {name}").strip()
+
+    def checkout_data(self, tree: str, files: Mapping[str, Entry]) -> dict[str, bytes]:
+        """The bytes `git checkout` of `tree` would write for each of `files` (path ->
+        entry, regular files): the blobs with the checkout conversions (`eol`, `ident`,
+        filters) that the attributes of `tree` and this repo call for."""
+        if not files:
+            return {}
+        with tempfile.TemporaryDirectory(prefix="checkout-") as folder:
+            env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
+            self._git("read-tree", tree, env=env, action="preparing a checkout")
+            lines = "".join(f"{mode} {sha}\t{path}\n" for path, (mode, sha) in files.items())
+            self._git("update-index", "--index-info", env=env, stdin=lines,
+                      action="preparing a checkout")
+            out = Path(folder) / "out"
+            self._git("checkout-index", "--force", f"--prefix={out}/", "-z", "--stdin", env=env,
+                      stdin="".join(f"{path}\0" for path in files), action="converting files")
+            return {path: (out / path).read_bytes() for path in files}
+
+    def may_convert(self, paths: Collection[str]) -> bool:
+        """False when git can convert no file between the repo and a work tree holding
+        `paths`: none of them is a `.gitattributes`, and neither this repo nor the
+        user's configuration sets attributes or `core.autocrlf` (read without git)."""
+        if any(path.rsplit("/", 1)[-1] == ".gitattributes" for path in paths):
+            return True
+        if (Path(self._repo.common_dir) / "info" / "attributes").is_file():
+            return True
+        reader = self._repo.config_reader()
+        if str(reader.get_value("core", "autocrlf", "false")).lower() not in ("false", "0",
+                                                                             "no", "off"):
+            return True
+        home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+        attributes_file = reader.get_value("core", "attributesFile", "") or \
+            home / "git" / "attributes"
+        return Path(os.path.expanduser(str(attributes_file))).is_file()
 
     def store_tree(self, files: Mapping[str, Entry]) -> str:
         """Write the nested trees holding `files` (path -> entry); return the root tree sha."""

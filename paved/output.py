@@ -124,6 +124,11 @@ def error(message: str, *, code: str = "error", as_json: bool = False) -> None:
         error_json(line, code=code)
 
 
+def warning(message: str) -> None:
+    """A warning: one line on stderr (copier's own warnings come here too)."""
+    _warn("paved: warning:", one_line(message, ERROR_LIMIT))
+
+
 def problem(message: str) -> None:
     """Why an answer was refused, before the question is asked again."""
     _warn(message)

@@ -6,6 +6,7 @@ Copier is imported lazily: it costs ~0.2 s to import and most commands never ren
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import importlib
 import os
@@ -614,6 +615,7 @@ def _paved_template(template: Template, origin: Origin | None, *, checked: bool)
     """
     cached = template.__dict__  # what copier's cached properties hold; vcs first, as
     cached["vcs"] = None        # reading the questions reads the template's files
+    cached["_raw_config"] = _raw_config(template)
     if origin is not None:
         from packaging.version import InvalidVersion, Version
 
@@ -631,6 +633,24 @@ def _paved_template(template: Template, origin: Origin | None, *, checked: bool)
             for name, spec in template.questions_data.items()
         }
     return template
+
+
+#: copier.yml as copier read it, per template folder and state of its config files.
+_RAW_CONFIGS: dict[tuple[str, tuple[tuple[str, int, int], ...]], Any] = {}
+
+
+def _raw_config(template: Template) -> Any:
+    """`Template._raw_config` (copier.yml with its `!include`s), parsed once per process:
+    paved hands copier one template several times (questions, render, tasks), each
+    time a new `Template` that would parse it again. A copy each time, as copier's
+    own is each Template's to change."""
+    root = Path(template.local_abspath)
+    stats = tuple((path.name, stat.st_mtime_ns, stat.st_size)
+                  for path in sorted(root.glob("copier.*")) for stat in [path.stat()])
+    key = (str(root), stats)
+    if key not in _RAW_CONFIGS:
+        _RAW_CONFIGS[key] = type(template)._raw_config.func(template)  # type: ignore[attr-defined]
+    return copy.deepcopy(_RAW_CONFIGS[key])
 
 
 def _external_data(worker: Any, root: Path) -> Any:

@@ -116,7 +116,7 @@ def _adopt(repo: Repository, source: str | None, name: str | None, with_layers: 
         rendered.mkdir()
         render_golden_path(catalog, chosen, answers, rendered, trust=trust)
         journal.checkpoint()
-        theirs = _with_record(merge.read_directory(rendered), record)
+        theirs = _with_record(merge.read_directory(rendered, repo), record)
         ours = merge.Snapshot(entries=repo.entries(head))
         unknown = sorted(set(take) - set(theirs.entries))
         if unknown:
@@ -161,8 +161,8 @@ def _answers(catalog: Catalog, chosen: GoldenPath, guessed: Mapping[str, Any],
 def _with_record(snapshot: merge.Snapshot, record: Record) -> merge.Snapshot:
     data = record.to_yaml().encode()
     sha = blob_sha(data)
-    return merge.Snapshot(entries={**snapshot.entries, RECORD_FILE: ("100644", sha)},
-                          blobs={**snapshot.blobs, sha: data})
+    return dataclasses.replace(snapshot, blobs={**snapshot.blobs, sha: data},
+                               entries={**snapshot.entries, RECORD_FILE: ("100644", sha)})
 
 
 def _files(repo: Repository, ours: merge.Snapshot, theirs: merge.Snapshot,
@@ -177,8 +177,15 @@ def _files(repo: Repository, ours: merge.Snapshot, theirs: merge.Snapshot,
         else:
             before = repo.read_blob(mine[1])
             status = TAKE if path in take else YOURS
-            files.append(AdoptFile(path, status, _diff(path, before, theirs.blobs[template[1]])))
+            files.append(AdoptFile(path, status, _diff(path, before, _rendered(theirs, path))))
     return tuple(files)
+
+
+def _rendered(theirs: merge.Snapshot, path: str) -> bytes:
+    """The bytes the golden path rendered at `path` (not converted as git stores them)."""
+    if path in theirs.worktree:
+        return theirs.worktree[path]
+    return theirs.blobs[theirs.entries[path][1]]
 
 
 def _change(path: str, status: str, theirs: merge.Snapshot,
@@ -199,7 +206,7 @@ def _fixes(repo: Repository, scratch: Path, ours: merge.Snapshot, theirs: merge.
         target = after_dir / change.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.unlink(missing_ok=True)
-        target.write_bytes(theirs.blobs[change.new[1]])
+        target.write_bytes(_rendered(theirs, change.path))
     before = {r.id: r for r in run_check(before_dir, CheckOptions()).all_results()}
     after = run_check(after_dir, CheckOptions()).all_results()
     changed = {change.path for change in changes}

@@ -8,7 +8,10 @@ monorepo), runs the rules over each service's `Repo`, adds extra rules a
 *trusted* catalog ships in its `checks/` folder, and returns one frozen
 `CheckReport` with a score per area and overall (and one per service in a
 monorepo). A rule that met a file it could not read and whose verdict rests on
-what is absent is reported "not checked" with the reason, never "fail".
+what is absent is reported "not checked" with the reason, never "fail". Evidence
+that was not found (no chaos journal, no rollback drill) is "unverified": listed
+with the command that produces it and left out of the score, so the score is the
+configured failure tolerance; with `require_evidence` it is a failure instead.
 Rendering lives in `paved.check.formats`; the exit code is decided by the CLI
 from `CheckReport.failures(at_least=...)`.
 """
@@ -68,6 +71,7 @@ class AreaScore:
     failed: int
     not_applicable: int
     not_checked: int = 0
+    unverified: int = 0  # evidence not found: not scored
 
 
 @dataclass(frozen=True)
@@ -171,6 +175,8 @@ def _run(rule: Rule, repo: Repo) -> RuleResult:
     try:
         outcome = _unchecked(rule.check(repo), repo.unread_seen())
         status, message, evidence = outcome.status, outcome.message, outcome.evidence
+        if status is Status.UNVERIFIED and repo.options.require_evidence:
+            status, message = Status.FAIL, f"{message} (evidence required)"
     except Exception as error:
         # One broken rule (a catalog's, or ours on input nobody foresaw) must not hide
         # the others' results; it is reported and counts as a failure.
@@ -197,7 +203,7 @@ def _unchecked(outcome: Outcome, unread: tuple[Unread, ...]) -> Outcome:
 
 def _weight(results: tuple[RuleResult, ...] | list[RuleResult]) -> tuple[int, int]:
     applied = [r for r in results
-               if r.status not in (Status.NOT_APPLICABLE, Status.NOT_CHECKED)]
+               if r.status not in (Status.NOT_APPLICABLE, Status.NOT_CHECKED, Status.UNVERIFIED)]
     return (sum(r.severity.weight for r in applied if r.status is Status.PASS),
             sum(r.severity.weight for r in applied))
 
@@ -218,7 +224,8 @@ def _score_area(area: str, results: tuple[RuleResult, ...]) -> AreaScore:
                      passed=sum(r.status is Status.PASS for r in mine),
                      failed=sum(r.status in (Status.FAIL, Status.ERROR) for r in mine),
                      not_applicable=sum(r.status is Status.NOT_APPLICABLE for r in mine),
-                     not_checked=sum(r.status is Status.NOT_CHECKED for r in mine))
+                     not_checked=sum(r.status is Status.NOT_CHECKED for r in mine),
+                     unverified=sum(r.status is Status.UNVERIFIED for r in mine))
 
 
 def trusted_catalog(source: str, *, trust: bool) -> bool:

@@ -6,8 +6,14 @@ a chaos experiment covering the failure modes the golden path designs for
 latest run (passed), and the latest rollback drill (decision to healthy under
 five minutes, measured on a cluster). Journals and drill records are found
 among the repository's files and in the `--evidence DIR` folder (where a CI
-job's artifacts are downloaded); the newest of each counts. Missing evidence
-is a finding whose fix is the command that produces it.
+job's artifacts are downloaded); the newest of each counts.
+
+Evidence that was not found is "unverified": a finding whose evidence names the
+command that produces it, left out of the score (the score says what is
+configured; `--require-evidence` makes it a failure, for CI gates). Evidence
+that was found and shows a failure (a failed chaos run, a drill over five
+minutes, a journal of another experiment) is a failure like any other. The
+experiment itself is part of the repository, so a missing one is a failure.
 
 Figures: the rollback drill's are measured; rollback/worst-case-time's are
 computed from the manifests (paved.delivery.rollout), never measured.
@@ -32,6 +38,7 @@ from paved.check.rule import (
     missing,
     not_applicable,
     restore,
+    unverified,
 )
 
 AREA = "evidence"
@@ -87,7 +94,7 @@ def _documents(repo: Repo) -> Iterator[Found]:
 def _parse(text: str | None) -> Mapping[str, Any] | None:
     try:
         data = json.loads(text) if text else None
-    except ValueError:
+    except (ValueError, RecursionError):  # a downloaded artifact is hostile: `[[[[…`
         return None
     return data if isinstance(data, Mapping) else None
 
@@ -166,8 +173,9 @@ def check_journal(repo: Repo) -> Outcome:
     if not journals:
         if not _experiments(repo) and not _deployable(repo):
             return not_applicable("no chaos experiment and nothing deployed")
-        return missing("no chaos journal: failure tolerance is configured, not verified",
-                       Evidence(repo.at("chaos/journal.json"), None, f"not found: {MAKE_CHAOS}"))
+        return unverified("no chaos journal: failure tolerance is configured, not verified",
+                          Evidence(repo.at("chaos/journal.json"), None,
+                                   f"not found: {MAKE_CHAOS}"))
     latest = _newest(journals, "end")
     passed, rejected = journal_verdicts(latest.data)
     title = str(latest.data["experiment"].get("title", "?"))
@@ -193,9 +201,9 @@ def check_drill(repo: Repo) -> Outcome:
     if not drills:
         if not _deployable(repo):
             return not_applicable("nothing is deployed from this repository")
-        return missing("no rollback drill measured: only the computed estimate "
-                       "(rollback/worst-case-time) stands",
-                       Evidence(repo.at("deploy/drill.json"), None, f"not found: {RUN_DRILL}"))
+        return unverified("no rollback drill measured: only the computed estimate "
+                          "(rollback/worst-case-time) stands",
+                          Evidence(repo.at("deploy/drill.json"), None, f"not found: {RUN_DRILL}"))
     latest = _newest(drills, "finished")
     rollbacks = {str(item.get("kind")): item for item in _runs(latest.data.get("rollbacks"))}
     problems = [f"{kind} rollback not measured" for kind in DRILL_ROLLBACKS

@@ -18,9 +18,11 @@ from paved.check.rule import Severity, Status
 SARIF_LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
                 Severity.LOW: "note"}
 MARKS = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.NOT_APPLICABLE: "n/a",
-         Status.ERROR: "ERROR", Status.NOT_CHECKED: "NOT CHECKED"}
+         Status.ERROR: "ERROR", Status.NOT_CHECKED: "NOT CHECKED", Status.UNVERIFIED: "UNVERIFIED"}
 ICONS = {Status.PASS: "✅", Status.FAIL: "❌", Status.NOT_APPLICABLE: "⚪", Status.ERROR: "💥",
-         Status.NOT_CHECKED: "❔"}
+         Status.NOT_CHECKED: "❔", Status.UNVERIFIED: "🔍"}
+#: Heads the unverified evidence in the text report.
+TO_VERIFY = "To verify (evidence not found; not scored, a failure with --require-evidence):"
 SHOWN = 10  # skipped files and exclusions listed by name; the rest are counted
 #: GitHub's `security-severity` (0.0-10.0; above 9 critical, 7-8.9 high, 4-6.9 medium).
 SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5",
@@ -58,6 +60,10 @@ def _failures(report: CheckReport) -> list[RuleResult]:
     return [r for r in report.results if r.status in (Status.FAIL, Status.ERROR)]
 
 
+def _unverified(report: CheckReport) -> list[RuleResult]:
+    return [r for r in report.results if r.status is Status.UNVERIFIED]
+
+
 def text(report: CheckReport) -> str:
     lines = [_headline(report)]
     for service in report.services:
@@ -80,6 +86,12 @@ def _service_text(report: CheckReport) -> list[str]:
         lines += ["", "How to fix:"]
     for result in _failures(report):
         lines.append(f"  {result.id}: {result.fix}")
+        lines.extend(f"    {evidence.where()}: {evidence.message}"
+                     for evidence in result.evidence)
+    if _unverified(report):
+        lines += ["", TO_VERIFY]
+    for result in _unverified(report):
+        lines.append(f"  {result.id}: {result.message}")
         lines.extend(f"    {evidence.where()}: {evidence.message}"
                      for evidence in result.evidence)
     if report.services:
@@ -118,12 +130,13 @@ def markdown(report: CheckReport) -> str:
 def _service_markdown(report: CheckReport) -> list[str]:
     if not report.results:
         return []
-    lines = ["", "| area | score | passed | failed | not applicable | not checked |",
-             "|---|---|---|---|---|---|"]
+    lines = ["", "| area | score | passed | failed | not applicable | not checked | unverified |",
+             "|---|---|---|---|---|---|---|"]
     lines += [f"| {a.area} | {_score(a.score)} | {a.passed} | {a.failed} | {a.not_applicable} "
-              f"| {a.not_checked} |"
-              for a in report.areas if a.passed + a.failed + a.not_applicable + a.not_checked]
-    shown = _failures(report) + _unsure(report)
+              f"| {a.not_checked} | {a.unverified} |"
+              for a in report.areas
+              if a.passed + a.failed + a.not_applicable + a.not_checked + a.unverified]
+    shown = _failures(report) + _unsure(report) + _unverified(report)
     if shown:
         lines += ["", "| | rule | severity | evidence | fix |", "|---|---|---|---|---|"]
         for r in shown:
@@ -147,8 +160,8 @@ def sarif(report: CheckReport) -> dict[str, Any]:
     """SARIF 2.1.0 as code scanning reads it: every rule that ran described (its docs as
     `helpUri`, `security-severity`), one result per place a failed rule found a problem
     (per service), each with a fingerprint that survives edits elsewhere in the file;
-    rules that were not checked and files that were not read as tool notifications, the
-    limits and exclusions in the run's properties."""
+    rules that were not checked, evidence not found ("unverified") and files that were
+    not read as tool notifications, the limits and exclusions in the run's properties."""
     from paved import sarif as sarif_format
 
     builtin = {rule.id for rule in builtin_rules()}
@@ -175,6 +188,12 @@ def sarif(report: CheckReport) -> dict[str, Any]:
         notifications += [sarif_format.Notification(
             message=r.message, level="warning", rule_id=r.id, locations=_locations(r),
             properties=tags) for r in service.results if r.status is Status.NOT_CHECKED]
+        # Evidence not found is no problem in the code: a note naming the command, as
+        # code scanning shows tool notifications, not an alert.
+        notifications += [sarif_format.Notification(
+            message=f"unverified: {r.message}", level="note", rule_id=r.id,
+            locations=_locations(r), properties=tags)
+            for r in service.results if r.status is Status.UNVERIFIED]
     notifications += [sarif_format.Notification(
         message=f"not read: {item.reason}", level="note",
         locations=(sarif_format.Location(item.path),)) for item in report.skipped]

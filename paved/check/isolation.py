@@ -88,12 +88,19 @@ BOUNDS = (
     Bound("load-shedding", r"max_?in_?flight|concurrency_limit|max_concurren",
           lambda v: v is not True and v is not False and 1 <= v <= 10_000,
           "a limit between 1 and 10000 requests in flight (0 means none)"),
+    # A database connection (libpq's connect_timeout: TCP, TLS and authentication, whole
+    # seconds, "not recommended" below 2 s) is not a service call's TCP connect.
+    Bound("safe-settings", r"(database|db|postgres|pg)_connect_timeout", lambda v: 0 < v <= 5.0,
+          "a database connect timeout above 0 and at most 5 s"),
     Bound("safe-settings", r"connect_timeout", lambda v: 0 < v <= 1.0,
           "a connect timeout above 0 and at most 1 s"),
     # Outbound timeouts only: the inbound default deadline (`request_timeout_default_ms`)
     # is the caller's budget, not ours to bound.
     Bound("safe-settings", r"(total|call|read|outbound|client)_timeout",
           lambda v: 0 < v <= 5.0, "a per-call timeout above 0 and at most 5 s"),
+    # The callers' deadline headers read: off, every request waits the default deadline.
+    Bound("safe-settings", r"deadline.*enabled$", _switched_on,
+          "the callers' deadline headers read (switched on)"),
 )
 
 
@@ -320,7 +327,8 @@ RULES = (
     Rule("isolation/safe-settings", AREA, "Timeout settings within safe bounds",
          "Raising timeouts to 'ride out' an outage turns a dependency's outage into ours.",
          Severity.HIGH,
-         "Keep the connect timeout ≤ 1 s and per-call timeouts ≤ 5 s, in the settings "
+         "Keep the connect timeout ≤ 1 s (a database's ≤ 5 s), per-call timeouts ≤ 5 s and "
+         "the callers' deadline headers read (DEADLINE_HEADERS_ENABLED), in the settings "
          f"defaults and in environment overrides in the manifests. {RESTORE}",
          check_settings),
 )

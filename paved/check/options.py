@@ -18,3 +18,6 @@ class CheckOptions:
     trust: bool = False
     jobs: int = 1  # processes reading Python (the CLI's default: the machine's cores)
     evidence: Path | None = None  # chaos journals and rollback drill records (--evidence DIR)
+    # Evidence not found fails its rule (--require-evidence, for CI gates) instead of being
+    # reported "unverified" and left out of the score.
+    require_evidence: bool = False

@@ -2,7 +2,8 @@
 
 A rule is a plain value: an id, an area, a title, why it matters, a severity,
 how to fix it, and a function from the repository under check to an
-`Outcome` (pass, fail or not applicable, with evidence: file and line).
+`Outcome` (pass, fail, not applicable or, for evidence not found, unverified;
+with evidence: file and line).
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ class Status(enum.Enum):
     # The rule needed a file it could not read (too large, invalid, not UTF-8…) and its
     # verdict could depend on it: never a failure, never a pass (issue 24).
     NOT_CHECKED = "not checked"
+    # The evidence a rule looks for (a chaos journal, a rollback drill record) was not
+    # found: a finding naming the command that produces it, not scored; a failure only
+    # with --require-evidence. Evidence that was found and shows a failure is a FAIL.
+    UNVERIFIED = "unverified"
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,12 @@ def missing(message: str, *evidence: Evidence) -> Outcome:
     """A failure because something was not found: a file the rule could not read may hold
     it, so the rule is then "not checked" instead."""
     return Outcome(Status.FAIL, message, tuple(evidence))
+
+
+def unverified(message: str, *evidence: Evidence) -> Outcome:
+    """No evidence found (not definite: a file the rule could not read may hold it). The
+    evidence's message says which command produces it."""
+    return Outcome(Status.UNVERIFIED, message, tuple(evidence))
 
 
 def not_applicable(message: str) -> Outcome:

@@ -7,11 +7,14 @@ exit codes (see `paved.errors.ExitCode` and docs/commands.md).
 from __future__ import annotations
 
 import datetime
+import functools
 import gc
 import os
 import signal
 import sys
 import traceback
+import warnings
+from collections.abc import Callable
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -34,7 +37,12 @@ class PavedGroup(TyperGroup):
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         as_json = bool(ctx.meta.get(_JSON_ERRORS))
         try:
-            result = super().invoke(ctx)
+            with warnings.catch_warnings():
+                # copier's warnings (a missing `_external_data` file…) are each shown,
+                # every time, as paved's one-line warnings instead of Python's two lines.
+                warnings.filterwarnings("always", category=UserWarning, module=r"copier(\.|$)")
+                warnings.showwarning = functools.partial(_show_warning, warnings.showwarning)
+                result = super().invoke(ctx)
         except PavedError as error:
             output.error(str(error), code=error.code, as_json=as_json)
             raise typer.Exit(error.exit_code) from error
@@ -71,6 +79,16 @@ class PavedGroup(TyperGroup):
 
 
 _JSON_ERRORS = "paved.json_errors"
+
+
+def _show_warning(others: Callable[..., None], message: Warning | str,
+                  category: type[Warning], filename: str, lineno: int, file: Any = None,
+                  line: str | None = None) -> None:
+    """copier's warnings through paved's output; any other as Python shows it."""
+    if category.__module__.partition(".")[0] != "copier":
+        others(message, category, filename, lineno, file, line)
+        return
+    output.warning(f"{message} ({category.__name__})")
 
 
 def _write_crash_log() -> str:

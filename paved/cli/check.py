@@ -66,10 +66,16 @@ def check(
         "--evidence", metavar="DIR", file_okay=False,
         help="Chaos journals and rollback drill records, for the evidence rules (download a "
              "CI run's artifacts here); the newest of each counts.")] = None,
+    require_evidence: Annotated[bool, typer.Option(
+        "--require-evidence",
+        help="Fail the evidence rules whose evidence was not found (a CI gate) instead of "
+             "reporting them unverified and leaving them out of the score.")] = False,
 ) -> Outcome:
     """Check a repository against the golden path: failure isolation, observability,
     rollback, security, ownership, currency and the evidence that failure tolerance was
     verified (a passed chaos experiment, a measured rollback drill), with a score per area.
+    Evidence that was not found is listed as unverified with the command that produces
+    it, and is not scored unless --require-evidence.
 
     Works on any repository; rules that need paved data say "not applicable" on
     repositories paved did not generate, and a rule that could not read a file
@@ -86,6 +92,7 @@ def check(
       paved check --catalog ../platform-catalog --trust --json
       paved check --jobs 1
       paved check --evidence chaos
+      paved check --evidence artifacts --require-evidence --fail-on medium
     """
 
     # Core modules load on use, so `paved --help` stays fast (see docs/benchmarks.md).
@@ -94,7 +101,8 @@ def check(
     from paved.check.rule import Severity
 
     report = run_check(path, CheckOptions(catalog=catalog, max_minor_behind=max_minor_behind,
-                                          trust=trust, jobs=jobs or _cores(), evidence=evidence))
+                                          trust=trust, jobs=jobs or _cores(), evidence=evidence,
+                                          require_evidence=require_evidence))
     chosen = Format.JSON if json else output_format
     if chosen is Format.JSON:
         output.emit_json(report)

@@ -11,6 +11,7 @@ import typer
 
 from paved import output
 from paved.cli import options
+from paved.errors import InputError
 
 if TYPE_CHECKING:
     from paved.fleet.check import FleetCheck
@@ -88,12 +89,14 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def _check(refs: list[RepoRef], jobs: int, evidence: Path | None = None) -> FleetCheck:
+def _check(refs: list[RepoRef], jobs: int, evidence: Path | None = None,
+           from_ci: bool = False) -> FleetCheck:
     from paved.fleet import formats
     from paved.fleet.check import fleet_check
 
     with output.Progress([ref.name for ref in refs], "check", jobs) as progress:
-        result = fleet_check(refs, jobs=jobs, evidence=evidence, done=lambda repo: progress.advance(
+        result = fleet_check(refs, jobs=jobs, evidence=evidence, from_ci=from_ci,
+                             done=lambda repo: progress.advance(
             formats.check_line(repo), repo.name))
     return result
 
@@ -109,6 +112,12 @@ def check(
         "--evidence", metavar="DIR", exists=True, file_okay=False,
         help="Evidence per repo in DIR/<repo name> (chaos journals, rollback drill records), "
              "for the evidence rules.")] = None,
+    evidence_from_ci: Annotated[bool, typer.Option(
+        "--evidence-from-ci",
+        help="Fetch each repo's newest chaos-journal and rollback-drill artifacts built on "
+             "its default branch from its host (repos listed with github:ORG or "
+             "gitlab:GROUP; the token the fleet publishes with), for the evidence rules.")
+    ] = False,
 ) -> Any:
     """Run paved check in every repo: a score per repo, the rules failing most often, and
     which foundations (failure isolation, incident observability, rollback under 5 minutes,
@@ -121,9 +130,12 @@ def check(
       paved fleet check --from repos.txt
       paved fleet check --from ~/src --jobs 2 --json
       paved fleet check --from repos.txt --evidence artifacts
+      paved fleet check --from github:acme --topic paved --evidence-from-ci
     """
     from paved.fleet import formats, sources
 
-    result = _check(sources.pick(source, repos, limit, topic), jobs, evidence)
+    if evidence is not None and evidence_from_ci:
+        raise InputError("give --evidence DIR or --evidence-from-ci, not both")
+    result = _check(sources.pick(source, repos, limit, topic), jobs, evidence, evidence_from_ci)
     output.emit_result(result, as_json=json, describe=formats.check_table)
     return result

@@ -3,12 +3,16 @@ and the foundations assessment: for each foundation of safe deployment autonomy
 (failure isolation, incident observability, rollback under five minutes, on-call
 and runbooks, postmortems), which repos have it *verified* (the evidence rules
 pass: a passed chaos run, a measured rollback drill), which only *configured*
-(its rules pass, no evidence), and which *missing* (one of its rules fails).
+(its rules pass, its evidence is unverified: not found), and which *missing*
+(one of its rules fails, an evidence rule included: a failed chaos run or a
+drill over five minutes shows the foundation does not hold).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +22,9 @@ from paved.check import RuleResult, run_check
 from paved.check.options import CheckOptions
 from paved.check.rule import Status
 from paved.errors import ExitCode, PavedError
-from paved.fleet import runner, workspace
+from paved.fleet import evidence as fleet_evidence
+from paved.fleet import hosts, runner, workspace
+from paved.fleet.hosting import HostError
 from paved.fleet.sources import RepoRef
 
 VERIFIED, CONFIGURED, MISSING, NOT_APPLICABLE = "verified", "configured", "missing", "n/a"
@@ -58,6 +64,9 @@ class RepoCheck:
     areas: dict[str, int | None] | None = None  # score (0-100) per check area
     foundations: dict[str, str] | None = None  # foundation -> verified|configured|missing|n/a
     error: str | None = None
+    # With evidence from CI: the files fetched, and one line per artifact not fetched.
+    evidence_fetched: tuple[str, ...] = ()
+    evidence_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,11 +93,13 @@ class FleetCheck:
 
 
 def fleet_check(refs: Sequence[RepoRef], *, jobs: int = 1, evidence: Path | None = None,
+                from_ci: bool = False,
                 done: Callable[[RepoCheck], None] = lambda repo: None) -> FleetCheck:
-    """`evidence`: a folder with one folder of evidence per repo, named after it."""
+    """`evidence`: a folder with one folder of evidence per repo, named after it.
+    `from_ci`: fetch each hosted repo's evidence artifacts from its host instead."""
     start = time.monotonic()
-    run = runner.run_each(functools.partial(repo_check, evidence=evidence), refs, jobs=jobs,
-                          done=done)
+    run = runner.run_each(functools.partial(repo_check, evidence=evidence, from_ci=from_ci),
+                          refs, jobs=jobs, done=done)
     repos = run.results
     counts: dict[str, int] = {}
     for repo in repos:
@@ -108,24 +119,40 @@ def fleet_check(refs: Sequence[RepoRef], *, jobs: int = 1, evidence: Path | None
         seconds=round(time.monotonic() - start, 3), interrupted=run.interrupted)
 
 
-def repo_check(ref: RepoRef, evidence: Path | None = None) -> RepoCheck:
+def repo_check(ref: RepoRef, evidence: Path | None = None, from_ci: bool = False) -> RepoCheck:
     mine = evidence / ref.name if evidence is not None else None
     try:
-        # One process per repo: the fleet's --jobs already spreads repos over the cores.
-        with workspace.readable(ref) as path:
-            report = run_check(path, CheckOptions(
-                jobs=1, evidence=mine if mine is not None and mine.is_dir() else None))
+        with contextlib.ExitStack() as stack:
+            fetched = fleet_evidence.Fetched((), ())
+            if from_ci:
+                mine = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="paved-")))
+                fetched = _from_ci(ref, mine)
+            # One process per repo: the fleet's --jobs already spreads repos over the cores.
+            with workspace.readable(ref) as path:
+                report = run_check(path, CheckOptions(
+                    jobs=1, evidence=mine if mine is not None and mine.is_dir() else None))
         failing = tuple(dict.fromkeys(result.id for result in report.all_results()
                                       if result.status in (Status.FAIL, Status.ERROR)))
         return RepoCheck(ref.name, ref.location, score=report.score, failing=failing,
                          areas={area.area: area.score for area in report.areas},
                          foundations={foundation.name: assess(foundation, report.all_results())
-                                      for foundation in FOUNDATIONS})
+                                      for foundation in FOUNDATIONS},
+                         evidence_fetched=fetched.files, evidence_notes=fetched.notes)
     except PavedError as error:
         return RepoCheck(ref.name, ref.location, error=str(error))
     except Exception as error:  # one odd repo must not stop the report
         return RepoCheck(ref.name, ref.location,
                          error=f"internal error: {type(error).__name__}: {error}")
+
+
+def _from_ci(ref: RepoRef, folder: Path) -> fleet_evidence.Fetched:
+    if ref.host is None or ref.slug is None:
+        return fleet_evidence.Fetched((), ("not listed from a host (--from github:ORG or "
+                                           "gitlab:GROUP): no CI artifacts to fetch",))
+    try:
+        return fleet_evidence.fetch(hosts.connect(ref.host), ref.slug, folder)
+    except HostError as error:  # no token: the repo is still checked, without the evidence
+        return fleet_evidence.Fetched((), (str(error),))
 
 
 def assess(foundation: Foundation, results: Sequence[RuleResult]) -> str:
@@ -139,6 +166,8 @@ def assess(foundation: Foundation, results: Sequence[RuleResult]) -> str:
     if not configured:
         return NOT_APPLICABLE
     verified = of(foundation.verified_by)
+    if any(r.status in (Status.FAIL, Status.ERROR) for r in verified):
+        return MISSING
     if verified and all(r.status is Status.PASS for r in verified):
         return VERIFIED
     return CONFIGURED

@@ -108,6 +108,12 @@ def check_table(result: FleetCheck) -> str:
     average = "-" if result.average_score is None else str(result.average_score)
     lines.append(f"\n{len(result.repos)} repos, average score {average}.")
     lines += [f"unreadable: {repo.name}: {repo.error}" for repo in result.repos if repo.error]
+    fetched = sum(len(repo.evidence_fetched) for repo in result.repos)
+    notes = [f"  {repo.name}: {note}" for repo in result.repos for note in repo.evidence_notes]
+    if fetched or notes:
+        lines.append(f"evidence from CI: {fetched} file(s) fetched"
+                     + ("; not fetched:" if notes else ""))
+    lines += notes
     return "\n".join(lines)
 
 

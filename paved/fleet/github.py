@@ -8,6 +8,7 @@ for `Retry-After` or the primary limit's `X-RateLimit-Reset` (at most
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,15 @@ from typing import TYPE_CHECKING, Any
 from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededExceedsMaxWait
 from requests.exceptions import RequestException
 
-from paved.fleet.hosting import HostedRepo, HostError, Proposal, Proposed, Request, State
+from paved.fleet.hosting import (
+    HostedRepo,
+    HostError,
+    Proposal,
+    Proposed,
+    Request,
+    State,
+    capped,
+)
 from paved.project import RECORD_FILE
 
 if TYPE_CHECKING:
@@ -32,6 +41,7 @@ MAX_WAIT = 900.0  # the longest wait for a rate limit to reset before the repo f
 # PyGithub's pacing (seconds between requests, between writes), as GitHub asks of
 # integrations to stay clear of its secondary rate limits.
 PACING: tuple[float | None, float | None] = (0.25, 1.0)
+ARTIFACTS_SEEN = 100  # artifacts of a name looked at for one of the default branch
 FAILED_CHECKS = {"failure", "timed_out", "cancelled", "action_required", "startup_failure"}
 
 
@@ -100,6 +110,36 @@ class GitHub:
                 notes += _auto_merge(pull)
             return Proposed(_proposal(pull, State.DRAFT if pull.draft else State.OPEN),
                             created, tuple(notes))
+
+    def artifact(self, slug: str, name: str, limit: int) -> bytes | None:
+        """The newest unexpired Actions artifact `name` of a run on the default branch."""
+        with _translated(f"the artifact {name} of {slug}"):
+            repo = self.client.get_repo(slug)
+            branch = repo.default_branch
+            # Newest first; a name used on many branches is not paged through for ever.
+            for found in itertools.islice(repo.get_artifacts(name), ARTIFACTS_SEEN):
+                run = found.workflow_run
+                if found.name != name or found.expired or run is None or run.head_branch != branch:
+                    continue
+                if found.size_in_bytes > limit:
+                    raise HostError(f"the artifact {name} of {slug} is larger than {limit} "
+                                    "bytes: not downloaded")
+                return self._download(found.archive_download_url, f"the artifact {name} of {slug}",
+                                      limit)
+            return None
+
+    def _download(self, url: str, what: str, limit: int) -> bytes:
+        # GitHub answers 302 to a signed storage URL on another host; requests drops the
+        # Authorization header when a redirect leaves the host, so the token stays with GitHub.
+        import requests
+
+        token = os.environ.get(TOKEN_ENV, "")
+        with requests.get(url, headers={"Authorization": f"Bearer {token}",
+                                        "Accept": "application/vnd.github+json"},
+                          stream=True, timeout=30) as answer:
+            if answer.status_code != 200:
+                raise HostError(f"GitHub refused {what}: {answer.status_code}")
+            return capped(answer.iter_content(65536), limit, what)
 
 
 def _head(slug: str, branch: str) -> str:

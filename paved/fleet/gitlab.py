@@ -16,7 +16,15 @@ import gitlab
 from gitlab.exceptions import GitlabError
 from requests.exceptions import RequestException
 
-from paved.fleet.hosting import HostedRepo, HostError, Proposal, Proposed, Request, State
+from paved.fleet.hosting import (
+    HostedRepo,
+    HostError,
+    Proposal,
+    Proposed,
+    Request,
+    State,
+    capped,
+)
 from paved.project import RECORD_FILE
 
 if TYPE_CHECKING:
@@ -88,6 +96,28 @@ class GitLab:
                 notes += _auto_merge(found)
             return Proposed(_proposal(found, State.DRAFT if request.draft else State.OPEN),
                             created, tuple(notes))
+
+    def artifact(self, slug: str, name: str, limit: int) -> bytes | None:
+        """The artifacts of job `name` in the newest successful pipeline of the default
+        branch (GitLab's "download the artifacts archive" by ref and job)."""
+        what = f"the artifacts archive of job {name} in {slug}"
+        with _translated(what):
+            project = self.client.projects.get(slug)
+            chunks: list[bytes] = []
+
+            def keep(chunk: bytes) -> None:
+                chunks.append(chunk)
+                if sum(map(len, chunks)) > limit:  # stops the download there
+                    capped(chunks, limit, what)
+
+            try:
+                project.artifacts.download(ref_name=project.default_branch, job=name,
+                                           streamed=True, action=keep, chunk_size=65536)
+            except GitlabError as error:
+                if error.response_code == 404:
+                    return None
+                raise
+            return b"".join(chunks)
 
     def _has_record(self, project_id: int, ref: str) -> bool:
         try:

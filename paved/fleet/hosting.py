@@ -1,8 +1,9 @@
 """Where fleet repos are hosted (GitHub, GitLab): the nouns both hosts share.
 
 A host lists the repositories of an organisation or group (`sources.py`),
-opens or refreshes the one update pull request of a repo (`publishers.py`) and
-tells the state of the newest one (`status.py`). `github.py` and `gitlab.py`
+opens or refreshes the one update pull request of a repo (`publishers.py`),
+tells the state of the newest one (`status.py`) and hands over the newest CI
+artifact of a name, the chaos journal say (`evidence.py`). `github.py` and `gitlab.py`
 each wrap their client library; `hosts.connect` imports one only when a fleet
 command asks for that host.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -83,6 +85,23 @@ class Host(Protocol):
     def latest(self, slug: str, branch: str) -> Proposal | None: ...
 
     def propose(self, request: Request) -> Proposed: ...
+
+    def artifact(self, slug: str, name: str, limit: int) -> bytes | None:
+        """The zip archive of the newest artifact `name` (GitHub: an Actions artifact;
+        GitLab: the artifacts of job `name`) built on the default branch, or None when
+        there is none; `HostError` when it is larger than `limit` bytes."""
+        ...
+
+
+def capped(chunks: Iterable[bytes], limit: int, what: str) -> bytes:
+    """The chunks joined, refusing (HostError) past `limit` bytes: a download is read
+    only that far, whatever the server says its size is."""
+    data = bytearray()
+    for chunk in chunks:
+        data += chunk
+        if len(data) > limit:
+            raise HostError(f"{what} is larger than {limit} bytes: not downloaded")
+    return bytes(data)
 
 
 def slug_of(location: str) -> str:

@@ -33,7 +33,7 @@ from typing import Any
 
 from paved import faults, locks
 from paved.errors import GitError, ProjectError
-from paved.git import Entry, Repository
+from paved.git import Entry, Repository, blob_sha
 from paved.update import worktree
 
 WORK_DIR = "paved"  # inside the repo's git dir: lock, journal, index backup, prepared index
@@ -58,6 +58,9 @@ class Change:
     refs: Mapping[str, tuple[str | None, str | None]]  # ref -> (new, current)
     head: str | None = None  # new HEAD (`ref: refs/heads/x`), or None to leave it
     git_files: Mapping[str, str] = field(default_factory=dict)  # MERGE_HEAD, MERGE_MSG…
+    # The bytes to write for files whose blob is stored converted (`.gitattributes`);
+    # a rollback puts back the blob (git sees the same file).
+    contents: Mapping[str, bytes] = field(default_factory=dict)
 
 
 def work_dir(repo: Repository) -> Path:
@@ -84,6 +87,7 @@ def apply(repo: Repository, change: Change) -> None:
     try:
         if index.exists():
             shutil.copy2(index, backup)
+        saved = _save_converted(repo, change)
         head = repo.head_file()
         journal = {
             "format": FORMAT,
@@ -94,6 +98,7 @@ def apply(repo: Repository, change: Change) -> None:
             "refs": {ref: [current, new] for ref, (new, current) in change.refs.items()},
             "head": [head, change.head or head],
             "git_files": dict(change.git_files),
+            "saved": saved,
         }
         _write_atomically(folder / JOURNAL, json.dumps(journal, indent=1).encode())
     except BaseException:
@@ -104,7 +109,7 @@ def apply(repo: Repository, change: Change) -> None:
         for path, entry in _removals_first(change.files):
             if not worktree.holds(repo.root / path, change.before.get(path), repo):
                 raise ProjectError(f"{path} changed while paved update ran")
-            worktree.put(repo, path, entry)
+            worktree.put(repo, path, entry, change.contents.get(path))
             checkpoint()
         repo.refresh_index(change.index)  # so git sees the files just written as unchanged
         checkpoint()
@@ -126,6 +131,8 @@ def apply(repo: Repository, change: Change) -> None:
         raise
     (folder / JOURNAL).unlink()
     backup.unlink(missing_ok=True)
+    for name in saved.values():
+        (folder / name).unlink(missing_ok=True)
     _release_index_lock(repo)
 
 
@@ -197,6 +204,22 @@ def _built_on(repo: Repository, journal: Mapping[str, Any]) -> str:
     return ""
 
 
+def _save_converted(repo: Repository, change: Change) -> dict[str, str]:
+    """Copies of the files the update replaces whose bytes are not their blob's (git
+    converts them: `.gitattributes` `eol=crlf`…), so that a rollback puts back those
+    bytes and not the blob's. Path -> the copy's name in the work dir."""
+    saved: dict[str, str] = {}
+    for number, path in enumerate(sorted(change.files)):
+        old, target = change.before.get(path), repo.root / path
+        if old is None or old[0] == "120000" or target.is_symlink() or not target.is_file():
+            continue
+        data = target.read_bytes()
+        if blob_sha(data) != old[1]:
+            saved[path] = f"before-{number}"
+            _write_atomically(work_dir(repo) / saved[path], data)
+    return saved
+
+
 def _roll_back(repo: Repository, journal: Mapping[str, Any]) -> list[str]:
     """Put back what still holds what the update wrote; name what was left (changed since)."""
     left: list[str] = []
@@ -212,7 +235,8 @@ def _roll_back(repo: Repository, journal: Mapping[str, Any]) -> list[str]:
             changed.append(name)
             continue
         try:
-            worktree.put(repo, name, old, prune=False)  # a folder that was there stays
+            worktree.put(repo, name, old, _saved(repo, journal.get("saved", {}).get(name)),
+                         prune=False)  # a folder that was there stays
         except (OSError, ProjectError) as error:
             left.append(f"{name} could not be restored ({_first_line(error)})")
     if changed:
@@ -240,6 +264,12 @@ def _roll_back(repo: Repository, journal: Mapping[str, Any]) -> list[str]:
     (work_dir(repo) / JOURNAL).unlink()
     _remove_leftovers(repo)
     return left
+
+
+def _saved(repo: Repository, name: str | None) -> bytes | None:
+    """The bytes `_save_converted` kept under `name`, if it kept any."""
+    copy = work_dir(repo) / name if name else None
+    return copy.read_bytes() if copy is not None and copy.is_file() else None
 
 
 def _roll_back_refs(repo: Repository, refs: Mapping[str, list[str | None]]) -> list[str]:

@@ -52,6 +52,9 @@ class Snapshot:
 
     entries: Mapping[str, Entry]
     blobs: Mapping[str, bytes] = field(default_factory=dict)
+    # The bytes on disk of files git stores converted (`.gitattributes`: `eol=crlf`…):
+    # path -> what was rendered, written as such where the update takes the file as is.
+    worktree: Mapping[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -71,23 +74,37 @@ class Labels:
     theirs: str
 
 
-def read_directory(root: Path) -> Snapshot:
-    """Snapshot of a rendered directory, blobs hashed in memory."""
+def read_directory(root: Path, repo: Repository, *, store: bool = True) -> Snapshot:
+    """Snapshot of a rendered directory as `git add` in `repo` would store it: blobs
+    hashed in memory, and by git too for its conversions (one process); with `store`,
+    those it converts are stored in `repo` (their bytes are not the file's)."""
     entries: dict[str, Entry] = {}
     blobs: dict[str, bytes] = {}
+    files: dict[str, tuple[str, bytes]] = {}  # regular files: path -> (mode, bytes)
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [name for name in dirnames if name != ".git"]
         for name in filenames:
             path = Path(dirpath, name)
+            relative = path.relative_to(root).as_posix()
             if path.is_symlink():
-                mode, data = "120000", os.readlink(path).encode()
+                data = os.readlink(path).encode()
+                entries[relative] = ("120000", blob_sha(data))
+                blobs[blob_sha(data)] = data
             else:
-                data = path.read_bytes()
-                mode = "100755" if path.stat().st_mode & 0o100 else "100644"
-            sha = blob_sha(data)
-            entries[path.relative_to(root).as_posix()] = (mode, sha)
-            blobs[sha] = data
-    return Snapshot(entries=entries, blobs=blobs)
+                files[relative] = ("100755" if path.stat().st_mode & 0o100 else "100644",
+                                   path.read_bytes())
+    converted: dict[str, str] = {}
+    for (name, (mode, data)), stored in zip(files.items(), repo.stored_shas(root, list(files)),
+                                            strict=True):
+        entries[name] = (mode, stored)
+        if stored == blob_sha(data):
+            blobs[stored] = data
+        else:
+            converted[name] = stored
+    if converted and store:
+        repo.stored_shas(root, list(converted), write=True)
+    return Snapshot(entries=entries, blobs=blobs,
+                    worktree={name: files[name][1] for name in converted})
 
 
 def plan(repo: Repository, base: Snapshot, ours: Snapshot, theirs: Snapshot, *,

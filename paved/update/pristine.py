@@ -105,8 +105,9 @@ def stored_base(repo: Repository, version: str,
                 source="stored")
 
 
-def rendered_base(rendered: Path) -> Base:
-    return Base(snapshot=merge.read_directory(rendered), commit=None, source="re-rendered")
+def rendered_base(repo: Repository, rendered: Path) -> Base:
+    return Base(snapshot=merge.read_directory(rendered, repo), commit=None,
+                source="re-rendered")
 
 
 def _version_of(text: str) -> str | None:

@@ -82,10 +82,25 @@ def restore_files(paths: Sequence[Path], *, cwd: Path | None = None,
         head_file = repo.head_file()
         current = head_file.removeprefix("ref: ") if head_file.startswith("ref: ") else "HEAD"
         journal.apply(repo, journal.Change(files=dict(files), before=before, index=index,
-                                           refs={current: (commit, head)}))
+                                           refs={current: (commit, head)},
+                                           contents=_contents(repo, tree, base, files,
+                                                              {**ours, **files})))
     return RestoreResult(path=result.path, catalog=result.catalog,
                          golden_path=result.golden_path, version=result.version,
                          files=outcomes, base=result.base, commit=commit)
+
+
+def _contents(repo: Repository, tree: str, base: pristine.Base, files: dict[str, Entry],
+              paths: dict[str, Entry]) -> dict[str, bytes]:
+    """The bytes to write where `.gitattributes` converts files: as rendered when the
+    render is at hand, else as `git checkout` of the new tree writes them."""
+    contents = {path: base.snapshot.worktree[path] for path in files
+                if path in base.snapshot.worktree}
+    rest = {path: entry for path, entry in files.items()
+            if path not in contents and entry[0] != "120000"}
+    if rest and repo.may_convert(paths):
+        contents.update(repo.checkout_data(tree, rest))
+    return contents
 
 
 def _in_repo(repo: Repository, cwd: Path, path: Path) -> str:

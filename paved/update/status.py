@@ -113,12 +113,12 @@ def _changed_since_render(repo: Repository, record: Record) -> dict[str, str] | 
     with tempfile.TemporaryDirectory(prefix="paved-status-") as scratch:
         render_golden_path(old, golden_path, record.answers, Path(scratch), trust=False,
                            paved_version=record.paved_version or None)
-        rendered = merge.read_directory(Path(scratch))
+        rendered = merge.read_directory(Path(scratch), repo, store=False)
     changed = {}
     for name, (_, sha) in rendered.entries.items():
         local = repo.root / name
         if not local.is_file():
             changed[name] = "D"
-        elif blob_sha(local.read_bytes()) != sha:
+        elif blob_sha(local.read_bytes()) != sha and repo.stored_sha(local, name) != sha:
             changed[name] = "M"
     return changed

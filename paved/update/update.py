@@ -9,6 +9,7 @@ recoverable. See "Updates" in docs/architecture.md.
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from paved import config, render
 from paved.catalog import Catalog, GoldenPath, changelog_between, open_catalog
 from paved.create import paved_context, render_golden_path
 from paved.errors import CatalogError, ExitCode, InputError, ProjectError, one_line
-from paved.git import Repository, blob_sha
+from paved.git import Entry, Repository, blob_sha
 from paved.project import RECORD_FILE, Record, read_record, record_from_copier_answers
 from paved.questions import Asker, name_shown, recorded, resolve_answers
 from paved.update import journal, merge, pristine, worktree
@@ -143,7 +144,7 @@ def _update(repo: Repository, *, to: str | None, data: Mapping[str, Any], dry_ru
         theirs_dir.mkdir(parents=True)
         rendered = render_golden_path(catalog, golden_path, answers, theirs_dir, trust=trust,
                                       operation="update", project=repo.root)
-        theirs = _with_record(merge.read_directory(theirs_dir), new_record)
+        theirs = _with_record(merge.read_directory(theirs_dir, repo), new_record)
         journal.checkpoint()
     ours = merge.Snapshot(entries=repo.entries(start))
     labels = merge.Labels(ours="HEAD", base=f"paved v{record.version}",
@@ -323,7 +324,7 @@ def render_base(repo: Repository, record: Record, scratch: Path,
     render_golden_path(old, golden_path, record.answers, dest, trust=trust,
                        operation="update", project=repo.root,
                        paved_version=record.paved_version or None)
-    base = pristine.rendered_base(dest)
+    base = pristine.rendered_base(repo, dest)
     return pristine.Base(snapshot=_with_record(base.snapshot, record), commit=None,
                          source=base.source)
 
@@ -331,8 +332,8 @@ def render_base(repo: Repository, record: Record, scratch: Path,
 def _with_record(snapshot: merge.Snapshot, record: Record) -> merge.Snapshot:
     data = record.to_yaml().encode()
     sha = blob_sha(data)
-    return merge.Snapshot(entries={**snapshot.entries, RECORD_FILE: ("100644", sha)},
-                          blobs={**snapshot.blobs, sha: data})
+    return dataclasses.replace(snapshot, blobs={**snapshot.blobs, sha: data},
+                               entries={**snapshot.entries, RECORD_FILE: ("100644", sha)})
 
 
 def commit_change(repo: Repository, head: str, base: pristine.Base, ours: merge.Snapshot,
@@ -385,6 +386,7 @@ def _apply(repo: Repository, heads: tuple[str, str], base: pristine.Base, ours: 
     repo.build_index(index, tree, conflicts)
     journal.checkpoint()
     files = {c.path: c.new for c in changes if c.action in merge.WRITES}
+    contents = worktree_contents(repo, tree, result, theirs, files)
     head_file = repo.head_file()
     refs: dict[str, tuple[str | None, str | None]] = {
         pristine.REF: (new_pristine, repo.resolve_ref(pristine.REF))}
@@ -399,8 +401,24 @@ def _apply(repo: Repository, heads: tuple[str, str], base: pristine.Base, ours: 
                                    "MERGE_MODE": "no-ff"}
     journal.apply(repo, journal.Change(
         files=files, before={path: ours.entries.get(path) for path in files}, index=index,
-        refs=refs, head=new_head, git_files=git_files))
+        refs=refs, head=new_head, git_files=git_files, contents=contents))
     return commit
+
+
+def worktree_contents(repo: Repository, tree: str, paths: Mapping[str, Entry],
+                      theirs: merge.Snapshot, files: Mapping[str, Entry | None]
+                      ) -> dict[str, bytes]:
+    """The bytes to write for `files` where they are not the blob's, when `.gitattributes`
+    (or the user's git configuration) converts files: a file taken from the render as
+    is holds what was rendered (as copier writes it, and `paved new`); one the merge
+    made, what `git checkout` of the new `tree` (holding `paths`) writes."""
+    contents = {path: theirs.worktree[path] for path, entry in files.items()
+                if path in theirs.worktree and entry == theirs.entries[path]}
+    made = {path: entry for path, entry in files.items()
+            if entry is not None and entry[0] != "120000" and entry != theirs.entries.get(path)}
+    if made and (theirs.worktree or repo.may_convert(paths)):
+        contents.update(repo.checkout_data(tree, made))
+    return contents
 
 
 class _Outcome:

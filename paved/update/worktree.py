@@ -65,8 +65,10 @@ def _check_folders(root: Path, path: str, removed: set[str]) -> None:
                                f"{path}); move it away, commit, and run paved update again")
 
 
-def put(repo: Repository, name: str, entry: Entry | None, *, prune: bool = True) -> None:
-    """Make work-tree file `name` hold `entry` (or not exist), replacing it atomically.
+def put(repo: Repository, name: str, entry: Entry | None, data: bytes | None = None, *,
+        prune: bool = True) -> None:
+    """Make work-tree file `name` hold `entry` (or not exist), replacing it atomically;
+    `data`: the bytes to write when they are not the blob's (`.gitattributes` conversions).
 
     Never through a symbolic link or over a file in the way of a folder. A removal
     also removes the folders it leaves empty, as git does, unless `prune` is False
@@ -84,8 +86,8 @@ def put(repo: Repository, name: str, entry: Entry | None, *, prune: bool = True)
                 parent = parent.parent
         return
     mode, sha = entry
-    data = repo.read_blob(sha)
-    if holds(target, entry, repo, data=data):
+    data = repo.read_blob(sha) if data is None else data
+    if _has(target, mode, data):
         return  # rolling back a file the update had not reached yet: leave it untouched
     staging = target.with_name(target.name + NEW_SUFFIX)
     staging.unlink(missing_ok=True)
@@ -98,19 +100,34 @@ def put(repo: Repository, name: str, entry: Entry | None, *, prune: bool = True)
     os.replace(staging, target)
 
 
-def holds(target: Path, entry: Entry | None, repo: Repository, *,
-          data: bytes | None = None) -> bool:
-    """True when work-tree path `target` is exactly `entry` (None: nothing there)."""
+def holds(target: Path, entry: Entry | None, repo: Repository) -> bool:
+    """True when work-tree path `target` is `entry` as git sees it (None: nothing there):
+    its bytes are the blob's, or git stores them as that blob (`.gitattributes`
+    conversions: `eol=crlf`…; asked of git only when the bytes differ)."""
     if entry is None:
         return not target.is_symlink() and not target.exists()
     mode, sha = entry
     if mode == "120000":
-        return target.is_symlink() and os.readlink(target).encode() == (
-            data if data is not None else repo.read_blob(sha))
+        return target.is_symlink() and blob_sha(os.readlink(target).encode()) == sha
     if target.is_symlink() or not target.is_file():
         return False
     executable = bool(target.stat().st_mode & 0o100)
-    return executable == (mode == "100755") and blob_sha(target.read_bytes()) == sha
+    if executable != (mode == "100755"):
+        return False
+    if blob_sha(target.read_bytes()) == sha:
+        return True
+    name = target.relative_to(repo.root).as_posix().removesuffix(NEW_SUFFIX)
+    return repo.stored_sha(target, name) == sha
+
+
+def _has(target: Path, mode: str, data: bytes) -> bool:
+    """True when `target` already holds exactly `data` with `mode`."""
+    if mode == "120000":
+        return target.is_symlink() and os.readlink(target).encode() == data
+    if target.is_symlink() or not target.is_file():
+        return False
+    executable = bool(target.stat().st_mode & 0o100)
+    return executable == (mode == "100755") and target.read_bytes() == data
 
 
 def _make_folders(root: Path, name: str, *, create: bool) -> None:

@@ -48,7 +48,7 @@ def test_missing_evidence_names_the_command_that_produces_it(repo: Path) -> None
     assert found["evidence/chaos-experiment"].message == "no chaos experiment"
     journal_result = found["evidence/chaos-journal"]
     assert (journal_result.status, journal_result.message) == (
-        Status.FAIL, "no chaos journal: failure tolerance is configured, not verified")
+        Status.UNVERIFIED, "no chaos journal: failure tolerance is configured, not verified")
     assert where(journal_result) == [(JOURNAL, None)]
     assert journal_result.evidence[0].message == (
         "not found: run `make chaos` (it writes chaos/journal.json) and pass `--evidence chaos`, "
@@ -56,7 +56,7 @@ def test_missing_evidence_names_the_command_that_produces_it(repo: Path) -> None
         "evidence`) and pass `--evidence evidence`")
     drill_result = found["evidence/rollback-drill"]
     assert (drill_result.status, drill_result.message) == (
-        Status.FAIL, "no rollback drill measured: only the computed estimate "
+        Status.UNVERIFIED, "no rollback drill measured: only the computed estimate "
         "(rollback/worst-case-time) stands")
     assert drill_result.evidence[0].message.startswith(
         "not found: run deploy/scripts/drill.sh on a throwaway cluster")
@@ -116,3 +116,63 @@ def test_the_cli_reads_evidence_from_a_folder(repo: Path, tmp_path: Path) -> Non
                                str(tmp_path / "chaos")]).stdout)
     (found,) = [r for r in data["results"] if r["id"] == "evidence/chaos-journal"]
     assert found["status"] == "pass"
+
+
+def test_unverified_evidence_is_not_scored_and_every_format_lists_it(repo: Path) -> None:
+    """Missing evidence in text, JSON, Markdown and SARIF: the same rules, not scored."""
+    for path in (JOURNAL, DRILL):
+        (repo / path).unlink()
+    data = json.loads(run_cli(["check", str(repo), "--json"]).stdout)
+    assert data["score"] == 100
+    (evidence,) = [area for area in data["areas"] if area["area"] == "evidence"]
+    assert evidence == {"area": "evidence", "score": 100, "passed": 1, "failed": 0,
+                        "not_applicable": 0, "not_checked": 0, "unverified": 2}
+    assert {r["id"]: r["status"] for r in data["results"] if r["area"] == "evidence"} == {
+        "evidence/chaos-experiment": "pass", "evidence/chaos-journal": "unverified",
+        "evidence/rollback-drill": "unverified"}
+    markdown = run_cli(["check", str(repo), "--format", "markdown"]).stdout.splitlines()
+    assert "| evidence | 100/100 | 1 | 0 | 0 | 0 | 2 |" in markdown
+    assert [line.split(" | ")[1] for line in markdown if line.startswith("| 🔍 |")] == [
+        "**evidence/chaos-journal** The latest chaos experiment run passed",
+        "**evidence/rollback-drill** A rollback drill measured decision to healthy ≤ 300 s"]
+    sarif = json.loads(run_cli(["check", str(repo), "--format", "sarif"]).stdout)
+    (run,) = sarif["runs"]
+    assert [r["ruleId"] for r in run["results"]] == []
+    notes = [(n["associatedRule"]["id"], n["level"], n["message"]["text"],
+              n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
+             for n in run["invocations"][0]["toolExecutionNotifications"]]
+    assert notes == [
+        ("evidence/chaos-journal", "note", "unverified: no chaos journal: failure tolerance is "
+         "configured, not verified", JOURNAL),
+        ("evidence/rollback-drill", "note", "unverified: no rollback drill measured: only the "
+         "computed estimate (rollback/worst-case-time) stands", DRILL)]
+
+
+def test_require_evidence_fails_unverified_evidence_and_the_exit_code_follows(
+        repo: Path) -> None:
+    (repo / JOURNAL).unlink()
+    assert run_cli(["check", str(repo), "--fail-on", "medium"]).exit_code == 0
+    required = run_cli(["check", str(repo), "--fail-on", "medium", "--require-evidence"])
+    assert required.exit_code == 4
+    assert ("FAIL    medium    evidence/chaos-journal     no chaos journal: failure tolerance is "
+            "configured, not verified (evidence required)") in required.stdout.splitlines()
+    # Evidence that was found is judged the same with or without the option.
+    (repo / JOURNAL).write_text(journal())
+    assert run_cli(["check", str(repo), "--fail-on", "medium",
+                    "--require-evidence"]).exit_code == 0
+
+
+def test_hostile_json_in_the_evidence_folder_is_no_evidence(repo: Path, tmp_path: Path) -> None:
+    """Artifacts are someone else's files: nesting past the parser's depth, not JSON, a
+    link out of the folder; none crashes a rule, none counts."""
+    (repo / JOURNAL).unlink()
+    folder = tmp_path / "artifacts"
+    folder.mkdir()
+    (folder / "journal.json").write_text("[" * 200_000)
+    (folder / "drill.json").write_bytes(b"\xff\xfe{")
+    (tmp_path / "outside.json").write_text(drill())
+    (folder / "linked.json").symlink_to(tmp_path / "outside.json")
+    (repo / DRILL).unlink()
+    found = results(repo, evidence=folder)
+    assert [found[f"evidence/{rule}"].status for rule in ("chaos-journal", "rollback-drill")] \
+        == [Status.UNVERIFIED, Status.UNVERIFIED]

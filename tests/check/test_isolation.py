@@ -215,6 +215,8 @@ def test_each_bound_holds_at_its_limit_and_fails_just_past_it(
     ("OUTBOUND_TIMEOUT_SECONDS", "30", "a per-call timeout above 0 and at most 5 s"),
     ("OUTBOUND_TIMEOUT_MS", "5500", "a per-call timeout above 0 and at most 5 s"),
     ("OUTBOUND_CONNECT_TIMEOUT_SECONDS", "2", "a connect timeout above 0 and at most 1 s"),
+    ("DATABASE_CONNECT_TIMEOUT_SECONDS", "30",
+     "a database connect timeout above 0 and at most 5 s"),
     ("OUTBOUND_TIMEOUT_SECONDS", "none", "a per-call timeout above 0 and at most 5 s"),
 ])
 def test_a_configmap_override_of_a_timeout_is_checked_at_its_line(
@@ -229,9 +231,10 @@ def test_a_configmap_override_of_a_timeout_is_checked_at_its_line(
 
 def test_a_configmap_override_within_bounds_passes(repo: Path) -> None:
     configmap(repo, {"OUTBOUND_TIMEOUT_MS": "5000", "OUTBOUND_CONNECT_TIMEOUT_SECONDS": "1",
-                     "RETRY_BUDGET_RATIO": "0.2", "BREAKER_ENABLED": "true"})
+                     "RETRY_BUDGET_RATIO": "0.2", "BREAKER_ENABLED": "true",
+                     "DATABASE_CONNECT_TIMEOUT_SECONDS": "5"})
     assert results(repo)["isolation/safe-settings"].message \
-        == "4 timeout setting(s) within safe bounds"
+        == "5 timeout setting(s) within safe bounds"
     assert results(repo)["isolation/retries-bounded"].status is Status.PASS
 
 
@@ -245,6 +248,8 @@ def test_a_configmap_override_within_bounds_passes(repo: Path) -> None:
     ("BREAKER_ENABLED", "off", "isolation/circuit-breaker", "the circuit breaker switched on"),
     ("SHEDDING_ENABLED", "no", "isolation/load-shedding", "load shedding switched on"),
     ("BREAKER_ENABLED", "0", "isolation/circuit-breaker", "the circuit breaker switched on"),
+    ("DEADLINE_HEADERS_ENABLED", "false", "isolation/safe-settings",
+     "the callers' deadline headers read (switched on)"),
     # pydantic refuses "2" for a boolean: it switches nothing on.
     ("SHEDDING_ENABLED", "2", "isolation/load-shedding", "load shedding switched on"),
     ("OUTBOUND_MAX_RETRIES", "5", "isolation/retries-bounded", "at most 2 retries"),

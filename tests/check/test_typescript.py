@@ -1,18 +1,21 @@
 """`paved check` reads TypeScript with the TypeScript compiler (issue 19): node-service's fresh
-render passes every rule but the evidence ones (it carries no chaos experiment yet, so its
-failure tolerance is configured, not verified), and the breakages that fail python-service
-fail it too."""
+render passes every rule but the evidence it cannot have yet (no chaos run, no rollback drill:
+its failure tolerance is configured, not verified), scores 100 with that evidence, and the
+breakages that fail python-service fail it too."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
 from paved.check import builtin_rules, run_check
+from paved.check.options import CheckOptions
 from paved.check.rule import Status
 from paved.create import create_service
+from tests.check.fixture_repo import drill, journal
 from tests.helpers import NPM_CACHE, ROOT, build_file_tree
 
 
@@ -31,10 +34,9 @@ def node_render(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return dest
 
 
-#: What a fresh node-service render cannot show: no experiment (docs/golden-paths/node-service.md),
-#: so no journal either, and no drill has run.
-NO_EVIDENCE = {"evidence/chaos-experiment": "fail", "evidence/chaos-journal": "fail",
-               "evidence/rollback-drill": "fail"}
+#: What a fresh node-service render cannot show yet: its chaos experiment has not run (no
+#: journal) and no rollback drill has either: unverified, listed, not scored.
+NO_EVIDENCE = {"evidence/chaos-journal": "unverified", "evidence/rollback-drill": "unverified"}
 
 
 def statuses(repo: Path) -> dict[str, str]:
@@ -47,16 +49,37 @@ def test_every_rule_passes_on_a_fresh_node_service_but_evidence(node_render: Pat
     report = run_check(node_render)
     assert {result.id: result.status.value for result in report.results} == {
         rule.id: NO_EVIDENCE.get(rule.id, "pass") for rule in builtin_rules()}
+    assert report.score == 100  # the unverified evidence is listed, not scored
     routes = {result.id: result.message for result in report.results}
     assert routes["observability/metrics-endpoint"] == "/metrics is served"
-    assert routes["isolation/safe-settings"] == "2 timeout setting(s) within safe bounds"
+    # DEADLINE_HEADERS_ENABLED (python-service's setting, ported) is the third
+    assert routes["isolation/safe-settings"] == "3 timeout setting(s) within safe bounds"
+    assert routes["evidence/chaos-experiment"] == (
+        "the chaos experiment covers timeouts, retry budget, breaker, shedding, deadlines "
+        "(10 hypotheses)")
+
+
+def test_a_fresh_node_service_with_its_evidence_scores_100(node_render: Path,
+                                                           tmp_path: Path) -> None:
+    """The journal of its own experiment (a real run: tests/templates/test_node_service.py) and a
+    drill record, given with --evidence, are what the evidence rules read."""
+    experiment = json.loads((node_render / "chaos" / "experiment.json").read_text())
+    (tmp_path / "journal.json").write_text(journal(experiment=experiment))
+    (tmp_path / "drill.json").write_text(drill())
+    report = run_check(node_render, CheckOptions(evidence=tmp_path))
+    assert {result.id: result.status.value for result in report.results
+            if result.id.startswith("evidence/")} == {
+        "evidence/chaos-experiment": "pass", "evidence/chaos-journal": "pass",
+        "evidence/rollback-drill": "pass"}
+    assert report.score == 100
 
 
 BREAKAGES = {
     "isolation/outbound-timeouts": (
-        "src/platform/client.ts",
-        "new Agent({ connect: { timeout: settings.outboundConnectTimeoutSeconds * 1000 } })",
-        "new Agent({})"),
+        "src/platform/transport.ts",
+        "new Client(this.dial(origin), { connect: { timeout: this.connectTimeoutMs }, "
+        "pipelining: 1 })",
+        "new Client(this.dial(origin), { pipelining: 1 })"),
     "isolation/retries-bounded": (
         "src/platform/settings.ts", '"outboundMaxAttempts", 3,', '"outboundMaxAttempts", 5,'),
     "isolation/circuit-breaker": (
@@ -83,6 +106,19 @@ def test_a_breakage_fails_its_rule_and_only_it(node_render: Path, tmp_path: Path
     (repo / path).write_text(text.replace(old, new))
     assert {name: status for name, status in statuses(repo).items() if status != "pass"} == {
         rule: "fail"}
+
+
+def test_deadline_headers_switched_off_in_the_settings_fail_safe_settings(
+        node_render: Path, tmp_path: Path) -> None:
+    """python-service's DEADLINE_HEADERS_ENABLED, ported: shipped off, it fails the rule."""
+    repo = tmp_path / "payments-api"
+    shutil.copytree(node_render, repo)
+    settings = repo / "src" / "platform" / "settings.ts"
+    old = 'flag(env, "deadlineHeadersEnabled", true)'
+    assert settings.read_text().count(old) == 1
+    settings.write_text(settings.read_text().replace(old, old.replace("true", "false")))
+    assert {name: status for name, status in statuses(repo).items() if status != "pass"} == {
+        "isolation/safe-settings": "fail"}
 
 
 def test_tracing_and_json_logs_removed_are_missing(node_render: Path, tmp_path: Path) -> None:
@@ -127,6 +163,7 @@ def test_without_node_the_typescript_is_not_read_and_its_rules_not_checked(
     found = {result.id: result.status.value for result in report.results}
     assert found["isolation/outbound-timeouts"] == "not checked"
     assert found["observability/tracing"] == "not checked"
-    assert {rule for rule, status in found.items() if status == "fail"} == set(NO_EVIDENCE)
+    assert {rule for rule, status in found.items() if status == "fail"} == {
+        rule for rule, status in NO_EVIDENCE.items() if status == "fail"}
     unread = {item.path: item.reason for item in report.skipped}
     assert unread["src/platform/client.ts"].startswith("TypeScript not read: ")

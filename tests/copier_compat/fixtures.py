@@ -323,5 +323,34 @@ FILES = Fixture(
     edits={".parent-answers.yml": "team: payments\n"},
 )
 
+EOL = Fixture(
+    name="eol",
+    features="checkout conversions: .gitattributes text eol=crlf, a file kept LF "
+             "(-text), a binary file, merge and conflict on update",
+    releases=(
+        Release("v1.0.0", files={
+            "copier.yml": "project:\n  type: str\n  default: demo\n",
+            "{{ _copier_conf.answers_file }}.jinja": ANSWERS_TEMPLATE,
+            ".gitattributes": "* text eol=crlf\nraw.txt -text\n*.bin binary\n",
+            "README.md.jinja": "# {{ project }}\n\nline a\nline b\nline c\n",
+            "notes.txt": "one\ntwo\nthree\n",
+            "conflict.txt": "alpha\n",
+            "raw.txt": "kept as committed\n",
+            "data.bin": "bin\nary\n",
+        }),
+        Release("v2.0.0", files={
+            "README.md.jinja": "# {{ project }}\n\nline A\nline b\nline c\n",
+            "notes.txt": "one\ntwo\nTHREE\n",
+            "conflict.txt": "beta\n",
+            "raw.txt": "kept as committed, v2\n",
+            "data.bin": "bin\nary v2\n",
+            "added.txt": "new in v2\n",
+        }),
+    ),
+    answers={"project": "shop"},
+    edits={"notes.txt": "ONE\r\ntwo\r\nthree\r\n", "conflict.txt": "gamma\r\n",
+           "team.txt": "ours\r\n"},
+)
+
 #: Every fixture whose new and update outputs must equal copier's.
-IDENTICAL = (CONTEXT, LAYOUT, QUESTIONS, EXTENSIONS, TASKS, FILES)
+IDENTICAL = (CONTEXT, LAYOUT, QUESTIONS, EXTENSIONS, TASKS, FILES, EOL)

@@ -339,3 +339,59 @@ def test_tasks_run_once_in_the_project_during_an_update(tmp_path: Path) -> None:
     assert "Initialized" not in done.stdout + done.stderr
     assert (project / "where.txt").read_text() == f"{project}\n{project}\n"
     assert (project / "README.md").read_text() == "v2\n"
+
+
+def test_copiers_warnings_are_one_line_warnings_of_paved(tmp_path: Path) -> None:
+    """copier warns of a missing `_external_data` file (`MissingFileWarning`); paved says
+    so in one line of its own, not as Python's two-line warning with copier's source."""
+    template = fixtures.build(fixtures.FILES, tmp_path / "template")
+    done = paved_new(template, tmp_path / "paved", "v1.0.0", {"project": "shop"}, trust=False)
+    assert done.exit_code == 0, done.stderr
+    assert done.stderr == ("paved: warning: File not found; returning empty dict: "
+                           ".parent-answers.yml (MissingFileWarning)\n")
+    project = tmp_path / "paved" / PROJECT
+    done = paved_update(project, "v2.0.0", trust=False)
+    assert done.exit_code == 0, done.stderr
+    assert done.stderr == ("paved: warning: File not found; returning empty dict: "
+                           ".parent-answers.yml (MissingFileWarning)\n")
+
+
+def test_a_template_converting_line_endings_updates_with_git_status_clean(tmp_path: Path) -> None:
+    """`.gitattributes` says `* text eol=crlf`: the render holds CRLF files, which git
+    stores with LF. `paved update` used to refuse ("differ from HEAD although git status
+    does not show it"); it merges, and git status is clean, paved status shows the
+    team's edit alone."""
+    fixture = fixtures.EOL
+    template = fixtures.build(fixture, tmp_path / "template")
+    assert paved_new(template, tmp_path / "paved", "v1.0.0", fixture.answers,
+                     trust=False).exit_code == 0
+    project = tmp_path / "paved" / PROJECT
+    fixtures.edit(project, {"notes.txt": "ONE\r\ntwo\r\nthree\r\n"})
+    done = paved_update(project, "v2.0.0", trust=False)
+    assert done.exit_code == 0, done.stderr
+    assert git(project, "status", "--porcelain") == ""
+    assert (project / "notes.txt").read_bytes() == b"ONE\r\ntwo\r\nTHREE\r\n"
+    assert (project / "added.txt").read_bytes() == b"new in v2\r\n"
+    assert git(project, "show", "HEAD:notes.txt") == "ONE\ntwo\nTHREE\n"
+    status = run_cli(["status", str(project), "--json"])
+    assert status.exit_code == 0, status.stderr
+    # The team's edit alone differs from the pristine render (no file for its line ends).
+    assert json.loads(status.stdout)["drift"] == [
+        {"change": "modified", "managed": False, "path": "notes.txt"}]
+
+
+def test_restore_writes_a_converted_file_as_git_checkout_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`paved restore` in a project whose `.gitattributes` says `eol=crlf`: the file comes
+    back with CRLF, as checked out, and git sees no change."""
+    fixture = fixtures.EOL
+    template = fixtures.build(fixture, tmp_path / "template")
+    assert paved_new(template, tmp_path / "paved", "v1.0.0", fixture.answers,
+                     trust=False).exit_code == 0
+    project = tmp_path / "paved" / PROJECT
+    fixtures.edit(project, {"notes.txt": "mine\r\n"})
+    monkeypatch.chdir(project)
+    done = run_cli(["restore", "notes.txt"])
+    assert done.exit_code == 0, done.stderr
+    assert (project / "notes.txt").read_bytes() == b"one\r\ntwo\r\nthree\r\n"
+    assert git(project, "status", "--porcelain") == ""

@@ -160,10 +160,15 @@ class FakeHandler(BaseHTTPRequestHandler):
         self._handle("DELETE")
 
     def reply(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        data = (body if isinstance(body, str) else json.dumps(body)).encode()
+        """`body`: JSON, text (str) or a file's bytes (a CI artifact's zip archive)."""
+        if isinstance(body, bytes):
+            data, kind = body, "application/zip"
+        elif isinstance(body, str):
+            data, kind = body.encode(), "text/plain"
+        else:
+            data, kind = json.dumps(body).encode(), "application/json"
         self.send_response(status)
-        self.send_header("Content-Type", "application/json" if not isinstance(body, str)
-                         else "text/plain")
+        self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         # 5xx come from the proxy in front of the API, which sends no rate-limit headers.
         limits = self.server.rate_headers(self.server) if status < 500 else {}

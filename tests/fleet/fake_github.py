@@ -38,6 +38,22 @@ class FakeGitHub(FakeServer):
         self.check_runs: dict[str, list[dict[str, Any]]] = {}  # sha -> runs
         self.statuses: dict[str, list[dict[str, Any]]] = {}  # sha -> commit statuses
         self.remaining = 5000
+        self.artifacts: dict[str, list[dict[str, Any]]] = {}  # slug -> newest first
+        self.blobs: dict[int, bytes] = {}  # artifact id -> its zip archive
+
+    def add_artifact(self, slug: str, name: str, archive: bytes, *, branch: str = "main",
+                     expired: bool = False, size: int | None = None) -> None:
+        """An Actions artifact of a run on `branch`, the newest of `slug`; `size` is what
+        GitHub reports (the archive's own size unless given)."""
+        number = 1 + sum(map(len, self.artifacts.values()))
+        self.blobs[number] = archive
+        self.artifacts.setdefault(slug, []).insert(0, {
+            "id": number, "node_id": f"A_{number}", "name": name, "expired": expired,
+            "size_in_bytes": len(archive) if size is None else size,
+            "url": f"{self.url}/repos/{slug}/actions/artifacts/{number}",
+            "archive_download_url": f"{self.url}/repos/{slug}/actions/artifacts/{number}/zip",
+            "created_at": f"2026-01-01T00:00:{number:02d}Z",
+            "workflow_run": {"id": 700 + number, "head_branch": branch, "head_sha": "0" * 40}})
 
     def add_repo(self, slug: str, bare: BareRepo, *, user: bool = False) -> None:
         """`slug`'s owner is an organisation, or with `user` a user's account."""
@@ -148,6 +164,8 @@ class _Handler(FakeHandler):
                 return 200, items, headers
             return 200, {"login": parts[1], "type": "User",
                          "url": f"{server.url}/users/{parts[1]}"}
+        if parts[:1] == ["storage"] and len(parts) == 2:
+            return 200, server.blobs[int(parts[1].removesuffix(".zip"))]
         if parts[:1] != ["repos"] or len(parts) < 3:
             return 404, {"message": "Not Found"}
         slug = f"{parts[1]}/{parts[2]}"
@@ -156,6 +174,15 @@ class _Handler(FakeHandler):
         rest = parts[3:]
         if not rest:
             return 200, _repo_json(server, slug)
+        if rest == ["actions", "artifacts"]:
+            name = query.get("name", [None])[0]
+            found = [item for item in server.artifacts.get(slug, [])
+                     if name is None or item["name"] == name]
+            items, headers = self.page(found, query, 30, f"/repos/{slug}/actions/artifacts")
+            return 200, {"total_count": len(found), "artifacts": items}, headers
+        if rest[:2] == ["actions", "artifacts"] and rest[3:] == ["zip"]:
+            # As GitHub: a redirect to the archive in its storage, which needs no token.
+            return 302, "", {"Location": f"{server.url}/storage/{rest[2]}.zip"}
         if rest[0] == "contents":
             path = "/".join(rest[1:])
             if server.repos[slug].sha(server.repos[slug].default_branch()) is None:

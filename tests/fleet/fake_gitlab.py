@@ -28,6 +28,8 @@ class FakeGitLab(FakeServer):
         self.requests: dict[str, list[dict[str, Any]]] = {}  # project path -> merge requests
         self.merge_when_succeeds: dict[tuple[str, int], bool] = {}
         self.pipelines: dict[tuple[str, int], str] = {}  # (project, iid) -> status
+        # (project, branch, job) -> the artifacts archive of the newest successful pipeline
+        self.artifacts: dict[tuple[str, str, str], bytes] = {}
 
     def add_project(self, path: str, bare: BareRepo) -> None:
         self.projects[path] = bare
@@ -116,6 +118,9 @@ class _Handler(FakeHandler):
             return 404, {"message": "404 Project Not Found"}
         if not rest:
             return 200, _project_json(server, path)
+        if rest[:2] == ["jobs", "artifacts"] and rest[-1:] == ["download"]:
+            archive = server.artifacts.get((path, "/".join(rest[2:-1]), query["job"][0]))
+            return (404, {"message": "404 Not found"}) if archive is None else (200, archive)
         if rest[:2] == ["repository", "files"]:
             file = unquote("/".join(rest[2:]))
             if not server.projects[path].has_file(query["ref"][0], file):

@@ -49,3 +49,22 @@ def test_evidence_per_repo_verifies_it(tmp_path: Path) -> None:
     data = json.loads(run_cli(["fleet", "check", "--from", str(src), "--json",
                                "--evidence", str(tmp_path / "artifacts")]).stdout)
     assert data["repos"][0]["foundations"]["failure isolation"] == "verified"
+
+
+def test_unverified_evidence_is_configured_and_a_failed_run_is_missing(tmp_path: Path) -> None:
+    """Evidence not found leaves the foundation configured and fails no rule; evidence that
+    shows a failure (a chaos run with a rejected hypothesis) makes it missing."""
+    src = tmp_path / "src"
+    checkout(src / "ledger", without=("chaos/journal.json",))
+    checkout(src / "orders")
+    (src / "orders" / "chaos" / "journal.json").write_text(
+        journal("failed", failed=("breaker: opens under 100 % 503s",)))
+    commit_all(src / "orders", "a failed chaos run")
+    data = json.loads(run_cli(["fleet", "check", "--from", str(src), "--json"]).stdout)
+    repos = {repo["name"]: repo for repo in data["repos"]}
+    assert (repos["ledger"]["foundations"]["failure isolation"], repos["ledger"]["failing"],
+            repos["ledger"]["score"]) == ("configured", [], 100)
+    assert (repos["orders"]["foundations"]["failure isolation"],
+            repos["orders"]["failing"]) == ("missing", ["evidence/chaos-journal"])
+    assert data["foundations"][0] == {"foundation": "failure isolation", "verified": 0,
+                                      "configured": 1, "missing": 1}

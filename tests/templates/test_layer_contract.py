@@ -77,13 +77,17 @@ def test_python_repos_update_to_the_contract_with_only_the_changelogs_changes(
         assert updated.exit_code == 0, updated.stderr
         changed = git(repo, "diff", "--name-only", "HEAD~1", "HEAD").split()
         # The contract's two files, the version lines, and the changelog's other entries of
-        # this release: the optional layers' readiness hook and the tests pinning the policy.
+        # this release: the optional layers' readiness hook, the tests pinning the policy,
+        # and the chaos experiment at the shipped defaults with DEADLINE_HEADERS_ENABLED.
+        platform = f"src/{package(name)}/platform"
         assert changed == [".github/workflows/ci.yml", ".paved.yml", "Makefile", "README.md",
-                           "catalog-info.yaml", f"src/{package(name)}/platform/app.py",
-                           f"src/{package(name)}/platform/health.py",
-                           "tests/test_budget_and_breaker.py", "tests/test_instances.py",
-                           "tests/test_observability.py", "tests/test_outbound_client.py",
-                           "tests/test_server.py"], name
+                           "catalog-info.yaml", "chaos/experiment.json", f"{platform}/app.py",
+                           f"{platform}/chaos/activities.py", f"{platform}/faults.py",
+                           f"{platform}/health.py", f"{platform}/middleware.py",
+                           f"{platform}/settings.py", "tests/test_budget_and_breaker.py",
+                           "tests/test_chaos.py", "tests/test_faults.py",
+                           "tests/test_instances.py", "tests/test_observability.py",
+                           "tests/test_outbound_client.py", "tests/test_server.py"], name
         # README.md and catalog-info.yaml name the catalog version, as every update does.
         assert removed_lines(repo, "README.md", "catalog-info.yaml") == [
             "-(catalog version 0.1.0; see `.paved.yml`).",
@@ -93,7 +97,7 @@ def test_python_repos_update_to_the_contract_with_only_the_changelogs_changes(
         for words in ("`.github/workflows/ci.yml` runs `make lint`", "`make\n  typecheck`",
                       "the `Makefile` gains\n  the `lint`, `typecheck` and `ci` targets",
                       "`platform/app.py` and `platform/health.py`",
-                      "`tests/test_budget_and_breaker.py`"):
+                      "`tests/test_budget_and_breaker.py`", "`DEADLINE_HEADERS_ENABLED`"):
             assert words in message, (name, words)
         assert removed_lines(repo, ".github/workflows/ci.yml") == [
             "-# Every pull request: lint, type-check, test, build the image. Pushes to main",
@@ -104,4 +108,5 @@ def test_python_repos_update_to_the_contract_with_only_the_changelogs_changes(
             "-        run: .venv/bin/mypy src"], name
         assert removed_lines(repo, "Makefile") == [
             "-.PHONY: install test run bench chaos",
-            "-\t$(VENV)/bin/python -m pip install --quiet -e '.[test]'"], name
+            "-\t$(VENV)/bin/python -m pip install --quiet -e '.[test]'",
+            "-# `paved check --evidence chaos` reads. About 20 seconds."], name

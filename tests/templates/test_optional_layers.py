@@ -11,6 +11,8 @@ import pytest
 
 from paved.authoring.lint_files import answer_sets
 from paved.catalog import GoldenPath
+from paved.check import run_check
+from paved.check.rule import Status
 from paved.create import create_service
 from paved.delivery.validators import validate_project
 from paved.project import read_record
@@ -54,6 +56,15 @@ def test_promtool_finds_a_broken_query_and_an_alert_that_does_not_fire(
     messages = {finding.validator: finding.message for finding in report.findings}
     assert messages["grafana-dashboards"].startswith("a query does not parse: ")
     assert "ServiceDown" in messages["prometheus-rules"]
+
+
+def test_paved_check_scores_100_with_both_optional_layers(with_both: Path) -> None:
+    """The layers' settings are within paved check's bounds (the database's connect timeout
+    is libpq's, in whole seconds: not held to a service call's 1 s TCP connect)."""
+    report = run_check(with_both)
+    assert {r.id: r.status for r in report.results if r.status not in (
+        Status.PASS, Status.NOT_APPLICABLE, Status.UNVERIFIED)} == {}
+    assert report.score == 100
 
 
 @pytest.mark.parametrize("layer", ["postgres", "monitoring"])

@@ -122,14 +122,14 @@ def test_the_golden_path_doc_covers_every_setting(rendered_service: Path) -> Non
     assert missing == []
 
 
-def _documented_defaults() -> dict[str, object]:
-    """VARIABLE -> default, from the settings tables of docs/golden-paths/python-service.md.
+def _documented_defaults(golden_path: str = "python-service") -> dict[str, object]:
+    """VARIABLE -> default, from the settings tables of docs/golden-paths/<golden_path>.md.
 
     A cell is read as: `unset…` None, `empty…` "", a trailing "(N)" N (a default derived
     from an answer, with the value it has for the default answers), `true`/`false`, a
     number, or a `literal`; a row naming several variables lists their defaults in order.
     """
-    doc = (ROOT / "docs" / "golden-paths" / "python-service.md").read_text()
+    doc = (ROOT / "docs" / "golden-paths" / f"{golden_path}.md").read_text()
     settings = doc[doc.index("\n## Settings"):doc.index("\n## Endpoints")]
     found: dict[str, object] = {}
     for line in settings.splitlines():

@@ -67,6 +67,7 @@ def test_the_catalogs_bot_reads_the_pins_of_every_managed_workflow_and_hook() ->
                       for match in re.finditer(_python_regex(manager["matchStrings"][0]), text)]
     assert sorted(found) == [
         ("node-service", "actions/setup-node", "v5.0.0"),
+        ("node-service", "actions/setup-python", "v6.0.0"),  # Chaos Toolkit's Python
         ("python-service", "actions/setup-python", "v6.0.0"),
         ("python-service", "astral-sh/ruff-pre-commit", "v0.8.4"),
     ]

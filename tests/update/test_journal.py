@@ -423,3 +423,25 @@ def test_a_folder_the_user_had_is_kept_by_a_rollback(small: Path) -> None:
         pass
     assert snapshot(small) == before
     assert (small / "new").is_dir()
+
+
+def test_a_rollback_puts_back_the_bytes_of_files_git_converts(tmp_path: Path) -> None:
+    """`.gitattributes` says `eol=crlf`: the work tree holds CRLF where git stores LF. An
+    update killed half-way is rolled back to the bytes the files had, not the blobs'."""
+    from tests.copier_compat import fixtures
+    from tests.copier_compat.drive import PROJECT, paved_new
+
+    template = fixtures.build(fixtures.EOL, tmp_path / "template")
+    assert paved_new(template, tmp_path / "paved", "v1.0.0", fixtures.EOL.answers,
+                     trust=False).exit_code == 0
+    project = tmp_path / "paved" / PROJECT
+    before = snapshot(project)
+    assert (project / "notes.txt").read_bytes() == b"one\r\ntwo\r\nthree\r\n"
+    kill_inside_the_step(project, lambda: (project / "raw.txt").read_bytes() !=
+                         b"kept as committed\n")
+    assert (project / "notes.txt").read_bytes() == b"one\r\ntwo\r\nTHREE\r\n"  # written
+
+    update = run_cli(["update", str(project), "--to", "v1.0.0"])
+    assert (update.exit_code, update.stderr) == (0, "")
+    assert snapshot(project) == before
+    assert git(project, "status", "--porcelain") == ""

@@ -317,7 +317,8 @@ def test_a_merge_diff_shows_the_merged_text(repo: Repository) -> None:
     assert decide(repo, {"c": b"a\n"}, {"c": b"a\n"}, {"c": b"b\n"})["c"].diff == ""
 
 
-def test_read_directory_hashes_files_modes_and_links_but_not_git(tmp_path: Path) -> None:
+def test_read_directory_hashes_files_modes_and_links_but_not_git(repo: Repository,
+                                                                 tmp_path: Path) -> None:
     root = tmp_path / "render"
     (root / "bin").mkdir(parents=True)
     (root / ".git").mkdir()
@@ -330,7 +331,7 @@ def test_read_directory_hashes_files_modes_and_links_but_not_git(tmp_path: Path)
     (root / "bin" / "run").write_bytes(b"#!/bin/sh\n")
     os.chmod(root / "bin" / "run", 0o755)
     os.symlink("README.md", root / "link")
-    snapshot = read_directory(root)
+    snapshot = read_directory(root, repo)
     assert snapshot.entries == {
         ".circleci/config.yml": entry(b"version: 2\n"),
         "others-run": entry(b"x\n"),
@@ -340,6 +341,24 @@ def test_read_directory_hashes_files_modes_and_links_but_not_git(tmp_path: Path)
     }
     assert snapshot.blobs == {blob_sha(data): data for data in (
         b"hi\n", b"#!/bin/sh\n", b"README.md", b"version: 2\n", b"x\n")}
+
+
+def test_read_directory_keeps_what_git_stores_where_gitattributes_convert(
+        repo: Repository, tmp_path: Path) -> None:
+    """A render whose `.gitattributes` says `eol=crlf` holds CRLF files; git stores them
+    with LF, and so does the snapshot (the blob stored), keeping the rendered bytes."""
+    root = tmp_path / "render"
+    root.mkdir()
+    (root / ".gitattributes").write_bytes(b"*.txt text eol=crlf\n")
+    (root / "crlf.txt").write_bytes(b"one\r\ntwo\r\n")
+    (root / "lf.md").write_bytes(b"left\r\nas is\n")
+    snapshot = read_directory(root, repo)
+    assert snapshot.entries["crlf.txt"] == entry(b"one\ntwo\n")
+    assert snapshot.entries["lf.md"] == entry(b"left\r\nas is\n")
+    assert snapshot.worktree == {"crlf.txt": b"one\r\ntwo\r\n"}
+    assert repo.read_blob(blob_sha(b"one\ntwo\n")) == b"one\ntwo\n"
+    assert set(snapshot.blobs) == {blob_sha(b"*.txt text eol=crlf\n"),
+                                   blob_sha(b"left\r\nas is\n")}
 
 
 def test_plans_are_immutable(repo: Repository) -> None:

@@ -7,7 +7,8 @@ export async function routes(app: FastifyInstance, settings: Settings): Promise<
   app.get("/hello", async () => ({ message: "hello" }));
 
   // Calls another service through the platform's outbound client: deadline, retries,
-  // circuit breaking and tracing included. A downstream that got no answer becomes 502.
+  // circuit breaking and tracing included. A downstream that got no answer becomes 502
+  // (504 when it timed out).
   app.get("/example", async () => {
     const answer = await app.outbound.get(settings.exampleDownstreamUrl);
     return { downstream_status: answer.status };

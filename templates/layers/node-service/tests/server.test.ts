@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
-import { startPlatform, testSettings } from "./support.js";
+import { spans, startPlatform, testSettings } from "./support.js";
 
 test("health, readiness, version and metrics answer", async () => {
   const service = await startPlatform({ gitCommit: "abc123" });
@@ -12,9 +12,37 @@ test("health, readiness, version and metrics answer", async () => {
     const version = await (await request(`${service.url}/version`)).body.json();
     assert.deepEqual(version, { service: testSettings().serviceName, git_commit: "abc123", image_digest: "unknown" });
     const metrics = await (await request(`${service.url}/metrics`)).body.text();
-    for (const name of ["http_server_request_duration_seconds_bucket", "server_shed_requests_total 0", 'deadline_exceeded_total{where="inbound"} 0']) {
+    for (const name of ["# TYPE http_server_request_duration_seconds histogram", "server_shed_requests_total 0", 'deadline_exceeded_total{where="inbound"} 0']) {
       assert.ok(metrics.includes(name), name);
     }
+  } finally {
+    await service.close();
+  }
+});
+
+test("probes, /version and /metrics scrapes are neither in the request histogram nor traced, as python-service", async () => {
+  const service = await startPlatform({}, (platform) => {
+    platform.app.get("/hello", async () => ({ message: "hello" }));
+  });
+  const counts = async () =>
+    (await service.platform.metrics.registry.getSingleMetricAsString("http_server_request_duration_seconds"))
+      .split("\n")
+      .filter((line) => line.startsWith("http_server_request_duration_seconds_count"));
+  try {
+    spans.reset();
+    for (const path of ["/livez", "/readyz", "/version", "/metrics", "/metrics", "/hello"]) {
+      await (await request(`${service.url}${path}`)).body.dump();
+    }
+    // The histogram is observed once the answer has left: wait for the last request's.
+    const served = async () => (await counts()).some((line) => line.includes('http_route="/hello"'));
+    for (let tries = 0; tries < 200 && !(await served()); tries += 1) await sleep(10);
+    assert.deepEqual(await counts(), [
+      'http_server_request_duration_seconds_count{http_request_method="GET",http_route="/hello",http_response_status_code="200"} 1',
+    ]);
+    assert.deepEqual(
+      spans.getFinishedSpans().map((span) => span.name),
+      ["GET /hello"],
+    );
   } finally {
     await service.close();
   }

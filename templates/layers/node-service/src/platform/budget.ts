@@ -24,7 +24,16 @@ interface HostBudget {
   holdsReserve: boolean;
 }
 
-export class RetryBudget {
+/** What the client asks of a retry budget (the benchmark compares others with this one). */
+export interface Budget {
+  recordCall(host: string): void;
+  trySpend(host: string): Spend | undefined;
+  recordAnswer(host: string, ok: boolean, spent: Spend | undefined): void;
+  refund(host: string, spent: Spend): void;
+  forget(host: string): void;
+}
+
+export class RetryBudget implements Budget {
   private freeReserve: number;
   private readonly hosts = new Map<string, HostBudget>();
 

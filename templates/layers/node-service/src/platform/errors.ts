@@ -24,7 +24,15 @@ export class ConcurrencyLimited extends PlatformError {
   override readonly retryAfter: boolean = true;
 }
 
-/** A call that got no answer (connection refused, reset, timed out). */
+/**
+ * A call that got no answer: 502 (connection refused, reset), or 504 when it timed out (the
+ * per-call or the connect timeout), as python-service's DownstreamUnavailable.
+ */
 export class DownstreamError extends PlatformError {
-  override readonly status: number = 502;
+  override readonly status: number;
+
+  constructor(message: string, timedOut = false) {
+    super(message);
+    this.status = timedOut ? 504 : 502;
+  }
 }

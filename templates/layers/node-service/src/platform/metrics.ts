@@ -3,8 +3,10 @@
  *
  * The names are python-service's, so the runbook and dashboards read both golden paths:
  * the resilience counters and the stable HTTP semantic-convention histograms, in seconds.
- * Every label is bounded: `host` is a downstream the code calls (at most
- * OUTBOUND_MAX_HOSTS of them), `http_route` is the route template, never the raw path.
+ * Every label is bounded: `host` is a downstream the code calls (host:port, at most
+ * OUTBOUND_MAX_HOSTS of them, idle ones forgotten with their series), never an instance
+ * address; `route` is the name a caller gives a breaker (at most 32 per host);
+ * `http_route` is the route template, never the raw path.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
@@ -27,7 +29,8 @@ export class Metrics {
   });
   readonly breakerState = new Gauge({
     name: "outbound_circuit_breaker_state",
-    help: "Circuit breaker state per downstream host: 0 closed, 1 open, 2 half-open.",
+    help:
+      "Circuit breaker state per downstream host (and route, when the caller names one): 0 closed, 1 open, 2 half-open.",
     labelNames: ["host", "route"] as const,
     registers: [this.registry],
   });
@@ -40,6 +43,12 @@ export class Metrics {
   readonly concurrencyRejected = new Counter({
     name: "outbound_concurrency_rejected_total",
     help: "Calls rejected because the host already had its maximum in flight.",
+    labelNames: ["host"] as const,
+    registers: [this.registry],
+  });
+  readonly ejections = new Counter({
+    name: "outbound_instance_ejections_total",
+    help: "Instances of a downstream host taken out of rotation after consecutive failures.",
     labelNames: ["host"] as const,
     registers: [this.registry],
   });
@@ -76,11 +85,12 @@ export class Metrics {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
-  forgetHost(host: string): void {
-    for (const metric of [this.retryBudgetExhausted, this.breakerRejected, this.concurrencyRejected]) {
+  /** Drop every series of `host`: it is no longer called (bounded memory and /metrics size). */
+  forgetHost(host: string, routes: Iterable<string>): void {
+    for (const metric of [this.retryBudgetExhausted, this.breakerRejected, this.concurrencyRejected, this.ejections]) {
       metric.remove({ host });
     }
     for (const outcome of ["success", "failure"]) this.retries.remove({ host, outcome });
-    this.breakerState.remove({ host, route: "" });
+    for (const route of routes) this.breakerState.remove({ host, route });
   }
 }

@@ -1,18 +1,23 @@
 /**
- * What one answer from a downstream means: retry it? the service's failure?
+ * What one answer from a downstream means: retry it? the service's failure? the instance's?
  *
- * | answer                              | retried | breaker | budget |
- * |-------------------------------------|---------|---------|--------|
- * | 2xx, 3xx, 4xx other than 429        | no      | success | ok     |
- * | 429 Too Many Requests               | yes     | neutral | failed |
- * | 502, 503, 504                       | yes     | failure | failed |
- * | other 5xx                           | no      | failure | failed |
- * | any answer with `x-paved-no-retry`  | no      | neutral | failed |
+ * One place decides, so the retry policy, the circuit breaker (which guards the downstream
+ * service), outlier ejection (which guards one instance) and the retry budget never
+ * disagree about the same answer:
+ *
+ * | answer                              | retried | breaker | instance | budget |
+ * |-------------------------------------|---------|---------|----------|--------|
+ * | 2xx, 3xx, 4xx other than 429        | no      | success | healthy  | ok     |
+ * | 429 Too Many Requests               | yes     | neutral | healthy  | failed |
+ * | 502, 503, 504                       | yes     | failure | failed   | failed |
+ * | other 5xx                           | no      | failure | failed   | failed |
+ * | any answer with `x-paved-no-retry`  | no      | neutral | healthy  | failed |
  *
  * An answer with `x-paved-no-retry` was relayed: the downstream answered on behalf of its
  * own downstream, so it is neither its failure nor a reason to retry it. Attempts that got
  * no answer: a connection failure is retried and a failure; a timeout of the full outbound
- * timeout is a failure; a timeout the caller's own deadline caused is neutral.
+ * timeout is a failure (of the service and of the instance); a timeout the caller's own
+ * deadline caused is neutral.
  */
 import type { Outcome } from "./breaker.js";
 
@@ -32,6 +37,11 @@ export function retryable(status: number, headers: Headers): boolean {
 export function serviceOutcome(status: number, headers: Headers): Outcome {
   if (relayed(headers) || status === 429) return "neutral";
   return status >= 500 ? "failure" : "success";
+}
+
+/** Counts toward ejecting the instance that answered (Envoy's consecutive 5xx). */
+export function instanceFailed(status: number, headers: Headers): boolean {
+  return status >= 500 && !relayed(headers);
 }
 
 const DELTA_SECONDS = /^[0-9]{1,10}$/;

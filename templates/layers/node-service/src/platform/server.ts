@@ -6,16 +6,16 @@
  * /metrics never are), the deadline from the inbound headers (already spent: 504 before
  * any work; reached while the handler works: 504, and the handler's outbound calls are
  * cut), a server span continuing the caller's W3C trace, the request-duration histogram
- * and one access-log line. /livez, /readyz, /metrics and /version are built in. Shutdown
+ * (neither for probes, /version and /metrics, as python-service) and one access-log line. /livez, /readyz, /metrics and /version are built in. Shutdown
  * (SIGTERM): /readyz answers 503 first, the listener stays open for the drain delay so load
  * balancers stop sending traffic, in-flight requests finish, spans are flushed.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { context, INVALID_SPAN_CONTEXT, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { OutboundClient } from "./client.js";
+import { type ClientOptions, OutboundClient } from "./client.js";
 import { Deadline, timeoutFromHeaders, withScope } from "./deadline.js";
 import { PlatformError } from "./errors.js";
 import { createLogger } from "./logs.js";
@@ -61,12 +61,12 @@ function answer(res: ServerResponse, status: number, body: object, headers: Reco
 
 export function createPlatform(
   settings: PlatformSettings,
-  options: { logger?: Logger; metrics?: Metrics; random?: () => number } = {},
+  options: { logger?: Logger; metrics?: Metrics } & ClientOptions = {},
 ): Platform {
   const logger = options.logger ?? createLogger({ serviceName: settings.serviceName, level: settings.logLevel });
   const metrics = options.metrics ?? new Metrics();
   const random = options.random ?? Math.random;
-  const client = new OutboundClient(settings, metrics, random);
+  const client = new OutboundClient(settings, metrics, { ...options, random });
   let guarded = 0;
   let all = 0;
   let draining = false;
@@ -79,11 +79,14 @@ export function createPlatform(
       const path = (req.url ?? "/").split("?")[0] ?? "/";
       const probe = UNGUARDED.has(path);
       const parent = propagation.extract(context.active(), req.headers);
-      const span = tracer().startSpan(
-        req.method ?? "GET",
-        { kind: SpanKind.SERVER, attributes: { "http.request.method": req.method ?? "", "url.path": path } },
-        parent,
-      );
+      // Probes and scrapes would drown the traces and the latency histogram (python-service's list).
+      const span = probe
+        ? trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
+        : tracer().startSpan(
+            req.method ?? "GET",
+            { kind: SpanKind.SERVER, attributes: { "http.request.method": req.method ?? "", "url.path": path } },
+            parent,
+          );
       const active = trace.setSpan(parent, span);
       all += 1;
       if (!probe) guarded += 1;
@@ -95,10 +98,12 @@ export function createPlatform(
         clearTimeout(timer);
         const route = routes.get(req) ?? "";
         const seconds = (performance.now() - started) / 1000;
-        metrics.serverDuration.observe(
-          { http_request_method: req.method ?? "", http_route: route, http_response_status_code: String(res.statusCode) },
-          seconds,
-        );
+        if (!probe) {
+          metrics.serverDuration.observe(
+            { http_request_method: req.method ?? "", http_route: route, http_response_status_code: String(res.statusCode) },
+            seconds,
+          );
+        }
         span.setAttribute("http.response.status_code", res.statusCode);
         if (route !== "") span.updateName(`${req.method} ${route}`);
         if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
@@ -118,7 +123,9 @@ export function createPlatform(
           answer(res, 503, { error: "overloaded: retry later" }, { "retry-after": retryAfter(settings, random) });
           return;
         }
-        const timeout = timeoutFromHeaders(req.headers) ?? settings.requestTimeoutDefaultMs;
+        // DEADLINE_HEADERS_ENABLED off (tests only): every request gets the default deadline.
+        const given = settings.deadlineHeadersEnabled ? timeoutFromHeaders(req.headers) : undefined;
+        const timeout = given ?? settings.requestTimeoutDefaultMs;
         if (timeout <= 0 && !probe) {
           metrics.deadlineExceeded.inc({ where: "inbound" });
           answer(res, 504, { error: "deadline exceeded before the request was served" });

@@ -15,8 +15,12 @@ meets the fault as it would meet a failing service):
 The fault changes while it runs: `proxy.inject(Fault(...))` in-process, or
 over HTTP on `control_url` (what chaos/experiment.json does): `PUT /fault`
 with the fault as JSON, `DELETE /fault`, `GET /fault` for the fault and the
-counts (requests seen, forwarded, in flight, and the most in flight at once
-since the fault was set).
+counts (requests seen, forwarded, in flight, the most in flight at once since
+the fault was set, and abandoned: the client hung up while the latency or the
+trickle ran, before the answer was complete), and the deadline header
+(`x-request-timeout-ms`) of the latest requests, as the service propagated it.
+These are counts and orderings, not clock readings, so an experiment can judge
+them on a busy machine.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import asyncio
 import socket
 import struct
 import threading
+from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
@@ -41,6 +46,8 @@ from .testing import serve_in_thread
 
 Kind = Literal["none", "latency", "status", "reset", "trickle"]
 KINDS: tuple[Kind, ...] = ("none", "latency", "status", "reset", "trickle")
+DEADLINE_HEADER = b"x-request-timeout-ms"
+RECENT = 256  # requests whose deadline header is kept
 # Hop-by-hop headers (RFC 9110, 7.6.1) and those the proxy sets itself.
 _NOT_FORWARDED = frozenset(
     {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"}
@@ -81,6 +88,9 @@ class FaultProxy:
         self.forwarded = 0  # requests sent on to the dependency
         self.in_flight = 0
         self.peak_in_flight = 0
+        self.abandoned = 0  # the client hung up before the answer was complete
+        # `x-request-timeout-ms` of the latest requests (None: not sent), oldest first.
+        self.deadlines_ms: deque[int | None] = deque(maxlen=RECENT)
         self.url = ""  # set once listening
         self.control_url = ""
         self._client: httpx.AsyncClient | None = None
@@ -96,6 +106,8 @@ class FaultProxy:
             "forwarded": self.forwarded,
             "in_flight": self.in_flight,
             "peak_in_flight": self.peak_in_flight,
+            "abandoned": self.abandoned,
+            "deadlines_ms": list(self.deadlines_ms),
         }
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -121,6 +133,7 @@ class FaultProxy:
     ) -> bool:
         """Answer one request; False when the connection is done (reset, or the client left)."""
         self.requests += 1
+        self.deadlines_ms.append(_deadline_ms(request))
         self.in_flight += 1
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         try:
@@ -132,6 +145,7 @@ class FaultProxy:
                 writer.transport.abort()
                 return False
             if fault.kind == "latency" and await _client_left(conn, reader, fault.seconds):
+                self.abandoned += 1
                 return False
             if fault.kind == "status":
                 status, headers = fault.status, [("content-type", "application/json")]
@@ -144,6 +158,7 @@ class FaultProxy:
                 for index in range(len(content)):
                     await writer.drain()
                     if await _client_left(conn, reader, fault.seconds):
+                        self.abandoned += 1
                         return False
                     writer.write(conn.send(h11.Data(data=content[index : index + 1])))
             elif content:
@@ -178,6 +193,14 @@ class FaultProxy:
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
+
+
+def _deadline_ms(request: h11.Request) -> int | None:
+    for name, value in request.headers:
+        if name.lower() == DEADLINE_HEADER:
+            with suppress(ValueError):
+                return int(value)
+    return None
 
 
 async def _client_left(conn: h11.Connection, reader: asyncio.StreamReader, seconds: float) -> bool:

@@ -26,6 +26,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 DURATION = "http_server_request_duration_seconds"
+SETTLE_SECONDS = 10.0  # the longest wait for the proxy's calls to end before counting them
 
 
 class HypothesisRejected(Exception):
@@ -176,29 +177,71 @@ def within(value: Mapping[str, Any] | None = None) -> bool:
 # --- while a fault is active ----------------------------------------------------
 
 
+def _downstream(fault_proxy: str, before: Mapping[str, Any]) -> tuple[int, int, list[int | None]]:
+    """Since `before` (the proxy's state): requests that reached the dependency, those the
+    service abandoned before the answer was complete, and the deadline headers they carried.
+
+    Read once every call the proxy holds has ended (the proxy sees a hang-up a moment after
+    the service's answer left), at most SETTLE_SECONDS later."""
+    after = _proxy(fault_proxy)
+    waited = 0.0
+    while after["in_flight"] and waited < SETTLE_SECONDS:
+        time.sleep(0.05)
+        waited += 0.05
+        after = _proxy(fault_proxy)
+    reached = after["requests"] - before["requests"]
+    deadlines = after["deadlines_ms"][max(0, len(after["deadlines_ms"]) - reached) :] if reached else []
+    return reached, after["abandoned"] - before["abandoned"], deadlines
+
+
 def calls_end_at_the_timeout(
-    service_url: str, path: str, calls: int, timeout_seconds: float, slack_seconds: float
+    service_url: str, path: str, calls: int, timeout_seconds: float, fault_proxy: str
 ) -> dict[str, Any]:
-    """Callers with no deadline of their own get a 5xx once the per-call timeout has run out."""
+    """Callers with no deadline of their own get a 5xx once the per-call timeout has run out,
+    while the dependency is slower still (its answer would come later).
+
+    Judged on counts and order, so that a busy machine cannot fail it: every caller got a
+    5xx after at least the timeout (not sooner), and every call reaching the dependency was
+    abandoned by the service before the dependency's answer was complete."""
+    before = _proxy(fault_proxy)
     answers = _concurrent(f"{service_url}{path}", calls)
+    reached, abandoned, _ = _downstream(fault_proxy, before)
+    fastest = min(elapsed for _, elapsed in answers)
     slowest = max(elapsed for _, elapsed in answers)
     failed = all(answer.status_code >= 500 for answer, _ in answers)
     statuses = _statuses([answer for answer, _ in answers])
-    figure = f"{statuses} after at most {slowest:.2f} s (per-call timeout {timeout_seconds} s)"
-    return _judge(failed and slowest <= timeout_seconds + slack_seconds, figure)
+    figure = (
+        f"{statuses} after {fastest:.2f} to {slowest:.2f} s (per-call timeout {timeout_seconds} s); "
+        f"{abandoned} of {reached} downstream call(s) cut by the service before the answer"
+    )
+    # A timer can fire a little early on a coarse clock: 50 ms of tolerance below.
+    ok = failed and fastest >= timeout_seconds - 0.05 and reached > 0 and abandoned == reached
+    return _judge(ok, figure)
 
 
 def deadlines_are_kept(
-    service_url: str, path: str, calls: int, deadline_ms: int, overshoot_ms: int
+    service_url: str, path: str, calls: int, deadline_ms: int, timeout_seconds: float, fault_proxy: str
 ) -> dict[str, Any]:
-    """Callers that send a deadline get their 504 by that deadline (plus `overshoot_ms`)."""
+    """Callers that send a deadline shorter than the per-call timeout get their 504 from the
+    deadline, not the timeout, and the deadline left is what goes downstream.
+
+    Judged on order, so that a busy machine cannot fail it: every caller got a 504 before
+    the per-call timeout could have ended its call, and every downstream call carried a
+    deadline header within the caller's. (How close to the deadline the 504 comes is
+    measured by `make bench`, at p99 ≤ 50 ms past it.)"""
+    before = _proxy(fault_proxy)
     answers = _concurrent(f"{service_url}{path}", calls, {"x-request-timeout-ms": str(deadline_ms)})
-    slowest = max(elapsed for _, elapsed in answers) * 1000
+    reached, _, deadlines = _downstream(fault_proxy, before)
+    slowest = max(elapsed for _, elapsed in answers)
     all_504 = all(answer.status_code == 504 for answer, _ in answers)
+    sent = sorted({str(value) for value in deadlines})
+    propagated = reached > 0 and all(value is not None and value <= deadline_ms for value in deadlines)
     figure = (
-        f"{_statuses([a for a, _ in answers])}, the last after {slowest:.0f} ms (deadline {deadline_ms} ms)"
+        f"{_statuses([a for a, _ in answers])}, the last after {slowest * 1000:.0f} ms "
+        f"(deadline {deadline_ms} ms, per-call timeout {timeout_seconds} s); "
+        f"deadline sent downstream: {', '.join(sent) or 'none'} ms"
     )
-    return _judge(all_504 and slowest <= deadline_ms + overshoot_ms, figure)
+    return _judge(all_504 and slowest < timeout_seconds and propagated, figure)
 
 
 def spent_deadline_makes_no_call(service_url: str, path: str, calls: int, fault_proxy: str) -> dict[str, Any]:
@@ -272,17 +315,26 @@ def breaker_closes(service_url: str, path: str, within_seconds: float, successes
 
 def sheds_with_retry_after(service_url: str, path: str, limit: int, fault_proxy: str) -> dict[str, Any]:
     """Twice `limit` concurrent slow requests: at most `limit` in the dependency at once, the
-    excess answered 503 with Retry-After at once."""
+    excess answered 503 with Retry-After at once by load shedding, and nothing else.
+
+    Judged on counts, so that a busy machine cannot fail it: every answer is either served
+    (200) or shed (503 with Retry-After, counted by the service's `server_shed_requests`: not
+    a breaker's or a timeout's answer), at least one was shed, and the dependency never held
+    more than `limit` calls at once."""
+    shed_before = sum(value for _, value in _samples(service_url, "server_shed_requests_total"))
     answers = _concurrent(f"{service_url}{path}", 2 * limit)
+    counted = sum(value for _, value in _samples(service_url, "server_shed_requests_total")) - shed_before
     peak = _proxy(fault_proxy)["peak_in_flight"]
     shed = [elapsed for answer, elapsed in answers if _rejected(answer)]
     served = sum(answer.status_code == 200 for answer, _ in answers)
     slowest = f", the slowest rejection after {max(shed) * 1000:.0f} ms" if shed else ""
     figure = (
-        f"{2 * limit} concurrent: {served} served, {len(shed)} shed with Retry-After{slowest}; "
+        f"{2 * limit} concurrent ({_statuses([answer for answer, _ in answers])}): {served} served, "
+        f"{len(shed)} shed with Retry-After{slowest} ({counted:.0f} counted by load shedding); "
         f"{peak} in the dependency at once (limit {limit})"
     )
-    return _judge(bool(shed) and peak <= limit, figure)
+    ok = 0 < len(shed) == counted and served + len(shed) == 2 * limit and peak <= limit
+    return _judge(ok, figure)
 
 
 # --- the control ---------------------------------------------------------------
