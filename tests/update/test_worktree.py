@@ -220,5 +220,9 @@ def test_a_committed_executable_is_held_as_git_lists_it(small: Repository) -> No
     commit_all(small.root, "a tool")
     committed = small.entries("HEAD")["tool.sh"]  # as git lists it, not a literal
     assert worktree.holds(script, committed, small)
+    before = script.stat()
+    worktree.put(small, "tool.sh", committed)  # already as wanted: left untouched
+    assert (script.stat().st_ino, script.stat().st_mtime_ns) == (before.st_ino,
+                                                                  before.st_mtime_ns)
     script.chmod(0o644)
     assert not worktree.holds(script, committed, small)
