@@ -182,6 +182,10 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "the umask is read by setting it and setting it back at once: the value set in "
             "between is never used",
     },
+    "paved/fleet/proposal.py": {
+        ("core/ReplaceTrueWithFalse", "@dataclass(frozen=False)"): _FROZEN,
+        ("core/NumberReplacer", 'words = line.split("#", 2)[0].split()'): _FIRST_PART,
+    },
     "paved/check/rollback.py": {
         ("core/NumberReplacer",
          'Evidence(workflow.path, yaml.line_of(workflow.data, "jobs") or 2,'):

@@ -89,14 +89,19 @@ def test_reviewers_are_the_owners_of_the_files_the_last_matching_rule_wins(
         "*          @acme/platform   # a comment\n"
         "[Docs][2]  @acme/writers\n"
         "docs/      @alice @acme/writers\n"
-        "*.md       @bob writers@acme.example\n"
+        "*.md       @bob writers@acme.example  # was @carol\n"
+        "*@2x.png   @acme/design\n"
         "app/       nobody\n"
+        "!          @mallory\n"
         "\\\n"
         "lonely.txt\n")})
     assert proposal.reviewers(tmp_path, ["README.md"]) == ("@bob", "writers@acme.example")
     assert proposal.reviewers(tmp_path, ["docs/guide.txt", "src/x.py", "docs/x.md"]) == (
         "@alice", "@acme/writers", "@acme/platform", "@bob", "writers@acme.example")
     assert proposal.reviewers(tmp_path, ["app/main.py", "lonely.txt"]) == ("@acme/platform",)
+    assert proposal.reviewers(tmp_path, ["logo@2x.png"]) == ("@acme/design",)
+    # A GitLab section header is no rule, though `[Docs][2]` would match a file named `s2`.
+    assert proposal.reviewers(tmp_path, ["s2"]) == ("@acme/platform",)
 
 
 def test_the_first_codeowners_file_in_the_hosts_order_is_read(tmp_path: Path) -> None:
