@@ -30,6 +30,18 @@ def _isolated_home(
     return home
 
 
+@pytest.fixture(scope="session")
+def node_service(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The node-service golden path rendered once with its defaults (read-only for tests;
+    copy it to change it)."""
+    from paved.create import create_service
+
+    dest = tmp_path_factory.mktemp("node") / "payments-api"
+    create_service("payments-api", dest=dest, golden_path="node-service",
+                   data={"owner": "team-payments"}, use_git=False)
+    return dest
+
+
 @pytest.fixture
 def validators_tools(monkeypatch: pytest.MonkeyPatch) -> None:
     """The real validators, their npm tools installed once per checkout in `.tools/`.

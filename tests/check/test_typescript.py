@@ -14,7 +14,6 @@ import pytest
 from paved.check import builtin_rules, run_check
 from paved.check.options import CheckOptions
 from paved.check.rule import Status
-from paved.create import create_service
 from tests.check.fixture_repo import drill, journal
 from tests.helpers import NPM_CACHE, ROOT, build_file_tree
 
@@ -24,14 +23,6 @@ def shared_typescript(monkeypatch: pytest.MonkeyPatch) -> None:
     """npm's typescript, installed once for every test and run (gitignored .tools/)."""
     monkeypatch.setenv("PAVED_CACHE_DIR", str(ROOT / ".tools" / "paved-cache"))
     monkeypatch.setenv("npm_config_cache", str(NPM_CACHE))
-
-
-@pytest.fixture(scope="module")
-def node_render(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("ts") / "payments-api"
-    create_service("payments-api", dest=dest, golden_path="node-service",
-                   data={"owner": "team-payments"}, use_git=False)
-    return dest
 
 
 #: What a fresh node-service render cannot show yet: its chaos experiment has not run (no
@@ -45,8 +36,8 @@ def statuses(repo: Path) -> dict[str, str]:
             if result.id not in NO_EVIDENCE}
 
 
-def test_every_rule_passes_on_a_fresh_node_service_but_evidence(node_render: Path) -> None:
-    report = run_check(node_render)
+def test_every_rule_passes_on_a_fresh_node_service_but_evidence(node_service: Path) -> None:
+    report = run_check(node_service)
     assert {result.id: result.status.value for result in report.results} == {
         rule.id: NO_EVIDENCE.get(rule.id, "pass") for rule in builtin_rules()}
     assert report.score == 100  # the unverified evidence is listed, not scored
@@ -59,14 +50,14 @@ def test_every_rule_passes_on_a_fresh_node_service_but_evidence(node_render: Pat
         "(10 hypotheses)")
 
 
-def test_a_fresh_node_service_with_its_evidence_scores_100(node_render: Path,
+def test_a_fresh_node_service_with_its_evidence_scores_100(node_service: Path,
                                                            tmp_path: Path) -> None:
     """The journal of its own experiment (a real run: tests/templates/test_node_service.py) and a
     drill record, given with --evidence, are what the evidence rules read."""
-    experiment = json.loads((node_render / "chaos" / "experiment.json").read_text())
+    experiment = json.loads((node_service / "chaos" / "experiment.json").read_text())
     (tmp_path / "journal.json").write_text(journal(experiment=experiment))
     (tmp_path / "drill.json").write_text(drill())
-    report = run_check(node_render, CheckOptions(evidence=tmp_path))
+    report = run_check(node_service, CheckOptions(evidence=tmp_path))
     assert {result.id: result.status.value for result in report.results
             if result.id.startswith("evidence/")} == {
         "evidence/chaos-experiment": "pass", "evidence/chaos-journal": "pass",
@@ -96,10 +87,10 @@ BREAKAGES = {
 
 
 @pytest.mark.parametrize("rule", sorted(BREAKAGES))
-def test_a_breakage_fails_its_rule_and_only_it(node_render: Path, tmp_path: Path,
+def test_a_breakage_fails_its_rule_and_only_it(node_service: Path, tmp_path: Path,
                                                rule: str) -> None:
     repo = tmp_path / "payments-api"
-    shutil.copytree(node_render, repo)
+    shutil.copytree(node_service, repo)
     path, old, new = BREAKAGES[rule]
     text = (repo / path).read_text()
     assert text.count(old) == 1, old
@@ -109,10 +100,10 @@ def test_a_breakage_fails_its_rule_and_only_it(node_render: Path, tmp_path: Path
 
 
 def test_deadline_headers_switched_off_in_the_settings_fail_safe_settings(
-        node_render: Path, tmp_path: Path) -> None:
+        node_service: Path, tmp_path: Path) -> None:
     """python-service's DEADLINE_HEADERS_ENABLED, ported: shipped off, it fails the rule."""
     repo = tmp_path / "payments-api"
-    shutil.copytree(node_render, repo)
+    shutil.copytree(node_service, repo)
     settings = repo / "src" / "platform" / "settings.ts"
     old = 'flag(env, "deadlineHeadersEnabled", true)'
     assert settings.read_text().count(old) == 1
@@ -121,9 +112,9 @@ def test_deadline_headers_switched_off_in_the_settings_fail_safe_settings(
         "isolation/safe-settings": "fail"}
 
 
-def test_tracing_and_json_logs_removed_are_missing(node_render: Path, tmp_path: Path) -> None:
+def test_tracing_and_json_logs_removed_are_missing(node_service: Path, tmp_path: Path) -> None:
     repo = tmp_path / "payments-api"
-    shutil.copytree(node_render, repo)
+    shutil.copytree(node_service, repo)
     (repo / "src" / "platform" / "telemetry.ts").write_text("export const TRACER_NAME = 'x';\n")
     (repo / "src" / "platform" / "logs.ts").write_text("export const logs = console;\n")
     found = statuses(repo)
@@ -151,7 +142,7 @@ def test_calls_resolve_through_imports_and_comments_are_not_code(tmp_path: Path)
 
 
 def test_without_node_the_typescript_is_not_read_and_its_rules_not_checked(
-        node_render: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        node_service: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from paved.check import tscode
     from paved.errors import MissingToolError
 
@@ -159,7 +150,7 @@ def test_without_node_the_typescript_is_not_read_and_its_rules_not_checked(
         raise MissingToolError("node", "install Node.js to run typescript-facts")
 
     monkeypatch.setattr(tscode.node, "run", missing)
-    report = run_check(node_render)
+    report = run_check(node_service)
     found = {result.id: result.status.value for result in report.results}
     assert found["isolation/outbound-timeouts"] == "not checked"
     assert found["observability/tracing"] == "not checked"

@@ -23,21 +23,12 @@ from paved.create import create_service
 from tests.helpers import NPM_CACHE, PIP_CACHE, run_cli
 
 
-@pytest.fixture(scope="module")
-def node_service(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("node") / "payments-api"
-    create_service("payments-api", dest=dest, golden_path="node-service",
-                   data={"owner": "team-payments"}, use_git=False)
-    return dest
-
-
 def test_the_chaos_experiment_tests_the_python_services_hypotheses(
-        node_service: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+        node_service: Path, rendered_service: Path) -> None:
     """The same hypotheses under the same names, in the same order: what `paved check` and
     `paved fleet check` read from both golden paths' experiments and journals alike. Only the
     providers differ (node probes run by Chaos Toolkit's process provider)."""
-    python = tmp_path_factory.mktemp("python") / "payments-api"
-    create_service("payments-api", dest=python, data={"owner": "team-payments"}, use_git=False)
+    python = rendered_service
 
     def hypotheses(root: Path) -> list[str]:
         data = json.loads((root / "chaos" / "experiment.json").read_text())

@@ -29,14 +29,6 @@ NOT_PORTED = {"OTEL_SEMCONV_STABILITY_OPT_IN"}
 
 
 @pytest.fixture(scope="module")
-def node_service(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("node") / "payments-api"
-    create_service("payments-api", dest=dest, golden_path="node-service",
-                   data={"owner": "team-payments"}, use_git=False)
-    return dest
-
-
-@pytest.fixture(scope="module")
 def built_service(node_service: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy with `npm ci` done and the TypeScript compiled, once per module."""
     workdir = tmp_path_factory.mktemp("node-built") / node_service.name
