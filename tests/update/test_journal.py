@@ -214,6 +214,22 @@ def test_after_a_kill_a_ref_another_process_moved_is_named_and_kept(small: Path)
     assert (small / "a.txt").read_text() == "one\n"
 
 
+def test_the_repo_stays_locked_while_leftovers_are_cleaned(small: Path) -> None:
+    """Recovery clears what a killed update left in .git/paved, never the lock it holds."""
+    (small / ".git/paved").mkdir()
+    (small / ".git/paved/index.new").write_text("left by a killed update\n")
+    (small / ".git/paved/lock.12345.tmp").write_text("another process's lock in the making\n")
+    with journal.locked(Repository(small)):
+        assert journal.at_work(Repository(small))
+        with pytest.raises(ProjectError) as refused, journal.locked(Repository(small)):
+            pass
+        assert str(refused.value) == (f"another paved update (process {os.getpid()}) is "
+                                      "working on this repo; wait for it to finish")
+        assert sorted(p.name for p in (small / ".git/paved").iterdir()) == [
+            "lock", "lock.12345.tmp"]
+    assert [p.name for p in (small / ".git/paved").iterdir()] == ["lock.12345.tmp"]
+
+
 @pytest.mark.parametrize("content", ["not json", "[]", '{"format": 1}'])
 def test_a_journal_this_paved_cannot_read_is_left_with_what_to_do(small: Path,
                                                                   content: str) -> None:
