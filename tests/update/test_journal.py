@@ -230,7 +230,7 @@ def test_the_repo_stays_locked_while_leftovers_are_cleaned(small: Path) -> None:
     assert [p.name for p in (small / ".git/paved").iterdir()] == ["lock.12345.tmp"]
 
 
-@pytest.mark.parametrize("content", ["not json", "[]", '{"format": 1}'])
+@pytest.mark.parametrize("content", ["not json", "[]", '{"format": 1}', '{"format": 3}'])
 def test_a_journal_this_paved_cannot_read_is_left_with_what_to_do(small: Path,
                                                                   content: str) -> None:
     (small / ".git/paved").mkdir()
