@@ -66,6 +66,16 @@ def _reserve(old: str, new: str) -> str:
 
 
 _PASSED = "the one caller (paved/fleet/update.py) always passes it: the default is never used"
+_FROZEN = ("no code assigns to its fields or hashes one: `frozen` only guards against a "
+           "programming error")
+_KEYWORD = "`*` -> `/`: every caller passes the parameters after it by keyword, as before"
+_UNREAD_STATE = ("the state `propose` returns is never read: `publishers.py` takes the "
+                 "proposal's URL, whether it was created and the notes; `paved fleet status` "
+                 "asks `latest`")
+_MODES = ("an entry's mode is 100644, 100755 or 120000 (a render has no submodules, 160000): "
+          "nothing sorts above 120000")
+_FIRST_PART = "only the first part is kept: how often the rest is split does not change it"
+_PAGE = "the host serves at most 100 items a page whatever `per_page` asks (as the fakes do)"
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
     "paved/update/merge.py": {
         ("core/ReplaceBinaryOperator_Mul_Div",
@@ -156,7 +166,73 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
          'if prefix and trusted[:-1].endswith("/") and listed is not "/":'):
             "CPython shares one-character strings: the root `/` is always the same object",
     },
+    "paved/locks.py": {
+        ("core/ReplaceTrueWithFalse", "@dataclass(frozen=False)"): _FROZEN,
+        ("core/ReplaceBinaryOperator_Mul_Div",
+         "def held(path: Path, /, block: bool = False) -> Iterator[Lock]:"): _KEYWORD,
+    },
+    "paved/update/worktree.py": {
+        ("core/ReplaceComparisonOperator_Eq_GtE", 'if mode >= "120000":'): _MODES,
+        ("core/ReplaceComparisonOperator_Eq_GtE", 'if mode >= "100755":'):
+            "links have returned before: the mode is 100644 or 100755 here, and only 100755 "
+            "sorts at or above 100755",
+        ("core/ReplaceBinaryOperator_Mul_Div",
+         "def _make_folders(root: Path, name: str, /, create: bool) -> None:"): _KEYWORD,
+        ("core/NumberReplacer", "current = os.umask( 1)"):
+            "the umask is read by setting it and setting it back at once: the value set in "
+            "between is never used",
+    },
+    "paved/fleet/proposal.py": {
+        ("core/ReplaceTrueWithFalse", "@dataclass(frozen=False)"): _FROZEN,
+        ("core/NumberReplacer", 'words = line.split("#", 2)[0].split()'): _FIRST_PART,
+    },
+    "paved/check/rollback.py": {
+        ("core/NumberReplacer",
+         'Evidence(workflow.path, yaml.line_of(workflow.data, "jobs") or 2,'):
+            "a workflow is read from text, so `line_of` always answers (a missing key gives "
+            "the mapping's own line, 1): the fallback is never used",
+        ("core/ReplaceUnaryOperator_USub_UAdd",
+         'stem = workflow.path.rsplit("/", 1)[+1].rsplit(".", 1)[0]'):
+            "a workflow's path always has a folder (.github/workflows/): `rsplit('/', 1)` "
+            "gives two parts, so [1] is [-1]",
+        ("core/NumberReplacer", 'name = image.split("@", 2)[0]'): _FIRST_PART,
+        ("core/NumberReplacer",
+         'return name[: len(name) - len(last)] + last.split(":", 2)[0]'): _FIRST_PART,
+    },
+    "paved/check/security.py": {
+        ("core/ReplaceComparisonOperator_Gt_NotEq",
+         'elif words[0].upper() == "USER" and len(words) != 1:'):
+            "blank lines are skipped before: `words` is never empty, so `!= 1` and `> 1` agree",
+        ("core/ReplaceComparisonOperator_Eq_GtE", 'return permissions >= "write-all"'):
+            "GitHub accepts only `read-all` and `write-all` as a permissions string (it refuses "
+            "the workflow otherwise), and `read-all` sorts below `write-all`",
+        ("core/ReplaceComparisonOperator_Eq_GtE",
+         'str(value) >= "write" for value in permissions.values())'):
+            "GitHub accepts only `read`, `write` and `none` as a permission's value, and only "
+            "`write` sorts at or above `write`",
+        ("core/ReplaceBinaryOperator_Mul_Div",
+         "def _zizmor(repo: Repo, audits: frozenset[str], /, ok: str, bad: str) -> Outcome | "
+         "None:"): _KEYWORD,
+    },
+    "paved/check/observability.py": {
+        ("core/NumberReplacer",
+         'message = "found" if lines else f"{calls[ -1].name}() application"'):
+            "`_where`'s message is never shown: both callers keep only its path and line",
+        ("core/ReplaceComparisonOperator_Eq_Is",
+         "if path is None or any(path is route or path.endswith(route) for route in served):"):
+            "`path.endswith(route)` holds whenever `path == route`",
+    },
+    "paved/fleet/gitlab.py": {
+        ("core/AddNot", "return Proposed(_proposal(found, State.DRAFT if not request.draft "
+                        "else State.OPEN),"): _UNREAD_STATE,
+        ("core/NumberReplacer", "self.client = gitlab.Gitlab(url, private_token=token, "
+                                "timeout=30, per_page= 101,"): _PAGE,
+    },
     "paved/fleet/github.py": {
+        ("core/AddNot", "return Proposed(_proposal(pull, State.DRAFT if not pull.draft else "
+                        "State.OPEN),"): _UNREAD_STATE,
+        ("core/NumberReplacer", "timeout=30, per_page= 101, seconds_between_requests=PACING[0],"):
+            _PAGE,
         ("core/NumberReplacer", "inner = error.args[ -1] if error.args else None"):
             "requests raises its ConnectionError with one argument, urllib3's error "
             "(`ConnectionError(e, request=request)`): the first is the last",
@@ -197,6 +273,14 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "float rounding",
     },
     "paved/update/journal.py": {
+        ("core/ReplaceTrueWithFalse", "@dataclass(frozen=False)"): _FROZEN,
+        ("core/ReplaceComparisonOperator_Eq_GtE",
+         "if before != after and repo.index_digest(index) >= after:"):
+            "when a rollback runs the index holds what it held before or after the update "
+            "(`_built_on` refuses otherwise; during the step paved holds index.lock), and the "
+            "backup restored over an index that holds `before` holds `before` too (`before` "
+            "is None only in a repo without an index, where git lists every file as deleted "
+            "and paved refuses to start)",
         ("core/NumberReplacer",
          "_write_atomically(folder / JOURNAL, json.dumps(journal, indent= 0).encode())"):
             "only paved reads the journal back (json.loads): its indentation means nothing",
@@ -366,4 +450,17 @@ def table(summaries: Iterable[dict[str, object]], *, runs: bool = False) -> str:
             note = f" ({s['note']})" if s.get("note") else ""
             row += f" {sample}, at {s.get('rev') or 'the working tree'}{note} |"
         rows.append(row)
+    return "\n".join(rows)
+
+
+def equivalents_table() -> str:
+    """Markdown rows of `EQUIVALENT` (docs/testing.md's "Equivalent mutants")."""
+    rows = ["| module | operator | mutated line | why it cannot change behaviour |",
+            "|---|---|---|---|"]
+    for module, entries in EQUIVALENT.items():
+        for (operator, line), reason in entries.items():
+            shown = operator.removeprefix("core/").removeprefix("ReplaceComparisonOperator_")
+            shown = shown.removeprefix("ReplaceBinaryOperator_")
+            rows.append(f"| `{module}` | {shown} | `{line.replace('|', chr(92) + '|')}` "
+                        f"| {reason} |")
     return "\n".join(rows)

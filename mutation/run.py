@@ -13,6 +13,7 @@ annotations`) and all but one replacement per binary operator.
     python mutation/run.py --service             # the generated service (mutation/service.py)
     python mutation/run.py --service src/payments_api/platform/budget.py
     python mutation/run.py --sample 5 --seed 1 paved/update/merge.py
+    python mutation/run.py --recheck mutation/results/paved_locks.py.before.json --label after
 
 Results: mutation/results/<module>.json (counts and every survivor's diff) and a
 summary table on stdout (docs/testing.md quotes it).
@@ -25,6 +26,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -53,7 +55,7 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "paved/check/security.py": ("tests/check/test_security.py",),
     "paved/check/currency.py": ("tests/check/test_currency.py",),
     "paved/fleet/publishers.py": ("tests/fleet/test_publishers.py", "tests/fleet/test_update.py"),
-    "paved/fleet/proposal.py": ("tests/fleet/test_publishers.py",),
+    "paved/fleet/proposal.py": ("tests/fleet/test_proposal.py", "tests/fleet/test_publishers.py"),
     "paved/fleet/github.py": ("tests/fleet/test_publishers.py", "tests/fleet/test_hosted.py"),
     "paved/fleet/gitlab.py": ("tests/fleet/test_gitlab.py", "tests/fleet/test_hosted.py"),
 }
@@ -138,12 +140,22 @@ def main(argv: list[str] | None = None) -> int:
                                                     "<module>.<label>.json")
     parser.add_argument("--render", type=Path,
                         help="with --service: a render prepared before (its .venv in it)")
+    parser.add_argument("--recheck", type=Path, metavar="RESULTS",
+                        help="run only the survivors of a saved (paved) run again, against the "
+                             "working tree's tests: its mutants the tests killed then stay "
+                             "killed when only tests were added since")
+    parser.add_argument("--timeout", type=float, default=TIMEOUT,
+                        help=f"seconds a mutant's tests may take before it counts as killed "
+                             f"(a hang; default {TIMEOUT:.0f})")
     parser.add_argument("--report", action="store_true",
                         help="run nothing: the saved results, with survivors since found "
                              "equivalent moved over, as the table docs/testing.md quotes")
     args = parser.parse_args(argv)
     if args.report:
         return report()
+    globals()["TIMEOUT"] = args.timeout  # read by mutate() and recheck()
+    if args.recheck:
+        return recheck(args.recheck, args.label)
 
     # What was mutated, for the results: a commit, or the working tree on top of one.
     made_from = None
@@ -204,6 +216,57 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failed else 0
 
 
+def recheck(saved: Path, label: str) -> int:
+    """The survivors of the run saved in `saved`, each put into a copy of the working tree
+    in turn and tested by its module's tests (as they are now); killed when pytest fails."""
+    before = json.loads(saved.read_text())
+    module, tests = before["module"], SCOPES[before["module"]]
+    workdir = Path(tempfile.mkdtemp(prefix="paved-recheck-"))
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout.strip()
+    copy_tree(ROOT, workdir)  # the commit `head`, with any uncommitted change
+    command = ["sh", "-c", test_command(tests)]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    if subprocess.run(command, cwd=workdir, capture_output=True, env=env).returncode != 0:
+        raise SystemExit(f"{module}: its tests fail unmutated")
+    killed, survivors, stale = [], [], []
+    for entry in before["survivors"]:
+        # After "--- mutation diff ---"; cosmic-ray's diff ends with a context line for the
+        # "" after the file's last newline, which is no line: left out (hence --recount).
+        lines = entry["diff"].split("\n")[1:]
+        while lines and lines[-1].strip() == "":
+            lines.pop()
+        patch = "\n".join(lines) + "\n"
+        if subprocess.run(["git", "apply", "--recount", "-"], cwd=workdir,
+                          input=patch.encode(), capture_output=True).returncode != 0:
+            stale.append(entry)  # the line changed since: still counted as a survivor
+            survivors.append(entry)
+            continue
+        # A session of its own: a hung run is ended with everything it started.
+        tests_run = subprocess.Popen(command, cwd=workdir, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+        try:
+            (killed if tests_run.wait(timeout=TIMEOUT) == 1 else survivors).append(entry)
+        except subprocess.TimeoutExpired:
+            os.killpg(tests_run.pid, signal.SIGKILL)
+            tests_run.wait()
+            killed.append(entry)  # a hang counts as killed, as in cosmic-ray
+        finally:
+            subprocess.run(["git", "apply", "--recount", "-R", "-"], cwd=workdir,
+                           input=patch.encode(), check=True)
+    shutil.rmtree(workdir, ignore_errors=True)
+    summary = filters.reclassify({
+        **before, "tests": list(tests), "killed": int(before["killed"]) + len(killed),
+        "survivors": survivors, "label": label, "rev": head,
+        "note": f"the {len(before['survivors'])} survivors of the run at {before['rev']} "
+                f"run again at {head}: {len(killed)} killed"
+                + (f", {len(stale)} not run (their line has changed)" if stale else "")})
+    name = module.replace("/", "_") + (f".{label}" if label else ".recheck")
+    (RESULTS / f"{name}.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(filters.table([summary]))
+    return 0
+
+
 def report() -> int:
     summaries = []
     for path in sorted(RESULTS.glob("*.json")):
@@ -211,6 +274,8 @@ def report() -> int:
         path.write_text(json.dumps(summary, indent=2) + "\n")
         summaries.append(summary)
     print(filters.table(summaries, runs=True))
+    print()
+    print(filters.equivalents_table())
     return 0
 
 

@@ -216,7 +216,7 @@ def _has_record(repo: Repository) -> bool:
     try:
         repo.get_contents(RECORD_FILE, ref=repo.default_branch)
     except GithubException as error:
-        if error.status == 404:
+        if error.status in (404, 409):  # 409: an empty repository (no commit yet)
             return False
         raise
     return True

@@ -235,7 +235,8 @@ def _roll_back(repo: Repository, journal: Mapping[str, Any]) -> list[str]:
             changed.append(name)
             continue
         try:
-            worktree.put(repo, name, old, _saved(repo, journal.get("saved", {}).get(name)))
+            worktree.put(repo, name, old, _saved(repo, journal.get("saved", {}).get(name)),
+                         prune=False)  # a folder that was there stays
         except (OSError, ProjectError) as error:
             left.append(f"{name} could not be restored ({_first_line(error)})")
     if changed:

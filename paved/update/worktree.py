@@ -65,11 +65,14 @@ def _check_folders(root: Path, path: str, removed: set[str]) -> None:
                                f"{path}); move it away, commit, and run paved update again")
 
 
-def put(repo: Repository, name: str, entry: Entry | None, data: bytes | None = None) -> None:
+def put(repo: Repository, name: str, entry: Entry | None, data: bytes | None = None, *,
+        prune: bool = True) -> None:
     """Make work-tree file `name` hold `entry` (or not exist), replacing it atomically;
     `data`: the bytes to write when they are not the blob's (`.gitattributes` conversions).
 
-    Never through a symbolic link or over a file in the way of a folder.
+    Never through a symbolic link or over a file in the way of a folder. A removal
+    also removes the folders it leaves empty, as git does, unless `prune` is False
+    (a rollback removes only the folders the update made: `journal`).
     """
     target = repo.root / name
     _make_folders(repo.root, name, create=entry is not None)
@@ -77,7 +80,8 @@ def put(repo: Repository, name: str, entry: Entry | None, data: bytes | None = N
         if target.is_symlink() or target.exists():
             target.unlink()
             parent = target.parent
-            while parent != repo.root and parent.is_dir() and not any(parent.iterdir()):
+            while prune and parent != repo.root and parent.is_dir() and \
+                    not any(parent.iterdir()):
                 parent.rmdir()
                 parent = parent.parent
         return

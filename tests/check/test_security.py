@@ -28,9 +28,31 @@ def test_a_final_stage_without_user_fails_at_its_from(repo: Path) -> None:
     assert where(result) == [("Dockerfile", 5)]
 
 
-def test_a_named_user_fails(repo: Path) -> None:
-    change(repo, "Dockerfile", "USER 10001:10001", "USER app")
-    assert results(repo)["security/non-root-image"].status is Status.FAIL
+@pytest.mark.parametrize(("user", "problem"), [
+    ("app", "USER app is a name: Kubernetes runAsNonRoot can only verify a numeric uid"),
+    ("app:10001", "USER app:10001 is a name: Kubernetes runAsNonRoot can only verify a numeric "
+                  "uid"),
+    ("0:10001", "USER 0:10001 is root"),
+    ("ROOT", "USER ROOT is root"),
+    ("10001:app", None),  # a numeric uid in a named group
+    ("10001:0", None),  # a numeric uid in the root group
+])
+def test_the_final_user_must_be_a_numeric_uid_other_than_root(repo: Path, user: str,
+                                                              problem: str | None) -> None:
+    change(repo, "Dockerfile", "USER 10001:10001", f"USER {user}")
+    result = results(repo)["security/non-root-image"]
+    if problem is None:
+        assert result.status is Status.PASS
+    else:
+        assert [(e.path, e.line, e.message) for e in result.evidence] == [
+            ("Dockerfile", line(repo, "Dockerfile", f"USER {user}"), problem)]
+
+
+def test_a_dockerfile_without_from_is_pointed_at_its_first_line(repo: Path) -> None:
+    (repo / "Dockerfile").write_text("# built elsewhere\nRUN make\n")
+    result = results(repo)["security/non-root-image"]
+    assert [(e.path, e.line, e.message) for e in result.evidence] == [
+        ("Dockerfile", 1, "the final stage has no USER: the container runs as root")]
 
 
 def zizmor_absent(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -119,3 +141,97 @@ def test_without_zizmor_a_job_without_permissions_fails(
     change(repo, CI, "permissions:\n  contents: read\n", "")
     result = results(repo)["security/workflow-permissions"]
     assert where(result) == [(CI, line(repo, CI, "  test:"))]
+
+
+def test_pod_security_violations_are_each_named_where_they_are(repo: Path) -> None:
+    change(repo, DEPLOYMENT, "            allowPrivilegeEscalation: false\n", "")
+    change(repo, DEPLOYMENT, "      securityContext:\n        runAsNonRoot: true\n",
+           "      hostNetwork: true\n      securityContext:\n        runAsNonRoot: true\n")
+    result = results(repo)["security/pod-security-restricted"]
+    assert (result.status, result.message) == (Status.FAIL, "2 Pod Security violation(s)")
+    assert [(e.path, e.line, e.message) for e in result.evidence] == [
+        (DEPLOYMENT, line(repo, DEPLOYMENT, "hostNetwork"), "Deployment/payments-api "
+         "hostNetwork must not be true (baseline: Host Namespaces)"),
+        (DEPLOYMENT, line(repo, DEPLOYMENT, " " * 10 + "securityContext:"),
+         "Deployment/payments-api container app: allowPrivilegeEscalation must be false "
+         "(restricted: Privilege Escalation)")]
+
+
+def test_a_container_without_a_security_context_fails_at_the_container(repo: Path) -> None:
+    change(repo, DEPLOYMENT, "          securityContext:\n            allowPrivilegeEscalation: "
+                             "false\n            readOnlyRootFilesystem: true\n            "
+                             "capabilities:\n              drop: [ALL]\n", "")
+    result = results(repo)["security/pod-security-restricted"]
+    app = line(repo, DEPLOYMENT, "- name: app")
+    assert [(e.line, e.message) for e in result.evidence] == [
+        (app, "Deployment/payments-api container app: capabilities must drop ALL (restricted: "
+              "Capabilities)"),
+        (app, "Deployment/payments-api container app: allowPrivilegeEscalation must be false "
+              "(restricted: Privilege Escalation)"),
+        (app, "Deployment/payments-api container app: readOnlyRootFilesystem must be true "
+              "(mount an emptyDir where it writes) (golden-path: Read-only root filesystem)")]
+
+
+def test_without_workloads_pod_security_does_not_apply(repo: Path) -> None:
+    for name in ("deployment.yaml", "hpa.yaml", "kustomization.yaml"):
+        (repo / "deploy/base" / name).unlink()
+    result = results(repo)["security/pod-security-restricted"]
+    assert (result.status, result.message) == (Status.NOT_APPLICABLE, "no workload manifests")
+
+
+def test_instructions_after_user_and_a_bare_user_keep_the_user(repo: Path) -> None:
+    change(repo, "Dockerfile", "USER 10001:10001\n", "USER 10001:10001\nWORKDIR /app\nUSER\n")
+    result = results(repo)["security/non-root-image"]
+    assert (result.status, result.message) == (
+        Status.PASS, "every image runs as a numeric non-root user")
+
+
+@pytest.mark.parametrize(("permissions", "shown"), [
+    ("permissions: write-all\n", "write-all"),
+    ("permissions:\n  contents: read\n  packages: write\n", "contents: read, packages: write"),
+])
+def test_without_zizmor_workflow_wide_writes_fail(
+        repo: Path, monkeypatch: pytest.MonkeyPatch, permissions: str, shown: str) -> None:
+    zizmor_absent(monkeypatch)
+    change(repo, CI, "permissions:\n  contents: read\n", permissions)
+    result = results(repo)["security/workflow-permissions"]
+    assert result.message.startswith("1 workflow permission problem(s) (paved's built-in")
+    assert [(e.line, e.message) for e in result.evidence] == [
+        (line(repo, CI, "permissions:"), f"workflow-wide permissions grant write: {shown}")]
+
+
+def test_without_zizmor_read_permissions_pass(repo: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    zizmor_absent(monkeypatch)
+    change(repo, CI, "permissions:\n  contents: read\n", "permissions: read-all\n")
+    assert results(repo)["security/workflow-permissions"].status is Status.PASS
+    change(repo, CI, "permissions: read-all\n", "permissions:\n  contents: read\n"
+                                                 "  id-token: none\n")
+    assert results(repo)["security/workflow-permissions"].status is Status.PASS
+
+
+def test_without_zizmor_reusable_workflows_local_actions_and_images_are_checked(
+        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    zizmor_absent(monkeypatch)
+    change(repo, CI, "jobs:\n", "jobs:\n  shared:\n    uses: acme/flows/.github/workflows/"
+                                "build.yml@main\n  pinned:\n    uses: acme/flows/.github/"
+                                f"workflows/build.yml@{SHA}\n")
+    change(repo, CI, "    steps:\n", "    steps:\n      - uses: ./.github/actions/setup\n"
+                                    "      - uses: docker://alpine@sha256:" + "b" * 64 + "\n"
+                                    "      - uses: docker://alpine:3.20\n")
+    result = results(repo)["security/actions-pinned"]
+    assert [(e.line, e.message) for e in result.evidence] == [
+        (line(repo, CI, "build.yml@main"),
+         "job shared uses acme/flows/.github/workflows/build.yml@main by tag or branch"),
+        (line(repo, CI, "alpine:3.20"), "docker://alpine:3.20 is not pinned by commit SHA")]
+
+
+@pytest.mark.parametrize("length", [120, 121])
+def test_zizmor_shows_what_it_found_up_to_120_characters(repo: Path, length: int) -> None:
+    uses = "acme/tools/" + "x" * (length - len("acme/tools/@v1")) + "@v1"
+    assert len(uses) == length
+    change(repo, CI, "    steps:\n", f"    steps:\n      - uses: {uses}\n")
+    [evidence] = results(repo)["security/actions-pinned"].evidence
+    shown = f"{uses}: " if length <= 120 else ""
+    assert evidence.message == (f"{shown}action is not pinned to a hash (required by blanket "
+                                "policy) [zizmor unpinned-uses]")

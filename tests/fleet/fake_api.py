@@ -179,8 +179,9 @@ class FakeHandler(BaseHTTPRequestHandler):
 
     def page(self, items: list[Any], query: dict[str, list[str]], default_size: int,
              path: str) -> tuple[list[Any], dict[str, str]]:
-        """One page of `items` and its `Link` header (rel next/last), as both hosts send."""
-        size = int(query.get("per_page", [default_size])[0])
+        """One page of `items` and its `Link` header (rel next/last), as both hosts send;
+        like both, at most 100 items a page whatever `per_page` asks."""
+        size = min(int(query.get("per_page", [default_size])[0]), 100)
         number = int(query.get("page", ["1"])[0])
         pages = max(1, -(-len(items) // size))
         links = []

@@ -2,9 +2,11 @@
 
 It behaves like GitHub where paved's behaviour depends on it: `state` filters
 pull requests (open by default; 422 for anything else), listings are paged with
-`Link` headers (30 a page unless `per_page`), a duplicate pull request or a head
-branch missing from the repository is answered 422, every answer carries the
-`X-RateLimit-*` headers, and faults (403/429 rate limits, 5xx) can be injected.
+`Link` headers (30 a page unless `per_page`, 100 at most), a user's account is not
+an organisation (404 under /orgs), a file asked of an empty repository is answered
+409, a duplicate pull request or a head branch missing from the repository is
+answered 422, every answer carries the `X-RateLimit-*` headers, and faults (403/429
+rate limits, 5xx) can be injected.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class FakeGitHub(FakeServer):
         super().__init__(_Handler)
         self.repos: dict[str, BareRepo] = {}  # "owner/name" -> repo
         self.orgs: set[str] = set()
+        self.users: set[str] = set()  # accounts that own repos and are not organisations
         self.pulls: dict[str, list[dict[str, Any]]] = {}
         self.labels: dict[tuple[str, int], list[str]] = {}
         self.reviewers: dict[tuple[str, int], dict[str, list[str]]] = {}
@@ -52,10 +55,11 @@ class FakeGitHub(FakeServer):
             "created_at": f"2026-01-01T00:00:{number:02d}Z",
             "workflow_run": {"id": 700 + number, "head_branch": branch, "head_sha": "0" * 40}})
 
-    def add_repo(self, slug: str, bare: BareRepo) -> None:
+    def add_repo(self, slug: str, bare: BareRepo, *, user: bool = False) -> None:
+        """`slug`'s owner is an organisation, or with `user` a user's account."""
         self.repos[slug] = bare
         self.pulls.setdefault(slug, [])
-        self.orgs.add(slug.split("/")[0])
+        (self.users if user else self.orgs).add(slug.split("/")[0])
 
     def pull(self, slug: str, number: int) -> dict[str, Any]:
         return self.pulls[slug][number - 1]
@@ -150,8 +154,16 @@ class _Handler(FakeHandler):
                 items, headers = self.page([_repo_json(server, slug) for slug in slugs], query,
                                            30, f"/orgs/{parts[1]}/repos")
                 return 200, items, headers
-        if parts[:1] == ["users"]:
-            return 404, {"message": "Not Found"}
+        if parts[:1] == ["users"] and len(parts) >= 2:
+            if parts[1] not in server.users:
+                return 404, {"message": "Not Found"}
+            if parts[2:] == ["repos"]:
+                slugs = sorted(slug for slug in server.repos if slug.startswith(parts[1] + "/"))
+                items, headers = self.page([_repo_json(server, slug) for slug in slugs], query,
+                                           30, f"/users/{parts[1]}/repos")
+                return 200, items, headers
+            return 200, {"login": parts[1], "type": "User",
+                         "url": f"{server.url}/users/{parts[1]}"}
         if parts[:1] == ["storage"] and len(parts) == 2:
             return 200, server.blobs[int(parts[1].removesuffix(".zip"))]
         if parts[:1] != ["repos"] or len(parts) < 3:
@@ -173,6 +185,8 @@ class _Handler(FakeHandler):
             return 302, "", {"Location": f"{server.url}/storage/{rest[2]}.zip"}
         if rest[0] == "contents":
             path = "/".join(rest[1:])
+            if server.repos[slug].sha(server.repos[slug].default_branch()) is None:
+                return 409, {"message": "Git Repository is empty."}  # no commit at all
             ref = query.get("ref", [server.repos[slug].default_branch()])[0]
             if not server.repos[slug].has_file(ref, path):
                 return 404, {"message": "Not Found"}

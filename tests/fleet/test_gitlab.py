@@ -136,3 +136,64 @@ def test_gitlab_needs_a_token(tmp_path: Path, gitlab: FakeGitLab,
     assert (result["outcome"], result["reason"]) == (
         "failed", "paved needs a GitLab token in $GITLAB_TOKEN")
     assert git(remote, "branch", "--list", "paved/*") == ""
+
+
+def bare_with_branch(tmp_path: Path, branch: str) -> BareRepo:
+    """A bare repo with `main` and `branch` (no render: the merge request is what matters)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    git(work, "init", "--quiet", "--initial-branch", "main")
+    git(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet",
+        "--allow-empty", "-m", "start")
+    git(work, "branch", branch)
+    git(tmp_path, "clone", "--quiet", "--bare", str(work), str(tmp_path / "svc.git"))
+    return BareRepo(tmp_path / "svc.git")
+
+
+@pytest.mark.parametrize(("state", "title", "pipeline", "expected"), [
+    ("opened", "Update", None, hosting.State.OPEN),
+    ("opened", "Update", "success", hosting.State.CHECKS_PASSING),
+    ("opened", "Update", "running", hosting.State.CHECKS_PENDING),
+    ("opened", "Update", "manual", hosting.State.CHECKS_PENDING),
+    ("opened", "Update", "failed", hosting.State.CHECKS_FAILING),
+    ("opened", "Update", "canceled", hosting.State.CHECKS_FAILING),
+    ("opened", "Update", "skipped", hosting.State.OPEN),
+    ("opened", "Draft: Update", "success", hosting.State.DRAFT),
+    ("closed", "Update", "failed", hosting.State.CLOSED),
+    ("locked", "Update", None, hosting.State.CLOSED),
+    ("merged", "Draft: Update", "failed", hosting.State.MERGED),
+])
+def test_status_reads_the_state_of_the_newest_merge_request_and_its_pipeline(
+        tmp_path: Path, gitlab: FakeGitLab, state: str, title: str, pipeline: str | None,
+        expected: hosting.State) -> None:
+    bare = bare_with_branch(tmp_path, "paved/update")
+    gitlab.add_project("platform/svc", bare)
+    host = hosts.connect("gitlab")
+    assert host.latest("platform/svc", "paved/update") is None
+    gitlab.open_request("platform/svc", "paved/update", state="closed")  # an older one
+    newest = gitlab.open_request("platform/svc", "paved/update", state=state)
+    newest.update(title=title, draft=title.startswith("Draft:"))
+    if pipeline is not None:
+        gitlab.pipelines[("platform/svc", 2)] = pipeline
+    assert host.latest("platform/svc", "paved/update") == hosting.Proposal(
+        number=2, url="https://gitlab.test/platform/svc/-/merge_requests/2", state=expected,
+        title=title, head_sha=bare.sha("paved/update") or "")
+
+
+def test_a_record_gitlab_refuses_to_show_is_an_error_not_a_missing_record(
+        tmp_path: Path, gitlab: FakeGitLab) -> None:
+    gitlab.add_project("platform/svc", bare_with_branch(tmp_path, "paved/update"))
+    gitlab.fail(403, {"message": "403 Forbidden"}, prefix="/api/v4/projects/1/repository/files")
+    result = run_cli(["fleet", "status", "--from", "gitlab:platform"])
+    assert (result.exit_code, result.stderr) == (
+        1, "paved: error: GitLab refused the projects of platform: 403 403 Forbidden\n")
+
+
+def test_a_gitlab_url_without_its_scheme_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITLAB_TOKEN", "test-token")
+    monkeypatch.setenv("GITLAB_URL", "gitlab.example.invalid")  # no request is ever sent
+    result = run_cli(["fleet", "status", "--from", "gitlab:platform"])
+    assert (result.exit_code, result.stderr) == (
+        1, "paved: error: GitLab did not answer for the projects of platform: Invalid URL "
+           "'gitlab.example.invalid/api/v4/groups/platform': No scheme supplied. Perhaps you "
+           "meant https://gitlab.example.invalid/api/v4/groups/platform?\n")

@@ -147,3 +147,38 @@ def test_status_shows_merge_requests_and_pipelines(tmp_path: Path, gitlab: FakeG
     gitlab.merge_request("platform/svc", 1)["state"] = "merged"
     result = run_cli(["fleet", "status", "--from", str(listed), "--publish", "gitlab", "--json"])
     assert json.loads(result.stdout)["repos"][0]["proposal"]["state"] == "merged"
+
+
+def test_a_users_repos_are_listed_when_the_name_is_no_organisation(tmp_path: Path,
+                                                                  github: FakeGitHub) -> None:
+    _, remote = hosted_at_v1(tmp_path)
+    github.add_repo("alice/svc", BareRepo(remote), user=True)
+    github.add_repo("alice/plain", BareRepo(plain_remote(tmp_path, "plain")), user=True)
+    assert [ref.slug for ref in open_source("github:alice")] == ["alice/svc"]
+    assert [(call.path, call.status) for call in github.requested("GET")][:3] == [
+        ("/orgs/alice/repos", 404), ("/users/alice", 200), ("/users/alice/repos", 200)]
+
+
+def test_an_empty_repository_has_no_record(tmp_path: Path, github: FakeGitHub) -> None:
+    """GitHub answers 409 for a file of a repository with no commit yet."""
+    _, remote = hosted_at_v1(tmp_path)
+    empty = tmp_path / "empty.git"
+    git(tmp_path, "init", "--quiet", "--bare", str(empty))
+    github.add_repo("acme/empty", BareRepo(empty))
+    github.add_repo("acme/svc", BareRepo(remote))
+    assert [ref.slug for ref in open_source("github:acme")] == ["acme/svc"]
+    assert [call.status for call in github.requested(
+        "GET", "/repos/acme/empty/contents/.paved.yml")] == [409]
+
+
+@pytest.mark.parametrize("status", [403, 451])
+def test_a_record_github_refuses_to_show_fails_the_listing_in_one_line(
+        tmp_path: Path, github: FakeGitHub, status: int) -> None:
+    _, remote = hosted_at_v1(tmp_path)
+    github.add_repo("acme/svc", BareRepo(remote))
+    github.fail(status, {"message": "Repository access blocked"},
+                prefix="/repos/acme/svc/contents/")
+    result = run_cli(["fleet", "status", "--from", "github:acme"])
+    assert (result.exit_code, result.stderr) == (
+        1, f"paved: error: GitHub refused the repositories of acme: {status} Repository "
+           "access blocked\n")

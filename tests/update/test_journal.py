@@ -4,6 +4,7 @@ the lock (issue 21, items 7 and 8). Real processes, ordered by fault points."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,10 +14,12 @@ from pathlib import Path
 import pytest
 
 from paved.create import create_service
-from paved.git import Repository
-from paved.update import journal
+from paved.errors import ProjectError
+from paved.git import Entry, Repository
+from paved.update import journal, worktree
 from tests.helpers import (
     ROOT,
+    build_file_tree,
     commit_all,
     edit_like_a_team,
     evolving_catalog,
@@ -32,6 +35,229 @@ from tests.helpers import (
 
 HALF_CHANGED = ("paved: error: an interrupted paved update left {} half-changed; run paved "
                 "update to roll it back (paved status never writes)\n")
+
+
+# --- the journaled step itself, on a small repo (fast: no render, no catalog) ---
+
+SMALL = {"a.txt": "one\n", "gone.txt": "bye\n", "run.sh": "echo hi\n",
+         **{f"docs/{n}.md": f"doc {n}\n" for n in range(6)}}
+
+#: Applies the change `prepared` describes (its objects already stored) in a process of its
+#: own, so that `PAVED_TEST_KILL_AT` can kill it at any checkpoint of the step.
+APPLY = """
+import json, sys
+from pathlib import Path
+from paved.git import Repository
+from paved.update import journal
+repo, spec = Repository(Path(sys.argv[1])), json.loads(sys.argv[2])
+entry = lambda value: tuple(value) if value else None
+index = journal.work_dir(repo) / "index.new"
+index.parent.mkdir(parents=True, exist_ok=True)
+repo.build_index(index, spec["tree"], {p: [entry(s) for s in sides]
+                                       for p, sides in spec["stages"].items()})
+journal.apply(repo, journal.Change(
+    files={p: entry(e) for p, e in spec["files"].items()},
+    before={p: entry(e) for p, e in spec["before"].items()}, index=index,
+    refs={r: tuple(v) for r, v in spec["refs"].items()}, head=spec["head"],
+    git_files=spec["git_files"]))
+"""
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    repo = build_file_tree(tmp_path / "small", SMALL)
+    commit_all(repo, "start")
+    return repo
+
+
+def prepared(repo: Path) -> dict[str, object]:
+    """An update as `paved update --branch paved/update` makes it when one file conflicts:
+    files changed, removed, made executable, added in new folders, the conflict in the
+    index with MERGE_HEAD and MERGE_MSG, the pristine ref moved, a branch made and HEAD
+    switched to it."""
+    git_repo = Repository(repo)
+    head = git(repo, "rev-parse", "HEAD").strip()
+    ours = git_repo.entries(head)
+
+    def blob(text: str) -> Entry:
+        return ("100644", git_repo.store_blob(text.encode()))
+
+    files: dict[str, Entry | None] = {
+        "a.txt": blob("<<<<<<< ours\none\n=======\ntwo\n>>>>>>> theirs\n"),
+        "gone.txt": None,
+        "run.sh": ("100755", ours["run.sh"][1]),
+        "new/deep/c.txt": blob("new\n"),
+        **{f"docs/{n}.md": blob(f"doc {n}, from the template\n") for n in range(6)},
+    }
+    tree = git_repo.store_tree({**{p: e for p, e in ours.items() if p != "gone.txt"},
+                                **{p: e for p, e in files.items() if e is not None}})
+    pristine = git_repo.commit_tree(tree, [], "pristine")
+    return {"tree": tree, "stages": {"a.txt": [ours["a.txt"], ours["a.txt"], blob("two\n")]},
+            "files": files, "before": {path: ours.get(path) for path in files},
+            "refs": {"refs/paved/pristine": [pristine, None],
+                     "refs/heads/paved/update": [head, None]},
+            "head": "ref: refs/heads/paved/update",
+            "git_files": {"MERGE_HEAD": f"{pristine}\n", "MERGE_MSG": "Update\n"}}
+
+
+def apply_in_a_process(repo: Path, spec: dict[str, object], kill_at: int | None = None
+                       ) -> int:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop(journal.KILL_ENV, None)
+    if kill_at is not None:
+        env[journal.KILL_ENV] = str(kill_at)
+    done = subprocess.run([sys.executable, "-c", APPLY, str(repo), json.dumps(spec)], env=env,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode in (0, -9), done.stderr
+    return done.returncode
+
+
+def test_the_step_rolls_back_exactly_after_a_kill_at_each_checkpoint(small: Path) -> None:
+    spec = prepared(small)
+    before = snapshot(small)
+    kills = 0
+    while apply_in_a_process(small, spec, kill_at=kills + 1) == -9:
+        kills += 1
+        assert journal.interrupted(Repository(small))
+        assert run_cli(["status", str(small)]).stderr == HALF_CHANGED.format(small)
+        with journal.locked(Repository(small)):  # rolls back, as paved update does first
+            pass
+        assert snapshot(small) == before, f"after a kill at checkpoint {kills}"
+        assert not (small / ".git/paved").exists()
+    # The journal, each of the 10 files, the index refreshed, swapped, MERGE_*, refs, HEAD.
+    assert kills == 1 + 10 + 5
+    files = spec["files"]
+    assert isinstance(files, dict)
+    repo = Repository(small)
+    for path, entry in files.items():
+        assert worktree.holds(small / path, entry, repo), path
+    assert git(small, "symbolic-ref", "HEAD").strip() == "refs/heads/paved/update"
+    assert (small / ".git/MERGE_MSG").read_text() == "Update\n"
+    assert git(small, "ls-files", "--unmerged").count("a.txt") == 3
+    # git sees the files written as unchanged (the index refreshed), the conflict aside.
+    assert set(git(small, "ls-files", "--modified").split()) == {"a.txt"}
+    assert not journal.interrupted(repo)
+    assert sorted(p.name for p in (small / ".git").iterdir() if p.name.endswith(".lock")) == []
+
+
+def test_a_half_written_file_a_kill_left_is_removed_and_anyone_elses_kept(small: Path) -> None:
+    spec = prepared(small)
+    before = snapshot(small)
+    assert apply_in_a_process(small, spec, kill_at=3) == -9  # gone.txt removed, a.txt written
+    files = spec["files"]
+    assert isinstance(files, dict)
+    # Killed inside the write of the next file, and a `.paved-new` of someone else's.
+    ours = small / "docs/0.md.paved-new"
+    ours.write_text("doc 0, from the template\n")
+    theirs = small / "docs/1.md.paved-new"
+    theirs.write_text("not what the update writes\n")
+    with journal.locked(Repository(small)):
+        pass
+    assert not ours.exists()
+    assert theirs.read_text() == "not what the update writes\n"
+    theirs.unlink()
+    assert snapshot(small) == before
+
+
+def test_after_a_kill_the_files_the_user_changed_are_named_five_at_most(small: Path) -> None:
+    spec = prepared(small)
+    assert apply_in_a_process(small, spec, kill_at=11) == -9  # every file written
+    for n in range(6):
+        (small / f"docs/{n}.md").write_text(f"the user's doc {n}\n")
+    (small / "new/deep/c.txt").write_text("the user's c\n")
+    with pytest.raises(ProjectError) as refused:
+        journal.recover(Repository(small))
+    assert str(refused.value) == (
+        "rolled back an interrupted paved update, except what changed since (kept as it is): "
+        "your version of new/deep/c.txt, docs/0.md, docs/1.md, docs/2.md, docs/3.md …; check "
+        "it, then run paved update again")
+    assert (small / "a.txt").read_text() == "one\n"
+    assert (small / "gone.txt").read_text() == "bye\n"
+    assert (small / "new/deep/c.txt").read_text() == "the user's c\n"
+    assert [(small / f"docs/{n}.md").read_text() for n in range(6)] == [
+        f"the user's doc {n}\n" for n in range(6)]
+    assert not journal.interrupted(Repository(small))
+
+
+def test_after_a_kill_a_switched_head_is_left_alone(small: Path) -> None:
+    spec = prepared(small)
+    assert apply_in_a_process(small, spec, kill_at=1) == -9  # the journal written, no more
+    git(small, "branch", "mine")
+    git(small, "symbolic-ref", "HEAD", "refs/heads/mine")
+    mine = snapshot(small)
+    with pytest.raises(ProjectError) as refused:
+        journal.recover(Repository(small))
+    assert str(refused.value) == (
+        "an interrupted paved update was not rolled back, to keep your work: HEAD changed "
+        f"since; nothing was changed. Check git status and git log, keep what you want, then "
+        f"remove {small}/.git/paved/journal.json and run paved update again")
+    assert snapshot(small) == mine
+
+
+def test_after_a_kill_a_ref_another_process_moved_is_named_and_kept(small: Path) -> None:
+    home = git(small, "symbolic-ref", "HEAD").strip()
+    spec = prepared(small)
+    assert apply_in_a_process(small, spec, kill_at=16) == -9  # refs and HEAD moved
+    git(small, "symbolic-ref", "HEAD", home)  # the user went back to their branch
+    start = git(small, "rev-parse", "HEAD").strip()
+    pristine = git(small, "rev-parse", "refs/paved/pristine").strip()
+    git(small, "update-ref", "refs/paved/pristine", start)  # moved by someone else
+    with pytest.raises(ProjectError) as refused:
+        journal.recover(Repository(small))
+    assert str(refused.value) == (
+        "rolled back an interrupted paved update, except what changed since (kept as it is): "
+        f"refs/paved/pristine, which another process moved to {start[:12]}; check it, then "
+        "run paved update again")
+    assert pristine != start
+    assert git(small, "rev-parse", "refs/paved/pristine").strip() == start
+    assert git(small, "branch", "--list", "paved/update") == ""
+    assert (small / "a.txt").read_text() == "one\n"
+
+
+def test_the_repo_stays_locked_while_leftovers_are_cleaned(small: Path) -> None:
+    """Recovery clears what a killed update left in .git/paved, never the lock it holds."""
+    (small / ".git/paved").mkdir()
+    (small / ".git/paved/index.new").write_text("left by a killed update\n")
+    (small / ".git/paved/lock.12345.tmp").write_text("another process's lock in the making\n")
+    with journal.locked(Repository(small)):
+        assert journal.at_work(Repository(small))
+        with pytest.raises(ProjectError) as refused, journal.locked(Repository(small)):
+            pass
+        assert str(refused.value) == (f"another paved update (process {os.getpid()}) is "
+                                      "working on this repo; wait for it to finish")
+        assert sorted(p.name for p in (small / ".git/paved").iterdir()) == [
+            "lock", "lock.12345.tmp"]
+    assert [p.name for p in (small / ".git/paved").iterdir()] == ["lock.12345.tmp"]
+
+
+@pytest.mark.parametrize("content", ["not json", "[]", '{"format": 1}', '{"format": 3}'])
+def test_a_journal_this_paved_cannot_read_is_left_with_what_to_do(small: Path,
+                                                                  content: str) -> None:
+    (small / ".git/paved").mkdir()
+    (small / ".git/paved/journal.json").write_text(content)
+    mine = snapshot(small)
+    with pytest.raises(ProjectError) as refused:
+        journal.recover(Repository(small))
+    assert str(refused.value) == (
+        f"an interrupted update left {small}/.git/paved/journal.json, which this paved cannot "
+        f"read; check git status and git log, then remove {small}/.git/paved")
+    assert snapshot(small) == mine
+
+
+def test_a_git_command_holding_the_index_lock_stops_the_step_before_it_starts(
+        small: Path) -> None:
+    spec = prepared(small)
+    (small / ".git/index.lock").write_text("git's own\n")
+    before = snapshot(small)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", APPLY, str(small), json.dumps(spec)], env=env,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == (
+        f"paved.errors.ProjectError: git is working in this repo ({small}/.git/index.lock "
+        "exists); wait for it to finish, or remove that file if no git process is running")
+    assert snapshot(small) == before  # git's lock left alone
+    assert not journal.interrupted(Repository(small))
 
 
 @pytest.fixture
@@ -202,6 +428,17 @@ def test_a_stale_lock_is_broken_by_one_process_only(project: Path, tmp_path: Pat
     assert git(project, "log", "-1", "--format=%s").startswith("Update svc")
     assert git(project, "status", "--porcelain") == ""
     assert not (project / ".git/paved").exists()
+
+
+def test_a_folder_the_user_had_is_kept_by_a_rollback(small: Path) -> None:
+    (small / "new").mkdir()  # the user's empty folder, where the update adds new/deep/c.txt
+    spec = prepared(small)
+    before = snapshot(small)
+    assert apply_in_a_process(small, spec, kill_at=11) == -9  # every file written
+    with journal.locked(Repository(small)):
+        pass
+    assert snapshot(small) == before
+    assert (small / "new").is_dir()
 
 
 def test_a_rollback_puts_back_the_bytes_of_files_git_converts(tmp_path: Path) -> None:

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from paved.create import create_service
+from paved.errors import ProjectError
 from paved.git import Repository
-from paved.update import journal
+from paved.update import journal, worktree
 from tests.helpers import ROOT, build_file_tree, commit_all, git, run_cli, snapshot
 
 ADDS_A_FOLDER = ("paved: error: newdir is a file where the update needs a folder (for "
@@ -126,3 +127,102 @@ def test_recovery_copes_with_a_file_where_a_folder_was(project: Path, template: 
     assert (again.exit_code, again.stderr) == (1, (
         f"paved: error: {project} has uncommitted changes to tracked files (sub/only.txt); "
         "commit or stash them first\n"))
+
+
+# --- worktree.check, put and holds on a small repo (fast: no render) ---
+
+@pytest.fixture
+def small(tmp_path: Path) -> Repository:
+    root = build_file_tree(tmp_path / "small", {"a.txt": "a\n", "gone/only.txt": "only\n"})
+    commit_all(root, "start")
+    return Repository(root)
+
+
+def blob(repo: Repository, text: str, mode: str = "100644") -> tuple[str, str]:
+    return (mode, repo.store_blob(text.encode()))
+
+
+def test_files_in_the_way_are_named_five_at_most(small: Repository) -> None:
+    names = [f"new{n}.txt" for n in range(6)]
+    for name in names:
+        (small.root / name).write_text("the user's\n")
+    files = {name: blob(small, "template's\n") for name in names}
+    with pytest.raises(ProjectError) as refused:
+        worktree.check(small, files, dict.fromkeys(names))
+    assert str(refused.value) == (
+        "untracked files are in the way of files the update adds (new0.txt, new1.txt, "
+        "new2.txt, new3.txt, new4.txt …); move them away first")
+
+
+def test_a_file_the_update_removes_may_become_a_folder(small: Repository) -> None:
+    a = small.entries("HEAD")["a.txt"]
+    files = {"a.txt": None, "a.txt/inside.txt": blob(small, "in\n")}
+    worktree.check(small, files, {"a.txt": a, "a.txt/inside.txt": None})  # no refusal
+    for path, entry in sorted(files.items(), key=lambda item: item[1] is not None):
+        worktree.put(small, path, entry)
+    assert (small.root / "a.txt/inside.txt").read_text() == "in\n"
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o755), (0o077, 0o700), (0o002, 0o775)])
+def test_an_executable_file_gets_the_execute_bits_the_umask_allows(
+        small: Repository, umask: int, mode: int) -> None:
+    previous = os.umask(umask)
+    try:
+        worktree.put(small, "bin/run.sh", blob(small, "echo hi\n", "100755"))
+        worktree.put(small, "plain.txt", blob(small, "text\n"))
+    finally:
+        os.umask(previous)
+    assert (small.root / "bin/run.sh").stat().st_mode & 0o777 == mode
+    assert (small.root / "plain.txt").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert worktree.holds(small.root / "bin/run.sh", blob(small, "echo hi\n", "100755"), small)
+    assert not worktree.holds(small.root / "bin/run.sh", blob(small, "echo hi\n"), small)
+    assert not worktree.holds(small.root / "plain.txt", blob(small, "text\n", "100755"), small)
+
+
+def test_a_link_is_written_as_a_link_and_held_only_by_one(small: Repository) -> None:
+    link = blob(small, "a.txt", "120000")
+    worktree.put(small, "to-a", link)
+    assert os.readlink(small.root / "to-a") == "a.txt"
+    assert worktree.holds(small.root / "to-a", link, small)
+    assert not worktree.holds(small.root / "to-a", blob(small, "a\n"), small)  # not a file
+    assert not worktree.holds(small.root / "a.txt", link, small)  # a file, not a link
+    assert not worktree.holds(small.root / "to-a", None, small)
+    assert not worktree.holds(small.root / "to-a", blob(small, "gone/only.txt", "120000"), small)
+    (small.root / "a.txt").unlink()
+    assert not worktree.holds(small.root / "to-a", None, small)  # a dangling link is there
+
+
+def test_removing_a_folders_last_file_removes_the_empty_folders(small: Repository) -> None:
+    worktree.put(small, "deep/er/x.txt", blob(small, "x\n"))
+    worktree.put(small, "deep/keep.txt", blob(small, "k\n"))
+    worktree.put(small, "deep/er/x.txt", None)
+    assert not (small.root / "deep/er").exists()
+    assert (small.root / "deep/keep.txt").exists()
+    worktree.put(small, "gone/only.txt", None)
+    assert not (small.root / "gone").exists()
+    assert small.root.is_dir()
+    worktree.put(small, "never/there.txt", None)  # nothing to remove: nothing made either
+    assert not (small.root / "never").exists()
+
+
+def test_a_file_already_as_wanted_is_left_untouched(small: Repository) -> None:
+    before = (small.root / "a.txt").stat()
+    worktree.put(small, "a.txt", small.entries("HEAD")["a.txt"])
+    after = (small.root / "a.txt").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert sorted(p.name for p in small.root.iterdir()) == [".git", "a.txt", "gone"]
+
+
+def test_a_committed_executable_is_held_as_git_lists_it(small: Repository) -> None:
+    script = small.root / "tool.sh"
+    script.write_text("echo tool\n")
+    script.chmod(0o755)
+    commit_all(small.root, "a tool")
+    committed = small.entries("HEAD")["tool.sh"]  # as git lists it, not a literal
+    assert worktree.holds(script, committed, small)
+    before = script.stat()
+    worktree.put(small, "tool.sh", committed)  # already as wanted: left untouched
+    assert (script.stat().st_ino, script.stat().st_mtime_ns) == (before.st_ino,
+                                                                  before.st_mtime_ns)
+    script.chmod(0o644)
+    assert not worktree.holds(script, committed, small)
