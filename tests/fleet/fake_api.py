@@ -39,6 +39,7 @@ class Call:
     auth: str
     body: Any = None
     status: int = 0
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import re
 from pathlib import Path
 
 import pytest
 
+from paved.fleet import github as paved_github
 from paved.fleet import hosting, hosts, publishers
 from tests.fleet.conftest import hosted_at_v1
 from tests.fleet.fake_api import BareRepo
@@ -26,6 +28,10 @@ def fleet_of_one(tmp_path: Path, github: FakeGitHub,
     listed = tmp_path / "repos.txt"
     listed.write_text(f"{remote}\n")
     return catalog, remote, listed
+
+
+#: The pacing paved ships (the `github` fixture shortens it for every other test).
+SHIPPED_PACING = paved_github.PACING
 
 
 def update(listed: Path, *extra: str) -> dict[str, object]:
@@ -211,6 +217,23 @@ def test_a_missing_head_branch_is_refused_in_one_line(tmp_path: Path,
             slug="acme/svc", branch="paved/nowhere", base="main", title="t", body="b"))
     assert str(caught.value) == ("GitHub refused the pull request for acme/svc: 422 Validation "
                                  "Failed: head invalid")
+
+
+def test_requests_are_paced_as_github_asks(tmp_path: Path, github: FakeGitHub,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """GitHub's secondary rate limits: at least one second between writes (POST, PATCH, PUT,
+    DELETE), and a quarter second between any two requests (PyGithub's pacing, kept)."""
+    monkeypatch.setattr(paved_github, "PACING", SHIPPED_PACING)
+    fleet_of_one(tmp_path, github)
+    git(github.repos["acme/svc"].path, "branch", "paved/update", "main")
+    hosts.connect("github").propose(hosting.Request(
+        slug="acme/svc", branch="paved/update", base="main", title="t", body="b",
+        labels=("platform",), reviewers=("@octocat",)))
+    calls = github.calls
+    writes = [call for call in calls if call.method in ("POST", "PATCH", "PUT", "DELETE")]
+    assert len(writes) >= 3  # the pull request, its labels, its reviewers
+    assert min(b.at - a.at for a, b in itertools.pairwise(writes)) >= 0.99
+    assert min(b.at - a.at for a, b in itertools.pairwise(calls)) >= 0.24
 
 
 def test_auto_merge_asks_for_a_merge_commit(tmp_path: Path, github: FakeGitHub) -> None:
